@@ -1,0 +1,380 @@
+"""Input validation shared by every sampler: one path from user data to the core.
+
+Everything a sampler receives goes through :func:`check_X_y` (arrays, labels and the
+container they came in), :func:`resolve_sampling_strategy`, :func:`check_n_jobs` and
+:func:`seed_from`. Nothing here modifies the caller's objects.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Callable, Dict, Optional
+
+import numpy as np
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils.multiclass import type_of_target
+
+from . import _core
+
+#: The strategies an over-sampler accepts by name.
+OVER_SAMPLING_STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated training data and what is needed to hand results back.
+
+    ``X`` is C-contiguous float32 or float64 (the core's types); ``codes[i]`` is the
+    position of ``y[i]`` in ``classes`` (sorted labels).
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    classes: np.ndarray
+    codes: np.ndarray
+    counts: np.ndarray
+    first_seen: np.ndarray
+    x_container: Optional[Any] = None
+    y_container: Optional[Any] = None
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @cached_property
+    def code_of(self) -> dict[Any, int]:
+        """Class label -> code (its position among the sorted labels)."""
+        return {label: code for code, label in enumerate(self.classes.tolist())}
+
+    def plan(self, strategy: "StrategyDict") -> tuple[list[int], list[int]]:
+        """Codes of the classes a resolved strategy grows, and how many samples each gets."""
+        grown = [(self.code_of[label], int(n)) for label, n in strategy.items() if n > 0]
+        return [code for code, _ in grown], [n for _, n in grown]
+
+    def wrap_X(self, X_res: np.ndarray) -> Any:
+        """``X_res`` in the container X came in (a DataFrame keeps columns and float32 columns)."""
+        if self.x_container is None:
+            return X_res
+        import pandas as pd
+
+        columns, float32_columns = self.x_container
+        frame = pd.DataFrame(X_res, columns=columns, copy=False)
+        if float32_columns and X_res.dtype != np.float32:
+            frame = frame.astype({c: np.float32 for c in float32_columns})
+        return frame
+
+    def wrap_y(self, y_res: np.ndarray) -> Any:
+        """``y_res`` in the container y came in (a Series keeps its name and dtype)."""
+        if self.y_container is None:
+            return y_res
+        import pandas as pd
+
+        name, dtype = self.y_container
+        return pd.Series(y_res, name=name, dtype=dtype)
+
+
+def _is_dataframe(obj: Any) -> bool:
+    return hasattr(obj, "dtypes") and hasattr(obj, "columns") and hasattr(obj, "iloc")
+
+
+def _is_series(obj: Any) -> bool:
+    return hasattr(obj, "dtype") and hasattr(obj, "iloc") and hasattr(obj, "name")
+
+
+def _float_dtype_for(dtype: np.dtype) -> np.dtype:
+    """The core type for an input dtype: float32 stays float32 (float16 widens to it),
+    everything numeric else becomes float64 (integers are not rounded back later)."""
+    if dtype.kind == "f" and dtype.itemsize <= 4:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+_NUMERIC_KINDS = "biuf"
+
+
+def _check_frame(X: Any) -> tuple[np.ndarray, Any]:
+    non_numeric = [
+        f"{col!r} ({dtype})"
+        for col, dtype in zip(X.columns, X.dtypes)
+        if not (isinstance(dtype, np.dtype) and dtype.kind in _NUMERIC_KINDS)
+        and not getattr(dtype, "_is_numeric", False)
+    ]
+    if non_numeric:
+        raise TypeError(
+            "X has non-numeric columns: "
+            + ", ".join(non_numeric)
+            + ". SMOTE interpolates between samples, which needs numeric features; "
+            "encode these columns as numbers first."
+        )
+    dtypes = [np.dtype(getattr(d, "numpy_dtype", d)) for d in X.dtypes]
+    float32_columns = [c for c, d in zip(X.columns, dtypes) if d == np.float32]
+    if dtypes and all(d.kind == "f" and d.itemsize <= 4 for d in dtypes):
+        target = np.dtype(np.float32)
+    else:
+        target = np.dtype(np.float64)
+    # Nullable columns turn their missing values into NaN, which the finiteness check reports.
+    values = X.to_numpy(dtype=target, na_value=np.nan)
+    return values, (X.columns, float32_columns)
+
+
+def check_X(X: Any) -> tuple[np.ndarray, Any]:
+    """X as a C-contiguous float32/float64 array, plus the DataFrame layout if any."""
+    if hasattr(X, "tocsr") and hasattr(X, "nnz"):
+        raise TypeError("sparse X is not supported yet; convert it with X.toarray()")
+    container = None
+    if _is_dataframe(X):
+        values, container = _check_frame(X)
+    else:
+        values = np.asarray(X)
+        if values.dtype.kind == "O":
+            try:
+                values = values.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    "X contains non-numeric values; SMOTE needs numeric features "
+                    f"(encode categorical columns as numbers first): {exc}"
+                ) from None
+        elif values.dtype.kind not in _NUMERIC_KINDS:
+            raise TypeError(
+                f"X has dtype {values.dtype}, which is not numeric; SMOTE needs numeric "
+                "features (encode categorical columns as numbers first)"
+            )
+    if values.ndim != 2:
+        raise ValueError(
+            "X must be a 2-D array of shape (n_samples, n_features), "
+            f"got an array of shape {values.shape}"
+        )
+    if values.shape[0] == 0:
+        raise ValueError("X is empty: it has 0 samples")
+    if values.shape[1] == 0:
+        raise ValueError("X has 0 features")
+    values = np.ascontiguousarray(values, dtype=_float_dtype_for(values.dtype))
+    bad = _core.find_non_finite(values)
+    if bad is not None:
+        row, column = bad
+        what = "NaN" if np.isnan(values[row, column]) else "infinity"
+        raise ValueError(
+            f"X contains {what} at row {row}, column {column}; SMOTE needs finite "
+            "values (impute or drop missing values first)"
+        )
+    return values, container
+
+
+def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, Any]:
+    """y as a 1-D array of labels, plus the Series name and dtype if any."""
+    container = None
+    if _is_series(y):
+        container = (y.name, y.dtype)
+        labels = y.to_numpy()
+    elif _is_dataframe(y) and y.shape[1] == 1:
+        container = (y.columns[0], y.dtypes.iloc[0])
+        labels = y.iloc[:, 0].to_numpy()
+    else:
+        labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        warnings.warn(
+            "y is a column vector; it was flattened to shape (n_samples,)",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+        labels = labels.ravel()
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-D of shape (n_samples,), got shape {labels.shape}")
+    if labels.shape[0] != n_samples:
+        raise ValueError(
+            f"X and y have different numbers of samples: X has {n_samples}, y has {labels.shape[0]}"
+        )
+    return labels, container
+
+
+def check_X_y(X: Any, y: Any) -> Dataset:
+    """Validate training data once for every sampler."""
+    values, x_container = check_X(X)
+    labels, y_container = check_y(y, values.shape[0])
+    target_type = type_of_target(labels)
+    if target_type not in ("binary", "multiclass"):
+        raise ValueError(
+            f"y must hold class labels, but its values look {target_type}; "
+            "SMOTE oversamples classification targets"
+        )
+    try:
+        classes, first_seen, codes, counts = np.unique(
+            labels, return_index=True, return_inverse=True, return_counts=True
+        )
+    except TypeError as exc:
+        raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has a single class ({classes[0]!r}); SMOTE needs at least 2 classes"
+        )
+    return Dataset(
+        X=values,
+        y=labels,
+        classes=classes,
+        codes=np.ascontiguousarray(codes.ravel(), dtype=np.int64),
+        counts=counts,
+        first_seen=first_seen,
+        x_container=x_container,
+        y_container=y_container,
+    )
+
+
+def _extreme_class(data: Dataset, largest: bool) -> int:
+    """Code of the majority (or minority) class; ties go to the class seen first in y."""
+    counts = data.counts if largest else -data.counts
+    tied = np.flatnonzero(counts == counts.max())
+    return int(tied[np.argmin(data.first_seen[tied])])
+
+
+StrategyDict = Dict[Any, int]
+
+
+def resolve_sampling_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
+    """``{class label: number of samples to generate}``, ordered by class label."""
+    if isinstance(sampling_strategy, str):
+        return _strategy_by_name(sampling_strategy, data)
+    if isinstance(sampling_strategy, (bool, np.bool_)):
+        raise TypeError("sampling_strategy cannot be a bool")
+    if isinstance(sampling_strategy, numbers.Real):
+        return _strategy_from_ratio(float(sampling_strategy), data)
+    if isinstance(sampling_strategy, dict):
+        return _strategy_from_targets(sampling_strategy, data)
+    if isinstance(sampling_strategy, (list, tuple, np.ndarray)):
+        raise ValueError(
+            "sampling_strategy cannot be a list for over-samplers (lists select classes "
+            "for cleaning methods); use a dict {class: target count}"
+        )
+    if callable(sampling_strategy):
+        targets = sampling_strategy(data.y)
+        if not isinstance(targets, dict):
+            raise TypeError(
+                "a callable sampling_strategy must return a dict {class: target count}, "
+                f"got {type(targets).__name__}"
+            )
+        return _strategy_from_targets(targets, data)
+    raise TypeError(
+        "sampling_strategy must be a float, one of "
+        f"{', '.join(map(repr, OVER_SAMPLING_STRATEGIES))}, a dict or a callable; "
+        f"got {type(sampling_strategy).__name__}"
+    )
+
+
+def _strategy_by_name(name: str, data: Dataset) -> StrategyDict:
+    if name == "majority":
+        raise ValueError("sampling_strategy='majority' cannot be used with an over-sampler")
+    if name not in OVER_SAMPLING_STRATEGIES:
+        raise ValueError(
+            f"sampling_strategy={name!r} is not known; use one of "
+            f"{', '.join(map(repr, OVER_SAMPLING_STRATEGIES))}, a float, a dict or a callable"
+        )
+    majority = _extreme_class(data, largest=True)
+    minority = _extreme_class(data, largest=False)
+    n_majority = int(data.counts[majority])
+    selected: Callable[[int], bool] = {
+        "minority": lambda c: c == minority,
+        "not minority": lambda c: c != minority,
+        "not majority": lambda c: c != majority,
+        "auto": lambda c: c != majority,
+        "all": lambda c: True,
+    }[name]
+    return {
+        label: n_majority - int(count)
+        for code, (label, count) in enumerate(zip(data.classes, data.counts))
+        if selected(code)
+    }
+
+
+def _strategy_from_ratio(ratio: float, data: Dataset) -> StrategyDict:
+    if len(data.classes) != 2:
+        raise ValueError(
+            "a float sampling_strategy is only defined for binary targets, but y has "
+            f"{len(data.classes)} classes; use a dict {{class: target count}} instead"
+        )
+    if not 0.0 < ratio <= 1.0:
+        raise ValueError(f"a float sampling_strategy must be in (0, 1], got {ratio}")
+    majority = _extreme_class(data, largest=True)
+    minority = 1 - majority
+    n_new = int(ratio * data.counts[majority] - data.counts[minority])
+    if n_new <= 0:
+        raise ValueError(
+            f"sampling_strategy={ratio} asks for {int(ratio * data.counts[majority])} "
+            f"minority samples, but class {data.classes[minority]!r} already has "
+            f"{data.counts[minority]}: nothing would be generated; increase the ratio"
+        )
+    return {data.classes[minority]: n_new}
+
+
+def _strategy_from_targets(targets: dict, data: Dataset) -> StrategyDict:
+    code_of = data.code_of
+    unknown = [key for key in targets if key not in code_of]
+    if unknown:
+        raise ValueError(
+            f"sampling_strategy names classes that are not in y: {unknown!r}; "
+            f"the classes are {data.classes.tolist()!r}"
+        )
+    resolved: dict[int, int] = {}
+    for key, target in targets.items():
+        if isinstance(target, (bool, np.bool_)) or not isinstance(target, numbers.Integral):
+            raise TypeError(
+                f"sampling_strategy[{key!r}] must be an int target count, got {target!r}"
+            )
+        code = code_of[key]
+        current = int(data.counts[code])
+        if target < current:
+            raise ValueError(
+                f"sampling_strategy asks for {target} samples of class {key!r}, which "
+                f"already has {current}; an over-sampler cannot remove samples"
+            )
+        resolved[code] = int(target) - current
+    return {data.classes[code]: resolved[code] for code in sorted(resolved)}
+
+
+def check_n_jobs(n_jobs: Any) -> Optional[int]:
+    """Threads for the core: ``None`` means every core (joblib's conventions otherwise)."""
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"n_jobs must be None or an int, got {n_jobs!r}")
+    n_jobs = int(n_jobs)
+    if n_jobs == -1:
+        return None
+    if n_jobs > 0:
+        return n_jobs
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if n_jobs == 0 or cpus + 1 + n_jobs < 1:
+        raise ValueError(
+            f"n_jobs={n_jobs} leaves no thread to run on ({cpus} CPUs); use None, -1 "
+            "or a positive number of threads"
+        )
+    return cpus + 1 + n_jobs
+
+
+_SEED_BOUND = 2**32
+
+
+def seed_from(random_state: Any) -> int:
+    """The core's 64-bit seed for ``random_state`` (None, an int, a RandomState or Generator).
+
+    An int is used as it is; None draws from NumPy's global state and an instance
+    draws from itself (advancing it), as scikit-learn estimators do.
+    """
+    if random_state is None:
+        return int(np.random.randint(0, np.iinfo(np.int64).max, dtype=np.int64))
+    if isinstance(random_state, (bool, np.bool_)):
+        raise TypeError("random_state cannot be a bool")
+    if isinstance(random_state, numbers.Integral):
+        if not 0 <= random_state < _SEED_BOUND:
+            raise ValueError(f"random_state must be between 0 and 2**32 - 1, got {random_state}")
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(0, np.iinfo(np.int64).max, dtype=np.int64))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, np.iinfo(np.int64).max))
+    raise TypeError(
+        "random_state must be None, an int, a numpy.random.RandomState or a "
+        f"numpy.random.Generator; got {type(random_state).__name__}"
+    )

@@ -1,0 +1,73 @@
+//! The core's one error type. `python.rs` maps every variant to a Python exception.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum Error {
+    /// A class to oversample cannot supply `k` neighbours besides each sample itself.
+    #[error(
+        "class {class} has {n_samples} samples, but k_neighbors={k} needs at least {} \
+         samples in every class to oversample",
+        k + 1
+    )]
+    TooFewSamples {
+        class: usize,
+        n_samples: usize,
+        k: usize,
+    },
+
+    #[error("X has no features (0 columns)")]
+    NoFeatures,
+
+    #[error("k_neighbors must be at least 1, got {0}")]
+    InvalidK(usize),
+
+    /// A non-finite value that validation should have caught before the core ran.
+    #[error("X contains a non-finite value (NaN or infinity) at row {row}, column {column}")]
+    NonFinite { row: usize, column: usize },
+
+    #[error("{what} has {got} rows, expected {expected}")]
+    ShapeMismatch {
+        what: &'static str,
+        got: usize,
+        expected: usize,
+    },
+
+    #[error("{what}: index {index} is out of range for {len} rows")]
+    IndexOutOfRange {
+        what: &'static str,
+        index: usize,
+        len: usize,
+    },
+
+    #[error("class {class} has {n_samples} samples; the search supports at most {max}")]
+    ClassTooLarge {
+        class: usize,
+        n_samples: usize,
+        max: usize,
+    },
+
+    #[error("could not start a thread pool with {threads} threads: {reason}")]
+    ThreadPool { threads: usize, reason: String },
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// Names the class a per-class failure happened in (the search itself only sees rows).
+    pub fn for_class(self, class: usize) -> Error {
+        match self {
+            Error::TooFewSamples { n_samples, k, .. } => Error::TooFewSamples {
+                class,
+                n_samples,
+                k,
+            },
+            Error::ClassTooLarge { n_samples, max, .. } => Error::ClassTooLarge {
+                class,
+                n_samples,
+                max,
+            },
+            other => other,
+        }
+    }
+}

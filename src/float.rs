@@ -1,0 +1,116 @@
+//! The element types the core works in: `f32` and `f64`, never mixed, never up-cast.
+
+use std::fmt::Debug;
+
+/// A floating-point element type of X.
+pub trait Float:
+    num_traits::Float
+    + crate::neighbors::TreeSearch
+    + std::iter::Sum
+    + Debug
+    + Default
+    + Send
+    + Sync
+    + 'static
+{
+    /// A uniform draw from `[0, 1)` built from the top mantissa-width bits of `bits`.
+    fn unit_from_bits(bits: u64) -> Self;
+
+    /// `c = a · bᵀ` for row-major `a` (m × depth) and `b` (n × depth); `c` is m × n.
+    fn gemm_abt(m: usize, n: usize, depth: usize, a: &[Self], b: &[Self], c: &mut [Self]);
+}
+
+macro_rules! impl_float {
+    ($t:ty, $mantissa_bits:expr, $gemm:path) => {
+        impl Float for $t {
+            #[inline]
+            fn unit_from_bits(bits: u64) -> Self {
+                const SCALE: $t = 1.0 / (1u64 << $mantissa_bits) as $t;
+                (bits >> (64 - $mantissa_bits)) as $t * SCALE
+            }
+
+            fn gemm_abt(m: usize, n: usize, depth: usize, a: &[Self], b: &[Self], c: &mut [Self]) {
+                assert!(a.len() >= m * depth && b.len() >= n * depth && c.len() >= m * n);
+                let depth_stride = depth as isize;
+                // SAFETY: the assert above keeps every access of the strided matrices
+                // (a: m × depth, b read as depth × n, c: m × n, all row-major) in bounds.
+                unsafe {
+                    $gemm(
+                        m,
+                        depth,
+                        n,
+                        1.0,
+                        a.as_ptr(),
+                        depth_stride,
+                        1,
+                        b.as_ptr(),
+                        1,
+                        depth_stride,
+                        0.0,
+                        c.as_mut_ptr(),
+                        n as isize,
+                        1,
+                    );
+                }
+            }
+        }
+    };
+}
+
+impl_float!(f32, 24, matrixmultiply::sgemm);
+impl_float!(f64, 53, matrixmultiply::dgemm);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_draws_stay_below_one() {
+        assert_eq!(f64::unit_from_bits(0), 0.0);
+        assert!(f64::unit_from_bits(u64::MAX) < 1.0);
+        assert!(f32::unit_from_bits(u64::MAX) < 1.0);
+        assert_eq!(f32::unit_from_bits(1 << 63), 0.5);
+    }
+
+    #[test]
+    fn gemm_matches_naive_product() {
+        let a: Vec<f64> = (0..6).map(f64::from).collect(); // 2 × 3
+        let b: Vec<f64> = (0..12).map(|v| f64::from(v) * 0.5).collect(); // 4 × 3
+        let mut c = vec![0.0; 8];
+        f64::gemm_abt(2, 4, 3, &a, &b, &mut c);
+        for i in 0..2 {
+            for j in 0..4 {
+                let want: f64 = (0..3).map(|p| a[i * 3 + p] * b[j * 3 + p]).sum();
+                assert_eq!(c[i * 4 + j], want);
+            }
+        }
+    }
+}
+
+/// The first non-finite entry of `x` in row-major order, if any, found in parallel.
+pub fn first_non_finite<F: Float>(x: ndarray::ArrayView2<F>) -> Option<(usize, usize)> {
+    use rayon::prelude::*;
+    x.axis_chunks_iter(ndarray::Axis(0), 4096)
+        .into_par_iter()
+        .enumerate()
+        .find_map_first(|(block, rows)| {
+            rows.indexed_iter()
+                .find(|(_, v)| !v.is_finite())
+                .map(|((r, c), _)| (block * 4096 + r, c))
+        })
+}
+
+#[cfg(test)]
+mod finite_tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_non_finite_entry() {
+        let mut x = ndarray::Array2::<f32>::zeros((10_000, 3));
+        assert_eq!(first_non_finite(x.view()), None);
+        x[[9_000, 2]] = f32::NEG_INFINITY;
+        x[[5_000, 1]] = f32::NAN;
+        assert_eq!(first_non_finite(x.view()), Some((5_000, 1)));
+        assert_eq!(first_non_finite(x.t()), Some((1, 5_000)));
+    }
+}

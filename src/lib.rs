@@ -1,0 +1,12 @@
+//! fast_smote's Rust core: exact k-NN search and seeded, parallel SMOTE generation
+//! over `ndarray` views. The Python bindings live in `python.rs` alone.
+
+pub mod error;
+pub mod float;
+pub mod neighbors;
+pub mod parallel;
+pub mod rng;
+pub mod sampling;
+
+#[cfg(feature = "python")]
+mod python;

@@ -1,0 +1,488 @@
+//! Exact k-nearest-neighbour search within one class: the engine every sampler uses.
+//!
+//! Low dimensions use kiddo's immutable KD-tree, with the runtime dimension dispatched
+//! to a compile-time `K`; higher dimensions use a blocked brute force whose inner
+//! products come from a cache-tiled GEMM. Either way the query point itself is
+//! excluded by index, so an exact duplicate (distance 0) is a valid neighbour while
+//! the sample itself never is.
+
+use std::num::NonZeroUsize;
+
+use kiddo::{ImmutableKdTree, SquaredEuclidean};
+use ndarray::{ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+
+/// Largest dimension searched with the KD-tree; the brute force takes the rest.
+pub const MAX_TREE_DIM: usize = 16;
+
+/// Queries handled together by one parallel task.
+const QUERY_BLOCK: usize = 64;
+/// Reference rows per GEMM tile in the brute force.
+const REFERENCE_BLOCK: usize = 256;
+
+/// The `k` nearest neighbours of every row `rows[i]` of `x` among the other rows of
+/// `rows`, as positions into `rows`: row `i` of the result lists them nearest first.
+///
+/// Runs on the current Rayon pool.
+pub fn kneighbors<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    k: usize,
+) -> Result<ndarray::Array2<u32>> {
+    let n = rows.len();
+    if k == 0 {
+        return Err(Error::InvalidK(k));
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::ClassTooLarge {
+            class: 0,
+            n_samples: n,
+            max: u32::MAX as usize,
+        });
+    }
+    if n < k + 1 {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: n,
+            k,
+        });
+    }
+    if let Some(&bad) = rows.iter().find(|&&r| r >= x.nrows()) {
+        return Err(Error::IndexOutOfRange {
+            what: "class rows",
+            index: bad,
+            len: x.nrows(),
+        });
+    }
+    if x.ncols() == 0 {
+        return Err(Error::NoFeatures);
+    }
+    let mut out = ndarray::Array2::<u32>::zeros((n, k));
+    match Engine::for_dimension(x.ncols()) {
+        Engine::Tree => F::tree_kneighbors(x, rows, k, out.view_mut())?,
+        Engine::Brute => brute_kneighbors(x, rows, k, out.view_mut()),
+    }
+    Ok(out)
+}
+
+/// The two search strategies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Engine {
+    Tree,
+    Brute,
+}
+
+impl Engine {
+    fn for_dimension(d: usize) -> Engine {
+        if d <= MAX_TREE_DIM {
+            Engine::Tree
+        } else {
+            Engine::Brute
+        }
+    }
+}
+
+/// Writes the first `k` of `found` (nearest first) that are not `query` itself.
+/// With more than `k` exact duplicates of the query, `query` may be absent from
+/// `found`; then the first `k` are all at distance 0 and are the right answer.
+fn write_excluding_self(
+    found: impl Iterator<Item = u32>,
+    query: usize,
+    mut row: ArrayViewMut1<u32>,
+) {
+    let k = row.len();
+    for (slot, item) in row
+        .iter_mut()
+        .zip(found.filter(|&item| item as usize != query).take(k))
+    {
+        *slot = item;
+    }
+}
+
+/// The KD-tree search, implemented for each element type (kiddo's traits are
+/// per concrete type, so a macro instantiates the body for `f32` and `f64`).
+pub trait TreeSearch: Sized {
+    fn tree_kneighbors(
+        x: ArrayView2<Self>,
+        rows: &[usize],
+        k: usize,
+        out: ArrayViewMut2<u32>,
+    ) -> Result<()>;
+}
+
+/// Calls `f::<D>(args)` with the runtime dimension `d` as the const `D` (1..=16).
+macro_rules! with_const_dim {
+    ($d:expr, $f:ident, $args:tt) => {
+        with_const_dim!(@ $d, $f, $args, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+    };
+    (@ $d:expr, $f:ident, $args:tt, $($dim:literal)*) => {
+        match $d {
+            $($dim => $f::<$dim> $args,)*
+            d => unreachable!("no tree search for dimension {d}"),
+        }
+    };
+}
+
+macro_rules! impl_tree_search {
+    ($t:ty) => {
+        impl TreeSearch for $t {
+            fn tree_kneighbors(
+                x: ArrayView2<$t>,
+                rows: &[usize],
+                k: usize,
+                out: ArrayViewMut2<u32>,
+            ) -> Result<()> {
+                fn search<const K: usize>(
+                    x: ArrayView2<$t>,
+                    rows: &[usize],
+                    k: usize,
+                    mut out: ArrayViewMut2<u32>,
+                ) -> Result<()> {
+                    let points: Vec<[$t; K]> = rows
+                        .par_iter()
+                        .map(|&r| std::array::from_fn(|j| x[[r, j]]))
+                        .collect();
+                    let tree = ImmutableKdTree::<$t, K>::new_from_slice(&points).map_err(|_| {
+                        Error::ClassTooLarge {
+                            class: 0,
+                            n_samples: points.len(),
+                            max: u32::MAX as usize,
+                        }
+                    })?;
+                    // k + 1 so that dropping the query itself still leaves k.
+                    let wanted = NonZeroUsize::new(k + 1).expect("k + 1 > 0");
+                    out.axis_chunks_iter_mut(Axis(0), QUERY_BLOCK)
+                        .into_par_iter()
+                        .enumerate()
+                        .for_each(|(block, mut chunk)| {
+                            for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
+                                let query = block * QUERY_BLOCK + offset;
+                                let found = tree
+                                    .query(&points[query])
+                                    .nearest_n::<SquaredEuclidean<$t>>(wanted)
+                                    .execute();
+                                write_excluding_self(found.iter().map(|f| f.item), query, row);
+                            }
+                        });
+                    Ok(())
+                }
+
+                with_const_dim!(x.ncols(), search, (x, rows, k, out))
+            }
+        }
+    };
+}
+
+impl_tree_search!(f32);
+impl_tree_search!(f64);
+
+/// The `k` best (distance, index) pairs seen so far, kept sorted; a candidate that
+/// only ties the current worst is not taken, so among equal distances the lowest
+/// index wins and the result does not depend on how the work was split.
+struct Nearest<F> {
+    dist: Vec<F>,
+    index: Vec<u32>,
+    k: usize,
+}
+
+impl<F: Float> Nearest<F> {
+    fn new(k: usize) -> Self {
+        Nearest {
+            dist: Vec::with_capacity(k + 1),
+            index: Vec::with_capacity(k + 1),
+            k,
+        }
+    }
+
+    #[inline]
+    fn worst(&self) -> F {
+        if self.dist.len() < self.k {
+            F::infinity()
+        } else {
+            self.dist[self.k - 1]
+        }
+    }
+
+    #[inline]
+    fn offer(&mut self, dist: F, index: u32) {
+        if dist >= self.worst() {
+            return;
+        }
+        let at = self.dist.partition_point(|&d| d <= dist);
+        self.dist.insert(at, dist);
+        self.index.insert(at, index);
+        self.dist.truncate(self.k);
+        self.index.truncate(self.k);
+    }
+}
+
+/// Blocked brute force: squared distances `|q|² + |r|² − 2 q·r` over GEMM tiles of the
+/// class, centred first so that the expansion loses as little precision as possible.
+fn brute_kneighbors<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    k: usize,
+    mut out: ArrayViewMut2<u32>,
+) {
+    let n = rows.len();
+    let d = x.ncols();
+    let count = F::from(n).expect("row count fits the float type");
+    let mut mean = vec![F::zero(); d];
+    for &r in rows {
+        for (m, &v) in mean.iter_mut().zip(x.row(r)) {
+            *m = *m + v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m = *m / count);
+
+    let mut centred = vec![F::zero(); n * d];
+    centred
+        .par_chunks_mut(d)
+        .zip(rows.par_iter())
+        .for_each(|(dst, &r)| {
+            for ((c, &v), &m) in dst.iter_mut().zip(x.row(r)).zip(&mean) {
+                *c = v - m;
+            }
+        });
+    let norms: Vec<F> = centred
+        .par_chunks(d)
+        .map(|row| row.iter().map(|&v| v * v).sum())
+        .collect();
+
+    let two = F::one() + F::one();
+    out.axis_chunks_iter_mut(Axis(0), QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, mut chunk)| {
+            let first = block * QUERY_BLOCK;
+            let m = chunk.nrows();
+            let queries = &centred[first * d..(first + m) * d];
+            let mut best: Vec<Nearest<F>> = (0..m).map(|_| Nearest::new(k)).collect();
+            let mut gram = vec![F::zero(); m * REFERENCE_BLOCK];
+            for start in (0..n).step_by(REFERENCE_BLOCK) {
+                let width = REFERENCE_BLOCK.min(n - start);
+                let references = &centred[start * d..(start + width) * d];
+                F::gemm_abt(m, width, d, queries, references, &mut gram);
+                for (qi, nearest) in best.iter_mut().enumerate() {
+                    let query = first + qi;
+                    let products = &gram[qi * width..(qi + 1) * width];
+                    for (offset, &product) in products.iter().enumerate() {
+                        let reference = start + offset;
+                        if reference == query {
+                            continue;
+                        }
+                        let dist = norms[query] + norms[reference] - two * product;
+                        nearest.offer(dist, reference as u32);
+                    }
+                }
+            }
+            for (row, nearest) in chunk.rows_mut().into_iter().zip(&best) {
+                for (slot, &index) in row.into_iter().zip(&nearest.index) {
+                    *slot = index;
+                }
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use ndarray::Array2;
+
+    /// Distances to every other row, computed directly in f64, sorted.
+    fn sorted_distances_from(x: &Array2<f64>, query: usize) -> Vec<f64> {
+        let mut all: Vec<f64> = (0..x.nrows())
+            .filter(|&j| j != query)
+            .map(|j| squared_distance(x, query, j))
+            .collect();
+        all.sort_by(f64::total_cmp);
+        all
+    }
+
+    fn squared_distance(x: &Array2<f64>, a: usize, b: usize) -> f64 {
+        x.row(a)
+            .iter()
+            .zip(x.row(b))
+            .map(|(p, q)| (p - q) * (p - q))
+            .sum()
+    }
+
+    /// Checks one neighbour table against brute force: no self, no repeats, and the
+    /// neighbours' distances are exactly the k smallest (ties may pick either twin).
+    fn assert_exact(x: &Array2<f64>, table: &Array2<u32>, k: usize) {
+        for query in 0..x.nrows() {
+            let row: Vec<usize> = table.row(query).iter().map(|&j| j as usize).collect();
+            assert!(!row.contains(&query), "row {query} lists itself: {row:?}");
+            let mut unique = row.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            assert_eq!(unique.len(), k, "row {query} repeats a neighbour: {row:?}");
+            let mut got: Vec<f64> = row.iter().map(|&j| squared_distance(x, query, j)).collect();
+            got.sort_by(f64::total_cmp);
+            let want = &sorted_distances_from(x, query)[..k];
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    (g - w).abs() <= 1e-9 * (1.0 + w),
+                    "row {query}: {got:?} vs {want:?}"
+                );
+            }
+        }
+    }
+
+    fn gaussian(rng: &mut Rng) -> f64 {
+        // Box-Muller; the offset keeps the log finite.
+        let u = f64::unit_from_bits(rng.next_u64()) + f64::EPSILON;
+        let v = f64::unit_from_bits(rng.next_u64());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    fn random(n: usize, d: usize, seed: u64) -> Array2<f64> {
+        let mut rng = Rng::new(seed);
+        Array2::from_shape_simple_fn((n, d), || gaussian(&mut rng))
+    }
+
+    /// Tight clusters far apart: neighbours must come from the query's own cluster.
+    fn clustered(n: usize, d: usize, seed: u64) -> Array2<f64> {
+        let mut rng = Rng::new(seed);
+        let centres = random(5, d, seed + 1) * 100.0;
+        Array2::from_shape_fn((n, d), |(i, j)| {
+            centres[[i % 5, j]] + 0.01 * gaussian(&mut rng)
+        })
+    }
+
+    /// Only a handful of distinct rows, each repeated many times.
+    fn duplicated(n: usize, d: usize, seed: u64) -> Array2<f64> {
+        let distinct = random(7, d, seed);
+        let mut rng = Rng::new(seed + 2);
+        let picks: Vec<usize> = (0..n).map(|_| rng.below(7)).collect();
+        Array2::from_shape_fn((n, d), |(i, j)| distinct[[picks[i], j]])
+    }
+
+    fn search(x: &Array2<f64>, k: usize, engine: Engine) -> Array2<u32> {
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        let mut out = Array2::<u32>::zeros((x.nrows(), k));
+        match engine {
+            Engine::Tree => f64::tree_kneighbors(x.view(), &rows, k, out.view_mut()).unwrap(),
+            Engine::Brute => brute_kneighbors(x.view(), &rows, k, out.view_mut()),
+        }
+        out
+    }
+
+    #[test]
+    fn both_engines_match_brute_force_on_every_kind_of_data() {
+        type Make = fn(usize, usize, u64) -> Array2<f64>;
+        let makers: [Make; 3] = [random, clustered, duplicated];
+        for make in makers {
+            for d in [1, 2, 3, 7, 16] {
+                let x = make(300, d, d as u64);
+                for k in [1, 5, 12] {
+                    for engine in [Engine::Tree, Engine::Brute] {
+                        let table = search(&x, k, engine);
+                        assert_exact(&x, &table, k);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn brute_force_in_high_dimension_is_exact() {
+        for d in [17, 50, 130] {
+            for x in [
+                random(400, d, 3),
+                clustered(400, d, 4),
+                duplicated(400, d, 5),
+            ] {
+                let rows: Vec<usize> = (0..x.nrows()).collect();
+                let table = kneighbors(x.view(), &rows, 6).unwrap();
+                assert_exact(&x, &table, 6);
+            }
+        }
+    }
+
+    #[test]
+    fn a_sample_with_many_twins_gets_twins_but_never_itself() {
+        // 10 identical rows and one far away: every twin's 5 neighbours are twins.
+        let mut x = Array2::<f64>::zeros((11, 3));
+        x.row_mut(10).fill(9.0);
+        for engine in [Engine::Tree, Engine::Brute] {
+            let table = search(&x, 5, engine);
+            for query in 0..10 {
+                for &j in table.row(query) {
+                    assert!(
+                        j < 10 && j as usize != query,
+                        "{engine:?} row {query}: {table:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn searches_a_subset_of_rows_and_answers_in_its_positions() {
+        let x = random(200, 4, 9);
+        let rows: Vec<usize> = (0..200).filter(|r| r % 3 == 0).collect();
+        let subset = x.select(Axis(0), &rows);
+        let table = kneighbors(x.view(), &rows, 4).unwrap();
+        assert_exact(&subset, &table, 4);
+    }
+
+    #[test]
+    fn float32_search_is_exact_too() {
+        let x = random(250, 5, 11);
+        let x32 = x.mapv(|v| v as f32);
+        let x_back = x32.mapv(f64::from);
+        let rows: Vec<usize> = (0..250).collect();
+        assert_exact(&x_back, &kneighbors(x32.view(), &rows, 5).unwrap(), 5);
+        let wide = random(250, 40, 12).mapv(|v| v as f32);
+        let wide_back = wide.mapv(f64::from);
+        let table = kneighbors(wide.view(), &rows, 5).unwrap();
+        // f32 Gram products are exact to about 1e-6 relative.
+        for query in 0..250 {
+            let mut got: Vec<f64> = table
+                .row(query)
+                .iter()
+                .map(|&j| squared_distance(&wide_back, query, j as usize))
+                .collect();
+            got.sort_by(f64::total_cmp);
+            let want = &sorted_distances_from(&wide_back, query)[..5];
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    (g - w).abs() <= 1e-4 * w,
+                    "row {query}: {got:?} vs {want:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_answer() {
+        let x = random(5, 2, 1);
+        let rows: Vec<usize> = (0..5).collect();
+        assert_eq!(
+            kneighbors(x.view(), &rows, 5).unwrap_err(),
+            Error::TooFewSamples {
+                class: 0,
+                n_samples: 5,
+                k: 5
+            }
+        );
+        assert_eq!(
+            kneighbors(x.view(), &rows, 0).unwrap_err(),
+            Error::InvalidK(0)
+        );
+        assert!(matches!(
+            kneighbors(x.view(), &[0, 1, 7], 1).unwrap_err(),
+            Error::IndexOutOfRange { index: 7, .. }
+        ));
+        let empty = Array2::<f64>::zeros((5, 0));
+        assert_eq!(
+            kneighbors(empty.view(), &rows, 2).unwrap_err(),
+            Error::NoFeatures
+        );
+    }
+}

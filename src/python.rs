@@ -1,0 +1,237 @@
+//! The Python bindings: the only file that knows about PyO3 and NumPy.
+//!
+//! Every function has one shape: borrow the arrays read-only, release the GIL for the
+//! core's work (on the pool `n_threads` asks for), and hand the new arrays to NumPy
+//! without copying them. Core errors become `ValueError`s; a panic, which would be a
+//! bug, becomes a `RuntimeError` instead of reaching the user as a crash.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use ndarray::Array2;
+use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::error::Error;
+use crate::float::{first_non_finite, Float};
+use crate::neighbors::{kneighbors as core_kneighbors, MAX_TREE_DIM};
+use crate::parallel::run_with_threads;
+use crate::rng::CHUNK_ROWS;
+use crate::sampling::{rows_by_class, smote as core_smote, ClassPlan, Neighbors};
+
+impl From<Error> for PyErr {
+    fn from(err: Error) -> PyErr {
+        match err {
+            Error::ThreadPool { .. } => PyRuntimeError::new_err(err.to_string()),
+            _ => PyValueError::new_err(err.to_string()),
+        }
+    }
+}
+
+/// Runs `work` without the GIL on `n_threads` threads, turning a panic into an error.
+fn run_detached<T: Send>(
+    py: Python<'_>,
+    n_threads: Option<usize>,
+    work: impl FnOnce() -> Result<T, Error> + Send,
+) -> PyResult<T> {
+    py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| run_with_threads(n_threads, work)))
+            .map_err(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                PyRuntimeError::new_err(format!(
+                    "internal error in the fast_smote core (please report it): {what}"
+                ))
+            })?
+            .map_err(PyErr::from)?
+            .map_err(PyErr::from)
+    })
+}
+
+/// X as float32 or float64; each keeps its own type through the core.
+#[derive(FromPyObject)]
+enum FloatMatrix<'py> {
+    F64(PyReadonlyArray2<'py, f64>),
+    F32(PyReadonlyArray2<'py, f32>),
+}
+
+/// How the caller wants neighbours found: `k` for the core's search, or one table per
+/// class (from a user's estimator), as positions into that class's rows.
+#[derive(FromPyObject)]
+enum NeighborArg<'py> {
+    Search(usize),
+    Tables(Vec<PyReadonlyArray2<'py, i64>>),
+}
+
+/// Neighbour tables from Python (intp) as class positions the core can trust.
+fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
+    let view = table.as_array();
+    let mut out = Array2::<u32>::zeros(view.dim());
+    for (dst, &src) in out.iter_mut().zip(view.iter()) {
+        *dst = u32::try_from(src).map_err(|_| Error::IndexOutOfRange {
+            what: "a neighbour table",
+            index: src.unsigned_abs() as usize,
+            len: view.nrows(),
+        })?;
+    }
+    Ok(out)
+}
+
+type SmoteOutput<'py> = (
+    Bound<'py, PyAny>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+#[allow(clippy::too_many_arguments)]
+fn smote_typed<'py, F: Float + Element>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, F>,
+    codes: &[i64],
+    classes: &[usize],
+    n_new: &[usize],
+    tables: Option<Vec<Array2<u32>>>,
+    k: usize,
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<SmoteOutput<'py>> {
+    let x = x.as_array();
+    let n_classes = classes.iter().max().map_or(0, |&c| c + 1);
+    let result = run_detached(py, n_threads, || {
+        let mut rows = rows_by_class(codes, n_classes)?;
+        let plans: Vec<ClassPlan> = classes
+            .iter()
+            .zip(n_new)
+            .map(|(&class, &n_new)| ClassPlan {
+                class,
+                rows: std::mem::take(&mut rows[class]),
+                n_new,
+            })
+            .collect();
+        let source = match &tables {
+            None => Neighbors::Search { k },
+            Some(tables) => Neighbors::Given(tables.iter().map(|t| t.view()).collect()),
+        };
+        core_smote(x, &plans, source, random_state)
+    })?;
+    Ok((
+        PyArray2::from_owned_array(py, result.x).into_any(),
+        result.base.into_pyarray(py),
+        result.neighbor.into_pyarray(py),
+        result.step.into_pyarray(py),
+    ))
+}
+
+/// SMOTE: `(X_res, base_index, neighbor_index, step)`; see `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (x, codes, classes, n_new, neighbors, random_state, n_threads))]
+#[allow(clippy::too_many_arguments)]
+fn smote<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    codes: PyReadonlyArray1<'py, i64>,
+    classes: Vec<usize>,
+    n_new: Vec<usize>,
+    neighbors: NeighborArg<'py>,
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<SmoteOutput<'py>> {
+    if classes.len() != n_new.len() {
+        return Err(Error::ShapeMismatch {
+            what: "n_new",
+            got: n_new.len(),
+            expected: classes.len(),
+        }
+        .into());
+    }
+    let codes = codes.as_slice()?;
+    let (tables, k) = match neighbors {
+        NeighborArg::Search(k) => (None, k),
+        NeighborArg::Tables(tables) => (
+            Some(tables.iter().map(to_table).collect::<Result<Vec<_>, _>>()?),
+            0,
+        ),
+    };
+    match x {
+        FloatMatrix::F64(x) => smote_typed(
+            py,
+            x,
+            codes,
+            &classes,
+            &n_new,
+            tables,
+            k,
+            random_state,
+            n_threads,
+        ),
+        FloatMatrix::F32(x) => smote_typed(
+            py,
+            x,
+            codes,
+            &classes,
+            &n_new,
+            tables,
+            k,
+            random_state,
+            n_threads,
+        ),
+    }
+}
+
+fn kneighbors_typed<'py, F: Float + Element>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, F>,
+    k: usize,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let x = x.as_array();
+    let table = run_detached(py, n_threads, || {
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        Ok(core_kneighbors(x, &rows, k)?.mapv(i64::from))
+    })?;
+    Ok(PyArray2::from_owned_array(py, table))
+}
+
+/// The `k` nearest other rows of every row of `x`, nearest first.
+#[pyfunction]
+#[pyo3(signature = (x, k, n_threads=None))]
+fn kneighbors<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    k: usize,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    match x {
+        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, n_threads),
+        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, n_threads),
+    }
+}
+
+/// `(row, column)` of the first NaN or infinity in `x`, or `None`.
+#[pyfunction]
+fn find_non_finite(py: Python<'_>, x: FloatMatrix<'_>) -> PyResult<Option<(usize, usize)>> {
+    match x {
+        FloatMatrix::F64(x) => {
+            let x = x.as_array();
+            run_detached(py, None, || Ok(first_non_finite(x)))
+        }
+        FloatMatrix::F32(x) => {
+            let x = x.as_array();
+            run_detached(py, None, || Ok(first_non_finite(x)))
+        }
+    }
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(smote, m)?)?;
+    m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
+    m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;
+    m.add("CHUNK_ROWS", CHUNK_ROWS)?;
+    m.add("MAX_TREE_DIM", MAX_TREE_DIM)?;
+    Ok(())
+}

@@ -1,0 +1,446 @@
+//! SMOTE generation: the output is allocated once, the originals are copied in, and
+//! the synthetic rows are written after them chunk by chunk, in parallel, each chunk
+//! with its own seed (see `rng`).
+
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::neighbors::kneighbors;
+use crate::rng::{chunk_seed, Rng, CHUNK_ROWS};
+
+/// Where the neighbours of each class come from.
+pub enum Neighbors<'a> {
+    /// Search the `k` nearest neighbours within each class with the core's engine.
+    Search { k: usize },
+    /// Given tables, one per class to oversample (in order), as positions into that
+    /// class's rows, row `i` listing the neighbours of the class's `i`-th sample.
+    Given(Vec<ArrayView2<'a, u32>>),
+}
+
+/// One class to oversample.
+pub struct ClassPlan {
+    /// The class's code; part of every chunk seed.
+    pub class: usize,
+    /// Rows of X that belong to the class, in their order in X.
+    pub rows: Vec<usize>,
+    /// How many synthetic rows to generate.
+    pub n_new: usize,
+}
+
+/// The resampled X and, for each synthetic row, where it came from.
+#[derive(Debug)]
+pub struct Resampled<F> {
+    /// Original rows first, then the synthetic rows class by class.
+    pub x: Array2<F>,
+    /// Row of X of each synthetic row's base sample.
+    pub base: Vec<i64>,
+    /// Row of X of each synthetic row's neighbour.
+    pub neighbor: Vec<i64>,
+    /// Interpolation step of each synthetic row, in `[0, 1)`.
+    pub step: Vec<f64>,
+}
+
+/// Groups row indices by class code; codes must be below `n_classes`.
+pub fn rows_by_class(codes: &[i64], n_classes: usize) -> Result<Vec<Vec<usize>>> {
+    let mut rows = vec![Vec::new(); n_classes];
+    for (row, &code) in codes.iter().enumerate() {
+        let class = usize::try_from(code)
+            .ok()
+            .filter(|&c| c < n_classes)
+            .ok_or(Error::IndexOutOfRange {
+                what: "class codes",
+                index: code.unsigned_abs() as usize,
+                len: n_classes,
+            })?;
+        rows[class].push(row);
+    }
+    Ok(rows)
+}
+
+/// SMOTE over all `plans` (classes in output order). Runs on the current Rayon pool.
+pub fn smote<F: Float>(
+    x: ArrayView2<F>,
+    plans: &[ClassPlan],
+    neighbors: Neighbors<'_>,
+    random_state: u64,
+) -> Result<Resampled<F>> {
+    let n = x.nrows();
+    let total_new: usize = plans.iter().map(|p| p.n_new).sum();
+    let mut out = Array2::<F>::zeros((n + total_new, x.ncols()));
+    copy_rows(x, out.slice_mut(s![..n, ..]));
+
+    let mut base = vec![0i64; total_new];
+    let mut neighbor = vec![0i64; total_new];
+    let mut step = vec![0f64; total_new];
+    let (search_k, mut given) = match neighbors {
+        Neighbors::Search { k } => (Some(k), Vec::new().into_iter()),
+        Neighbors::Given(tables) => {
+            if tables.len() != plans.len() {
+                return Err(Error::ShapeMismatch {
+                    what: "the list of neighbour tables",
+                    got: tables.len(),
+                    expected: plans.len(),
+                });
+            }
+            (None, tables.into_iter())
+        }
+    };
+
+    let mut start = 0;
+    for plan in plans {
+        if plan.n_new == 0 {
+            // Nothing to generate: the class needs no neighbours (and may have too few).
+            given.next();
+            continue;
+        }
+        let searched;
+        let table = match search_k {
+            Some(k) => {
+                searched = kneighbors(x, &plan.rows, k).map_err(|e| e.for_class(plan.class))?;
+                searched.view()
+            }
+            None => {
+                let table = given.next().expect("one table per plan, checked above");
+                check_table(table, plan)?;
+                table
+            }
+        };
+        let end = start + plan.n_new;
+        interpolate(
+            x,
+            plan,
+            table,
+            random_state,
+            out.slice_mut(s![n + start..n + end, ..]),
+            Provenance {
+                base: &mut base[start..end],
+                neighbor: &mut neighbor[start..end],
+                step: &mut step[start..end],
+            },
+        );
+        start = end;
+    }
+    Ok(Resampled {
+        x: out,
+        base,
+        neighbor,
+        step,
+    })
+}
+
+/// A given neighbour table must have one row per class sample, at least one column,
+/// and only positions inside the class.
+fn check_table(table: ArrayView2<u32>, plan: &ClassPlan) -> Result<()> {
+    if table.nrows() != plan.rows.len() {
+        return Err(Error::ShapeMismatch {
+            what: "a neighbour table",
+            got: table.nrows(),
+            expected: plan.rows.len(),
+        });
+    }
+    if table.ncols() == 0 {
+        return Err(Error::InvalidK(0));
+    }
+    match table.iter().find(|&&j| j as usize >= plan.rows.len()) {
+        Some(&bad) => Err(Error::IndexOutOfRange {
+            what: "a neighbour table",
+            index: bad as usize,
+            len: plan.rows.len(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Copies X into the top of the output, in parallel row blocks.
+fn copy_rows<F: Float>(x: ArrayView2<F>, mut dst: ArrayViewMut2<F>) {
+    dst.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
+        .into_par_iter()
+        .zip(x.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
+        .for_each(|(mut dst, src)| dst.assign(&src));
+}
+
+/// Provenance slices of one class's synthetic rows.
+struct Provenance<'a> {
+    base: &'a mut [i64],
+    neighbor: &'a mut [i64],
+    step: &'a mut [f64],
+}
+
+/// Writes `plan.n_new` synthetic rows of one class into `out`.
+///
+/// Row by row, one draw picks the (base sample, neighbour column) pair uniformly
+/// among the class's `n × k` pairs, a second gives the step in `[0, 1)`; the row is
+/// `x_base + step * (x_neighbour - x_base)`. Chunk `c` of `CHUNK_ROWS` rows draws from
+/// its own generator seeded with `chunk_seed(random_state, plan.class, c)`.
+fn interpolate<F: Float>(
+    x: ArrayView2<F>,
+    plan: &ClassPlan,
+    table: ArrayView2<u32>,
+    random_state: u64,
+    mut out: ArrayViewMut2<F>,
+    provenance: Provenance<'_>,
+) {
+    let k = table.ncols();
+    let pairs = plan.rows.len() * k;
+    out.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
+        .into_par_iter()
+        .zip(provenance.base.par_chunks_mut(CHUNK_ROWS))
+        .zip(provenance.neighbor.par_chunks_mut(CHUNK_ROWS))
+        .zip(provenance.step.par_chunks_mut(CHUNK_ROWS))
+        .enumerate()
+        .for_each(|(chunk, (((mut rows_out, bases), neighbors), steps))| {
+            let mut rng = Rng::new(chunk_seed(random_state, plan.class as u64, chunk as u64));
+            for (i, mut row) in rows_out.rows_mut().into_iter().enumerate() {
+                let pair = rng.below(pairs);
+                let step = F::unit_from_bits(rng.next_u64());
+                let base_row = plan.rows[pair / k];
+                let neighbor_row = plan.rows[table[[pair / k, pair % k]] as usize];
+                let base = x.row(base_row);
+                let neighbor = x.row(neighbor_row);
+                for ((o, &a), &b) in row.iter_mut().zip(base).zip(neighbor) {
+                    *o = a + step * (b - a);
+                }
+                bases[i] = base_row as i64;
+                neighbors[i] = neighbor_row as i64;
+                steps[i] = step.to_f64().expect("f32 and f64 widen to f64");
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::run_with_threads;
+    use crate::rng::Rng;
+
+    fn data(n: usize, d: usize, seed: u64) -> Array2<f64> {
+        let mut rng = Rng::new(seed);
+        Array2::from_shape_simple_fn((n, d), || f64::unit_from_bits(rng.next_u64()) * 10.0 - 5.0)
+    }
+
+    /// Three classes: codes 0 (majority), 1 and 2.
+    fn plans(n: usize) -> Vec<ClassPlan> {
+        let codes: Vec<i64> = (0..n)
+            .map(|i| {
+                if i % 10 == 0 {
+                    1
+                } else if i % 10 == 1 {
+                    2
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let rows = rows_by_class(&codes, 3).unwrap();
+        vec![
+            ClassPlan {
+                class: 1,
+                rows: rows[1].clone(),
+                n_new: 3000,
+            },
+            ClassPlan {
+                class: 2,
+                rows: rows[2].clone(),
+                n_new: 2500,
+            },
+        ]
+    }
+
+    #[test]
+    fn originals_come_first_and_each_synthetic_row_lies_on_its_segment() {
+        for d in [3, 20] {
+            let x = data(1000, d, 1);
+            let plans = plans(1000);
+            let k = 5;
+            let res = smote(x.view(), &plans, Neighbors::Search { k }, 7).unwrap();
+            assert_eq!(res.x.dim(), (1000 + 5500, d));
+            assert_eq!(res.x.slice(s![..1000, ..]), x);
+            let mut start = 1000;
+            for plan in &plans {
+                let table = kneighbors(x.view(), &plan.rows, k).unwrap();
+                for i in 0..plan.n_new {
+                    let (b, nb, t) = (
+                        res.base[start - 1000 + i],
+                        res.neighbor[start - 1000 + i],
+                        res.step[start - 1000 + i],
+                    );
+                    let (b, nb) = (b as usize, nb as usize);
+                    assert!((0.0..1.0).contains(&t));
+                    assert!(plan.rows.contains(&b) && plan.rows.contains(&nb));
+                    let local = plan.rows.iter().position(|&r| r == b).unwrap();
+                    let local_nb = plan.rows.iter().position(|&r| r == nb).unwrap() as u32;
+                    assert!(
+                        table.row(local).iter().any(|&j| j == local_nb),
+                        "neighbour not among the k nearest"
+                    );
+                    for j in 0..d {
+                        let want = x[[b, j]] + t * (x[[nb, j]] - x[[b, j]]);
+                        assert_eq!(res.x[[start + i, j]], want);
+                        let (lo, hi) = (x[[b, j]].min(x[[nb, j]]), x[[b, j]].max(x[[nb, j]]));
+                        assert!(lo <= want && want <= hi);
+                    }
+                }
+                start += plan.n_new;
+            }
+        }
+    }
+
+    #[test]
+    fn output_is_identical_for_any_number_of_threads() {
+        let x = data(5000, 6, 2);
+        let plans = plans(5000);
+        let run = |threads| {
+            run_with_threads(threads, || {
+                smote(x.view(), &plans, Neighbors::Search { k: 5 }, 123).unwrap()
+            })
+            .unwrap()
+        };
+        let one = run(Some(1));
+        for threads in [Some(2), Some(3), None] {
+            let other = run(threads);
+            assert_eq!(one.x, other.x);
+            assert_eq!(one.base, other.base);
+            assert_eq!(one.step, other.step);
+        }
+        let reseeded = run(Some(1));
+        assert_eq!(one.x, reseeded.x);
+        let different_seed = run_with_threads(Some(1), || {
+            smote(x.view(), &plans, Neighbors::Search { k: 5 }, 124).unwrap()
+        })
+        .unwrap();
+        assert_ne!(one.x, different_seed.x);
+    }
+
+    #[test]
+    fn draws_cover_every_base_and_neighbour_uniformly() {
+        // 4 samples on a line, k = 3: 12 (base, neighbour) pairs, each drawn ~1/12 of the time.
+        let x = ndarray::array![[0.0], [1.0], [3.0], [7.0], [100.0]];
+        let plan = ClassPlan {
+            class: 0,
+            rows: vec![0, 1, 2, 3],
+            n_new: 120_000,
+        };
+        let res = smote(x.view(), &[plan], Neighbors::Search { k: 3 }, 5).unwrap();
+        let mut counts = [[0usize; 4]; 4];
+        for (&b, &nb) in res.base.iter().zip(&res.neighbor) {
+            counts[b as usize][nb as usize] += 1;
+        }
+        for (b, row) in counts.iter().enumerate() {
+            for (nb, &c) in row.iter().enumerate() {
+                if b == nb {
+                    assert_eq!(c, 0);
+                } else {
+                    // Expect 10_000, 5 sigma is about 480.
+                    assert!((9_500..10_500).contains(&c), "{counts:?}");
+                }
+            }
+        }
+        let mean_step = res.step.iter().sum::<f64>() / res.step.len() as f64;
+        assert!((mean_step - 0.5).abs() < 0.005, "{mean_step}");
+    }
+
+    #[test]
+    fn given_tables_are_used_and_checked() {
+        let x = data(50, 2, 3);
+        let rows: Vec<usize> = (0..10).collect();
+        // Every sample's only neighbour is sample 0 of the class (row 0).
+        let table = Array2::<u32>::zeros((10, 1));
+        let plan = ClassPlan {
+            class: 0,
+            rows: rows.clone(),
+            n_new: 200,
+        };
+        let res = smote(
+            x.view(),
+            std::slice::from_ref(&plan),
+            Neighbors::Given(vec![table.view()]),
+            1,
+        )
+        .unwrap();
+        assert!(res.neighbor.iter().all(|&nb| nb == 0));
+
+        let short = Array2::<u32>::zeros((9, 1));
+        assert!(matches!(
+            smote(
+                x.view(),
+                std::slice::from_ref(&plan),
+                Neighbors::Given(vec![short.view()]),
+                1
+            ),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        let outside = Array2::<u32>::from_elem((10, 1), 10);
+        assert!(matches!(
+            smote(
+                x.view(),
+                std::slice::from_ref(&plan),
+                Neighbors::Given(vec![outside.view()]),
+                1
+            ),
+            Err(Error::IndexOutOfRange { index: 10, .. })
+        ));
+        assert!(matches!(
+            smote(
+                x.view(),
+                std::slice::from_ref(&plan),
+                Neighbors::Given(vec![]),
+                1
+            ),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn a_small_class_names_itself_in_the_error() {
+        let x = data(20, 2, 4);
+        let plan = ClassPlan {
+            class: 3,
+            rows: vec![0, 1, 2],
+            n_new: 5,
+        };
+        assert_eq!(
+            smote(x.view(), &[plan], Neighbors::Search { k: 5 }, 0).unwrap_err(),
+            Error::TooFewSamples {
+                class: 3,
+                n_samples: 3,
+                k: 5
+            }
+        );
+    }
+
+    #[test]
+    fn float32_stays_float32_on_the_segment() {
+        let x = data(300, 4, 5).mapv(|v| v as f32);
+        let plan = ClassPlan {
+            class: 0,
+            rows: (0..300).collect(),
+            n_new: 500,
+        };
+        let res = smote(x.view(), &[plan], Neighbors::Search { k: 4 }, 9).unwrap();
+        for i in 0..500 {
+            let (b, nb, t) = (
+                res.base[i] as usize,
+                res.neighbor[i] as usize,
+                res.step[i] as f32,
+            );
+            for j in 0..4 {
+                assert_eq!(
+                    res.x[[300 + i, j]],
+                    x[[b, j]] + t * (x[[nb, j]] - x[[b, j]])
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn class_codes_out_of_range_are_errors() {
+        assert!(rows_by_class(&[0, 1, 2], 2).is_err());
+        assert!(rows_by_class(&[0, -1], 2).is_err());
+        assert_eq!(
+            rows_by_class(&[1, 0, 1], 2).unwrap(),
+            vec![vec![1], vec![0, 2]]
+        );
+    }
+}
