@@ -17,7 +17,7 @@ use crate::float::{first_non_finite, Float};
 use crate::neighbors::{kneighbors as core_kneighbors, MAX_TREE_DIM};
 use crate::parallel::run_with_threads;
 use crate::rng::CHUNK_ROWS;
-use crate::sampling::{rows_by_class, smote as core_smote, ClassPlan, Neighbors};
+use crate::sampling::{rows_of_classes, smote as core_smote, ClassPlan, Neighbors};
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
@@ -100,17 +100,11 @@ fn smote_typed<'py, F: Float + Element>(
     n_threads: Option<usize>,
 ) -> PyResult<SmoteOutput<'py>> {
     let x = x.as_array();
-    let n_classes = classes.iter().max().map_or(0, |&c| c + 1);
     let result = run_detached(py, n_threads, || {
-        let mut rows = rows_by_class(codes, n_classes)?;
-        let plans: Vec<ClassPlan> = classes
-            .iter()
-            .zip(n_new)
-            .map(|(&class, &n_new)| ClassPlan {
-                class,
-                rows: std::mem::take(&mut rows[class]),
-                n_new,
-            })
+        let plans: Vec<ClassPlan> = rows_of_classes(codes, classes)?
+            .into_iter()
+            .zip(classes.iter().zip(n_new))
+            .map(|(rows, (&class, &n_new))| ClassPlan { class, rows, n_new })
             .collect();
         let source = match &tables {
             None => Neighbors::Search { k },

@@ -42,19 +42,23 @@ pub struct Resampled<F> {
     pub step: Vec<f64>,
 }
 
-/// Groups row indices by class code; codes must be below `n_classes`.
-pub fn rows_by_class(codes: &[i64], n_classes: usize) -> Result<Vec<Vec<usize>>> {
-    let mut rows = vec![Vec::new(); n_classes];
+/// The rows of each of `classes`, in order, given every row's class code.
+pub fn rows_of_classes(codes: &[i64], classes: &[usize]) -> Result<Vec<Vec<usize>>> {
+    let n_slots = classes.iter().max().map_or(0, |&c| c + 1);
+    let mut slot_of = vec![usize::MAX; n_slots];
+    for (slot, &class) in classes.iter().enumerate() {
+        slot_of[class] = slot;
+    }
+    let mut rows = vec![Vec::new(); classes.len()];
     for (row, &code) in codes.iter().enumerate() {
-        let class = usize::try_from(code)
-            .ok()
-            .filter(|&c| c < n_classes)
-            .ok_or(Error::IndexOutOfRange {
-                what: "class codes",
-                index: code.unsigned_abs() as usize,
-                len: n_classes,
-            })?;
-        rows[class].push(row);
+        let class = usize::try_from(code).map_err(|_| Error::IndexOutOfRange {
+            what: "class codes",
+            index: code.unsigned_abs() as usize,
+            len: n_slots,
+        })?;
+        if let Some(&slot) = slot_of.get(class).filter(|&&slot| slot != usize::MAX) {
+            rows[slot].push(row);
+        }
     }
     Ok(rows)
 }
@@ -233,16 +237,16 @@ mod tests {
                 }
             })
             .collect();
-        let rows = rows_by_class(&codes, 3).unwrap();
+        let mut rows = rows_of_classes(&codes, &[1, 2]).unwrap().into_iter();
         vec![
             ClassPlan {
                 class: 1,
-                rows: rows[1].clone(),
+                rows: rows.next().unwrap(),
                 n_new: 3000,
             },
             ClassPlan {
                 class: 2,
-                rows: rows[2].clone(),
+                rows: rows.next().unwrap(),
                 n_new: 2500,
             },
         ]
@@ -435,12 +439,12 @@ mod tests {
     }
 
     #[test]
-    fn class_codes_out_of_range_are_errors() {
-        assert!(rows_by_class(&[0, 1, 2], 2).is_err());
-        assert!(rows_by_class(&[0, -1], 2).is_err());
+    fn rows_are_grouped_for_the_requested_classes_only() {
         assert_eq!(
-            rows_by_class(&[1, 0, 1], 2).unwrap(),
-            vec![vec![1], vec![0, 2]]
+            rows_of_classes(&[1, 0, 1, 2], &[2, 1]).unwrap(),
+            vec![vec![3], vec![0, 2]]
         );
+        assert!(rows_of_classes(&[0, 1], &[]).unwrap().is_empty());
+        assert!(rows_of_classes(&[0, -1], &[0]).is_err());
     }
 }

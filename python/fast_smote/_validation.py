@@ -37,7 +37,6 @@ class Dataset:
     classes: np.ndarray
     codes: np.ndarray
     counts: np.ndarray
-    first_seen: np.ndarray
     x_container: Optional[Any] = None
     y_container: Optional[Any] = None
 
@@ -49,6 +48,11 @@ class Dataset:
     def code_of(self) -> dict[Any, int]:
         """Class label -> code (its position among the sorted labels)."""
         return {label: code for code, label in enumerate(self.classes.tolist())}
+
+    def label(self, code: int) -> Any:
+        """The label of class ``code`` as a plain Python value (for messages)."""
+        label = self.classes[code]
+        return label.item() if isinstance(label, np.generic) else label
 
     def plan(self, strategy: "StrategyDict") -> tuple[list[int], list[int]]:
         """Codes of the classes a resolved strategy grows, and how many samples each gets."""
@@ -202,9 +206,7 @@ def check_X_y(X: Any, y: Any) -> Dataset:
             "SMOTE oversamples classification targets"
         )
     try:
-        classes, first_seen, codes, counts = np.unique(
-            labels, return_index=True, return_inverse=True, return_counts=True
-        )
+        classes, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
     except TypeError as exc:
         raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
     if len(classes) < 2:
@@ -217,17 +219,14 @@ def check_X_y(X: Any, y: Any) -> Dataset:
         classes=classes,
         codes=np.ascontiguousarray(codes.ravel(), dtype=np.int64),
         counts=counts,
-        first_seen=first_seen,
         x_container=x_container,
         y_container=y_container,
     )
 
 
 def _extreme_class(data: Dataset, largest: bool) -> int:
-    """Code of the majority (or minority) class; ties go to the class seen first in y."""
-    counts = data.counts if largest else -data.counts
-    tied = np.flatnonzero(counts == counts.max())
-    return int(tied[np.argmin(data.first_seen[tied])])
+    """Code of the majority (or minority) class; ties go to the smallest label."""
+    return int(np.argmax(data.counts) if largest else np.argmin(data.counts))
 
 
 StrategyDict = Dict[Any, int]
@@ -302,7 +301,7 @@ def _strategy_from_ratio(ratio: float, data: Dataset) -> StrategyDict:
     if n_new <= 0:
         raise ValueError(
             f"sampling_strategy={ratio} asks for {int(ratio * data.counts[majority])} "
-            f"minority samples, but class {data.classes[minority]!r} already has "
+            f"minority samples, but class {data.label(minority)!r} already has "
             f"{data.counts[minority]}: nothing would be generated; increase the ratio"
         )
     return {data.classes[minority]: n_new}
@@ -331,6 +330,16 @@ def _strategy_from_targets(targets: dict, data: Dataset) -> StrategyDict:
             )
         resolved[code] = int(target) - current
     return {data.classes[code]: resolved[code] for code in sorted(resolved)}
+
+
+def check_class_sizes(data: Dataset, codes: list[int], needed: int, what: str) -> None:
+    """Every class to oversample must have ``needed`` samples (a sample and its neighbours)."""
+    for code in codes:
+        if data.counts[code] < needed:
+            raise ValueError(
+                f"class {data.label(code)!r} has {data.counts[code]} samples, but {what} "
+                f"needs at least {needed} samples in every class to oversample"
+            )
 
 
 def check_n_jobs(n_jobs: Any) -> Optional[int]:

@@ -57,7 +57,8 @@ class BaseOverSampler(BaseEstimator):
         data = self._check(X, y)
         X_res = self._generate(data, self.sampling_strategy_)
         codes, n_new = data.plan(self.sampling_strategy_)
-        y_res = np.concatenate([data.y, data.classes[np.repeat(codes, n_new)]])
+        new_codes = np.repeat(np.asarray(codes, dtype=np.intp), n_new)
+        y_res = np.concatenate([data.y, data.classes[new_codes]])
         return data.wrap_X(X_res), data.wrap_y(y_res)
 
     def _check(self, X: Any, y: Any) -> Dataset:

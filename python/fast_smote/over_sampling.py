@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import clone
 
 from . import _core
-from ._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from ._validation import Dataset, StrategyDict, check_class_sizes, check_n_jobs, seed_from
 from .base import BaseOverSampler
 
 __all__ = ["SMOTE", "Provenance", "resample"]
@@ -151,6 +151,7 @@ class SMOTE(BaseOverSampler):
         if isinstance(k_neighbors, int):
             from sklearn.neighbors import NearestNeighbors
 
+            check_class_sizes(data, codes, k_neighbors + 1, f"k_neighbors={k_neighbors}")
             neighbors: Any = k_neighbors
             self.nn_k_ = NearestNeighbors(n_neighbors=k_neighbors + 1)
         else:
@@ -169,15 +170,11 @@ class SMOTE(BaseOverSampler):
                 f"the k_neighbors estimator asks for n_neighbors={width}, but its lists "
                 "include the sample itself: use at least 2"
             )
+        if isinstance(width, numbers.Integral):
+            check_class_sizes(data, codes, int(width), f"the k_neighbors estimator with n_neighbors={width}")
         tables = []
         for code in codes:
             rows = np.flatnonzero(data.codes == code)
-            if isinstance(width, numbers.Integral) and len(rows) < width:
-                raise ValueError(
-                    f"class {data.classes[code]!r} has {len(rows)} samples, but the "
-                    f"k_neighbors estimator asks for n_neighbors={width} (the sample "
-                    "itself included)"
-                )
             X_class = data.X[rows]
             estimator.fit(X_class)
             self.nn_k_ = estimator

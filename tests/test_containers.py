@@ -1,0 +1,139 @@
+"""Inputs of every shape and type come back as the caller would expect, untouched."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fast_smote
+from conftest import make_imbalanced
+
+
+@pytest.mark.parametrize(
+    "dtype, expected",
+    [
+        (np.float64, np.float64),
+        (np.float32, np.float32),
+        (np.float16, np.float32),
+        (np.int64, np.float64),
+        (np.int32, np.float64),
+        (np.uint8, np.float64),
+        (bool, np.float64),
+    ],
+)
+def test_dtypes(dtype, expected):
+    X, y = make_imbalanced([80, 20])
+    X = (X * 10).astype(dtype)
+    X_res, _ = fast_smote.resample(X, y, random_state=0)
+    assert X_res.dtype == expected
+    np.testing.assert_array_equal(X_res[:100], X.astype(expected))
+
+
+def test_integer_features_are_not_truncated():
+    X, y = make_imbalanced([80, 20])
+    X = (X * 3).astype(np.int64)
+    X_res, _ = fast_smote.resample(X, y, random_state=0)
+    assert np.any(X_res[100:] != np.round(X_res[100:])), "synthetic rows were rounded"
+
+
+def test_lists_work():
+    X, y = make_imbalanced([30, 10])
+    X_res, y_res = fast_smote.resample(X.tolist(), y.tolist(), random_state=0)
+    assert isinstance(X_res, np.ndarray) and X_res.shape == (60, 4)
+    assert isinstance(y_res, np.ndarray) and np.bincount(y_res).tolist() == [30, 30]
+
+
+@pytest.mark.parametrize("layout", ["fortran", "strided", "readonly"])
+def test_memory_layouts_give_the_same_result(layout):
+    X, y = make_imbalanced([120, 30])
+    reference = fast_smote.resample(X, y, random_state=3)[0]
+    if layout == "fortran":
+        X_in = np.asfortranarray(X)
+    elif layout == "strided":
+        wide = np.zeros((X.shape[0], 2 * X.shape[1]))
+        wide[:, ::2] = X
+        X_in = wide[:, ::2]
+    else:
+        X_in = X.copy()
+        X_in.setflags(write=False)
+    np.testing.assert_array_equal(fast_smote.resample(X_in, y, random_state=3)[0], reference)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        np.array(["cat", "dog"]),
+        np.array([True, False]),
+        np.array([-3, 7]),
+        np.array([0.0, 1.0]),
+        np.array(["no", "yes"], dtype=object),
+    ],
+    ids=["str", "bool", "int", "float", "object"],
+)
+def test_label_types_round_trip(labels):
+    X, codes = make_imbalanced([50, 15])
+    y = labels[codes]
+    X_res, y_res = fast_smote.resample(X, y, random_state=0)
+    assert y_res.dtype == y.dtype
+    assert (y_res == labels[1]).sum() == 50 and (y_res == labels[0]).sum() == 50
+    np.testing.assert_array_equal(y_res[:65], y)
+
+
+def test_dataframe_round_trip_keeps_columns_and_dtypes():
+    X, y = make_imbalanced([60, 20], n_features=3)
+    frame = pd.DataFrame(
+        {
+            "f64": X[:, 0],
+            "f32": X[:, 1].astype(np.float32),
+            "count": (X[:, 2] * 10).astype(np.int64),
+        },
+        index=np.arange(100, 180),
+    )
+    target = pd.Series(np.where(y == 1, "fraud", "ok"), name="label", index=frame.index)
+    before = frame.copy(), target.copy()
+    X_res, y_res = fast_smote.resample(frame, target, random_state=0)
+    assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series)
+    assert list(X_res.columns) == ["f64", "f32", "count"]
+    assert X_res.dtypes.tolist() == [np.float64, np.float32, np.float64]
+    assert X_res.index.equals(pd.RangeIndex(120))
+    assert y_res.name == "label" and y_res.value_counts().to_dict() == {"ok": 60, "fraud": 60}
+    np.testing.assert_array_equal(X_res["f32"].to_numpy()[:80], frame["f32"].to_numpy())
+    pd.testing.assert_frame_equal(frame, before[0])
+    pd.testing.assert_series_equal(target, before[1])
+
+
+def test_float32_frame_stays_float32_and_categorical_y_keeps_its_categories():
+    X, y = make_imbalanced([40, 10], n_features=2, dtype=np.float32)
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    target = pd.Series(pd.Categorical(np.where(y == 1, "yes", "no"), categories=["no", "yes", "maybe"]))
+    X_res, y_res = fast_smote.resample(frame, target, random_state=0)
+    assert X_res.dtypes.tolist() == [np.float32, np.float32]
+    assert isinstance(y_res.dtype, pd.CategoricalDtype)
+    assert list(y_res.cat.categories) == ["no", "yes", "maybe"]
+    assert (y_res == "yes").sum() == 40
+
+
+def test_feature_names_are_recorded():
+    X, y = make_imbalanced([40, 10], n_features=2)
+    sampler = fast_smote.SMOTE().fit(pd.DataFrame(X, columns=["a", "b"]), y)
+    assert sampler.n_features_in_ == 2
+    assert sampler.feature_names_in_.tolist() == ["a", "b"]
+    sampler.fit(X, y)
+    assert not hasattr(sampler, "feature_names_in_")
+
+
+def test_inputs_are_never_modified():
+    X, y = make_imbalanced([90, 10])
+    X_copy, y_copy = X.copy(), y.copy()
+    X_res, _ = fast_smote.resample(X, y, random_state=0)
+    X_res[:] = 0  # the result does not alias the input either
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+
+
+def test_column_vector_y_is_flattened_with_a_warning():
+    X, y = make_imbalanced([40, 10])
+    with pytest.warns(Warning, match="column vector"):
+        _, y_res = fast_smote.resample(X, y.reshape(-1, 1), random_state=0)
+    assert y_res.shape == (80,)
