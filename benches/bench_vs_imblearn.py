@@ -1,0 +1,834 @@
+"""Benchmark fast-smote against imbalanced-learn's ``SMOTE`` on the same data.
+
+One run times both samplers on every case, measures their peak extra memory, breaks
+fast-smote's time into phases, and compares those phases with NumPy floors and, where
+installed, other exact k-NN libraries. Usage::
+
+    python benches/bench_vs_imblearn.py                  # full run (~6-7 min on 2 cores)
+    python benches/bench_vs_imblearn.py --quick          # CI-sized subset (< 2 min)
+    python benches/bench_vs_imblearn.py --cases 1e5x10 --json benches/results/x.json
+
+Every measurement runs in a fresh process forked from a server that has already
+imported the libraries, so a case starts from a clean heap and pays no import time.
+Both samplers are called with ``k_neighbors=5, random_state=0`` and are warmed up on
+a small slice of the data first. Times are the best of as many runs as fit in a small
+budget (a single run for the big cases); memory is measured on the first run as the
+kernel's peak resident set size (``VmHWM``, reset through ``/proc/self/clear_refs``)
+minus the resident size before the call, so allocations made by Rust, BLAS and
+OpenMP threads are all seen. Linux only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import gc
+import importlib
+import json
+import math
+import multiprocessing
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+import fast_smote
+import numpy as np
+import sklearn
+from fast_smote import _core
+from fast_smote._validation import check_n_jobs, check_X_y, resolve_sampling_strategy
+from imblearn import __version__ as imblearn_version
+from imblearn.over_sampling import SMOTE as ImblearnSMOTE
+
+K_NEIGHBORS = 5
+SAMPLER_SEED = 0
+DATA_SEED = 20240601
+#: Mean of class ``c`` is ``c * CLASS_SHIFT`` in every feature.
+CLASS_SHIFT = 0.5
+#: Rows of each case used to warm a sampler up before it is measured.
+WARMUP_ROWS = 2_000
+#: Runs of each NumPy floor at least: a first touch of fresh memory can be far slower
+#: (on a VM especially), and a floor should be the best case.
+FLOOR_MIN_RUNS = 2
+#: Rows per block of the Gram-matrix floor.
+GRAM_BLOCK_ROWS = 4_096
+#: Imported once by the fork server, so that no measured process pays for it. Named
+#: one by one: preloading "__main__" does not reach the server when run as a script.
+PRELOAD = ["numpy", "sklearn.neighbors", "imblearn.over_sampling", "fast_smote"]
+#: The quick (CI) run keeps only cases with at most this many rows.
+QUICK_MAX_ROWS = 100_000
+
+BINARY = (0.9, 0.1)
+FIVE_CLASSES = (0.5, 0.2, 0.15, 0.10, 0.05)
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark dataset: Gaussian classes, the majority first.
+
+    Parameters
+    ----------
+    kind : str
+        Short description shown in the tables (``binary``, ``5-class``, ...).
+    n_samples, n_features : int
+    dtype : str
+        ``float32`` or ``float64``; both samplers keep it.
+    proportions : tuple of float
+        Share of each class; class 0 is the majority and every other class is grown
+        to its size (``sampling_strategy='auto'``).
+    n_distinct : int, optional
+        If set, every row is a copy of one of this many distinct rows (before the
+        class shift), which stresses the neighbour search with ties.
+    scaling : bool
+        Also time fast-smote with ``n_jobs=1`` to report its thread scaling.
+    """
+
+    kind: str
+    n_samples: int
+    n_features: int
+    dtype: str
+    proportions: tuple[float, ...] = BINARY
+    n_distinct: Optional[int] = None
+    scaling: bool = False
+
+    @property
+    def shape(self) -> str:
+        """``n x d`` as printed, e.g. ``1e5 x 10``."""
+        return f"{_short_count(self.n_samples)} x {self.n_features}"
+
+    @property
+    def id(self) -> str:
+        """Unique name, matched by ``--cases``: e.g. ``binary-1e5x10-float32``."""
+        return f"{self.kind}-{_short_count(self.n_samples)}x{self.n_features}-{self.dtype}"
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Rows per class; rounding remainders go to the majority."""
+        counts = np.floor(np.asarray(self.proportions) * self.n_samples).astype(np.int64)
+        counts[0] += self.n_samples - counts.sum()
+        return counts
+
+    @property
+    def n_new(self) -> np.ndarray:
+        """Synthetic rows per minority class (classes 1, 2, ...)."""
+        counts = self.counts
+        return counts[0] - counts[1:]
+
+    @property
+    def output_bytes(self) -> int:
+        """Size of the resampled X: every class at the majority's size."""
+        n_out = len(self.proportions) * int(self.counts[0])
+        return n_out * self.n_features * np.dtype(self.dtype).itemsize
+
+    @property
+    def tree_regime(self) -> bool:
+        """Whether fast-smote searches the largest grown class with its KD-tree."""
+        n_rows = int(self.counts[1:].max())
+        return _core.search_engine(n_rows, self.n_features) == "kd-tree"
+
+
+def _short_count(n: int) -> str:
+    """``100000`` -> ``1e5``, ``20000`` -> ``2e4``."""
+    exponent = math.floor(math.log10(n))
+    mantissa = n / 10**exponent
+    return f"{mantissa:g}e{exponent}"
+
+
+def all_cases() -> list[Case]:
+    """Every case of the full run, in the order they are run and printed.
+
+    The float64 binary cases with 10 features and at least 1e5 rows also measure
+    thread scaling.
+    """
+    binary_shapes = [
+        (10_000, 10),
+        (100_000, 10),
+        (1_000_000, 10),
+        (100_000, 50),
+        (1_000_000, 50),
+        (100_000, 200),
+        (20_000, 1_000),
+    ]
+    cases = [
+        Case("binary", n, d, dtype, scaling=(d == 10 and n >= 100_000 and dtype == "float64"))
+        for n, d in binary_shapes
+        for dtype in ("float32", "float64")
+    ]
+    cases.append(Case("5-class", 100_000, 20, "float64", proportions=FIVE_CLASSES))
+    cases.append(Case("duplicated", 100_000, 10, "float64", n_distinct=100))
+    return cases
+
+
+def make_data(case: Case) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (C-contiguous, ``case.dtype``) and int64 ``y``, the classes shuffled."""
+    rng = np.random.default_rng(DATA_SEED)
+    dtype = np.dtype(case.dtype)
+    y = rng.permutation(np.repeat(np.arange(len(case.proportions)), case.counts))
+    if case.n_distinct is None:
+        X = rng.standard_normal((case.n_samples, case.n_features), dtype=dtype)
+    else:
+        distinct = rng.standard_normal((case.n_distinct, case.n_features), dtype=dtype)
+        X = distinct[rng.integers(case.n_distinct, size=case.n_samples)]
+    X += (CLASS_SHIFT * y).astype(dtype)[:, None]
+    return X, y
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass(frozen=True)
+class Effort:
+    """How long to keep repeating a measurement.
+
+    Runs repeat until ``budget`` seconds have passed (always at least one run, at most
+    ``max_repeats``), and the best time is kept; a run longer than the budget is
+    therefore measured once.
+    """
+
+    budget: float
+    max_repeats: int
+
+
+FULL = Effort(budget=2.0, max_repeats=7)
+QUICK = Effort(budget=1.0, max_repeats=3)
+
+
+def _status_kib(field_name: str) -> int:
+    """A ``kB`` field of ``/proc/self/status`` such as ``VmRSS``."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"/proc/self/status has no {field_name} field")
+
+
+class PeakMemory:
+    """Context manager recording the peak resident memory above the level on entry.
+
+    The kernel's high-water mark is reset on entry (Linux >= 4.0), so the peak is
+    exact rather than sampled. ``extra_bytes`` is set on exit.
+    """
+
+    extra_bytes: Optional[int] = None
+
+    def __enter__(self) -> PeakMemory:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        self._baseline_kib = _status_kib("VmRSS")
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.extra_bytes = (_status_kib("VmHWM") - self._baseline_kib) * 1024
+
+
+def timed(call: Callable[[], Any], memory: Optional[PeakMemory] = None) -> float:
+    """Seconds ``call()`` takes, optionally under ``memory``; its result is dropped."""
+    gc.collect()
+    with memory if memory is not None else contextlib.nullcontext():
+        start = time.perf_counter()
+        call()
+        return time.perf_counter() - start
+
+
+def best_of(
+    measure: Callable[[bool], dict[str, float]], effort: Effort, min_runs: int = 1
+) -> tuple[dict[str, float], int]:
+    """Per-key minimum of ``measure(first_run)`` over repeated runs, and the run count.
+
+    At least ``min_runs`` runs happen whatever the budget.
+    """
+    best: dict[str, float] = {}
+    runs = 0
+    start = time.perf_counter()
+    while runs < min_runs or (
+        runs < effort.max_repeats and time.perf_counter() - start < effort.budget
+    ):
+        for key, seconds in measure(runs == 0).items():
+            best[key] = min(seconds, best.get(key, math.inf))
+        runs += 1
+    return best, runs
+
+
+def best_seconds(call: Callable[[], Any], effort: Effort, min_runs: int = 1) -> float:
+    """Best time of ``call()`` within ``effort``, over at least ``min_runs`` runs."""
+    return best_of(lambda first: {"seconds": timed(call)}, effort, min_runs)[0]["seconds"]
+
+
+# --------------------------------------------------------------------------- samplers
+
+
+def _measure_sampler(
+    sampler: Any,
+    case: Case,
+    effort: Effort,
+    phases: Optional[Callable[[np.ndarray, np.ndarray], dict[str, float]]] = None,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Times ``sampler.fit_resample`` on the case's data, with memory on the first run.
+
+    ``phases(X, y)``, if given, runs after each ``fit_resample`` and returns more
+    timings. Returns the sampler's result and the best of each phase timing.
+    """
+    X, y = make_data(case)
+    sampler.fit_resample(X[:WARMUP_ROWS], y[:WARMUP_ROWS])
+    memory = PeakMemory()
+
+    def measure(first: bool) -> dict[str, float]:
+        total = timed(lambda: sampler.fit_resample(X, y), memory if first else None)
+        return {"total": total, **(phases(X, y) if phases is not None else {})}
+
+    best, runs = best_of(measure, effort)
+    result = {"seconds": best.pop("total"), "runs": runs, "peak_extra_bytes": memory.extra_bytes}
+    return result, best
+
+
+def imblearn_task(case: Case, effort: Effort) -> dict[str, Any]:
+    """imbalanced-learn's SMOTE with its default settings."""
+    sampler = ImblearnSMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED)
+    result, _ = _measure_sampler(sampler, case, effort)
+    return result
+
+
+def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: Optional[int]) -> dict[str, float]:
+    """Seconds of fast-smote's phases, each run on its own.
+
+    ``validation`` is ``check_X_y`` plus the strategy; ``knn`` is ``_core.kneighbors``
+    on each grown class's rows (gathered C-contiguous outside the timing); ``core`` is
+    the ``_core.smote`` call ``fit_resample`` makes, search included; ``generation`` is
+    ``_core.smote`` given the neighbour tables ``knn`` found, so it does no search.
+    """
+    n_threads = check_n_jobs(n_jobs)
+    start = time.perf_counter()
+    data = check_X_y(X, y)
+    strategy = resolve_sampling_strategy("auto", data)
+    validation = time.perf_counter() - start
+    codes, n_new = data.plan(strategy)
+    class_rows = [data.rows_of(code) for code in codes]
+    knn, tables = 0.0, []
+    for rows in class_rows:
+        points = np.ascontiguousarray(data.X[rows])
+        start = time.perf_counter()
+        tables.append(_core.kneighbors(points, K_NEIGHBORS, n_threads))
+        knn += time.perf_counter() - start
+
+    def core(neighbors: Any) -> float:
+        return timed(
+            lambda: _core.smote(
+                data.X, class_rows, codes, n_new, neighbors, SAMPLER_SEED, n_threads
+            )
+        )
+
+    return {
+        "validation": validation,
+        "knn": knn,
+        "core": core(K_NEIGHBORS),
+        "generation": core(tables),
+    }
+
+
+def fast_smote_task(case: Case, effort: Effort, n_jobs: Optional[int]) -> dict[str, Any]:
+    """fast-smote's ``SMOTE.fit_resample`` plus its phase breakdown."""
+    sampler = fast_smote.SMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED, n_jobs=n_jobs)
+    result, best = _measure_sampler(
+        sampler, case, effort, functools.partial(fast_smote_phases, n_jobs=n_jobs)
+    )
+    result["phases"] = {
+        "validation": best["validation"],
+        "knn": best["knn"],
+        "generation": best["generation"],
+        "core": best["core"],
+        "wrapping": result["seconds"] - best["validation"] - best["core"],
+    }
+    return result
+
+
+# --------------------------------------------------------------------------- references
+
+
+def generation_reference(X: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """The least any SMOTE must do besides the search: allocate the output, copy X
+    in, and gather one base row per synthetic row into the tail."""
+    out = np.empty((len(X) + len(base), X.shape[1]), dtype=X.dtype)
+    out[: len(X)] = X
+    np.take(X, base, axis=0, out=out[len(X) :])
+    return out
+
+
+def blocked_gram(points: np.ndarray) -> None:
+    """``points @ points.T`` in blocks of ``GRAM_BLOCK_ROWS`` rows, never holding the
+    n x n matrix: the BLAS floor of a brute-force neighbour search."""
+    n = len(points)
+    buffer = np.empty(min(n, GRAM_BLOCK_ROWS) * n, dtype=points.dtype)
+    for start in range(0, n, GRAM_BLOCK_ROWS):
+        rows = points[start : start + GRAM_BLOCK_ROWS]
+        np.matmul(rows, points.T, out=buffer[: len(rows) * n].reshape(len(rows), n))
+
+
+def _ckdtree_search(module: Any) -> Callable[[np.ndarray], Any]:
+    return lambda points: module.cKDTree(points).query(points, k=K_NEIGHBORS + 1, workers=-1)
+
+
+def _pykdtree_search(module: Any) -> Callable[[np.ndarray], Any]:
+    return lambda points: module.KDTree(points).query(points, k=K_NEIGHBORS + 1)
+
+
+def _faiss_search(module: Any) -> Callable[[np.ndarray], Any]:
+    def search(points: np.ndarray) -> Any:
+        points = np.ascontiguousarray(points, dtype=np.float32)  # faiss is float32-only
+        index = module.IndexFlatL2(points.shape[1])
+        index.add(points)
+        return index.search(points, K_NEIGHBORS + 1)
+
+    return search
+
+
+#: Exact k-NN libraries compared with fast-smote's search: name -> (module, search
+#: factory). Each searches k + 1 neighbours (itself included) on every core.
+KNN_PEERS = {
+    "scipy cKDTree": ("scipy.spatial", _ckdtree_search),
+    "pykdtree": ("pykdtree.kdtree", _pykdtree_search),
+    "faiss FlatL2": ("faiss", _faiss_search),
+}
+
+
+def load_knn_peers() -> tuple[dict[str, Callable[[np.ndarray], Any]], list[str]]:
+    """The peers that import (name -> search function) and the names of those that don't."""
+    found, missing = {}, []
+    for name, (module_name, make_search) in KNN_PEERS.items():
+        try:
+            found[name] = make_search(importlib.import_module(module_name))
+        except ImportError:
+            missing.append(name)
+    return found, missing
+
+
+def _search_each(search: Callable[[np.ndarray], Any], class_rows: Sequence[np.ndarray]) -> None:
+    """``search`` each grown class, as SMOTE does."""
+    for rows in class_rows:
+        search(rows)
+
+
+def reference_task(case: Case, effort: Effort) -> dict[str, Any]:
+    """NumPy floors for the generation and (brute-force regime) the k-NN phase, and
+    peer k-NN libraries (KD-tree regime), on the grown classes' rows."""
+    X, y = make_data(case)
+    grown = range(1, len(case.proportions))
+    class_rows = [np.ascontiguousarray(X[y == c]) for c in grown]
+    rng = np.random.default_rng(SAMPLER_SEED)
+    base = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), size=int(n)) for c, n in zip(grown, case.n_new)]
+    )
+    result: dict[str, Any] = {
+        "generation_reference": best_seconds(
+            lambda: generation_reference(X, base), effort, FLOOR_MIN_RUNS
+        )
+    }
+    if case.tree_regime:
+        peers, _ = load_knn_peers()
+        result["knn_peers"] = {
+            name: best_seconds(functools.partial(_search_each, search, class_rows), effort)
+            for name, search in peers.items()
+        }
+    else:
+        result["gram"] = best_seconds(
+            functools.partial(_search_each, blocked_gram, class_rows), effort, FLOOR_MIN_RUNS
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass
+class CaseResult:
+    """Everything measured for one case."""
+
+    case: Case
+    imblearn: dict[str, Any]
+    fast_smote: dict[str, Any]
+    reference: dict[str, Any]
+    fast_smote_serial: Optional[dict[str, Any]] = None
+
+    def ratio(self, sampler: str) -> float:
+        """Peak extra memory of ``sampler`` over the size of the resampled X."""
+        return getattr(self, sampler)["peak_extra_bytes"] / self.case.output_bytes
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for ``--json``, with the derived ratios."""
+        out = asdict(self)
+        out["case"].update(id=self.case.id, output_bytes=self.case.output_bytes)
+        for sampler in ("imblearn", "fast_smote"):
+            out[sampler]["memory_over_output"] = self.ratio(sampler)
+        out["speed_up"] = self.imblearn["seconds"] / self.fast_smote["seconds"]
+        return out
+
+
+class Runner:
+    """Runs each task in a fresh process forked from a server that preloaded the libraries."""
+
+    def __init__(self, effort: Effort) -> None:
+        self.effort = effort
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(PRELOAD)
+
+    def fresh(self, task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """``task(*args)`` in a new process."""
+        with ProcessPoolExecutor(max_workers=1, mp_context=self.context) as pool:
+            return pool.submit(task, *args).result()
+
+    def run(self, case: Case) -> CaseResult:
+        """Every measurement of one case, each in its own process."""
+        return CaseResult(
+            case=case,
+            imblearn=self.fresh(imblearn_task, case, self.effort),
+            fast_smote=self.fresh(fast_smote_task, case, self.effort, None),
+            reference=self.fresh(reference_task, case, self.effort),
+            fast_smote_serial=(
+                self.fresh(fast_smote_task, case, self.effort, 1) if case.scaling else None
+            ),
+        )
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, core count, library versions and the OpenBLAS variables that are set."""
+    cpu = platform.processor() or "unknown CPU"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+            cpu,
+        )
+    peers, missing = load_knn_peers()
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "versions": {
+            "fast-smote": fast_smote.__version__,
+            "imbalanced-learn": imblearn_version,
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+        },
+        "openblas_env": {
+            name: os.environ[name]
+            for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+            if name in os.environ
+        },
+        "knn_peers": list(peers),
+        "knn_peers_missing": missing,
+        "load_average_at_start": os.getloadavg()[0],
+    }
+
+
+def header(machine: dict[str, Any], mode: str) -> str:
+    """The lines printed before the tables: machine, versions and settings."""
+    versions = ", ".join(f"{name} {version}" for name, version in machine["versions"].items())
+    lines = [
+        f"fast-smote vs imbalanced-learn SMOTE ({mode} run): {machine['cpu']}, "
+        f"{machine['cores']} cores, Python {machine['python']}; {versions}",
+        f"load average (1 min) at start: {machine['load_average_at_start']:.2f} "
+        "(anything else running on the machine skews the times)",
+    ]
+    if machine["openblas_env"]:
+        settings = ", ".join(f"{k}={v}" for k, v in machine["openblas_env"].items())
+        lines.append(
+            f"note: {settings} is set; NumPy/BLAS floors may be slower than on a default setup"
+        )
+    if machine["knn_peers_missing"]:
+        lines.append(
+            f"note: k-NN peers not installed, skipped: {', '.join(machine['knn_peers_missing'])}"
+        )
+    lines.append(
+        f"both samplers: k_neighbors={K_NEIGHBORS}, sampling_strategy='auto', imblearn with its "
+        "defaults, fast-smote n_jobs=None (all cores); times are best-of-runs seconds"
+    )
+    return "\n".join(lines)
+
+
+def _seconds(value: Optional[float]) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _ratio(numerator: Optional[float], denominator: Optional[float], suffix: str = "") -> str:
+    if numerator is None or not denominator:
+        return "-"
+    return f"{numerator / denominator:.2f}{suffix}"
+
+
+def format_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A plain-text table: the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            str(cell).ljust(width) if i == 0 else str(cell).rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths))
+        )
+
+    rule = "-" * len(line(headers))
+    return "\n".join([title, rule, line(headers), rule, *map(line, rows), rule])
+
+
+def _case_cells(result: CaseResult) -> list[str]:
+    """The columns naming a case."""
+    case = result.case
+    return [case.kind, case.shape, case.dtype]
+
+
+def summary_table(results: Sequence[CaseResult]) -> str:
+    """imblearn vs fast-smote: time, speed-up and memory per case."""
+    rows = [
+        [
+            r.case.kind,
+            r.case.shape,
+            str(len(r.case.proportions)),
+            r.case.dtype,
+            _seconds(r.imblearn["seconds"]),
+            _seconds(r.fast_smote["seconds"]),
+            _ratio(r.imblearn["seconds"], r.fast_smote["seconds"], "x"),
+            f"{r.ratio('fast_smote'):.2f}",
+            f"{r.ratio('imblearn'):.2f}",
+            f"{r.imblearn['runs']}/{r.fast_smote['runs']}",
+        ]
+        for r in results
+    ]
+    headers = [
+        "case",
+        "n x d",
+        "classes",
+        "dtype",
+        "imblearn s",
+        "fast-smote s",
+        "speed-up",
+        "fast mem/out",
+        "imb mem/out",
+        "runs imb/fast",
+    ]
+    return format_table(
+        "Summary (mem/out = peak extra RSS during fit_resample / resampled X size)", headers, rows
+    )
+
+
+def phase_table(results: Sequence[CaseResult]) -> str:
+    """Where fast-smote's time goes."""
+    rows = []
+    for r in results:
+        phases = r.fast_smote["phases"]
+        rows.append(
+            [
+                *_case_cells(r),
+                "tree" if r.case.tree_regime else "brute",
+                *(
+                    _seconds(phases[name])
+                    for name in ("validation", "knn", "generation", "core", "wrapping")
+                ),
+                _seconds(r.fast_smote["seconds"]),
+                f"{phases['knn'] / r.fast_smote['seconds']:.0%}",
+            ]
+        )
+    headers = [
+        "case",
+        "n x d",
+        "dtype",
+        "search",
+        "validate s",
+        "k-NN s",
+        "generate s",
+        "core s",
+        "wrap s",
+        "total s",
+        "k-NN share",
+    ]
+    return format_table(
+        "fast-smote phases (best of runs each; core = the _core.smote call, search "
+        "included; generate = _core.smote given the k-NN tables; wrap = total - validate - core)",
+        headers,
+        rows,
+    )
+
+
+def floor_table(results: Sequence[CaseResult]) -> str:
+    """fast-smote's generation and brute-force k-NN against NumPy floors."""
+    rows = []
+    for r in results:
+        phases, reference = r.fast_smote["phases"], r.reference
+        gram = reference.get("gram")
+        rows.append(
+            [
+                *_case_cells(r),
+                _seconds(phases["generation"]),
+                _seconds(reference["generation_reference"]),
+                _ratio(phases["generation"], reference["generation_reference"], "x"),
+                _seconds(phases["knn"]),
+                _seconds(gram),
+                _ratio(phases["knn"], gram, "x"),
+            ]
+        )
+    headers = [
+        "case",
+        "n x d",
+        "dtype",
+        "generate s",
+        "gen floor s",
+        "gen/floor",
+        "k-NN s",
+        "Gram s",
+        "k-NN/Gram",
+    ]
+    return format_table(
+        "NumPy floors (gen floor = alloc + copy X + gather base rows; Gram = minority "
+        f"X @ X.T in {GRAM_BLOCK_ROWS}-row blocks, brute-force cases only)",
+        headers,
+        rows,
+    )
+
+
+def peer_table(results: Sequence[CaseResult], peers: Sequence[str]) -> Optional[str]:
+    """fast-smote's KD-tree search against the installed peers (None if nothing to show)."""
+    tree_results = [r for r in results if r.case.tree_regime]
+    if not tree_results or not peers:
+        return None
+    rows = [
+        [
+            *_case_cells(r),
+            str(int(r.case.counts[1:].sum())),
+            _seconds(r.fast_smote["phases"]["knn"]),
+            *(_seconds(r.reference["knn_peers"].get(name)) for name in peers),
+        ]
+        for r in tree_results
+    ]
+    headers = [
+        "case",
+        "n x d",
+        "dtype",
+        "minority rows",
+        "fast-smote s",
+        *(f"{p} s" for p in peers),
+    ]
+    return format_table(
+        f"Exact k-NN on the minority rows (k={K_NEIGHBORS} + self), all cores", headers, rows
+    )
+
+
+def scaling_table(results: Sequence[CaseResult]) -> Optional[str]:
+    """n_jobs=1 against all cores for the scaling cases (None if none ran)."""
+    scaled = [r for r in results if r.fast_smote_serial is not None]
+    if not scaled:
+        return None
+    rows = []
+    for r in scaled:
+        serial, parallel = r.fast_smote_serial, r.fast_smote
+        rows.append(
+            [
+                *_case_cells(r),
+                _seconds(serial["seconds"]),
+                _seconds(parallel["seconds"]),
+                _ratio(serial["seconds"], parallel["seconds"], "x"),
+                _ratio(serial["phases"]["knn"], parallel["phases"]["knn"], "x"),
+                _ratio(serial["phases"]["generation"], parallel["phases"]["generation"], "x"),
+                f"{serial['peak_extra_bytes'] / r.case.output_bytes:.2f}",
+            ]
+        )
+    headers = [
+        "case",
+        "n x d",
+        "dtype",
+        "n_jobs=1 s",
+        "all cores s",
+        "total ratio",
+        "k-NN ratio",
+        "generate ratio",
+        "n_jobs=1 mem/out",
+    ]
+    return format_table(
+        "fast-smote thread scaling (ratio = n_jobs=1 time / all-cores time)", headers, rows
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"CI-sized run: cases with at most {QUICK_MAX_ROWS} rows, fewer repeats",
+    )
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write all results as JSON")
+    parser.add_argument(
+        "--cases",
+        nargs="+",
+        metavar="TEXT",
+        help="run only cases whose id (e.g. binary-1e5x10-float32) contains one of these",
+    )
+    return parser.parse_args(argv)
+
+
+def select_cases(quick: bool, patterns: Optional[Sequence[str]]) -> list[Case]:
+    """The cases to run: the quick subset if asked, filtered by id substrings."""
+    cases = all_cases()
+    if quick:
+        cases = [c for c in cases if c.n_samples <= QUICK_MAX_ROWS]
+    if patterns:
+        cases = [c for c in cases if any(p in c.id for p in patterns)]
+    return cases
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
+    cases = select_cases(args.quick, args.cases)
+    if not cases:
+        print("no case matches --cases", file=sys.stderr)
+        return 2
+    mode = "quick" if args.quick else "full"
+    machine = machine_info()
+    runner = Runner(QUICK if args.quick else FULL)
+    print(header(machine, mode), flush=True)
+
+    start = time.perf_counter()
+    results = []
+    for number, case in enumerate(cases, 1):
+        case_start = time.perf_counter()
+        results.append(runner.run(case))
+        print(
+            f"[{number}/{len(cases)}] {case.id}: {time.perf_counter() - case_start:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    total_seconds = time.perf_counter() - start
+
+    tables = [
+        summary_table(results),
+        phase_table(results),
+        floor_table(results),
+        peer_table(results, machine["knn_peers"]),
+        scaling_table(results),
+    ]
+    print("\n\n".join(t for t in tables if t is not None))
+    print(f"\ntotal benchmark time: {total_seconds:.0f} s")
+
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        report = {
+            "mode": mode,
+            "machine": machine,
+            "total_seconds": total_seconds,
+            "cases": [r.to_json() for r in results],
+        }
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
