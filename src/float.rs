@@ -21,7 +21,7 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $mantissa_bits:expr, $gemm:path) => {
+    ($t:ty, $mantissa_bits:expr) => {
         impl Float for $t {
             #[inline]
             fn unit_from_bits(bits: u64) -> Self {
@@ -33,23 +33,29 @@ macro_rules! impl_float {
                 assert!(a.len() >= m * depth && b.len() >= n * depth && c.len() >= m * n);
                 let depth_stride = depth as isize;
                 // SAFETY: the assert above keeps every access of the strided matrices
-                // (a: m × depth, b read as depth × n, c: m × n, all row-major) in bounds.
+                // (a: m × depth, b read as depth × n, c: m × n, all row-major) in bounds;
+                // `c` is written without being read.
                 unsafe {
-                    $gemm(
+                    gemm::gemm(
                         m,
-                        depth,
                         n,
-                        1.0,
-                        a.as_ptr(),
-                        depth_stride,
-                        1,
-                        b.as_ptr(),
-                        1,
-                        depth_stride,
-                        0.0,
+                        depth,
                         c.as_mut_ptr(),
-                        n as isize,
                         1,
+                        n as isize,
+                        false,
+                        a.as_ptr(),
+                        1,
+                        depth_stride,
+                        b.as_ptr(),
+                        depth_stride,
+                        1,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
                     );
                 }
             }
@@ -57,8 +63,8 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, 24, matrixmultiply::sgemm);
-impl_float!(f64, 53, matrixmultiply::dgemm);
+impl_float!(f32, 24);
+impl_float!(f64, 53);
 
 #[cfg(test)]
 mod tests {
