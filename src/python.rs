@@ -8,16 +8,16 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ndarray::Array2;
-use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{Element, IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
-use crate::neighbors::{kneighbors as core_kneighbors, MAX_TREE_DIM};
+use crate::neighbors::{kneighbors as core_kneighbors, Engine, MAX_TREE_DIM};
 use crate::parallel::run_with_threads;
 use crate::rng::CHUNK_ROWS;
-use crate::sampling::{rows_of_classes, smote as core_smote, ClassPlan, Neighbors};
+use crate::sampling::{smote as core_smote, ClassPlan, Neighbors, RowIndex};
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
@@ -82,97 +82,96 @@ fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
 
 type SmoteOutput<'py> = (
     Bound<'py, PyAny>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
 );
 
-#[allow(clippy::too_many_arguments)]
-fn smote_typed<'py, F: Float + Element>(
+fn smote_typed<'py, F: Float + Element, I: RowIndex + Element>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, F>,
-    codes: &[i64],
-    classes: &[usize],
-    n_new: &[usize],
-    tables: Option<Vec<Array2<u32>>>,
-    k: usize,
+    plans: &[ClassPlan],
+    neighbors: Neighbors<'_>,
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<SmoteOutput<'py>> {
     let x = x.as_array();
     let result = run_detached(py, n_threads, || {
-        let plans: Vec<ClassPlan> = rows_of_classes(codes, classes)?
-            .into_iter()
-            .zip(classes.iter().zip(n_new))
-            .map(|(rows, (&class, &n_new))| ClassPlan { class, rows, n_new })
-            .collect();
-        let source = match &tables {
-            None => Neighbors::Search { k },
-            Some(tables) => Neighbors::Given(tables.iter().map(|t| t.view()).collect()),
-        };
-        core_smote(x, &plans, source, random_state)
+        core_smote::<F, I>(x, plans, neighbors, random_state)
     })?;
     Ok((
         PyArray2::from_owned_array(py, result.x).into_any(),
-        result.base.into_pyarray(py),
-        result.neighbor.into_pyarray(py),
-        result.step.into_pyarray(py),
+        result.base.into_pyarray(py).into_any(),
+        result.neighbor.into_pyarray(py).into_any(),
+        result.step.into_pyarray(py).into_any(),
     ))
 }
 
 /// SMOTE: `(X_res, base_index, neighbor_index, step)`; see `fast_smote._core.pyi`.
 #[pyfunction]
-#[pyo3(signature = (x, codes, classes, n_new, neighbors, random_state, n_threads))]
+#[pyo3(signature = (x, class_rows, classes, n_new, neighbors, random_state, n_threads))]
 #[allow(clippy::too_many_arguments)]
 fn smote<'py>(
     py: Python<'py>,
     x: FloatMatrix<'py>,
-    codes: PyReadonlyArray1<'py, i64>,
+    class_rows: Vec<PyReadonlyArray1<'py, i64>>,
     classes: Vec<usize>,
     n_new: Vec<usize>,
     neighbors: NeighborArg<'py>,
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<SmoteOutput<'py>> {
-    if classes.len() != n_new.len() {
+    if classes.len() != class_rows.len() || n_new.len() != class_rows.len() {
         return Err(Error::ShapeMismatch {
-            what: "n_new",
-            got: n_new.len(),
-            expected: classes.len(),
+            what: "classes and n_new",
+            got: classes.len().min(n_new.len()),
+            expected: class_rows.len(),
         }
         .into());
     }
-    let codes = codes.as_slice()?;
-    let (tables, k) = match neighbors {
-        NeighborArg::Search(k) => (None, k),
-        NeighborArg::Tables(tables) => (
-            Some(tables.iter().map(to_table).collect::<Result<Vec<_>, _>>()?),
-            0,
-        ),
+    let n_rows = match &x {
+        FloatMatrix::F64(x) => x.as_array().nrows(),
+        FloatMatrix::F32(x) => x.as_array().nrows(),
     };
-    match x {
-        FloatMatrix::F64(x) => smote_typed(
-            py,
-            x,
-            codes,
-            &classes,
-            &n_new,
-            tables,
-            k,
-            random_state,
-            n_threads,
-        ),
-        FloatMatrix::F32(x) => smote_typed(
-            py,
-            x,
-            codes,
-            &classes,
-            &n_new,
-            tables,
-            k,
-            random_state,
-            n_threads,
-        ),
+    let mut plans = Vec::with_capacity(class_rows.len());
+    for ((rows, class), n_new) in class_rows.iter().zip(classes).zip(n_new) {
+        let rows = rows
+            .as_array()
+            .iter()
+            .map(|&r| {
+                usize::try_from(r).map_err(|_| Error::IndexOutOfRange {
+                    what: "class rows",
+                    index: r.unsigned_abs() as usize,
+                    len: n_rows,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        plans.push(ClassPlan { class, rows, n_new });
+    }
+    let tables = match &neighbors {
+        NeighborArg::Search(_) => Vec::new(),
+        NeighborArg::Tables(tables) => {
+            tables.iter().map(to_table).collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    let source = match neighbors {
+        NeighborArg::Search(k) => Neighbors::Search { k },
+        NeighborArg::Tables(_) => Neighbors::Given(tables.iter().map(|t| t.view()).collect()),
+    };
+    let narrow = n_rows <= <i32 as RowIndex>::MAX_ROWS;
+    match (x, narrow) {
+        (FloatMatrix::F64(x), true) => {
+            smote_typed::<f64, i32>(py, x, &plans, source, random_state, n_threads)
+        }
+        (FloatMatrix::F64(x), false) => {
+            smote_typed::<f64, i64>(py, x, &plans, source, random_state, n_threads)
+        }
+        (FloatMatrix::F32(x), true) => {
+            smote_typed::<f32, i32>(py, x, &plans, source, random_state, n_threads)
+        }
+        (FloatMatrix::F32(x), false) => {
+            smote_typed::<f32, i64>(py, x, &plans, source, random_state, n_threads)
+        }
     }
 }
 
@@ -205,6 +204,15 @@ fn kneighbors<'py>(
     }
 }
 
+/// The engine `kneighbors` uses for a class of `n_rows` × `n_features`.
+#[pyfunction]
+fn search_engine(n_rows: usize, n_features: usize) -> &'static str {
+    match Engine::choose(n_features, n_rows) {
+        Engine::Tree => "kd-tree",
+        Engine::Brute => "brute-force",
+    }
+}
+
 /// `(row, column)` of the first NaN or infinity in `x`, or `None`.
 #[pyfunction]
 fn find_non_finite(py: Python<'_>, x: FloatMatrix<'_>) -> PyResult<Option<(usize, usize)>> {
@@ -225,6 +233,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(smote, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;
+    m.add_function(wrap_pyfunction!(search_engine, m)?)?;
     m.add("CHUNK_ROWS", CHUNK_ROWS)?;
     m.add("MAX_TREE_DIM", MAX_TREE_DIM)?;
     Ok(())

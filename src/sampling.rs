@@ -1,6 +1,6 @@
-//! SMOTE generation: the output is allocated once, the originals are copied in, and
-//! the synthetic rows are written after them chunk by chunk, in parallel, each chunk
-//! with its own seed (see `rng`).
+//! SMOTE generation: neighbours are found first, then the output is allocated once,
+//! the originals are copied in, and the synthetic rows are written after them chunk by
+//! chunk, in parallel, each chunk with its own seed (see `rng`).
 
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
@@ -14,14 +14,14 @@ use crate::rng::{chunk_seed, Rng, CHUNK_ROWS};
 pub enum Neighbors<'a> {
     /// Search the `k` nearest neighbours within each class with the core's engine.
     Search { k: usize },
-    /// Given tables, one per class to oversample (in order), as positions into that
-    /// class's rows, row `i` listing the neighbours of the class's `i`-th sample.
+    /// Given tables, one per class plan (in order), as positions into that class's
+    /// rows, row `i` listing the neighbours of the class's `i`-th sample.
     Given(Vec<ArrayView2<'a, u32>>),
 }
 
 /// One class to oversample.
 pub struct ClassPlan {
-    /// The class's code; part of every chunk seed.
+    /// The class's code (its position among the sorted labels); part of every seed.
     pub class: usize,
     /// Rows of X that belong to the class, in their order in X.
     pub rows: Vec<usize>,
@@ -29,57 +29,79 @@ pub struct ClassPlan {
     pub n_new: usize,
 }
 
+/// The integer type of provenance row indices: `i32` while X has fewer than 2³¹
+/// rows (half the memory), `i64` beyond.
+pub trait RowIndex: Copy + Default + Send + Sync + 'static {
+    const MAX_ROWS: usize;
+    fn from_row(row: usize) -> Self;
+}
+
+impl RowIndex for i32 {
+    const MAX_ROWS: usize = i32::MAX as usize;
+    #[inline]
+    fn from_row(row: usize) -> Self {
+        row as i32
+    }
+}
+
+impl RowIndex for i64 {
+    const MAX_ROWS: usize = i64::MAX as usize;
+    #[inline]
+    fn from_row(row: usize) -> Self {
+        row as i64
+    }
+}
+
 /// The resampled X and, for each synthetic row, where it came from.
 #[derive(Debug)]
-pub struct Resampled<F> {
+pub struct Resampled<F, I> {
     /// Original rows first, then the synthetic rows class by class.
     pub x: Array2<F>,
     /// Row of X of each synthetic row's base sample.
-    pub base: Vec<i64>,
+    pub base: Vec<I>,
     /// Row of X of each synthetic row's neighbour.
-    pub neighbor: Vec<i64>,
-    /// Interpolation step of each synthetic row, in `[0, 1)`.
-    pub step: Vec<f64>,
-}
-
-/// The rows of each of `classes`, in order, given every row's class code.
-pub fn rows_of_classes(codes: &[i64], classes: &[usize]) -> Result<Vec<Vec<usize>>> {
-    let n_slots = classes.iter().max().map_or(0, |&c| c + 1);
-    let mut slot_of = vec![usize::MAX; n_slots];
-    for (slot, &class) in classes.iter().enumerate() {
-        slot_of[class] = slot;
-    }
-    let mut rows = vec![Vec::new(); classes.len()];
-    for (row, &code) in codes.iter().enumerate() {
-        let class = usize::try_from(code).map_err(|_| Error::IndexOutOfRange {
-            what: "class codes",
-            index: code.unsigned_abs() as usize,
-            len: n_slots,
-        })?;
-        if let Some(&slot) = slot_of.get(class).filter(|&&slot| slot != usize::MAX) {
-            rows[slot].push(row);
-        }
-    }
-    Ok(rows)
+    pub neighbor: Vec<I>,
+    /// Interpolation step of each synthetic row, in `[0, 1)`, in X's type.
+    pub step: Vec<F>,
 }
 
 /// SMOTE over all `plans` (classes in output order). Runs on the current Rayon pool.
-pub fn smote<F: Float>(
+pub fn smote<F: Float, I: RowIndex>(
     x: ArrayView2<F>,
     plans: &[ClassPlan],
     neighbors: Neighbors<'_>,
     random_state: u64,
-) -> Result<Resampled<F>> {
+) -> Result<Resampled<F, I>> {
     let n = x.nrows();
-    let total_new: usize = plans.iter().map(|p| p.n_new).sum();
-    let mut out = Array2::<F>::zeros((n + total_new, x.ncols()));
-    copy_rows(x, out.slice_mut(s![..n, ..]));
-
-    let mut base = vec![0i64; total_new];
-    let mut neighbor = vec![0i64; total_new];
-    let mut step = vec![0f64; total_new];
-    let (search_k, mut given) = match neighbors {
-        Neighbors::Search { k } => (Some(k), Vec::new().into_iter()),
+    if n > I::MAX_ROWS {
+        return Err(Error::ClassTooLarge {
+            class: 0,
+            n_samples: n,
+            max: I::MAX_ROWS,
+        });
+    }
+    for plan in plans {
+        if let Some(&bad) = plan.rows.iter().find(|&&r| r >= n) {
+            return Err(Error::IndexOutOfRange {
+                what: "class rows",
+                index: bad,
+                len: n,
+            });
+        }
+    }
+    // Every search finishes (and frees its tree) before the output is allocated.
+    let searched: Vec<Array2<u32>>;
+    let tables: Vec<ArrayView2<'_, u32>> = match neighbors {
+        Neighbors::Search { k } => {
+            searched = plans
+                .iter()
+                .map(|plan| match plan.n_new {
+                    0 => Ok(Array2::zeros((0, k))),
+                    _ => kneighbors(x, &plan.rows, k).map_err(|e| e.for_class(plan.class)),
+                })
+                .collect::<Result<_>>()?;
+            searched.iter().map(|table| table.view()).collect()
+        }
         Neighbors::Given(tables) => {
             if tables.len() != plans.len() {
                 return Err(Error::ShapeMismatch {
@@ -88,29 +110,24 @@ pub fn smote<F: Float>(
                     expected: plans.len(),
                 });
             }
-            (None, tables.into_iter())
+            for (table, plan) in tables.iter().zip(plans) {
+                check_table(*table, plan)?;
+            }
+            tables
         }
     };
 
+    let total_new: usize = plans.iter().map(|p| p.n_new).sum();
+    let mut out = Array2::<F>::zeros((n + total_new, x.ncols()));
+    copy_rows(x, out.slice_mut(s![..n, ..]));
+    let mut base = vec![I::default(); total_new];
+    let mut neighbor = vec![I::default(); total_new];
+    let mut step = vec![F::zero(); total_new];
     let mut start = 0;
-    for plan in plans {
+    for (plan, table) in plans.iter().zip(tables) {
         if plan.n_new == 0 {
-            // Nothing to generate: the class needs no neighbours (and may have too few).
-            given.next();
             continue;
         }
-        let searched;
-        let table = match search_k {
-            Some(k) => {
-                searched = kneighbors(x, &plan.rows, k).map_err(|e| e.for_class(plan.class))?;
-                searched.view()
-            }
-            None => {
-                let table = given.next().expect("one table per plan, checked above");
-                check_table(table, plan)?;
-                table
-            }
-        };
         let end = start + plan.n_new;
         interpolate(
             x,
@@ -166,10 +183,10 @@ fn copy_rows<F: Float>(x: ArrayView2<F>, mut dst: ArrayViewMut2<F>) {
 }
 
 /// Provenance slices of one class's synthetic rows.
-struct Provenance<'a> {
-    base: &'a mut [i64],
-    neighbor: &'a mut [i64],
-    step: &'a mut [f64],
+struct Provenance<'a, F, I> {
+    base: &'a mut [I],
+    neighbor: &'a mut [I],
+    step: &'a mut [F],
 }
 
 /// Writes `plan.n_new` synthetic rows of one class into `out`.
@@ -178,13 +195,13 @@ struct Provenance<'a> {
 /// among the class's `n × k` pairs, a second gives the step in `[0, 1)`; the row is
 /// `x_base + step * (x_neighbour - x_base)`. Chunk `c` of `CHUNK_ROWS` rows draws from
 /// its own generator seeded with `chunk_seed(random_state, plan.class, c)`.
-fn interpolate<F: Float>(
+fn interpolate<F: Float, I: RowIndex>(
     x: ArrayView2<F>,
     plan: &ClassPlan,
     table: ArrayView2<u32>,
     random_state: u64,
     mut out: ArrayViewMut2<F>,
-    provenance: Provenance<'_>,
+    provenance: Provenance<'_, F, I>,
 ) {
     let k = table.ncols();
     let pairs = plan.rows.len() * k;
@@ -206,9 +223,9 @@ fn interpolate<F: Float>(
                 for ((o, &a), &b) in row.iter_mut().zip(base).zip(neighbor) {
                     *o = a + step * (b - a);
                 }
-                bases[i] = base_row as i64;
-                neighbors[i] = neighbor_row as i64;
-                steps[i] = step.to_f64().expect("f32 and f64 widen to f64");
+                bases[i] = I::from_row(base_row);
+                neighbors[i] = I::from_row(neighbor_row);
+                steps[i] = step;
             }
         });
 }
@@ -237,16 +254,16 @@ mod tests {
                 }
             })
             .collect();
-        let mut rows = rows_of_classes(&codes, &[1, 2]).unwrap().into_iter();
+        let rows_of = |class: i64| (0..n).filter(|&i| codes[i] == class).collect::<Vec<_>>();
         vec![
             ClassPlan {
                 class: 1,
-                rows: rows.next().unwrap(),
+                rows: rows_of(1),
                 n_new: 3000,
             },
             ClassPlan {
                 class: 2,
-                rows: rows.next().unwrap(),
+                rows: rows_of(2),
                 n_new: 2500,
             },
         ]
@@ -258,7 +275,7 @@ mod tests {
             let x = data(1000, d, 1);
             let plans = plans(1000);
             let k = 5;
-            let res = smote(x.view(), &plans, Neighbors::Search { k }, 7).unwrap();
+            let res = smote::<_, i64>(x.view(), &plans, Neighbors::Search { k }, 7).unwrap();
             assert_eq!(res.x.dim(), (1000 + 5500, d));
             assert_eq!(res.x.slice(s![..1000, ..]), x);
             let mut start = 1000;
@@ -297,7 +314,7 @@ mod tests {
         let plans = plans(5000);
         let run = |threads| {
             run_with_threads(threads, || {
-                smote(x.view(), &plans, Neighbors::Search { k: 5 }, 123).unwrap()
+                smote::<_, i64>(x.view(), &plans, Neighbors::Search { k: 5 }, 123).unwrap()
             })
             .unwrap()
         };
@@ -311,7 +328,7 @@ mod tests {
         let reseeded = run(Some(1));
         assert_eq!(one.x, reseeded.x);
         let different_seed = run_with_threads(Some(1), || {
-            smote(x.view(), &plans, Neighbors::Search { k: 5 }, 124).unwrap()
+            smote::<_, i64>(x.view(), &plans, Neighbors::Search { k: 5 }, 124).unwrap()
         })
         .unwrap();
         assert_ne!(one.x, different_seed.x);
@@ -326,7 +343,7 @@ mod tests {
             rows: vec![0, 1, 2, 3],
             n_new: 120_000,
         };
-        let res = smote(x.view(), &[plan], Neighbors::Search { k: 3 }, 5).unwrap();
+        let res = smote::<_, i64>(x.view(), &[plan], Neighbors::Search { k: 3 }, 5).unwrap();
         let mut counts = [[0usize; 4]; 4];
         for (&b, &nb) in res.base.iter().zip(&res.neighbor) {
             counts[b as usize][nb as usize] += 1;
@@ -356,7 +373,7 @@ mod tests {
             rows: rows.clone(),
             n_new: 200,
         };
-        let res = smote(
+        let res = smote::<_, i64>(
             x.view(),
             std::slice::from_ref(&plan),
             Neighbors::Given(vec![table.view()]),
@@ -367,7 +384,7 @@ mod tests {
 
         let short = Array2::<u32>::zeros((9, 1));
         assert!(matches!(
-            smote(
+            smote::<_, i64>(
                 x.view(),
                 std::slice::from_ref(&plan),
                 Neighbors::Given(vec![short.view()]),
@@ -377,7 +394,7 @@ mod tests {
         ));
         let outside = Array2::<u32>::from_elem((10, 1), 10);
         assert!(matches!(
-            smote(
+            smote::<_, i64>(
                 x.view(),
                 std::slice::from_ref(&plan),
                 Neighbors::Given(vec![outside.view()]),
@@ -386,7 +403,7 @@ mod tests {
             Err(Error::IndexOutOfRange { index: 10, .. })
         ));
         assert!(matches!(
-            smote(
+            smote::<_, i64>(
                 x.view(),
                 std::slice::from_ref(&plan),
                 Neighbors::Given(vec![]),
@@ -405,7 +422,7 @@ mod tests {
             n_new: 5,
         };
         assert_eq!(
-            smote(x.view(), &[plan], Neighbors::Search { k: 5 }, 0).unwrap_err(),
+            smote::<_, i64>(x.view(), &[plan], Neighbors::Search { k: 5 }, 0).unwrap_err(),
             Error::TooFewSamples {
                 class: 3,
                 n_samples: 3,
@@ -422,13 +439,9 @@ mod tests {
             rows: (0..300).collect(),
             n_new: 500,
         };
-        let res = smote(x.view(), &[plan], Neighbors::Search { k: 4 }, 9).unwrap();
+        let res = smote::<_, i64>(x.view(), &[plan], Neighbors::Search { k: 4 }, 9).unwrap();
         for i in 0..500 {
-            let (b, nb, t) = (
-                res.base[i] as usize,
-                res.neighbor[i] as usize,
-                res.step[i] as f32,
-            );
+            let (b, nb, t) = (res.base[i] as usize, res.neighbor[i] as usize, res.step[i]);
             for j in 0..4 {
                 assert_eq!(
                     res.x[[300 + i, j]],
@@ -439,12 +452,41 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_grouped_for_the_requested_classes_only() {
-        assert_eq!(
-            rows_of_classes(&[1, 0, 1, 2], &[2, 1]).unwrap(),
-            vec![vec![3], vec![0, 2]]
-        );
-        assert!(rows_of_classes(&[0, 1], &[]).unwrap().is_empty());
-        assert!(rows_of_classes(&[0, -1], &[0]).is_err());
+    fn narrow_and_wide_indices_agree_and_rows_are_checked() {
+        let x = data(100, 3, 6);
+        let plan = ClassPlan {
+            class: 0,
+            rows: (0..40).collect(),
+            n_new: 300,
+        };
+        let narrow = smote::<_, i32>(
+            x.view(),
+            std::slice::from_ref(&plan),
+            Neighbors::Search { k: 3 },
+            2,
+        )
+        .unwrap();
+        let wide = smote::<_, i64>(
+            x.view(),
+            std::slice::from_ref(&plan),
+            Neighbors::Search { k: 3 },
+            2,
+        )
+        .unwrap();
+        assert_eq!(narrow.x, wide.x);
+        assert!(narrow
+            .base
+            .iter()
+            .zip(&wide.base)
+            .all(|(&a, &b)| i64::from(a) == b));
+        let outside = ClassPlan {
+            class: 0,
+            rows: vec![0, 1, 100],
+            n_new: 1,
+        };
+        assert!(matches!(
+            smote::<_, i32>(x.view(), &[outside], Neighbors::Search { k: 1 }, 0),
+            Err(Error::IndexOutOfRange { index: 100, .. })
+        ));
     }
 }

@@ -66,10 +66,12 @@ def test_memory_layouts_give_the_same_result(layout):
         np.array(["cat", "dog"]),
         np.array([True, False]),
         np.array([-3, 7]),
+        np.array([3, 250], dtype=np.uint8),
+        np.array([-(10**15), 10**15]),
         np.array([0.0, 1.0]),
         np.array(["no", "yes"], dtype=object),
     ],
-    ids=["str", "bool", "int", "float", "object"],
+    ids=["str", "bool", "int", "uint8", "wide-int", "float", "object"],
 )
 def test_label_types_round_trip(labels):
     X, codes = make_imbalanced([50, 15])

@@ -29,7 +29,7 @@ class Dataset:
     """Validated training data and what is needed to hand results back.
 
     ``X`` is C-contiguous float32 or float64 (the core's types); ``codes[i]`` is the
-    position of ``y[i]`` in ``classes`` (sorted labels).
+    position of ``y[i]`` in ``classes`` (sorted labels), in the narrowest integer type.
     """
 
     X: np.ndarray
@@ -54,6 +54,10 @@ class Dataset:
         label = self.classes[code]
         return label.item() if isinstance(label, np.generic) else label
 
+    def rows_of(self, code: int) -> np.ndarray:
+        """Rows of X in class ``code``, in order."""
+        return np.flatnonzero(self.codes == code)
+
     def plan(self, strategy: "StrategyDict") -> tuple[list[int], list[int]]:
         """Codes of the classes a resolved strategy grows, and how many samples each gets."""
         grown = [(self.code_of[label], int(n)) for label, n in strategy.items() if n > 0]
@@ -70,6 +74,16 @@ class Dataset:
         if float32_columns and X_res.dtype != np.float32:
             frame = frame.astype({c: np.float32 for c in float32_columns})
         return frame
+
+    def resampled_y(self, codes: list[int], n_new: list[int]) -> np.ndarray:
+        """y followed by ``n_new[i]`` labels of class ``codes[i]``, for each ``i``, in y's dtype."""
+        y_res = np.empty(self.n_samples + sum(n_new), dtype=self.y.dtype)
+        y_res[: self.n_samples] = self.y
+        start = self.n_samples
+        for code, count in zip(codes, n_new):
+            y_res[start : start + count] = self.classes[code]
+            start += count
+        return y_res
 
     def wrap_y(self, y_res: np.ndarray) -> Any:
         """``y_res`` in the container y came in (a Series keeps its name and dtype)."""
@@ -195,29 +209,53 @@ def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, Any]:
     return labels, container
 
 
+def _encode_integer_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(labels, return_inverse=True, return_counts=True)`` for integer or bool
+    labels, by counting instead of sorting when their range is small (the usual case)."""
+    if labels.dtype.kind == "b":
+        offsets, low, span = labels.view(np.uint8), 0, 2
+    else:
+        low, high = int(labels.min()), int(labels.max())
+        span = high - low + 1
+        if span > max(1 << 16, labels.size):
+            classes, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
+            return classes, codes.ravel().astype(np.min_scalar_type(len(classes) - 1)), counts
+        offsets = labels if low == 0 else labels - low
+    counts_by_offset = np.bincount(offsets, minlength=span)
+    present = np.flatnonzero(counts_by_offset)
+    code_of_offset = np.zeros(span, dtype=np.min_scalar_type(max(len(present) - 1, 0)))
+    code_of_offset[present] = np.arange(len(present))
+    classes = (present + low).astype(labels.dtype)
+    return classes, code_of_offset[offsets], counts_by_offset[present]
+
+
 def check_X_y(X: Any, y: Any) -> Dataset:
     """Validate training data once for every sampler."""
     values, x_container = check_X(X)
     labels, y_container = check_y(y, values.shape[0])
-    target_type = type_of_target(labels)
-    if target_type not in ("binary", "multiclass"):
-        raise ValueError(
-            f"y must hold class labels, but its values look {target_type}; "
-            "SMOTE oversamples classification targets"
-        )
-    try:
-        classes, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
-    except TypeError as exc:
-        raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
+    if labels.dtype.kind in "biu":
+        classes, codes, counts = _encode_integer_labels(labels)
+    else:
+        target_type = type_of_target(labels)
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(
+                f"y must hold class labels, but its values look {target_type}; "
+                "SMOTE oversamples classification targets"
+            )
+        try:
+            classes, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
+        except TypeError as exc:
+            raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
+        codes = codes.ravel().astype(np.min_scalar_type(len(classes) - 1))
     if len(classes) < 2:
         raise ValueError(
-            f"y has a single class ({classes[0]!r}); SMOTE needs at least 2 classes"
+            f"y has a single class ({classes.tolist()[0]!r}); SMOTE needs at least 2 classes"
         )
     return Dataset(
         X=values,
         y=labels,
         classes=classes,
-        codes=np.ascontiguousarray(codes.ravel(), dtype=np.int64),
+        codes=codes,
         counts=counts,
         x_container=x_container,
         y_container=y_container,

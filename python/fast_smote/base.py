@@ -56,9 +56,7 @@ class BaseOverSampler(BaseEstimator):
         """
         data = self._check(X, y)
         X_res = self._generate(data, self.sampling_strategy_)
-        codes, n_new = data.plan(self.sampling_strategy_)
-        new_codes = np.repeat(np.asarray(codes, dtype=np.intp), n_new)
-        y_res = np.concatenate([data.y, data.classes[new_codes]])
+        y_res = data.resampled_y(*data.plan(self.sampling_strategy_))
         return data.wrap_X(X_res), data.wrap_y(y_res)
 
     def _check(self, X: Any, y: Any) -> Dataset:

@@ -29,9 +29,9 @@ class Provenance:
     ----------
     n_original : int
         Number of original rows, which come first in the output.
-    base_index : ndarray of int64, shape (n_synthetic,)
-    neighbor_index : ndarray of int64, shape (n_synthetic,)
-    step : ndarray of float64, shape (n_synthetic,)
+    base_index : ndarray of int32 (int64 from 2**31 rows on), shape (n_synthetic,)
+    neighbor_index : ndarray of int32 (int64 from 2**31 rows on), shape (n_synthetic,)
+    step : ndarray of X's float type, shape (n_synthetic,)
         The interpolation steps, in ``[0, 1)``.
     """
 
@@ -157,7 +157,7 @@ class SMOTE(BaseOverSampler):
         else:
             neighbors = self._estimator_neighbors(k_neighbors, data, codes)
         X_res, base, neighbor, step = _core.smote(
-            data.X, data.codes, codes, n_new, neighbors, seed, n_threads
+            data.X, [data.rows_of(code) for code in codes], codes, n_new, neighbors, seed, n_threads
         )
         self.provenance_ = Provenance(data.n_samples, base, neighbor, step)
         return X_res
@@ -174,8 +174,7 @@ class SMOTE(BaseOverSampler):
             check_class_sizes(data, codes, int(width), f"the k_neighbors estimator with n_neighbors={width}")
         tables = []
         for code in codes:
-            rows = np.flatnonzero(data.codes == code)
-            X_class = data.X[rows]
+            X_class = data.X[data.rows_of(code)]
             estimator.fit(X_class)
             self.nn_k_ = estimator
             tables.append(_without_self(np.asarray(estimator.kneighbors(X_class, return_distance=False))))
