@@ -204,12 +204,20 @@ fn kneighbors<'py>(
     }
 }
 
-/// The engine `kneighbors` uses for a class of `n_rows` × `n_features`.
+/// The engine `kneighbors(x, k)` uses: `"kd-tree"` or `"brute-force"`.
 #[pyfunction]
-fn search_engine(n_rows: usize, n_features: usize) -> &'static str {
-    match Engine::choose(n_features, n_rows) {
-        Engine::Tree => "kd-tree",
-        Engine::Brute => "brute-force",
+fn search_engine(x: FloatMatrix<'_>, k: usize) -> &'static str {
+    fn name<F: Float + Element>(x: PyReadonlyArray2<'_, F>, k: usize) -> &'static str {
+        let x = x.as_array();
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        match Engine::for_class(x, &rows, k) {
+            Engine::Tree => "kd-tree",
+            Engine::Brute => "brute-force",
+        }
+    }
+    match x {
+        FloatMatrix::F64(x) => name(x, k),
+        FloatMatrix::F32(x) => name(x, k),
     }
 }
 

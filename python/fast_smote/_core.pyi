@@ -32,8 +32,8 @@ def smote(
 def kneighbors(x: FloatMatrix, k: int, n_threads: Optional[int] = None) -> npt.NDArray[np.int64]:
     """The ``k`` nearest other rows of each row of ``x``, nearest first."""
 
-def search_engine(n_rows: int, n_features: int) -> str:
-    """``'kd-tree'`` or ``'brute-force'``: the engine ``kneighbors`` uses for such a class."""
+def search_engine(x: FloatMatrix, k: int) -> str:
+    """``'kd-tree'`` or ``'brute-force'``: the engine ``kneighbors(x, k)`` uses."""
 
 def find_non_finite(x: FloatMatrix) -> Optional[tuple[int, int]]:
     """``(row, column)`` of the first NaN or infinity in ``x``, or None."""

@@ -1,0 +1,65 @@
+//! Rust-level benchmarks of the core's two hot paths, without Python in the way:
+//! `cargo bench --bench core`. The side-by-side comparison with imbalanced-learn is
+//! `benches/bench_vs_imblearn.py`.
+
+use divan::Bencher;
+use fast_smote::float::Float;
+use fast_smote::neighbors::kneighbors;
+use fast_smote::rng::Rng;
+use fast_smote::sampling::{smote, ClassPlan, Neighbors};
+use ndarray::Array2;
+
+fn main() {
+    divan::main();
+}
+
+fn gaussian<F: Float>(n: usize, d: usize) -> Array2<F> {
+    let mut rng = Rng::new(7);
+    Array2::from_shape_simple_fn((n, d), || {
+        let u = f64::unit_from_bits(rng.next_u64()) + f64::EPSILON;
+        let v = f64::unit_from_bits(rng.next_u64());
+        F::from((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()).expect("finite")
+    })
+}
+
+/// Exact 5-NN of every row of a Gaussian class: `(rows, features)` covers the
+/// KD-tree (d = 5, 10 at 1e5) and the brute force (d = 10 at 1e4, 50, 200).
+#[divan::bench(args = [(10_000, 5), (100_000, 5), (10_000, 10), (100_000, 10), (10_000, 50), (10_000, 200)])]
+fn knn_f64(bencher: Bencher, (n, d): (usize, usize)) {
+    let x = gaussian::<f64>(n, d);
+    let rows: Vec<usize> = (0..n).collect();
+    bencher.bench(|| kneighbors(x.view(), &rows, 5).expect("valid input"));
+}
+
+#[divan::bench(args = [(10_000, 10), (10_000, 50)])]
+fn knn_f32(bencher: Bencher, (n, d): (usize, usize)) {
+    let x = gaussian::<f32>(n, d);
+    let rows: Vec<usize> = (0..n).collect();
+    bencher.bench(|| kneighbors(x.view(), &rows, 5).expect("valid input"));
+}
+
+/// Generation alone: 1e6 × d rows in, 9e5 synthetic rows out from given neighbour
+/// tables (10 % minority balanced 1:1), so the search is not timed.
+#[divan::bench(args = [10, 50])]
+fn generate_f64(bencher: Bencher, d: usize) {
+    let n = 1_000_000;
+    let x = gaussian::<f64>(n, d);
+    let minority: Vec<usize> = (0..n).step_by(10).collect();
+    let table = Array2::from_shape_fn((minority.len(), 5), |(i, j)| {
+        ((i + j + 1) % minority.len()) as u32
+    });
+    let plan = ClassPlan {
+        class: 1,
+        rows: minority,
+        n_new: 800_000,
+    };
+    bencher.bench(|| {
+        smote::<f64, i32>(
+            x.view(),
+            std::slice::from_ref(&plan),
+            Neighbors::Given(vec![table.view()]),
+            0,
+        )
+        .expect("valid input")
+    });
+}
