@@ -72,6 +72,12 @@ pub fn smote<F: Float, I: RowIndex>(
     neighbors: Neighbors<'_>,
     random_state: u64,
 ) -> Result<Resampled<F, I>> {
+    if x.ncols() == 0 {
+        return Err(Error::NoFeatures);
+    }
+    // Row-major X (a copy only for other layouts, which Python never passes).
+    let x_standard = x.as_standard_layout();
+    let x = x_standard.view();
     let n = x.nrows();
     if n > I::MAX_ROWS {
         return Err(Error::ClassTooLarge {
@@ -204,7 +210,16 @@ fn interpolate<F: Float, I: RowIndex>(
     provenance: Provenance<'_, F, I>,
 ) {
     let k = table.ncols();
+    let d = x.ncols();
     let pairs = plan.rows.len() * k;
+    // The class's rows gathered into one block: the random reads stay in cache, and
+    // as slices the inner loop compiles to vector instructions.
+    let mut class_rows = vec![F::zero(); plan.rows.len() * d];
+    class_rows
+        .par_chunks_mut(d)
+        .zip(plan.rows.par_iter())
+        .for_each(|(dst, &r)| dst.copy_from_slice(x.row(r).as_slice().expect("standard layout")));
+    let row_of = |local: usize| &class_rows[local * d..(local + 1) * d];
     out.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
         .into_par_iter()
         .zip(provenance.base.par_chunks_mut(CHUNK_ROWS))
@@ -213,13 +228,16 @@ fn interpolate<F: Float, I: RowIndex>(
         .enumerate()
         .for_each(|(chunk, (((mut rows_out, bases), neighbors), steps))| {
             let mut rng = Rng::new(chunk_seed(random_state, plan.class as u64, chunk as u64));
-            for (i, mut row) in rows_out.rows_mut().into_iter().enumerate() {
+            let rows_out = rows_out
+                .as_slice_mut()
+                .expect("the output is in standard layout");
+            for (i, row) in rows_out.chunks_exact_mut(d).enumerate() {
                 let pair = rng.below(pairs);
                 let step = F::unit_from_bits(rng.next_u64());
-                let base_row = plan.rows[pair / k];
-                let neighbor_row = plan.rows[table[[pair / k, pair % k]] as usize];
-                let base = x.row(base_row);
-                let neighbor = x.row(neighbor_row);
+                let (base_local, neighbor_local) = (pair / k, table[[pair / k, pair % k]] as usize);
+                let base = row_of(base_local);
+                let neighbor = row_of(neighbor_local);
+                let (base_row, neighbor_row) = (plan.rows[base_local], plan.rows[neighbor_local]);
                 for ((o, &a), &b) in row.iter_mut().zip(base).zip(neighbor) {
                     *o = a + step * (b - a);
                 }
