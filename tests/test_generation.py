@@ -166,3 +166,26 @@ def test_only_the_needed_classes_are_searched():
     X, y = make_imbalanced([50, 30, 2])
     X_res, y_res = fast_smote.resample(X, y, sampling_strategy={1: 50}, random_state=0)
     assert np.bincount(y_res).tolist() == [50, 50, 2]
+
+
+def test_provenance_is_compact():
+    X, y = make_imbalanced([200, 30], dtype=np.float32)
+    sampler = fast_smote.SMOTE(random_state=0)
+    sampler.fit_resample(X, y)
+    p = sampler.provenance_
+    assert p.base_index.dtype == p.neighbor_index.dtype == np.int32
+    assert p.step.dtype == np.float32
+
+
+def test_search_engine_choice():
+    rng = np.random.default_rng(0)
+    engine = fast_smote._core.search_engine
+    assert engine(rng.normal(size=(500, 5)), 5) == "kd-tree"
+    assert engine(rng.normal(size=(500, 10)), 5) == "brute-force"
+    assert engine(rng.normal(size=(500, 30)), 5) == "brute-force"
+    # Every row with many exact twins: the tree answers at distance 0 at once.
+    twins = np.repeat(rng.normal(size=(20, 10)), 25, axis=0)
+    assert engine(twins, 5) == "kd-tree"
+    table = fast_smote._core.kneighbors(twins, 5)
+    np.testing.assert_array_equal(twins[table], np.repeat(twins[:, None, :], 5, axis=1))
+    assert not np.any(table == np.arange(500)[:, None])
