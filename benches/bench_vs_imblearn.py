@@ -32,18 +32,20 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable
 
-import fast_smote
 import numpy as np
 import sklearn
-from fast_smote import _core
-from fast_smote._validation import check_n_jobs, check_X_y, resolve_sampling_strategy
 from imblearn import __version__ as imblearn_version
 from imblearn.over_sampling import SMOTE as ImblearnSMOTE
+
+import fast_smote
+from fast_smote import _core
+from fast_smote._validation import check_n_jobs, check_X_y, resolve_sampling_strategy
 
 K_NEIGHBORS = 5
 SAMPLER_SEED = 0
@@ -96,7 +98,7 @@ class Case:
     n_features: int
     dtype: str
     proportions: tuple[float, ...] = BINARY
-    n_distinct: Optional[int] = None
+    n_distinct: int | None = None
     scaling: bool = False
 
     @property
@@ -217,7 +219,7 @@ class BackgroundLoad:
     the times of this block were measured with competition for the cores.
     """
 
-    cores: Optional[float] = None
+    cores: float | None = None
 
     @staticmethod
     def _machine_busy_seconds() -> float:
@@ -252,7 +254,7 @@ class PeakMemory:
     exact rather than sampled. ``extra_bytes`` is set on exit.
     """
 
-    extra_bytes: Optional[int] = None
+    extra_bytes: int | None = None
 
     def __enter__(self) -> PeakMemory:
         with open("/proc/self/clear_refs", "w") as clear_refs:
@@ -264,7 +266,7 @@ class PeakMemory:
         self.extra_bytes = (_status_kib("VmHWM") - self._baseline_kib) * 1024
 
 
-def timed(call: Callable[[], Any], memory: Optional[PeakMemory] = None) -> float:
+def timed(call: Callable[[], Any], memory: PeakMemory | None = None) -> float:
     """Seconds ``call()`` takes, optionally under ``memory``; its result is dropped."""
     gc.collect()
     with memory if memory is not None else contextlib.nullcontext():
@@ -283,9 +285,7 @@ def best_of(
     best: dict[str, float] = {}
     runs = 0
     start = time.perf_counter()
-    while runs < min_runs or (
-        runs < effort.max_repeats and time.perf_counter() - start < effort.budget
-    ):
+    while runs < min_runs or (runs < effort.max_repeats and time.perf_counter() - start < effort.budget):
         for key, seconds in measure(runs == 0).items():
             best[key] = min(seconds, best.get(key, math.inf))
         runs += 1
@@ -304,7 +304,7 @@ def _measure_sampler(
     sampler: Any,
     case: Case,
     effort: Effort,
-    phases: Optional[Callable[[np.ndarray, np.ndarray], dict[str, float]]] = None,
+    phases: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, float]]:
     """Times ``sampler.fit_resample`` on the case's data, with memory on the first run.
 
@@ -331,7 +331,7 @@ def imblearn_task(case: Case, effort: Effort) -> dict[str, Any]:
     return result
 
 
-def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: Optional[int]) -> dict[str, float]:
+def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: int | None) -> dict[str, float]:
     """Seconds of fast-smote's phases, each run on its own.
 
     ``validation`` is ``check_X_y`` plus the strategy; ``knn`` is ``_core.kneighbors``
@@ -355,9 +355,7 @@ def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: Optional[int]) -> di
 
     def core(neighbors: Any) -> float:
         return timed(
-            lambda: _core.smote(
-                data.X, class_rows, codes, n_new, neighbors, SAMPLER_SEED, n_threads
-            )
+            lambda: _core.smote(data.X, class_rows, codes, n_new, neighbors, SAMPLER_SEED, n_threads)
         )
 
     return {
@@ -368,7 +366,7 @@ def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: Optional[int]) -> di
     }
 
 
-def fast_smote_task(case: Case, effort: Effort, n_jobs: Optional[int]) -> dict[str, Any]:
+def fast_smote_task(case: Case, effort: Effort, n_jobs: int | None) -> dict[str, Any]:
     """fast-smote's ``SMOTE.fit_resample`` plus its phase breakdown."""
     sampler = fast_smote.SMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED, n_jobs=n_jobs)
     result, best = _measure_sampler(
@@ -467,9 +465,7 @@ def reference_task(case: Case, effort: Effort) -> dict[str, Any]:
         [rng.choice(np.flatnonzero(y == c), size=int(n)) for c, n in zip(grown, case.n_new)]
     )
     result: dict[str, Any] = {
-        "generation_reference": best_seconds(
-            lambda: generation_reference(X, base), effort, FLOOR_MIN_RUNS
-        )
+        "generation_reference": best_seconds(lambda: generation_reference(X, base), effort, FLOOR_MIN_RUNS)
     }
     if case.low_dimensional:
         peers, _ = load_knn_peers()
@@ -496,7 +492,7 @@ class CaseResult:
     imblearn: dict[str, Any]
     fast_smote: dict[str, Any]
     reference: dict[str, Any]
-    fast_smote_serial: Optional[dict[str, Any]] = None
+    fast_smote_serial: dict[str, Any] | None = None
 
     def ratio(self, sampler: str) -> float:
         """Peak extra memory of ``sampler`` over the size of the resampled X."""
@@ -544,9 +540,7 @@ class Runner:
             imblearn=self.fresh(imblearn_task, case, self.effort),
             fast_smote=self.fresh(fast_smote_task, case, self.effort, None),
             reference=self.fresh(reference_task, case, self.effort),
-            fast_smote_serial=(
-                self.fresh(fast_smote_task, case, self.effort, 1) if case.scaling else None
-            ),
+            fast_smote_serial=(self.fresh(fast_smote_task, case, self.effort, 1) if case.scaling else None),
         )
 
 
@@ -587,7 +581,8 @@ def real_data_task(runs: int) -> dict[str, Any]:
             "fast_smote": fast_smote.SMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED),
         }
         for name, sampler in samplers.items():
-            totals[name] += min(timed(lambda: sampler.fit_resample(X, y)) for _ in range(runs))
+            resample = functools.partial(sampler.fit_resample, X, y)
+            totals[name] += min(timed(resample) for _ in range(runs))
         used += 1
     return {"datasets": used, "skipped": skipped, "unloadable": unloadable, "seconds": totals}
 
@@ -635,9 +630,7 @@ def machine_info() -> dict[str, Any]:
             "numpy": np.__version__,
         },
         "openblas_env": {
-            name: os.environ[name]
-            for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-            if name in os.environ
+            name: os.environ[name] for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ
         },
         "knn_peers": list(peers),
         "knn_peers_missing": missing,
@@ -656,13 +649,9 @@ def header(machine: dict[str, Any], mode: str) -> str:
     ]
     if machine["openblas_env"]:
         settings = ", ".join(f"{k}={v}" for k, v in machine["openblas_env"].items())
-        lines.append(
-            f"note: {settings} is set; NumPy/BLAS floors may be slower than on a default setup"
-        )
+        lines.append(f"note: {settings} is set; NumPy/BLAS floors may be slower than on a default setup")
     if machine["knn_peers_missing"]:
-        lines.append(
-            f"note: k-NN peers not installed, skipped: {', '.join(machine['knn_peers_missing'])}"
-        )
+        lines.append(f"note: k-NN peers not installed, skipped: {', '.join(machine['knn_peers_missing'])}")
     lines.append(
         f"both samplers: k_neighbors={K_NEIGHBORS}, sampling_strategy='auto', imblearn with its "
         "defaults, fast-smote n_jobs=None (all cores); times are best-of-runs seconds"
@@ -670,11 +659,11 @@ def header(machine: dict[str, Any], mode: str) -> str:
     return "\n".join(lines)
 
 
-def _seconds(value: Optional[float]) -> str:
+def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
 
 
-def _ratio(numerator: Optional[float], denominator: Optional[float], suffix: str = "") -> str:
+def _ratio(numerator: float | None, denominator: float | None, suffix: str = "") -> str:
     if numerator is None or not denominator:
         return "-"
     return f"{numerator / denominator:.2f}{suffix}"
@@ -753,10 +742,7 @@ def phase_table(results: Sequence[CaseResult]) -> str:
             [
                 *_case_cells(r),
                 _search_cell(r),
-                *(
-                    _seconds(phases[name])
-                    for name in ("validation", "knn", "generation", "core", "wrapping")
-                ),
+                *(_seconds(phases[name]) for name in ("validation", "knn", "generation", "core", "wrapping")),
                 _seconds(r.fast_smote["seconds"]),
                 f"{phases['knn'] / r.fast_smote['seconds']:.0%}",
             ]
@@ -818,7 +804,7 @@ def floor_table(results: Sequence[CaseResult]) -> str:
     )
 
 
-def peer_table(results: Sequence[CaseResult], peers: Sequence[str]) -> Optional[str]:
+def peer_table(results: Sequence[CaseResult], peers: Sequence[str]) -> str | None:
     """fast-smote's search against the installed peers where a KD-tree is an option
     (None if nothing to show)."""
     low_dimensional = [r for r in results if r.case.low_dimensional]
@@ -843,12 +829,10 @@ def peer_table(results: Sequence[CaseResult], peers: Sequence[str]) -> Optional[
         "fast-smote s",
         *(f"{p} s" for p in peers),
     ]
-    return format_table(
-        f"Exact k-NN on the minority rows (k={K_NEIGHBORS} + self), all cores", headers, rows
-    )
+    return format_table(f"Exact k-NN on the minority rows (k={K_NEIGHBORS} + self), all cores", headers, rows)
 
 
-def scaling_table(results: Sequence[CaseResult]) -> Optional[str]:
+def scaling_table(results: Sequence[CaseResult]) -> str | None:
     """n_jobs=1 against all cores for the scaling cases (None if none ran)."""
     scaled = [r for r in results if r.fast_smote_serial is not None]
     if not scaled:
@@ -878,15 +862,13 @@ def scaling_table(results: Sequence[CaseResult]) -> Optional[str]:
         "generate ratio",
         "n_jobs=1 mem/out",
     ]
-    return format_table(
-        "fast-smote thread scaling (ratio = n_jobs=1 time / all-cores time)", headers, rows
-    )
+    return format_table("fast-smote thread scaling (ratio = n_jobs=1 time / all-cores time)", headers, rows)
 
 
 # --------------------------------------------------------------------------- main
 
 
-def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--quick",
@@ -903,7 +885,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def select_cases(quick: bool, patterns: Optional[Sequence[str]]) -> list[Case]:
+def select_cases(quick: bool, patterns: Sequence[str] | None) -> list[Case]:
     """The cases to run: the quick subset if asked, filtered by id substrings."""
     cases = all_cases()
     if quick:
@@ -913,7 +895,7 @@ def select_cases(quick: bool, patterns: Optional[Sequence[str]]) -> list[Case]:
     return cases
 
 
-def save_report(path: Optional[Path], report: dict[str, Any]) -> None:
+def save_report(path: Path | None, report: dict[str, Any]) -> None:
     """Writes ``report`` as JSON to ``path`` (nothing if no path was given)."""
     if path is None:
         return
@@ -921,7 +903,7 @@ def save_report(path: Optional[Path], report: dict[str, Any]) -> None:
     path.write_text(json.dumps(report, indent=2) + "\n")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     cases = select_cases(args.quick, args.cases)
     if not cases:

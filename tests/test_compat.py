@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 import pytest
 from imblearn.pipeline import Pipeline, make_pipeline
@@ -15,7 +17,12 @@ from conftest import make_imbalanced
 
 def test_get_set_params_and_clone():
     sampler = fast_smote.SMOTE(k_neighbors=3, random_state=7, sampling_strategy=0.5, n_jobs=2)
-    assert sampler.get_params() == {"k_neighbors": 3, "n_jobs": 2, "random_state": 7, "sampling_strategy": 0.5}
+    assert sampler.get_params() == {
+        "k_neighbors": 3,
+        "n_jobs": 2,
+        "random_state": 7,
+        "sampling_strategy": 0.5,
+    }
     twin = clone(sampler)
     assert twin is not sampler and twin.get_params() == sampler.get_params()
     twin.set_params(k_neighbors=4)
@@ -41,7 +48,7 @@ def test_pipeline_resamples_training_folds_only():
     X, y = make_imbalanced([400, 40], n_features=5)
 
     class CountingSMOTE(fast_smote.SMOTE):
-        calls: list = []
+        calls: ClassVar[list[int]] = []
 
         def fit_resample(self, X, y):
             CountingSMOTE.calls.append(len(y))
@@ -57,7 +64,9 @@ def test_pipeline_resamples_training_folds_only():
 def test_grid_search_over_sampler_parameters():
     X, y = make_imbalanced([300, 40], n_features=4)
     pipe = Pipeline([("smote", fast_smote.SMOTE(random_state=0)), ("clf", LogisticRegression())])
-    search = GridSearchCV(pipe, {"smote__k_neighbors": [3, 5], "smote__sampling_strategy": [0.5, "auto"]}, cv=3)
+    search = GridSearchCV(
+        pipe, {"smote__k_neighbors": [3, 5], "smote__sampling_strategy": [0.5, "auto"]}, cv=3
+    )
     search.fit(X, y)
     assert set(search.cv_results_["param_smote__k_neighbors"]) == {3, 5}
     assert search.best_estimator_.named_steps["smote"].k_neighbors in (3, 5)

@@ -76,7 +76,7 @@ def test_memory_layouts_give_the_same_result(layout):
 def test_label_types_round_trip(labels):
     X, codes = make_imbalanced([50, 15])
     y = labels[codes]
-    X_res, y_res = fast_smote.resample(X, y, random_state=0)
+    _X_res, y_res = fast_smote.resample(X, y, random_state=0)
     assert y_res.dtype == y.dtype
     assert (y_res == labels[1]).sum() == 50 and (y_res == labels[0]).sum() == 50
     np.testing.assert_array_equal(y_res[:65], y)

@@ -44,7 +44,12 @@ def test_nullable_frame_with_missing_values(data):
 @pytest.mark.parametrize("shape", [(62,), (62, 2, 2)])
 def test_x_not_2d(data, shape):
     _, y = data
-    _raises(ValueError, re.escape(f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {shape}"), np.zeros(shape), y)
+    _raises(
+        ValueError,
+        re.escape(f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {shape}"),
+        np.zeros(shape),
+        y,
+    )
 
 
 def test_empty_x():
@@ -108,7 +113,13 @@ def test_class_too_small_for_k(data):
 def test_class_too_small_for_the_estimator(data):
     X, _ = data
     y = np.array([0] * 58 + [1] * 4)
-    _raises(ValueError, "class 1 has 4 samples, but the k_neighbors estimator with n_neighbors=6 needs at least 6", X, y, k_neighbors=NearestNeighbors(n_neighbors=6))
+    _raises(
+        ValueError,
+        "class 1 has 4 samples, but the k_neighbors estimator with n_neighbors=6 needs at least 6",
+        X,
+        y,
+        k_neighbors=NearestNeighbors(n_neighbors=6),
+    )
     _raises(ValueError, "n_neighbors=1", X, y, k_neighbors=NearestNeighbors(n_neighbors=1))
 
 
@@ -159,7 +170,12 @@ def test_float_strategy_on_multiclass():
 
 @pytest.mark.parametrize(
     "n_jobs, exc, match",
-    [(0, ValueError, "n_jobs=0 leaves no thread"), (-1000, ValueError, "leaves no thread"), (1.5, TypeError, "n_jobs must be None or an int"), ("2", TypeError, "n_jobs")],
+    [
+        (0, ValueError, "n_jobs=0 leaves no thread"),
+        (-1000, ValueError, "leaves no thread"),
+        (1.5, TypeError, "n_jobs must be None or an int"),
+        ("2", TypeError, "n_jobs"),
+    ],
 )
 def test_bad_n_jobs(data, n_jobs, exc, match):
     _raises(exc, match, *data, n_jobs=n_jobs)
@@ -167,7 +183,13 @@ def test_bad_n_jobs(data, n_jobs, exc, match):
 
 @pytest.mark.parametrize(
     "random_state, exc, match",
-    [(-1, ValueError, "between 0 and 2\\*\\*32 - 1"), (2**32, ValueError, "between 0"), ("seed", TypeError, "random_state must be"), (1.5, TypeError, "random_state must be"), (True, TypeError, "cannot be a bool")],
+    [
+        (-1, ValueError, "between 0 and 2\\*\\*32 - 1"),
+        (2**32, ValueError, "between 0"),
+        ("seed", TypeError, "random_state must be"),
+        (1.5, TypeError, "random_state must be"),
+        (True, TypeError, "cannot be a bool"),
+    ],
 )
 def test_bad_random_state(data, random_state, exc, match):
     _raises(exc, match, *data, random_state=random_state)

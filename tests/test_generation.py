@@ -55,7 +55,9 @@ def test_rows_lie_on_segments_to_true_neighbours(n_features, dtype):
     sampler = fast_smote.SMOTE(k_neighbors=4, random_state=1)
     X_res, y_res = sampler.fit_resample(X, y)
     assert X_res.dtype == dtype
-    _assert_valid_smote(X, y, X_res, y_res, sampler.provenance_, 4, rtol=1e-5 if dtype == np.float32 else 1e-9)
+    _assert_valid_smote(
+        X, y, X_res, y_res, sampler.provenance_, 4, rtol=1e-5 if dtype == np.float32 else 1e-9
+    )
 
 
 def test_neighbours_match_sklearn_brute_force():
@@ -98,10 +100,7 @@ def test_exact_duplicates_are_neighbours_but_a_sample_never_its_own():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_same_seed_same_bytes_for_any_n_jobs(dtype):
     X, y = make_imbalanced([6000, 900, 400], n_features=7, dtype=dtype)
-    runs = [
-        fast_smote.resample(X, y, random_state=42, n_jobs=n_jobs)[0]
-        for n_jobs in (1, 2, None, -1, 3)
-    ]
+    runs = [fast_smote.resample(X, y, random_state=42, n_jobs=n_jobs)[0] for n_jobs in (1, 2, None, -1, 3)]
     for other in runs[1:]:
         assert other.tobytes() == runs[0].tobytes()
     assert fast_smote.resample(X, y, random_state=43)[0].tobytes() != runs[0].tobytes()
@@ -143,7 +142,9 @@ def test_neighbour_estimator_listing_a_twin_first_keeps_the_sample_out():
             n = len(ind)
             twin = np.arange(n) ^ 1
             rest = [row[(row != i) & (row != twin[i])] for i, row in enumerate(ind)]
-            out = np.stack([np.concatenate([[twin[i], i], r[: ind.shape[1] - 2]]) for i, r in enumerate(rest)])
+            out = np.stack(
+                [np.concatenate([[twin[i], i], r[: ind.shape[1] - 2]]) for i, r in enumerate(rest)]
+            )
             return out
 
     rng = np.random.default_rng(0)
@@ -164,7 +165,7 @@ def test_nn_k_for_an_int_describes_the_search():
 def test_only_the_needed_classes_are_searched():
     # Class 2 has 2 samples (fewer than k + 1) but is not oversampled: no error.
     X, y = make_imbalanced([50, 30, 2])
-    X_res, y_res = fast_smote.resample(X, y, sampling_strategy={1: 50}, random_state=0)
+    _X_res, y_res = fast_smote.resample(X, y, sampling_strategy={1: 50}, random_state=0)
     assert np.bincount(y_res).tolist() == [50, 50, 2]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from imblearn.over_sampling import SMOTE as ImbSMOTE
-from sklearn.linear_model import LogisticRegression
 from scipy.stats import ks_2samp
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.neighbors import NearestNeighbors
 
@@ -71,7 +71,10 @@ def test_downstream_classifier_scores_match():
     X_all, y_all = make_imbalanced([4000, 240], n_features=6, spread=1.0, seed=4)
     X, y, X_test, y_test = X_all[::2], y_all[::2], X_all[1::2], y_all[1::2]
     scores = {}
-    for name, sampler in {"fast": fast_smote.SMOTE(random_state=0), "imblearn": ImbSMOTE(random_state=0)}.items():
+    for name, sampler in {
+        "fast": fast_smote.SMOTE(random_state=0),
+        "imblearn": ImbSMOTE(random_state=0),
+    }.items():
         X_res, y_res = sampler.fit_resample(X, y)
         model = LogisticRegression(max_iter=1000).fit(X_res, y_res)
         scores[name] = balanced_accuracy_score(y_test, model.predict(X_test))

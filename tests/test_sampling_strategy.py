@@ -12,7 +12,18 @@ from imblearn.utils import check_sampling_strategy
 import fast_smote
 from conftest import make_imbalanced
 
-BINARY_STRATEGIES = ["auto", "minority", "not minority", "not majority", "all", 0.5, 1.0, 0.75, {1: 120}, {0: 200, 1: 200}]
+BINARY_STRATEGIES = [
+    "auto",
+    "minority",
+    "not minority",
+    "not majority",
+    "all",
+    0.5,
+    1.0,
+    0.75,
+    {1: 120},
+    {0: 200, 1: 200},
+]
 MULTICLASS_STRATEGIES = [
     "auto",
     "minority",

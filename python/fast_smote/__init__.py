@@ -19,4 +19,4 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from an unbuilt checkout
     __version__ = "0+unknown"
 
-__all__ = ["SMOTE", "Provenance", "resample", "__version__"]
+__all__ = ["SMOTE", "Provenance", "__version__", "resample"]

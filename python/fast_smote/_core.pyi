@@ -1,11 +1,10 @@
 """The compiled Rust core (``src/python.rs``). Internal: use the public API instead."""
 
-from typing import Optional, Union
 
 import numpy as np
 import numpy.typing as npt
 
-FloatMatrix = Union[npt.NDArray[np.float32], npt.NDArray[np.float64]]
+FloatMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 #: Synthetic rows per seeded chunk (fixed: changing it changes every result).
 CHUNK_ROWS: int
@@ -17,9 +16,9 @@ def smote(
     class_rows: list[npt.NDArray[np.int64]],
     classes: list[int],
     n_new: list[int],
-    neighbors: Union[int, list[npt.NDArray[np.int64]]],
+    neighbors: int | list[npt.NDArray[np.int64]],
     random_state: int,
-    n_threads: Optional[int],
+    n_threads: int | None,
 ) -> tuple[FloatMatrix, npt.NDArray[np.signedinteger], npt.NDArray[np.signedinteger], FloatMatrix]:
     """SMOTE: ``n_new[i]`` rows for the class with code ``classes[i]`` and rows ``class_rows[i]``.
 
@@ -29,11 +28,11 @@ def smote(
     2**31 rows (int64 beyond), steps have X's type.
     """
 
-def kneighbors(x: FloatMatrix, k: int, n_threads: Optional[int] = None) -> npt.NDArray[np.int64]:
+def kneighbors(x: FloatMatrix, k: int, n_threads: int | None = None) -> npt.NDArray[np.int64]:
     """The ``k`` nearest other rows of each row of ``x``, nearest first."""
 
 def search_engine(x: FloatMatrix, k: int) -> str:
     """``'kd-tree'`` or ``'brute-force'``: the engine ``kneighbors(x, k)`` uses."""
 
-def find_non_finite(x: FloatMatrix) -> Optional[tuple[int, int]]:
+def find_non_finite(x: FloatMatrix) -> tuple[int, int] | None:
     """``(row, column)`` of the first NaN or infinity in ``x``, or None."""

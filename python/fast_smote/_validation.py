@@ -12,7 +12,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable
 
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
@@ -37,8 +37,8 @@ class Dataset:
     classes: np.ndarray
     codes: np.ndarray
     counts: np.ndarray
-    x_container: Optional[Any] = None
-    y_container: Optional[Any] = None
+    x_container: Any | None = None
+    y_container: Any | None = None
 
     @property
     def n_samples(self) -> int:
@@ -58,7 +58,7 @@ class Dataset:
         """Rows of X in class ``code``, in order."""
         return np.flatnonzero(self.codes == code)
 
-    def plan(self, strategy: "StrategyDict") -> tuple[list[int], list[int]]:
+    def plan(self, strategy: StrategyDict) -> tuple[list[int], list[int]]:
         """Codes of the classes a resolved strategy grows, and how many samples each gets."""
         grown = [(self.code_of[label], int(n)) for label, n in strategy.items() if n > 0]
         return [code for code, _ in grown], [n for _, n in grown]
@@ -163,8 +163,7 @@ def check_X(X: Any) -> tuple[np.ndarray, Any]:
             )
     if values.ndim != 2:
         raise ValueError(
-            "X must be a 2-D array of shape (n_samples, n_features), "
-            f"got an array of shape {values.shape}"
+            f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {values.shape}"
         )
     if values.shape[0] == 0:
         raise ValueError("X is empty: it has 0 samples")
@@ -248,9 +247,7 @@ def check_X_y(X: Any, y: Any) -> Dataset:
             raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
         codes = codes.ravel().astype(np.min_scalar_type(len(classes) - 1))
     if len(classes) < 2:
-        raise ValueError(
-            f"y has a single class ({classes.tolist()[0]!r}); SMOTE needs at least 2 classes"
-        )
+        raise ValueError(f"y has a single class ({classes.tolist()[0]!r}); SMOTE needs at least 2 classes")
     return Dataset(
         X=values,
         y=labels,
@@ -267,7 +264,7 @@ def _extreme_class(data: Dataset, largest: bool) -> int:
     return int(np.argmax(data.counts) if largest else np.argmin(data.counts))
 
 
-StrategyDict = Dict[Any, int]
+StrategyDict = dict[Any, int]
 
 
 def resolve_sampling_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
@@ -356,9 +353,7 @@ def _strategy_from_targets(targets: dict, data: Dataset) -> StrategyDict:
     resolved: dict[int, int] = {}
     for key, target in targets.items():
         if isinstance(target, (bool, np.bool_)) or not isinstance(target, numbers.Integral):
-            raise TypeError(
-                f"sampling_strategy[{key!r}] must be an int target count, got {target!r}"
-            )
+            raise TypeError(f"sampling_strategy[{key!r}] must be an int target count, got {target!r}")
         code = code_of[key]
         current = int(data.counts[code])
         if target < current:
@@ -380,7 +375,7 @@ def check_class_sizes(data: Dataset, codes: list[int], needed: int, what: str) -
             )
 
 
-def check_n_jobs(n_jobs: Any) -> Optional[int]:
+def check_n_jobs(n_jobs: Any) -> int | None:
     """Threads for the core: ``None`` means every core (joblib's conventions otherwise)."""
     if n_jobs is None:
         return None

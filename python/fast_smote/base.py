@@ -21,7 +21,7 @@ class BaseOverSampler(BaseEstimator):
 
     _sampling_type = "over-sampling"
 
-    def fit(self, X: Any, y: Any) -> "BaseOverSampler":
+    def fit(self, X: Any, y: Any) -> BaseOverSampler:
         """Check the data and resolve ``sampling_strategy_``, without resampling.
 
         Parameters

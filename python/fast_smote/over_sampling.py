@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from sklearn.base import clone
@@ -136,7 +136,7 @@ class SMOTE(BaseOverSampler):
         sampling_strategy: Any = "auto",
         random_state: Any = None,
         k_neighbors: Any = 5,
-        n_jobs: Optional[int] = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
@@ -188,7 +188,7 @@ def resample(
     sampling_strategy: Any = "auto",
     k_neighbors: Any = 5,
     random_state: Any = None,
-    n_jobs: Optional[int] = None,
+    n_jobs: int | None = None,
 ) -> tuple[Any, Any]:
     """Oversample ``X, y`` with SMOTE in one call.
 
