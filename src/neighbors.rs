@@ -286,7 +286,7 @@ impl<F: Float> Nearest<F> {
     }
 }
 
-/// Blocked brute force: squared distances `|q|² + |r|² − 2 q·r` over GEMM tiles of the
+/// Blocked brute force: squared distances `|q|² + |r|² − 2 q·r` from GEMM tiles of the
 /// class, centred first so that the expansion loses as little precision as possible.
 fn brute_kneighbors<F: Float>(
     x: ArrayView2<F>,
@@ -305,19 +305,39 @@ fn brute_kneighbors<F: Float>(
     }
     mean.iter_mut().for_each(|m| *m = *m / count);
 
-    let mut centred = vec![F::zero(); n * d];
-    centred
-        .par_chunks_mut(d)
+    // Augmented rows make the GEMM produce `|r|² − 2 q·r` directly, which orders the
+    // references of a query like their distance (the query's own norm is common to
+    // all): queries are `[q, 1]`, references `[−2 r, |r|²]`, both centred.
+    // Wide rows are padded with zeros to whole cache lines, which the GEMM packs faster.
+    let line = 64 / std::mem::size_of::<F>();
+    let depth = if d >= 64 {
+        (d + 1).div_ceil(line) * line
+    } else {
+        d + 1
+    };
+    let two = F::one() + F::one();
+    let mut queries = vec![F::zero(); n * depth];
+    let mut references = vec![F::zero(); n * depth];
+    queries
+        .par_chunks_mut(depth)
+        .zip(references.par_chunks_mut(depth))
         .zip(rows.par_iter())
-        .for_each(|(dst, &r)| {
-            for ((c, &v), &m) in dst.iter_mut().zip(x.row(r)).zip(&mean) {
-                *c = v - m;
+        .for_each(|((query, reference), &r)| {
+            let mut norm = F::zero();
+            for (((q, t), &v), &m) in query
+                .iter_mut()
+                .zip(reference.iter_mut())
+                .zip(x.row(r))
+                .zip(&mean)
+            {
+                let c = v - m;
+                *q = c;
+                *t = -two * c;
+                norm = norm + c * c;
             }
+            query[d] = F::one();
+            reference[d] = norm;
         });
-    let norms: Vec<F> = centred
-        .par_chunks(d)
-        .map(|row| row.iter().map(|&v| v * v).sum())
-        .collect();
 
     out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
@@ -325,21 +345,21 @@ fn brute_kneighbors<F: Float>(
         .for_each(|(block, mut chunk)| {
             let first = block * BRUTE_QUERY_BLOCK;
             let m = chunk.nrows();
-            let queries = &centred[first * d..(first + m) * d];
+            let block_queries = &queries[first * depth..(first + m) * depth];
             let mut best: Vec<Nearest<F>> = (0..m).map(|_| Nearest::new(k)).collect();
-            let mut gram = vec![F::zero(); m * REFERENCE_BLOCK];
+            let mut tile = vec![F::zero(); m * REFERENCE_BLOCK];
             for start in (0..n).step_by(REFERENCE_BLOCK) {
                 let width = REFERENCE_BLOCK.min(n - start);
-                let references = &centred[start * d..(start + width) * d];
-                F::gemm_abt(m, width, d, queries, references, &mut gram);
+                let block_references = &references[start * depth..(start + width) * depth];
+                F::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
                 for (qi, nearest) in best.iter_mut().enumerate() {
                     let query = first + qi;
-                    let products = &mut gram[qi * width..(qi + 1) * width];
+                    let partial = &mut tile[qi * width..(qi + 1) * width];
                     if (start..start + width).contains(&query) {
                         // The query itself: an infinite distance is never taken.
-                        products[query - start] = F::neg_infinity();
+                        partial[query - start] = F::infinity();
                     }
-                    scan_tile(products, &norms[start..start + width], start, nearest);
+                    scan_tile(partial, start, nearest);
                 }
             }
             for (row, nearest) in chunk.rows_mut().into_iter().zip(&best) {
@@ -350,22 +370,16 @@ fn brute_kneighbors<F: Float>(
         });
 }
 
-/// Offers the references of one GEMM tile row to a query's `nearest`. The query's own
-/// norm is the same for all of them, so `|r|² − 2 q·r` orders them like the distance.
+/// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's `nearest`.
 #[inline]
-fn scan_tile<F: Float>(products: &[F], norms: &[F], start: usize, nearest: &mut Nearest<F>) {
+fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {
     const LANES: usize = 16;
-    let two = F::one() + F::one();
-    for (c, (products, norms)) in products.chunks(LANES).zip(norms.chunks(LANES)).enumerate() {
+    for (c, lanes) in partial.chunks(LANES).enumerate() {
         let worst = nearest.worst();
         // A branch-free test of the whole chunk first: most chunks hold no candidate.
-        let any = products
-            .iter()
-            .zip(norms)
-            .fold(false, |any, (&p, &r)| any | (r - two * p < worst));
-        if any {
-            for (i, (&p, &r)) in products.iter().zip(norms).enumerate() {
-                nearest.offer(r - two * p, (start + c * LANES + i) as u32);
+        if lanes.iter().fold(false, |any, &v| any | (v < worst)) {
+            for (i, &v) in lanes.iter().enumerate() {
+                nearest.offer(v, (start + c * LANES + i) as u32);
             }
         }
     }
