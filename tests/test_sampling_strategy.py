@@ -90,3 +90,16 @@ def test_fit_only_resolves_the_strategy(binary):
     sampler = fast_smote.SMOTE().fit(X, y)
     assert sampler.sampling_strategy_ == {1: 160}
     assert not hasattr(sampler, "provenance_")
+
+
+@pytest.mark.parametrize("labels", ["int", "str"])
+def test_hundreds_of_classes(labels):
+    # More than 255 classes: the class codes no longer fit one byte.
+    counts = [12 + (c % 7) for c in range(300)]
+    X, y = make_imbalanced(counts, n_features=3, spread=20.0)
+    if labels == "str":
+        y = np.array([f"c{c:03d}" for c in range(300)])[y]
+    X_res, y_res = fast_smote.resample(X, y, k_neighbors=3, random_state=0)
+    _, after = np.unique(y_res, return_counts=True)
+    assert np.all(after == max(counts))
+    assert len(X_res) == 300 * max(counts)
