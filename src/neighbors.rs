@@ -148,18 +148,6 @@ fn write_excluding_self(
     }
 }
 
-/// `out[order[i]] = rows[i]` for every `i`: undoes a query permutation, in parallel.
-fn scatter_rows(rows: ArrayView2<u32>, order: &[u32], mut out: ArrayViewMut2<u32>) {
-    let mut position = vec![0u32; order.len()];
-    for (i, &query) in order.iter().enumerate() {
-        position[query as usize] = i as u32;
-    }
-    out.axis_iter_mut(Axis(0))
-        .into_par_iter()
-        .zip(position.par_iter())
-        .for_each(|(mut dst, &i)| dst.assign(&rows.row(i as usize)));
-}
-
 /// The KD-tree search, implemented for each element type (kiddo's traits are
 /// per concrete type, so a macro instantiates the body for `f32` and `f64`).
 pub trait TreeSearch: Sized {
@@ -197,7 +185,7 @@ macro_rules! impl_tree_search {
                     x: ArrayView2<$t>,
                     rows: &[usize],
                     k: usize,
-                    out: ArrayViewMut2<u32>,
+                    mut out: ArrayViewMut2<u32>,
                 ) -> Result<()> {
                     let points: Vec<[$t; K]> = rows
                         .par_iter()
@@ -212,28 +200,19 @@ macro_rules! impl_tree_search {
                     })?;
                     // k + 1 so that dropping the query itself still leaves k.
                     let wanted = NonZeroUsize::new(k + 1).expect("k + 1 > 0");
-                    // Queries run in the tree's leaf order: consecutive queries are close
-                    // in space and walk the same nodes while they are still in cache.
-                    let order: Vec<u32> = tree.iter().map(|(item, _)| item).collect();
-                    let mut found_in_order = Array2::<u32>::zeros((rows.len(), k));
-                    found_in_order
-                        .axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
+                    out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
                         .into_par_iter()
-                        .zip(order.par_chunks(TREE_QUERY_BLOCK))
-                        .for_each(|(mut chunk, queries)| {
-                            for (row, &query) in chunk.rows_mut().into_iter().zip(queries) {
+                        .enumerate()
+                        .for_each(|(block, mut chunk)| {
+                            for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
+                                let query = block * TREE_QUERY_BLOCK + offset;
                                 let found = tree
-                                    .query(&points[query as usize])
+                                    .query(&points[query])
                                     .nearest_n::<SquaredEuclidean<$t>>(wanted)
                                     .execute();
-                                write_excluding_self(
-                                    found.iter().map(|f| f.item),
-                                    query as usize,
-                                    row,
-                                );
+                                write_excluding_self(found.iter().map(|f| f.item), query, row);
                             }
                         });
-                    scatter_rows(found_in_order.view(), &order, out);
                     Ok(())
                 }
 

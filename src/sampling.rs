@@ -2,7 +2,7 @@
 //! the originals are copied in, and the synthetic rows are written after them chunk by
 //! chunk, in parallel, each chunk with its own seed (see `rng`).
 
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -75,9 +75,6 @@ pub fn smote<F: Float, I: RowIndex>(
     if x.ncols() == 0 {
         return Err(Error::NoFeatures);
     }
-    // Row-major X (a copy only for other layouts, which Python never passes).
-    let x_standard = x.as_standard_layout();
-    let x = x_standard.view();
     let n = x.nrows();
     if n > I::MAX_ROWS {
         return Err(Error::ClassTooLarge {
@@ -218,7 +215,7 @@ fn interpolate<F: Float, I: RowIndex>(
     class_rows
         .par_chunks_mut(d)
         .zip(plan.rows.par_iter())
-        .for_each(|(dst, &r)| dst.copy_from_slice(x.row(r).as_slice().expect("standard layout")));
+        .for_each(|(dst, &r)| ArrayViewMut1::from(dst).assign(&x.row(r)));
     let row_of = |local: usize| &class_rows[local * d..(local + 1) * d];
     out.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
         .into_par_iter()
@@ -506,5 +503,27 @@ mod tests {
             smote::<_, i32>(x.view(), &[outside], Neighbors::Search { k: 1 }, 0),
             Err(Error::IndexOutOfRange { index: 100, .. })
         ));
+    }
+
+    #[test]
+    fn any_memory_layout_gives_the_same_rows() {
+        let x = data(200, 4, 8);
+        let fortran = x.t().as_standard_layout().into_owned().reversed_axes();
+        assert!(!fortran.is_standard_layout());
+        let plan = ClassPlan {
+            class: 0,
+            rows: (0..50).collect(),
+            n_new: 100,
+        };
+        let run = |x: ArrayView2<f64>| {
+            smote::<_, i32>(
+                x,
+                std::slice::from_ref(&plan),
+                Neighbors::Search { k: 3 },
+                4,
+            )
+            .unwrap()
+        };
+        assert_eq!(run(x.view()).x, run(fortran.view()).x);
     }
 }
