@@ -336,8 +336,8 @@ def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: int | None) -> dict[
 
     ``validation`` is ``check_X_y`` plus the strategy; ``knn`` is ``_core.kneighbors``
     on each grown class's rows (gathered C-contiguous outside the timing); ``core`` is
-    the ``_core.smote`` call ``fit_resample`` makes, search included; ``generation`` is
-    ``_core.smote`` given the neighbour tables ``knn`` found, so it does no search.
+    the ``_core.generate`` call ``fit_resample`` makes, search included; ``generation`` is
+    ``_core.generate`` given the neighbour tables ``knn`` found, so it does no search.
     """
     n_threads = check_n_jobs(n_jobs)
     start = time.perf_counter()
@@ -353,15 +353,17 @@ def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: int | None) -> dict[
         tables.append(_core.kneighbors(points, K_NEIGHBORS, n_threads))
         knn += time.perf_counter() - start
 
-    def core(neighbors: Any) -> float:
-        return timed(
-            lambda: _core.smote(data.X, class_rows, codes, n_new, neighbors, SAMPLER_SEED, n_threads)
-        )
+    def core(neighbors: list[Any]) -> float:
+        jobs = [
+            (code, 0, rows, None, table, n, 1.0, None)
+            for code, rows, table, n in zip(codes, class_rows, neighbors, n_new)
+        ]
+        return timed(lambda: _core.generate(data.X, jobs, SAMPLER_SEED, n_threads))
 
     return {
         "validation": validation,
         "knn": knn,
-        "core": core(K_NEIGHBORS),
+        "core": core([K_NEIGHBORS] * len(codes)),
         "generation": core(tables),
     }
 
@@ -761,8 +763,8 @@ def phase_table(results: Sequence[CaseResult]) -> str:
         "k-NN share",
     ]
     return format_table(
-        "fast-smote phases (best of runs each; core = the _core.smote call, search "
-        "included; generate = _core.smote given the k-NN tables; wrap = total - validate - core)",
+        "fast-smote phases (best of runs each; core = the _core.generate call, search "
+        "included; generate = _core.generate given the k-NN tables; wrap = total - validate - core)",
         headers,
         rows,
     )

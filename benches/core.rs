@@ -4,9 +4,9 @@
 
 use divan::Bencher;
 use fast_smote::float::Float;
-use fast_smote::neighbors::kneighbors;
+use fast_smote::neighbors::{kneighbors, kneighbors_among};
 use fast_smote::rng::Rng;
-use fast_smote::sampling::{smote, ClassPlan, Neighbors};
+use fast_smote::sampling::{generate, Draws, Job, NeighborTable};
 use ndarray::Array2;
 
 fn main() {
@@ -48,18 +48,28 @@ fn generate_f64(bencher: Bencher, d: usize) {
     let table = Array2::from_shape_fn((minority.len(), 5), |(i, j)| {
         ((i + j + 1) % minority.len()) as u32
     });
-    let plan = ClassPlan {
+    let job = Job {
         class: 1,
-        rows: minority,
-        n_new: 800_000,
+        part: 0,
+        bases: minority.clone(),
+        references: minority,
+        neighbors: NeighborTable::Given(table.view()),
+        draws: Draws::Pairs(800_000),
+        step_scale: 1.0,
+        damped: None,
     };
     bencher.bench(|| {
-        smote::<f64, i32>(
-            x.view(),
-            std::slice::from_ref(&plan),
-            Neighbors::Given(vec![table.view()]),
-            0,
-        )
-        .expect("valid input")
+        generate::<f64, i32>(x.view(), std::slice::from_ref(&job), 0).expect("valid input")
     });
+}
+
+/// The all-class search of Borderline-SMOTE, SVM-SMOTE and ADASYN: 10-NN of 10 % of the
+/// rows among all of them, at 1e5 × d.
+#[divan::bench(args = [5, 10, 20])]
+fn knn_among_all_f64(bencher: Bencher, d: usize) {
+    let n = 100_000;
+    let x = gaussian::<f64>(n, d);
+    let queries: Vec<usize> = (0..n).step_by(10).collect();
+    let all: Vec<usize> = (0..n).collect();
+    bencher.bench(|| kneighbors_among(x.view(), &queries, &all, 10).expect("valid input"));
 }

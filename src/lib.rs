@@ -1,6 +1,8 @@
-//! fast_smote's Rust core: exact k-NN search and seeded, parallel SMOTE generation
+//! fast_smote's Rust core: exact k-NN search and seeded, parallel generation for the SMOTE family
 //! over `ndarray` views. The Python bindings live in `python.rs` alone.
 
+pub mod bootstrap;
+pub mod distances;
 pub mod error;
 pub mod float;
 pub mod neighbors;

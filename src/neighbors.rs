@@ -46,7 +46,22 @@ const REFERENCE_BLOCK: usize = 256;
 ///
 /// Runs on the current Rayon pool.
 pub fn kneighbors<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize) -> Result<Array2<u32>> {
-    let n = rows.len();
+    kneighbors_among(x, rows, rows, k)
+}
+
+/// The `k` nearest neighbours of every row `queries[i]` of `x` among the rows
+/// `references` of `x`, as positions into `references`, nearest first. A query that is
+/// itself one of the references never lists itself (it is excluded by row, so its
+/// exact twins remain valid neighbours).
+///
+/// Runs on the current Rayon pool.
+pub fn kneighbors_among<F: Float>(
+    x: ArrayView2<F>,
+    queries: &[usize],
+    references: &[usize],
+    k: usize,
+) -> Result<Array2<u32>> {
+    let n = references.len();
     if k == 0 {
         return Err(Error::InvalidK(k));
     }
@@ -64,22 +79,57 @@ pub fn kneighbors<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize) -> Resul
             k,
         });
     }
-    if let Some(&bad) = rows.iter().find(|&&r| r >= x.nrows()) {
-        return Err(Error::IndexOutOfRange {
-            what: "class rows",
-            index: bad,
-            len: x.nrows(),
-        });
+    for (what, rows) in [("reference rows", references), ("query rows", queries)] {
+        if let Some(&bad) = rows.iter().find(|&&r| r >= x.nrows()) {
+            return Err(Error::IndexOutOfRange {
+                what,
+                index: bad,
+                len: x.nrows(),
+            });
+        }
     }
     if x.ncols() == 0 {
         return Err(Error::NoFeatures);
     }
-    let mut out = Array2::<u32>::zeros((n, k));
-    match Engine::for_class(x, rows, k) {
-        Engine::Tree => F::tree_kneighbors(x, rows, k, out.view_mut())?,
-        Engine::Brute => brute_kneighbors(x, rows, k, out.view_mut()),
+    let own = own_positions(x.nrows(), queries, references);
+    let search = Search {
+        x,
+        queries,
+        references,
+        own: &own,
+        k,
+    };
+    let mut out = Array2::<u32>::zeros((queries.len(), k));
+    match Engine::for_class(x, references, k) {
+        Engine::Tree => F::tree_kneighbors(&search, out.view_mut())?,
+        Engine::Brute => brute_kneighbors(&search, out.view_mut()),
     }
     Ok(out)
+}
+
+/// One search: the rows of `x` to answer for, the rows to search among, and for each
+/// query its own position among the references (`NOT_A_REFERENCE` if absent).
+pub struct Search<'a, F> {
+    x: ArrayView2<'a, F>,
+    queries: &'a [usize],
+    references: &'a [usize],
+    own: &'a [u32],
+    k: usize,
+}
+
+/// Marks a query that is not among the references (positions stay below `u32::MAX`).
+const NOT_A_REFERENCE: u32 = u32::MAX;
+
+/// Each query's position among the references, by row of `x`.
+fn own_positions(n_rows: usize, queries: &[usize], references: &[usize]) -> Vec<u32> {
+    if std::ptr::eq(queries, references) {
+        return (0..queries.len() as u32).collect();
+    }
+    let mut position = vec![NOT_A_REFERENCE; n_rows];
+    for (i, &r) in references.iter().enumerate() {
+        position[r] = i as u32;
+    }
+    queries.iter().map(|&q| position[q]).collect()
 }
 
 /// The two search strategies.
@@ -131,18 +181,15 @@ fn distinct_rows<F: Float>(x: ArrayView2<F>, rows: &[usize]) -> usize {
     hashes.len()
 }
 
-/// Writes the first `k` of `found` (nearest first) that are not `query` itself.
-/// With more than `k` exact duplicates of the query, `query` may be absent from
-/// `found`; then the first `k` are all at distance 0 and are the right answer.
-fn write_excluding_self(
-    found: impl Iterator<Item = u32>,
-    query: usize,
-    mut row: ArrayViewMut1<u32>,
-) {
+/// Writes the first `k` of `found` (nearest first) that are not the query itself (at
+/// reference position `own`). With more than `k` exact duplicates of the query, it may
+/// be absent from `found`; then the first `k` are all at distance 0 and are the right
+/// answer.
+fn write_excluding_self(found: impl Iterator<Item = u32>, own: u32, mut row: ArrayViewMut1<u32>) {
     let k = row.len();
     for (slot, item) in row
         .iter_mut()
-        .zip(found.filter(|&item| item as usize != query).take(k))
+        .zip(found.filter(|&item| item != own).take(k))
     {
         *slot = item;
     }
@@ -151,12 +198,7 @@ fn write_excluding_self(
 /// The KD-tree search, implemented for each element type (kiddo's traits are
 /// per concrete type, so a macro instantiates the body for `f32` and `f64`).
 pub trait TreeSearch: Sized {
-    fn tree_kneighbors(
-        x: ArrayView2<Self>,
-        rows: &[usize],
-        k: usize,
-        out: ArrayViewMut2<u32>,
-    ) -> Result<()>;
+    fn tree_kneighbors(search: &Search<'_, Self>, out: ArrayViewMut2<u32>) -> Result<()>;
 }
 
 /// Calls `f::<D>(args)` with the runtime dimension `d` as the const `D` (1..=13).
@@ -175,22 +217,15 @@ macro_rules! with_const_dim {
 macro_rules! impl_tree_search {
     ($t:ty) => {
         impl TreeSearch for $t {
-            fn tree_kneighbors(
-                x: ArrayView2<$t>,
-                rows: &[usize],
-                k: usize,
-                out: ArrayViewMut2<u32>,
-            ) -> Result<()> {
-                fn search<const K: usize>(
-                    x: ArrayView2<$t>,
-                    rows: &[usize],
-                    k: usize,
+            fn tree_kneighbors(search: &Search<'_, $t>, out: ArrayViewMut2<u32>) -> Result<()> {
+                fn run<const K: usize>(
+                    search: &Search<'_, $t>,
                     mut out: ArrayViewMut2<u32>,
                 ) -> Result<()> {
-                    let points: Vec<[$t; K]> = rows
-                        .par_iter()
-                        .map(|&r| std::array::from_fn(|j| x[[r, j]]))
-                        .collect();
+                    let x = search.x;
+                    let point = |r: usize| -> [$t; K] { std::array::from_fn(|j| x[[r, j]]) };
+                    let points: Vec<[$t; K]> =
+                        search.references.par_iter().map(|&r| point(r)).collect();
                     let tree = ImmutableKdTree::<$t, K>::new_from_slice(&points).map_err(|_| {
                         Error::ClassTooLarge {
                             class: 0,
@@ -199,7 +234,7 @@ macro_rules! impl_tree_search {
                         }
                     })?;
                     // k + 1 so that dropping the query itself still leaves k.
-                    let wanted = NonZeroUsize::new(k + 1).expect("k + 1 > 0");
+                    let wanted = NonZeroUsize::new(search.k + 1).expect("k + 1 > 0");
                     out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
                         .into_par_iter()
                         .enumerate()
@@ -207,16 +242,20 @@ macro_rules! impl_tree_search {
                             for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
                                 let query = block * TREE_QUERY_BLOCK + offset;
                                 let found = tree
-                                    .query(&points[query])
+                                    .query(&point(search.queries[query]))
                                     .nearest_n::<SquaredEuclidean<$t>>(wanted)
                                     .execute();
-                                write_excluding_self(found.iter().map(|f| f.item), query, row);
+                                write_excluding_self(
+                                    found.iter().map(|f| f.item),
+                                    search.own[query],
+                                    row,
+                                );
                             }
                         });
                     Ok(())
                 }
 
-                with_const_dim!(x.ncols(), search, (x, rows, k, out))
+                with_const_dim!(search.x.ncols(), run, (search, out))
             }
         }
     };
@@ -265,19 +304,16 @@ impl<F: Float> Nearest<F> {
     }
 }
 
-/// Blocked brute force: squared distances `|q|² + |r|² − 2 q·r` from GEMM tiles of the
-/// class, centred first so that the expansion loses as little precision as possible.
-fn brute_kneighbors<F: Float>(
-    x: ArrayView2<F>,
-    rows: &[usize],
-    k: usize,
-    mut out: ArrayViewMut2<u32>,
-) {
-    let n = rows.len();
+/// Blocked brute force: squared distances `|q|² + |r|² − 2 q·r` from GEMM tiles,
+/// centred on the references' mean first so that the expansion loses as little
+/// precision as possible.
+fn brute_kneighbors<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
+    let (x, k) = (search.x, search.k);
+    let n = search.references.len();
     let d = x.ncols();
     let count = F::from(n).expect("row count fits the float type");
     let mut mean = vec![F::zero(); d];
-    for &r in rows {
+    for &r in search.references {
         for (m, &v) in mean.iter_mut().zip(x.row(r)) {
             *m = *m + v;
         }
@@ -295,28 +331,23 @@ fn brute_kneighbors<F: Float>(
         d + 1
     };
     let two = F::one() + F::one();
-    let mut queries = vec![F::zero(); n * depth];
-    let mut references = vec![F::zero(); n * depth];
-    queries
-        .par_chunks_mut(depth)
-        .zip(references.par_chunks_mut(depth))
-        .zip(rows.par_iter())
-        .for_each(|((query, reference), &r)| {
-            let mut norm = F::zero();
-            for (((q, t), &v), &m) in query
-                .iter_mut()
-                .zip(reference.iter_mut())
-                .zip(x.row(r))
-                .zip(&mean)
-            {
-                let c = v - m;
-                *q = c;
-                *t = -two * c;
-                norm = norm + c * c;
-            }
-            query[d] = F::one();
-            reference[d] = norm;
-        });
+    let augmented = |rows: &[usize], reference: bool| {
+        let mut out = vec![F::zero(); rows.len() * depth];
+        out.par_chunks_mut(depth)
+            .zip(rows.par_iter())
+            .for_each(|(dst, &r)| {
+                let mut norm = F::zero();
+                for ((t, &v), &m) in dst.iter_mut().zip(x.row(r)).zip(&mean) {
+                    let c = v - m;
+                    *t = if reference { -two * c } else { c };
+                    norm = norm + c * c;
+                }
+                dst[d] = if reference { norm } else { F::one() };
+            });
+        out
+    };
+    let queries = augmented(search.queries, false);
+    let references = augmented(search.references, true);
 
     out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
@@ -332,11 +363,11 @@ fn brute_kneighbors<F: Float>(
                 let block_references = &references[start * depth..(start + width) * depth];
                 F::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
                 for (qi, nearest) in best.iter_mut().enumerate() {
-                    let query = first + qi;
+                    let own = search.own[first + qi] as usize;
                     let partial = &mut tile[qi * width..(qi + 1) * width];
-                    if (start..start + width).contains(&query) {
+                    if (start..start + width).contains(&own) {
                         // The query itself: an infinite distance is never taken.
-                        partial[query - start] = F::infinity();
+                        partial[own - start] = F::infinity();
                     }
                     scan_tile(partial, start, nearest);
                 }
@@ -440,10 +471,28 @@ mod tests {
 
     fn search(x: &Array2<f64>, k: usize, engine: Engine) -> Array2<u32> {
         let rows: Vec<usize> = (0..x.nrows()).collect();
-        let mut out = Array2::<u32>::zeros((x.nrows(), k));
+        search_among(x, &rows, &rows, k, engine)
+    }
+
+    fn search_among(
+        x: &Array2<f64>,
+        queries: &[usize],
+        references: &[usize],
+        k: usize,
+        engine: Engine,
+    ) -> Array2<u32> {
+        let own = own_positions(x.nrows(), queries, references);
+        let search = Search {
+            x: x.view(),
+            queries,
+            references,
+            own: &own,
+            k,
+        };
+        let mut out = Array2::<u32>::zeros((queries.len(), k));
         match engine {
-            Engine::Tree => f64::tree_kneighbors(x.view(), &rows, k, out.view_mut()).unwrap(),
-            Engine::Brute => brute_kneighbors(x.view(), &rows, k, out.view_mut()),
+            Engine::Tree => f64::tree_kneighbors(&search, out.view_mut()).unwrap(),
+            Engine::Brute => brute_kneighbors(&search, out.view_mut()),
         }
         out
     }
@@ -505,6 +554,48 @@ mod tests {
         let subset = x.select(Axis(0), &rows);
         let table = kneighbors(x.view(), &rows, 4).unwrap();
         assert_exact(&subset, &table, 4);
+    }
+
+    #[test]
+    fn queries_against_other_references_match_brute_force() {
+        // Queries inside the references (self excluded by row) and outside them.
+        for (d, x) in [
+            (3, random(400, 3, 21)),
+            (9, clustered(400, 9, 22)),
+            (30, duplicated(400, 30, 23)),
+        ] {
+            let references: Vec<usize> = (0..400).filter(|r| r % 4 != 1).collect();
+            let queries: Vec<usize> = (0..400).filter(|r| r % 5 == 0 || r % 4 == 1).collect();
+            for engine in [Engine::Tree, Engine::Brute] {
+                if engine == Engine::Tree && d > MAX_TREE_DIM {
+                    continue;
+                }
+                let table = search_among(&x, &queries, &references, 7, engine);
+                for (qi, &q) in queries.iter().enumerate() {
+                    let found: Vec<usize> = table
+                        .row(qi)
+                        .iter()
+                        .map(|&p| references[p as usize])
+                        .collect();
+                    assert!(!found.contains(&q), "{engine:?}: row {q} lists itself");
+                    let mut got: Vec<f64> =
+                        found.iter().map(|&r| squared_distance(&x, q, r)).collect();
+                    got.sort_by(f64::total_cmp);
+                    let mut want: Vec<f64> = references
+                        .iter()
+                        .filter(|&&r| r != q)
+                        .map(|&r| squared_distance(&x, q, r))
+                        .collect();
+                    want.sort_by(f64::total_cmp);
+                    for (g, w) in got.iter().zip(&want[..7]) {
+                        assert!(
+                            (g - w).abs() <= 1e-9 * (1.0 + w),
+                            "{engine:?} row {q}: {got:?} vs {want:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,12 +12,14 @@ use numpy::{Element, IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
+use crate::bootstrap::{bootstrap as core_bootstrap, BootstrapJob};
+use crate::distances::mean_pairwise_distance as core_mean_pairwise_distance;
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
-use crate::neighbors::{kneighbors as core_kneighbors, Engine, MAX_TREE_DIM};
+use crate::neighbors::{kneighbors_among, Engine, MAX_TREE_DIM};
 use crate::parallel::run_with_threads;
-use crate::rng::CHUNK_ROWS;
-use crate::sampling::{smote as core_smote, ClassPlan, Neighbors, RowIndex};
+use crate::rng::{split_fraction as core_split_fraction, CHUNK_ROWS};
+use crate::sampling::{generate as core_generate, Draws, Job, NeighborTable, RowIndex};
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
@@ -58,15 +60,50 @@ enum FloatMatrix<'py> {
     F32(PyReadonlyArray2<'py, f32>),
 }
 
-/// How the caller wants neighbours found: `k` for the core's search, or one table per
-/// class (from a user's estimator), as positions into that class's rows.
+/// Row indices from Python (intp) as rows the core can trust to be non-negative.
+fn to_rows(what: &'static str, rows: &PyReadonlyArray1<'_, i64>) -> Result<Vec<usize>, Error> {
+    rows.as_array()
+        .iter()
+        .map(|&r| {
+            usize::try_from(r).map_err(|_| Error::IndexOutOfRange {
+                what,
+                index: r.unsigned_abs() as usize,
+                len: 0,
+            })
+        })
+        .collect()
+}
+
+/// How a job's neighbours are found: `k` for the core's search, or a table (from a
+/// user's estimator) as positions into the job's references.
 #[derive(FromPyObject)]
 enum NeighborArg<'py> {
     Search(usize),
-    Tables(Vec<PyReadonlyArray2<'py, i64>>),
+    Table(PyReadonlyArray2<'py, i64>),
 }
 
-/// Neighbour tables from Python (intp) as class positions the core can trust.
+/// How many rows a job makes: a total, or a count per base.
+#[derive(FromPyObject)]
+enum DrawsArg<'py> {
+    Pairs(usize),
+    PerBase(PyReadonlyArray1<'py, i64>),
+}
+
+/// One job as Python passes it: `(class, part, bases, references or None for the
+/// bases, neighbours, draws, step_scale, damped or None)`; see `_core.pyi`.
+#[derive(FromPyObject)]
+struct JobArg<'py>(
+    usize,
+    usize,
+    PyReadonlyArray1<'py, i64>,
+    Option<PyReadonlyArray1<'py, i64>>,
+    NeighborArg<'py>,
+    DrawsArg<'py>,
+    f64,
+    Option<PyReadonlyArray1<'py, bool>>,
+);
+
+/// A neighbour table from Python (intp) as positions the core can trust.
 fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
     let view = table.as_array();
     let mut out = Array2::<u32>::zeros(view.dim());
@@ -80,24 +117,23 @@ fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
     Ok(out)
 }
 
-type SmoteOutput<'py> = (
+type GenerateOutput<'py> = (
     Bound<'py, PyAny>,
     Bound<'py, PyAny>,
     Bound<'py, PyAny>,
     Bound<'py, PyAny>,
 );
 
-fn smote_typed<'py, F: Float + Element, I: RowIndex + Element>(
+fn generate_typed<'py, F: Float + Element, I: RowIndex + Element>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, F>,
-    plans: &[ClassPlan],
-    neighbors: Neighbors<'_>,
+    jobs: &[Job<'_>],
     random_state: u64,
     n_threads: Option<usize>,
-) -> PyResult<SmoteOutput<'py>> {
+) -> PyResult<GenerateOutput<'py>> {
     let x = x.as_array();
     let result = run_detached(py, n_threads, || {
-        core_smote::<F, I>(x, plans, neighbors, random_state)
+        core_generate::<F, I>(x, jobs, random_state)
     })?;
     Ok((
         PyArray2::from_owned_array(py, result.x).into_any(),
@@ -107,71 +143,118 @@ fn smote_typed<'py, F: Float + Element, I: RowIndex + Element>(
     ))
 }
 
-/// SMOTE: `(X_res, base_index, neighbor_index, step)`; see `fast_smote._core.pyi`.
-#[pyfunction]
-#[pyo3(signature = (x, class_rows, classes, n_new, neighbors, random_state, n_threads))]
-#[allow(clippy::too_many_arguments)]
-fn smote<'py>(
-    py: Python<'py>,
-    x: FloatMatrix<'py>,
-    class_rows: Vec<PyReadonlyArray1<'py, i64>>,
-    classes: Vec<usize>,
-    n_new: Vec<usize>,
-    neighbors: NeighborArg<'py>,
-    random_state: u64,
-    n_threads: Option<usize>,
-) -> PyResult<SmoteOutput<'py>> {
-    if classes.len() != class_rows.len() || n_new.len() != class_rows.len() {
-        return Err(Error::ShapeMismatch {
-            what: "classes and n_new",
-            got: classes.len().min(n_new.len()),
-            expected: class_rows.len(),
-        }
-        .into());
-    }
-    let n_rows = match &x {
+fn n_rows(x: &FloatMatrix<'_>) -> usize {
+    match x {
         FloatMatrix::F64(x) => x.as_array().nrows(),
         FloatMatrix::F32(x) => x.as_array().nrows(),
-    };
-    let mut plans = Vec::with_capacity(class_rows.len());
-    for ((rows, class), n_new) in class_rows.iter().zip(classes).zip(n_new) {
-        let rows = rows
-            .as_array()
-            .iter()
-            .map(|&r| {
-                usize::try_from(r).map_err(|_| Error::IndexOutOfRange {
-                    what: "class rows",
-                    index: r.unsigned_abs() as usize,
-                    len: n_rows,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        plans.push(ClassPlan { class, rows, n_new });
     }
-    let tables = match &neighbors {
-        NeighborArg::Search(_) => Vec::new(),
-        NeighborArg::Tables(tables) => {
-            tables.iter().map(to_table).collect::<Result<Vec<_>, _>>()?
-        }
-    };
-    let source = match neighbors {
-        NeighborArg::Search(k) => Neighbors::Search { k },
-        NeighborArg::Tables(_) => Neighbors::Given(tables.iter().map(|t| t.view()).collect()),
-    };
-    let narrow = n_rows <= <i32 as RowIndex>::MAX_ROWS;
+}
+
+/// Interpolating samplers: `(X_res, base_index, neighbor_index, step)`; see
+/// `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (x, jobs, random_state, n_threads))]
+fn generate<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    jobs: Vec<JobArg<'py>>,
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<GenerateOutput<'py>> {
+    let tables = jobs
+        .iter()
+        .map(|job| match &job.4 {
+            NeighborArg::Search(_) => Ok(None),
+            NeighborArg::Table(table) => to_table(table).map(Some),
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut core_jobs = Vec::with_capacity(jobs.len());
+    for (JobArg(class, part, bases, references, neighbors, draws, step_scale, damped), table) in
+        jobs.iter().zip(&tables)
+    {
+        let bases = to_rows("base rows", bases)?;
+        let references = match references {
+            Some(rows) => to_rows("reference rows", rows)?,
+            None => bases.clone(),
+        };
+        core_jobs.push(Job {
+            class: *class,
+            part: *part,
+            bases,
+            references,
+            neighbors: match (neighbors, table) {
+                (NeighborArg::Search(k), _) => NeighborTable::Search(*k),
+                (NeighborArg::Table(_), Some(table)) => NeighborTable::Given(table.view()),
+                (NeighborArg::Table(_), None) => unreachable!("converted above"),
+            },
+            draws: match draws {
+                DrawsArg::Pairs(n) => Draws::Pairs(*n),
+                DrawsArg::PerBase(counts) => Draws::PerBase(to_rows("per-base counts", counts)?),
+            },
+            step_scale: *step_scale,
+            damped: damped.as_ref().map(|mask| mask.as_array().to_vec()),
+        });
+    }
+    let narrow = n_rows(&x) <= <i32 as RowIndex>::MAX_ROWS;
     match (x, narrow) {
         (FloatMatrix::F64(x), true) => {
-            smote_typed::<f64, i32>(py, x, &plans, source, random_state, n_threads)
+            generate_typed::<f64, i32>(py, x, &core_jobs, random_state, n_threads)
         }
         (FloatMatrix::F64(x), false) => {
-            smote_typed::<f64, i64>(py, x, &plans, source, random_state, n_threads)
+            generate_typed::<f64, i64>(py, x, &core_jobs, random_state, n_threads)
         }
         (FloatMatrix::F32(x), true) => {
-            smote_typed::<f32, i32>(py, x, &plans, source, random_state, n_threads)
+            generate_typed::<f32, i32>(py, x, &core_jobs, random_state, n_threads)
         }
         (FloatMatrix::F32(x), false) => {
-            smote_typed::<f32, i64>(py, x, &plans, source, random_state, n_threads)
+            generate_typed::<f32, i64>(py, x, &core_jobs, random_state, n_threads)
         }
+    }
+}
+
+/// One class of random over-sampling: `(class, rows, n_new, noise scales or None)`.
+#[derive(FromPyObject)]
+struct BootstrapArg<'py>(usize, PyReadonlyArray1<'py, i64>, usize, Option<Vec<f64>>);
+
+fn bootstrap_typed<'py, F: Float + Element>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, F>,
+    jobs: &[BootstrapJob],
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let x = x.as_array();
+    let result = run_detached(py, n_threads, || core_bootstrap(x, jobs, random_state))?;
+    Ok((
+        PyArray2::from_owned_array(py, result.x).into_any(),
+        result.sample_indices.into_pyarray(py).into_any(),
+    ))
+}
+
+/// Random over-sampling: `(X_res, sample_indices)`; see `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (x, jobs, random_state, n_threads))]
+fn bootstrap<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    jobs: Vec<BootstrapArg<'py>>,
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let jobs = jobs
+        .into_iter()
+        .map(|BootstrapArg(class, rows, n_new, noise)| {
+            Ok(BootstrapJob {
+                class,
+                rows: to_rows("class rows", &rows)?,
+                n_new,
+                noise,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    match x {
+        FloatMatrix::F64(x) => bootstrap_typed(py, x, &jobs, random_state, n_threads),
+        FloatMatrix::F32(x) => bootstrap_typed(py, x, &jobs, random_state, n_threads),
     }
 }
 
@@ -179,29 +262,74 @@ fn kneighbors_typed<'py, F: Float + Element>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, F>,
     k: usize,
+    queries: Option<Vec<usize>>,
+    references: Option<Vec<usize>>,
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let x = x.as_array();
     let table = run_detached(py, n_threads, || {
-        let rows: Vec<usize> = (0..x.nrows()).collect();
-        Ok(core_kneighbors(x, &rows, k)?.mapv(i64::from))
+        let all = || (0..x.nrows()).collect::<Vec<_>>();
+        let references = references.unwrap_or_else(all);
+        let table = match &queries {
+            Some(queries) => kneighbors_among(x, queries, &references, k)?,
+            None => kneighbors_among(x, &references, &references, k)?,
+        };
+        Ok(table.mapv(i64::from))
     })?;
     Ok(PyArray2::from_owned_array(py, table))
 }
 
-/// The `k` nearest other rows of every row of `x`, nearest first.
+/// The `k` nearest neighbours of the rows `queries` of `x` (default: the references)
+/// among the rows `references` (default: all), as positions into `references`, each
+/// query itself excluded, nearest first.
 #[pyfunction]
-#[pyo3(signature = (x, k, n_threads=None))]
+#[pyo3(signature = (x, k, queries=None, references=None, n_threads=None))]
 fn kneighbors<'py>(
     py: Python<'py>,
     x: FloatMatrix<'py>,
     k: usize,
+    queries: Option<PyReadonlyArray1<'py, i64>>,
+    references: Option<PyReadonlyArray1<'py, i64>>,
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let queries = queries
+        .map(|rows| to_rows("query rows", &rows))
+        .transpose()?;
+    let references = references
+        .map(|rows| to_rows("reference rows", &rows))
+        .transpose()?;
     match x {
-        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, n_threads),
-        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, n_threads),
+        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, queries, references, n_threads),
+        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, queries, references, n_threads),
     }
+}
+
+/// The mean Euclidean distance between two different rows among `rows` of `x`.
+#[pyfunction]
+#[pyo3(signature = (x, rows, n_threads=None))]
+fn mean_pairwise_distance(
+    py: Python<'_>,
+    x: FloatMatrix<'_>,
+    rows: PyReadonlyArray1<'_, i64>,
+    n_threads: Option<usize>,
+) -> PyResult<f64> {
+    let rows = to_rows("class rows", &rows)?;
+    match x {
+        FloatMatrix::F64(x) => {
+            let x = x.as_array();
+            run_detached(py, n_threads, || core_mean_pairwise_distance(x, &rows))
+        }
+        FloatMatrix::F32(x) => {
+            let x = x.as_array();
+            run_detached(py, n_threads, || core_mean_pairwise_distance(x, &rows))
+        }
+    }
+}
+
+/// SVM-SMOTE's Beta(10, 10) split of class `class_code`'s rows, from the seed.
+#[pyfunction]
+fn split_fraction(random_state: u64, class_code: usize) -> f64 {
+    core_split_fraction(random_state, class_code)
 }
 
 /// The engine `kneighbors(x, k)` uses: `"kd-tree"` or `"brute-force"`.
@@ -238,8 +366,11 @@ fn find_non_finite(py: Python<'_>, x: FloatMatrix<'_>) -> PyResult<Option<(usize
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(smote, m)?)?;
+    m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
+    m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
+    m.add_function(wrap_pyfunction!(split_fraction, m)?)?;
     m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;
     m.add_function(wrap_pyfunction!(search_engine, m)?)?;
     m.add("CHUNK_ROWS", CHUNK_ROWS)?;

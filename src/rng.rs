@@ -1,10 +1,13 @@
 //! Reproducible randomness for parallel generation.
 //!
 //! Every output chunk of a fixed size gets its own generator, seeded by hashing
-//! `(random_state, class, chunk index)`. No seed depends on the thread count or on
+//! `(random_state, stream, chunk index)`, where a stream is one class's rows (or one
+//! part of them, for samplers that make a class's rows in several jobs). No seed depends on the thread count or on
 //! scheduling, so any number of threads (or machines) produces the same rows.
 //! The generator (xoshiro256++) and the conversions are written out here so that the
 //! stream, and with it every result, stays stable across dependency upgrades.
+
+use crate::float::Float;
 
 /// Synthetic rows per chunk: the unit of parallel work and of seeding. Fixed forever,
 /// because changing it changes every result for a given `random_state`.
@@ -20,10 +23,16 @@ fn mix64(mut z: u64) -> u64 {
 
 const GOLDEN_GAMMA: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// The seed of one output chunk of one class.
-pub fn chunk_seed(random_state: u64, class: u64, chunk: u64) -> u64 {
+/// The seed stream of part `part` of class `class`'s synthetic rows (part 0 is the
+/// class code itself).
+pub fn stream(class: usize, part: usize) -> u64 {
+    class as u64 | (part as u64) << 32
+}
+
+/// The seed of one output chunk of one stream (see [`stream`]).
+pub fn chunk_seed(random_state: u64, stream: u64, chunk: u64) -> u64 {
     let h = mix64(random_state.wrapping_add(GOLDEN_GAMMA));
-    let h = mix64(h ^ class.wrapping_mul(GOLDEN_GAMMA).wrapping_add(1));
+    let h = mix64(h ^ stream.wrapping_mul(GOLDEN_GAMMA).wrapping_add(1));
     mix64(h ^ chunk.wrapping_mul(GOLDEN_GAMMA).wrapping_add(2))
 }
 
@@ -75,6 +84,42 @@ impl Rng {
     }
 }
 
+impl Rng {
+    /// Uniform in `(0, 1]`: safe to take the logarithm of.
+    #[inline]
+    fn open_unit(&mut self) -> f64 {
+        1.0 - f64::unit_from_bits(self.next_u64())
+    }
+
+    /// Two independent standard normal draws (Box-Muller).
+    #[inline]
+    pub fn normal_pair(&mut self) -> (f64, f64) {
+        let radius = (-2.0 * self.open_unit().ln()).sqrt();
+        let (sin, cos) = (std::f64::consts::TAU * f64::unit_from_bits(self.next_u64())).sin_cos();
+        (radius * cos, radius * sin)
+    }
+
+    /// A Gamma(`shape`, 1) draw for a whole-number shape: a sum of exponentials.
+    fn gamma_whole(&mut self, shape: u32) -> f64 {
+        (0..shape).map(|_| -self.open_unit().ln()).sum()
+    }
+
+    /// A Beta(`a`, `b`) draw for whole-number shapes.
+    pub fn beta_whole(&mut self, a: u32, b: u32) -> f64 {
+        let x = self.gamma_whole(a);
+        x / (x + self.gamma_whole(b))
+    }
+}
+
+/// The stream part reserved for a class's one-off draws (never an output chunk's).
+const ONE_OFF_PART: usize = u32::MAX as usize;
+
+/// SVM-SMOTE's split of a class's rows between interpolation and extrapolation: a
+/// Beta(10, 10) draw from the class's own one-off stream.
+pub fn split_fraction(random_state: u64, class: usize) -> f64 {
+    Rng::new(chunk_seed(random_state, stream(class, ONE_OFF_PART), 0)).beta_whole(10, 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +161,34 @@ mod tests {
             ]
         );
         assert_eq!(chunk_seed(42, 1, 2), 2156508742054981555);
+    }
+
+    #[test]
+    fn normal_and_beta_draws_have_the_right_moments() {
+        let mut rng = Rng::new(3);
+        let n = 200_000;
+        let draws: Vec<f64> = (0..n / 2)
+            .flat_map(|_| {
+                let (a, b) = rng.normal_pair();
+                [a, b]
+            })
+            .collect();
+        let mean = draws.iter().sum::<f64>() / n as f64;
+        let var = draws.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0).abs() < 0.02,
+            "{mean} {var}"
+        );
+        let betas: Vec<f64> = (0..n).map(|_| rng.beta_whole(10, 10)).collect();
+        let mean = betas.iter().sum::<f64>() / n as f64;
+        let var = betas.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64;
+        // Beta(10, 10): mean 1/2, variance 1/84.
+        assert!(
+            (mean - 0.5).abs() < 0.002 && (var - 1.0 / 84.0).abs() < 0.0005,
+            "{mean} {var}"
+        );
+        assert!(betas.iter().all(|&b| b > 0.0 && b < 1.0));
+        assert_eq!(split_fraction(5, 1), split_fraction(5, 1));
+        assert_ne!(split_fraction(5, 1), split_fraction(5, 2));
     }
 }

@@ -1,32 +1,66 @@
-//! SMOTE generation: neighbours are found first, then the output is allocated once,
-//! the originals are copied in, and the synthetic rows are written after them chunk by
-//! chunk, in parallel, each chunk with its own seed (see `rng`).
+//! Synthetic-row generation for every interpolating sampler: neighbours are found
+//! first, then the output is allocated once, the originals are copied in, and the
+//! synthetic rows are written after them job by job, chunk by chunk, in parallel, each
+//! chunk with its own seed (see `rng`).
+//!
+//! A job is one stream of synthetic rows of one class: SMOTE has one per class;
+//! Borderline-SMOTE draws its bases from the danger samples; SVM-SMOTE has one job for
+//! interpolation and one for extrapolation; ADASYN fixes how many rows each base makes;
+//! KMeans-SMOTE has one job per cluster.
 
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::neighbors::kneighbors;
-use crate::rng::{chunk_seed, Rng, CHUNK_ROWS};
+use crate::neighbors::kneighbors_among;
+use crate::rng::{chunk_seed, stream, Rng, CHUNK_ROWS};
 
-/// Where the neighbours of each class come from.
-pub enum Neighbors<'a> {
-    /// Search the `k` nearest neighbours within each class with the core's engine.
-    Search { k: usize },
-    /// Given tables, one per class plan (in order), as positions into that class's
-    /// rows, row `i` listing the neighbours of the class's `i`-th sample.
-    Given(Vec<ArrayView2<'a, u32>>),
+/// Where a job's neighbour table comes from.
+pub enum NeighborTable<'a> {
+    /// Search the `k` nearest references of every base with the core's engine.
+    Search(usize),
+    /// A given table (from a user's estimator): row `i` lists the neighbours of base
+    /// `i` as positions into the job's references.
+    Given(ArrayView2<'a, u32>),
 }
 
-/// One class to oversample.
-pub struct ClassPlan {
-    /// The class's code (its position among the sorted labels); part of every seed.
+/// How many rows a job makes, and how each picks its base and neighbour.
+pub enum Draws {
+    /// `n` rows, each from a (base, neighbour column) pair drawn uniformly.
+    Pairs(usize),
+    /// `counts[i]` rows from base `i`, in base order, each toward a uniformly drawn
+    /// neighbour column.
+    PerBase(Vec<usize>),
+}
+
+impl Draws {
+    fn total(&self) -> usize {
+        match self {
+            Draws::Pairs(n) => *n,
+            Draws::PerBase(counts) => counts.iter().sum(),
+        }
+    }
+}
+
+/// One stream of synthetic rows of one class.
+pub struct Job<'a> {
+    /// The class's code (its position among the sorted labels): part of every seed.
     pub class: usize,
-    /// Rows of X that belong to the class, in their order in X.
-    pub rows: Vec<usize>,
-    /// How many synthetic rows to generate.
-    pub n_new: usize,
+    /// Which of the class's streams this is (0 for the first); part of every seed.
+    pub part: usize,
+    /// Rows of X the new rows start from.
+    pub bases: Vec<usize>,
+    /// Rows of X the neighbours are taken from.
+    pub references: Vec<usize>,
+    pub neighbors: NeighborTable<'a>,
+    pub draws: Draws,
+    /// Steps are `step_scale * u` with `u` uniform in `[0, 1)`: 1 interpolates between
+    /// base and neighbour, a negative scale extrapolates away from the neighbour.
+    pub step_scale: f64,
+    /// Reference positions toward which the step is further scaled by a uniform draw
+    /// in `[0, 0.5)` (Borderline-SMOTE-2's neighbours from other classes).
+    pub damped: Option<Vec<bool>>,
 }
 
 /// The integer type of provenance row indices: `i32` while X has fewer than 2³¹
@@ -55,21 +89,67 @@ impl RowIndex for i64 {
 /// The resampled X and, for each synthetic row, where it came from.
 #[derive(Debug)]
 pub struct Resampled<F, I> {
-    /// Original rows first, then the synthetic rows class by class.
+    /// Original rows first, then the synthetic rows job by job.
     pub x: Array2<F>,
     /// Row of X of each synthetic row's base sample.
     pub base: Vec<I>,
     /// Row of X of each synthetic row's neighbour.
     pub neighbor: Vec<I>,
-    /// Interpolation step of each synthetic row, in `[0, 1)`, in X's type.
+    /// Step of each synthetic row: it equals `base + step * (neighbor - base)`.
     pub step: Vec<F>,
 }
 
-/// SMOTE over all `plans` (classes in output order). Runs on the current Rayon pool.
-pub fn smote<F: Float, I: RowIndex>(
+/// Checks that every row index is inside X.
+pub(crate) fn check_rows(what: &'static str, rows: &[usize], n: usize) -> Result<()> {
+    match rows.iter().find(|&&r| r >= n) {
+        Some(&bad) => Err(Error::IndexOutOfRange {
+            what,
+            index: bad,
+            len: n,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks what the search does not: the job's own shapes.
+fn check_job(job: &Job<'_>, n: usize) -> Result<()> {
+    check_rows("base rows", &job.bases, n)?;
+    check_rows("reference rows", &job.references, n)?;
+    if let Draws::PerBase(counts) = &job.draws {
+        if counts.len() != job.bases.len() {
+            return Err(Error::ShapeMismatch {
+                what: "the per-base counts",
+                got: counts.len(),
+                expected: job.bases.len(),
+            });
+        }
+    }
+    if job.draws.total() > 0 && job.bases.is_empty() {
+        return Err(Error::ShapeMismatch {
+            what: "the base rows of a job with rows to make",
+            got: 0,
+            expected: 1,
+        });
+    }
+    if let Some(damped) = &job.damped {
+        if damped.len() != job.references.len() {
+            return Err(Error::ShapeMismatch {
+                what: "the damped-reference mask",
+                got: damped.len(),
+                expected: job.references.len(),
+            });
+        }
+    }
+    if let NeighborTable::Given(table) = job.neighbors {
+        check_table(table, job)?;
+    }
+    Ok(())
+}
+
+/// Runs every job (in output order) on the current Rayon pool.
+pub fn generate<F: Float, I: RowIndex>(
     x: ArrayView2<F>,
-    plans: &[ClassPlan],
-    neighbors: Neighbors<'_>,
+    jobs: &[Job<'_>],
     random_state: u64,
 ) -> Result<Resampled<F, I>> {
     if x.ncols() == 0 {
@@ -83,58 +163,42 @@ pub fn smote<F: Float, I: RowIndex>(
             max: I::MAX_ROWS,
         });
     }
-    for plan in plans {
-        if let Some(&bad) = plan.rows.iter().find(|&&r| r >= n) {
-            return Err(Error::IndexOutOfRange {
-                what: "class rows",
-                index: bad,
-                len: n,
-            });
-        }
+    for job in jobs {
+        check_job(job, n)?;
     }
     // Every search finishes (and frees its tree) before the output is allocated.
-    let searched: Vec<Array2<u32>>;
-    let tables: Vec<ArrayView2<'_, u32>> = match neighbors {
-        Neighbors::Search { k } => {
-            searched = plans
-                .iter()
-                .map(|plan| match plan.n_new {
-                    0 => Ok(Array2::zeros((0, k))),
-                    _ => kneighbors(x, &plan.rows, k).map_err(|e| e.for_class(plan.class)),
-                })
-                .collect::<Result<_>>()?;
-            searched.iter().map(|table| table.view()).collect()
-        }
-        Neighbors::Given(tables) => {
-            if tables.len() != plans.len() {
-                return Err(Error::ShapeMismatch {
-                    what: "the list of neighbour tables",
-                    got: tables.len(),
-                    expected: plans.len(),
-                });
+    let searched = jobs
+        .iter()
+        .map(|job| match job.neighbors {
+            NeighborTable::Search(k) if job.draws.total() > 0 => {
+                kneighbors_among(x, &job.bases, &job.references, k)
+                    .map(Some)
+                    .map_err(|e| e.for_class(job.class))
             }
-            for (table, plan) in tables.iter().zip(plans) {
-                check_table(*table, plan)?;
-            }
-            tables
-        }
-    };
+            _ => Ok(None),
+        })
+        .collect::<Result<Vec<_>>>()?;
 
-    let total_new: usize = plans.iter().map(|p| p.n_new).sum();
+    let total_new: usize = jobs.iter().map(|job| job.draws.total()).sum();
     let mut out = Array2::<F>::zeros((n + total_new, x.ncols()));
     copy_rows(x, out.slice_mut(s![..n, ..]));
     let mut base = vec![I::default(); total_new];
     let mut neighbor = vec![I::default(); total_new];
     let mut step = vec![F::zero(); total_new];
     let mut start = 0;
-    for (plan, table) in plans.iter().zip(tables) {
-        if plan.n_new == 0 {
+    for (job, searched) in jobs.iter().zip(&searched) {
+        let end = start + job.draws.total();
+        if end == start {
             continue;
         }
-        let end = start + plan.n_new;
+        let table = match (&job.neighbors, searched) {
+            (NeighborTable::Given(table), _) => *table,
+            (NeighborTable::Search(_), Some(table)) => table.view(),
+            (NeighborTable::Search(_), None) => unreachable!("searched above"),
+        };
         interpolate(
             x,
-            plan,
+            job,
             table,
             random_state,
             out.slice_mut(s![n + start..n + end, ..]),
@@ -154,53 +218,99 @@ pub fn smote<F: Float, I: RowIndex>(
     })
 }
 
-/// A given neighbour table must have one row per class sample, at least one column,
-/// and only positions inside the class.
-fn check_table(table: ArrayView2<u32>, plan: &ClassPlan) -> Result<()> {
-    if table.nrows() != plan.rows.len() {
+/// A given neighbour table must have one row per base, at least one column, and only
+/// positions inside the references.
+fn check_table(table: ArrayView2<u32>, job: &Job<'_>) -> Result<()> {
+    if table.nrows() != job.bases.len() {
         return Err(Error::ShapeMismatch {
             what: "a neighbour table",
             got: table.nrows(),
-            expected: plan.rows.len(),
+            expected: job.bases.len(),
         });
     }
     if table.ncols() == 0 {
         return Err(Error::InvalidK(0));
     }
-    match table.iter().find(|&&j| j as usize >= plan.rows.len()) {
+    match table.iter().find(|&&j| j as usize >= job.references.len()) {
         Some(&bad) => Err(Error::IndexOutOfRange {
             what: "a neighbour table",
             index: bad as usize,
-            len: plan.rows.len(),
+            len: job.references.len(),
         }),
         None => Ok(()),
     }
 }
 
 /// Copies X into the top of the output, in parallel row blocks.
-fn copy_rows<F: Float>(x: ArrayView2<F>, mut dst: ArrayViewMut2<F>) {
+pub(crate) fn copy_rows<F: Float>(x: ArrayView2<F>, mut dst: ArrayViewMut2<F>) {
     dst.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
         .into_par_iter()
         .zip(x.axis_chunks_iter(Axis(0), CHUNK_ROWS).into_par_iter())
         .for_each(|(mut dst, src)| dst.assign(&src));
 }
 
-/// Provenance slices of one class's synthetic rows.
+/// `rows` of X gathered into one contiguous block, in parallel.
+pub(crate) fn gather<F: Float>(
+    x: ArrayView2<F>,
+    rows: impl IndexedParallelIterator<Item = usize>,
+) -> Vec<F> {
+    let d = x.ncols();
+    let mut block = vec![F::zero(); rows.len() * d];
+    block
+        .par_chunks_mut(d)
+        .zip(rows)
+        .for_each(|(dst, r)| ArrayViewMut1::from(dst).assign(&x.row(r)));
+    block
+}
+
+/// Provenance slices of one job's synthetic rows.
 struct Provenance<'a, F, I> {
     base: &'a mut [I],
     neighbor: &'a mut [I],
     step: &'a mut [F],
 }
 
-/// Writes `plan.n_new` synthetic rows of one class into `out`.
+/// The neighbours a job can reach, gathered: the bases' block when the references are
+/// the bases themselves, otherwise only the references the table uses (Borderline-2's
+/// references are all of X), with `slot` mapping a reference position to its row.
+struct Reachable<F> {
+    rows: Vec<F>,
+    slot: Option<Vec<u32>>,
+}
+
+impl<F: Float> Reachable<F> {
+    fn new(x: ArrayView2<F>, job: &Job<'_>, table: ArrayView2<u32>) -> Self {
+        if job.references == job.bases {
+            return Reachable {
+                rows: Vec::new(),
+                slot: None,
+            };
+        }
+        let mut slot = vec![u32::MAX; job.references.len()];
+        let mut used = Vec::new();
+        for &position in table.iter() {
+            let entry = &mut slot[position as usize];
+            if *entry == u32::MAX {
+                *entry = used.len() as u32;
+                used.push(job.references[position as usize]);
+            }
+        }
+        Reachable {
+            rows: gather(x, used.into_par_iter()),
+            slot: Some(slot),
+        }
+    }
+}
+
+/// Writes one job's synthetic rows into `out`.
 ///
-/// Row by row, one draw picks the (base sample, neighbour column) pair uniformly
-/// among the class's `n × k` pairs, a second gives the step in `[0, 1)`; the row is
-/// `x_base + step * (x_neighbour - x_base)`. Chunk `c` of `CHUNK_ROWS` rows draws from
-/// its own generator seeded with `chunk_seed(random_state, plan.class, c)`.
+/// Chunk `c` of `CHUNK_ROWS` rows draws from its own generator, seeded with
+/// `chunk_seed(random_state, stream(class, part), c)`. Row by row: a base and a
+/// neighbour column (one draw over all pairs, or the base fixed by `PerBase` and one
+/// draw for the column), then the step; the row is `x_base + step * (x_nb - x_base)`.
 fn interpolate<F: Float, I: RowIndex>(
     x: ArrayView2<F>,
-    plan: &ClassPlan,
+    job: &Job<'_>,
     table: ArrayView2<u32>,
     random_state: u64,
     mut out: ArrayViewMut2<F>,
@@ -208,41 +318,74 @@ fn interpolate<F: Float, I: RowIndex>(
 ) {
     let k = table.ncols();
     let d = x.ncols();
-    let pairs = plan.rows.len() * k;
-    // The class's rows gathered into one block: the random reads stay in cache, and
-    // as slices the inner loop compiles to vector instructions.
-    let mut class_rows = vec![F::zero(); plan.rows.len() * d];
-    class_rows
-        .par_chunks_mut(d)
-        .zip(plan.rows.par_iter())
-        .for_each(|(dst, &r)| ArrayViewMut1::from(dst).assign(&x.row(r)));
-    let row_of = |local: usize| &class_rows[local * d..(local + 1) * d];
+    let pairs = job.bases.len() * k;
+    // The rows gathered into blocks: the random reads stay in cache, and as slices the
+    // inner loop compiles to vector instructions.
+    let bases = gather(x, job.bases.par_iter().copied());
+    let reachable = Reachable::new(x, job, table);
+    let base_row = |b: usize| &bases[b * d..(b + 1) * d];
+    let neighbor_row = |position: usize| match &reachable.slot {
+        None => &bases[position * d..(position + 1) * d],
+        Some(slot) => {
+            let at = slot[position] as usize;
+            &reachable.rows[at * d..(at + 1) * d]
+        }
+    };
+    // For `PerBase`, the first output row of each base (and the total at the end).
+    let first_row: Vec<usize> = match &job.draws {
+        Draws::Pairs(_) => Vec::new(),
+        Draws::PerBase(counts) => std::iter::once(0)
+            .chain(counts.iter().scan(0, |sum, &c| {
+                *sum += c;
+                Some(*sum)
+            }))
+            .collect(),
+    };
+    let scale = F::from(job.step_scale).expect("a finite step scale");
+    let half = F::from(0.5).expect("0.5 is representable");
+    let seed_stream = stream(job.class, job.part);
     out.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
         .into_par_iter()
         .zip(provenance.base.par_chunks_mut(CHUNK_ROWS))
         .zip(provenance.neighbor.par_chunks_mut(CHUNK_ROWS))
         .zip(provenance.step.par_chunks_mut(CHUNK_ROWS))
         .enumerate()
-        .for_each(|(chunk, (((mut rows_out, bases), neighbors), steps))| {
-            let mut rng = Rng::new(chunk_seed(random_state, plan.class as u64, chunk as u64));
-            let rows_out = rows_out
-                .as_slice_mut()
-                .expect("the output is in standard layout");
-            for (i, row) in rows_out.chunks_exact_mut(d).enumerate() {
-                let pair = rng.below(pairs);
-                let step = F::unit_from_bits(rng.next_u64());
-                let (base_local, neighbor_local) = (pair / k, table[[pair / k, pair % k]] as usize);
-                let base = row_of(base_local);
-                let neighbor = row_of(neighbor_local);
-                let (base_row, neighbor_row) = (plan.rows[base_local], plan.rows[neighbor_local]);
-                for ((o, &a), &b) in row.iter_mut().zip(base).zip(neighbor) {
-                    *o = a + step * (b - a);
+        .for_each(
+            |(chunk, (((mut rows_out, bases_out), neighbors_out), steps_out))| {
+                let mut rng = Rng::new(chunk_seed(random_state, seed_stream, chunk as u64));
+                let rows_out = rows_out
+                    .as_slice_mut()
+                    .expect("the output is in standard layout");
+                // The base of the chunk's first row, for `PerBase`.
+                let mut b = first_row
+                    .partition_point(|&f| f <= chunk * CHUNK_ROWS)
+                    .saturating_sub(1);
+                for (i, row) in rows_out.chunks_exact_mut(d).enumerate() {
+                    let column = if first_row.is_empty() {
+                        let pair = rng.below(pairs);
+                        b = pair / k;
+                        pair % k
+                    } else {
+                        while first_row[b + 1] <= chunk * CHUNK_ROWS + i {
+                            b += 1;
+                        }
+                        rng.below(k)
+                    };
+                    let position = table[[b, column]] as usize;
+                    let mut step = scale * F::unit_from_bits(rng.next_u64());
+                    if job.damped.as_ref().is_some_and(|damped| damped[position]) {
+                        step = step * half * F::unit_from_bits(rng.next_u64());
+                    }
+                    for ((o, &a), &c) in row.iter_mut().zip(base_row(b)).zip(neighbor_row(position))
+                    {
+                        *o = a + step * (c - a);
+                    }
+                    bases_out[i] = I::from_row(job.bases[b]);
+                    neighbors_out[i] = I::from_row(job.references[position]);
+                    steps_out[i] = step;
                 }
-                bases[i] = I::from_row(base_row);
-                neighbors[i] = I::from_row(neighbor_row);
-                steps[i] = step;
-            }
-        });
+            },
+        );
 }
 
 #[cfg(test)]
@@ -254,6 +397,39 @@ mod tests {
     fn data(n: usize, d: usize, seed: u64) -> Array2<f64> {
         let mut rng = Rng::new(seed);
         Array2::from_shape_simple_fn((n, d), || f64::unit_from_bits(rng.next_u64()) * 10.0 - 5.0)
+    }
+
+    /// One class to oversample with SMOTE.
+    struct ClassPlan {
+        class: usize,
+        rows: Vec<usize>,
+        n_new: usize,
+    }
+
+    /// SMOTE's jobs: each class's rows are both bases and references.
+    fn smote_jobs(plans: &[ClassPlan], k: usize) -> Vec<Job<'static>> {
+        plans
+            .iter()
+            .map(|plan| Job {
+                class: plan.class,
+                part: 0,
+                bases: plan.rows.clone(),
+                references: plan.rows.clone(),
+                neighbors: NeighborTable::Search(k),
+                draws: Draws::Pairs(plan.n_new),
+                step_scale: 1.0,
+                damped: None,
+            })
+            .collect()
+    }
+
+    fn smote<F: Float, I: RowIndex>(
+        x: ArrayView2<F>,
+        plans: &[ClassPlan],
+        k: usize,
+        random_state: u64,
+    ) -> Result<Resampled<F, I>> {
+        generate(x, &smote_jobs(plans, k), random_state)
     }
 
     /// Three classes: codes 0 (majority), 1 and 2.
@@ -290,12 +466,12 @@ mod tests {
             let x = data(1000, d, 1);
             let plans = plans(1000);
             let k = 5;
-            let res = smote::<_, i64>(x.view(), &plans, Neighbors::Search { k }, 7).unwrap();
+            let res = smote::<_, i64>(x.view(), &plans, k, 7).unwrap();
             assert_eq!(res.x.dim(), (1000 + 5500, d));
             assert_eq!(res.x.slice(s![..1000, ..]), x);
             let mut start = 1000;
             for plan in &plans {
-                let table = kneighbors(x.view(), &plan.rows, k).unwrap();
+                let table = crate::neighbors::kneighbors(x.view(), &plan.rows, k).unwrap();
                 for i in 0..plan.n_new {
                     let (b, nb, t) = (
                         res.base[start - 1000 + i],
@@ -329,7 +505,7 @@ mod tests {
         let plans = plans(5000);
         let run = |threads| {
             run_with_threads(threads, || {
-                smote::<_, i64>(x.view(), &plans, Neighbors::Search { k: 5 }, 123).unwrap()
+                smote::<_, i64>(x.view(), &plans, 5, 123).unwrap()
             })
             .unwrap()
         };
@@ -343,7 +519,7 @@ mod tests {
         let reseeded = run(Some(1));
         assert_eq!(one.x, reseeded.x);
         let different_seed = run_with_threads(Some(1), || {
-            smote::<_, i64>(x.view(), &plans, Neighbors::Search { k: 5 }, 124).unwrap()
+            smote::<_, i64>(x.view(), &plans, 5, 124).unwrap()
         })
         .unwrap();
         assert_ne!(one.x, different_seed.x);
@@ -358,7 +534,7 @@ mod tests {
             rows: vec![0, 1, 2, 3],
             n_new: 120_000,
         };
-        let res = smote::<_, i64>(x.view(), &[plan], Neighbors::Search { k: 3 }, 5).unwrap();
+        let res = smote::<_, i64>(x.view(), &[plan], 3, 5).unwrap();
         let mut counts = [[0usize; 4]; 4];
         for (&b, &nb) in res.base.iter().zip(&res.neighbor) {
             counts[b as usize][nb as usize] += 1;
@@ -377,54 +553,233 @@ mod tests {
         assert!((mean_step - 0.5).abs() < 0.005, "{mean_step}");
     }
 
+    fn job(
+        bases: Vec<usize>,
+        references: Vec<usize>,
+        neighbors: NeighborTable<'_>,
+        draws: Draws,
+    ) -> Job<'_> {
+        Job {
+            class: 0,
+            part: 0,
+            bases,
+            references,
+            neighbors,
+            draws,
+            step_scale: 1.0,
+            damped: None,
+        }
+    }
+
     #[test]
     fn given_tables_are_used_and_checked() {
         let x = data(50, 2, 3);
         let rows: Vec<usize> = (0..10).collect();
         // Every sample's only neighbour is sample 0 of the class (row 0).
         let table = Array2::<u32>::zeros((10, 1));
-        let plan = ClassPlan {
-            class: 0,
-            rows: rows.clone(),
-            n_new: 200,
+        let given = |table| {
+            vec![job(
+                rows.clone(),
+                rows.clone(),
+                NeighborTable::Given(table),
+                Draws::Pairs(200),
+            )]
         };
-        let res = smote::<_, i64>(
-            x.view(),
-            std::slice::from_ref(&plan),
-            Neighbors::Given(vec![table.view()]),
-            1,
-        )
-        .unwrap();
+        let res = generate::<_, i64>(x.view(), &given(table.view()), 1).unwrap();
         assert!(res.neighbor.iter().all(|&nb| nb == 0));
 
         let short = Array2::<u32>::zeros((9, 1));
         assert!(matches!(
-            smote::<_, i64>(
-                x.view(),
-                std::slice::from_ref(&plan),
-                Neighbors::Given(vec![short.view()]),
-                1
-            ),
+            generate::<_, i64>(x.view(), &given(short.view()), 1),
             Err(Error::ShapeMismatch { .. })
         ));
         let outside = Array2::<u32>::from_elem((10, 1), 10);
         assert!(matches!(
-            smote::<_, i64>(
-                x.view(),
-                std::slice::from_ref(&plan),
-                Neighbors::Given(vec![outside.view()]),
-                1
-            ),
+            generate::<_, i64>(x.view(), &given(outside.view()), 1),
             Err(Error::IndexOutOfRange { index: 10, .. })
         ));
+        let empty = Array2::<u32>::zeros((10, 0));
+        assert_eq!(
+            generate::<_, i64>(x.view(), &given(empty.view()), 1).unwrap_err(),
+            Error::InvalidK(0)
+        );
+    }
+
+    #[test]
+    fn bases_can_be_a_subset_searched_against_other_references() {
+        // Borderline-SMOTE's shape: bases are some rows, neighbours come from all of X.
+        let x = data(400, 3, 10);
+        let bases: Vec<usize> = (0..400).step_by(7).collect();
+        let references: Vec<usize> = (0..400).collect();
+        let jobs = [job(
+            bases.clone(),
+            references.clone(),
+            NeighborTable::Search(4),
+            Draws::Pairs(3000),
+        )];
+        let res = generate::<_, i32>(x.view(), &jobs, 3).unwrap();
+        let table = kneighbors_among(x.view(), &bases, &references, 4).unwrap();
+        for i in 0..3000 {
+            let (b, nb, t) = (res.base[i] as usize, res.neighbor[i] as usize, res.step[i]);
+            let local = bases
+                .iter()
+                .position(|&r| r == b)
+                .expect("base among the bases");
+            assert!(
+                table.row(local).iter().any(|&p| p as usize == nb),
+                "not a neighbour"
+            );
+            assert_ne!(b, nb);
+            for j in 0..3 {
+                assert_eq!(
+                    res.x[[400 + i, j]],
+                    x[[b, j]] + t * (x[[nb, j]] - x[[b, j]])
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn per_base_counts_are_exact_and_in_base_order() {
+        let x = data(300, 2, 11);
+        let rows: Vec<usize> = (100..300).collect();
+        // Uneven counts, zeros included, spanning several chunks.
+        let counts: Vec<usize> = (0..200).map(|i| (i * 7) % 23).collect();
+        let total: usize = counts.iter().sum();
+        assert!(total > 2 * CHUNK_ROWS);
+        let jobs = [job(
+            rows.clone(),
+            rows.clone(),
+            NeighborTable::Search(3),
+            Draws::PerBase(counts.clone()),
+        )];
+        let res = generate::<_, i32>(x.view(), &jobs, 8).unwrap();
+        assert_eq!(res.x.nrows(), 300 + total);
+        let expected: Vec<i32> = rows
+            .iter()
+            .zip(&counts)
+            .flat_map(|(&r, &c)| std::iter::repeat_n(r as i32, c))
+            .collect();
+        assert_eq!(res.base, expected);
+        let one_thread = run_with_threads(Some(1), || generate::<_, i32>(x.view(), &jobs, 8))
+            .unwrap()
+            .unwrap();
+        assert_eq!(one_thread.x, res.x);
+    }
+
+    #[test]
+    fn a_negative_scale_extrapolates_away_from_the_neighbour() {
+        let x = data(200, 2, 12);
+        let rows: Vec<usize> = (0..200).collect();
+        let mut away = job(
+            rows.clone(),
+            rows,
+            NeighborTable::Search(3),
+            Draws::Pairs(2000),
+        );
+        away.step_scale = -0.5;
+        let res = generate::<_, i32>(x.view(), &[away], 4).unwrap();
+        assert!(res.step.iter().all(|&t| (-0.5..=0.0).contains(&t)));
+        assert!(res.step.iter().any(|&t| t < -0.4));
+        for i in 0..2000 {
+            let (b, nb, t) = (res.base[i] as usize, res.neighbor[i] as usize, res.step[i]);
+            for j in 0..2 {
+                assert_eq!(
+                    res.x[[200 + i, j]],
+                    x[[b, j]] + t * (x[[nb, j]] - x[[b, j]])
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn damped_references_get_steps_below_one_half() {
+        let x = data(300, 2, 13);
+        let rows: Vec<usize> = (0..300).collect();
+        let damped: Vec<bool> = rows.iter().map(|r| r % 2 == 1).collect();
+        let mut mixed = job(
+            rows.clone(),
+            rows,
+            NeighborTable::Search(5),
+            Draws::Pairs(20_000),
+        );
+        mixed.damped = Some(damped);
+        let res = generate::<_, i32>(x.view(), &[mixed], 5).unwrap();
+        let (mut odd, mut even) = (Vec::new(), Vec::new());
+        for (&nb, &t) in res.neighbor.iter().zip(&res.step) {
+            if nb % 2 == 1 {
+                odd.push(t)
+            } else {
+                even.push(t)
+            }
+        }
+        assert!(odd.iter().all(|&t| (0.0..0.5).contains(&t)));
+        // The product of U[0, 1) and U[0, 0.5) has mean 1/8; undamped steps 1/2.
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        assert!((mean(&odd) - 0.125).abs() < 0.01, "{}", mean(&odd));
+        assert!((mean(&even) - 0.5).abs() < 0.02, "{}", mean(&even));
+    }
+
+    #[test]
+    fn parts_of_a_class_draw_from_different_streams() {
+        let x = data(100, 2, 14);
+        let rows: Vec<usize> = (0..100).collect();
+        let first = job(
+            rows.clone(),
+            rows.clone(),
+            NeighborTable::Search(3),
+            Draws::Pairs(50),
+        );
+        let mut second = job(
+            rows.clone(),
+            rows,
+            NeighborTable::Search(3),
+            Draws::Pairs(50),
+        );
+        second.part = 1;
+        let res = generate::<_, i32>(x.view(), &[first, second], 6).unwrap();
+        assert_ne!(res.step[..50], res.step[50..]);
+    }
+
+    #[test]
+    fn job_shapes_are_checked() {
+        let x = data(30, 2, 15);
+        let rows: Vec<usize> = (0..10).collect();
+        let bad_counts = job(
+            rows.clone(),
+            rows.clone(),
+            NeighborTable::Search(2),
+            Draws::PerBase(vec![1; 9]),
+        );
         assert!(matches!(
-            smote::<_, i64>(
-                x.view(),
-                std::slice::from_ref(&plan),
-                Neighbors::Given(vec![]),
-                1
-            ),
+            generate::<_, i32>(x.view(), &[bad_counts], 0),
             Err(Error::ShapeMismatch { .. })
+        ));
+        let mut bad_mask = job(
+            rows.clone(),
+            rows.clone(),
+            NeighborTable::Search(2),
+            Draws::Pairs(3),
+        );
+        bad_mask.damped = Some(vec![false; 3]);
+        assert!(matches!(
+            generate::<_, i32>(x.view(), &[bad_mask], 0),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        let no_bases = job(
+            Vec::new(),
+            rows.clone(),
+            NeighborTable::Search(2),
+            Draws::Pairs(3),
+        );
+        assert!(matches!(
+            generate::<_, i32>(x.view(), &[no_bases], 0),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        let outside = job(vec![0, 30], rows, NeighborTable::Search(2), Draws::Pairs(3));
+        assert!(matches!(
+            generate::<_, i32>(x.view(), &[outside], 0),
+            Err(Error::IndexOutOfRange { index: 30, .. })
         ));
     }
 
@@ -437,7 +792,7 @@ mod tests {
             n_new: 5,
         };
         assert_eq!(
-            smote::<_, i64>(x.view(), &[plan], Neighbors::Search { k: 5 }, 0).unwrap_err(),
+            smote::<_, i64>(x.view(), &[plan], 5, 0).unwrap_err(),
             Error::TooFewSamples {
                 class: 3,
                 n_samples: 3,
@@ -454,7 +809,7 @@ mod tests {
             rows: (0..300).collect(),
             n_new: 500,
         };
-        let res = smote::<_, i64>(x.view(), &[plan], Neighbors::Search { k: 4 }, 9).unwrap();
+        let res = smote::<_, i64>(x.view(), &[plan], 4, 9).unwrap();
         for i in 0..500 {
             let (b, nb, t) = (res.base[i] as usize, res.neighbor[i] as usize, res.step[i]);
             for j in 0..4 {
@@ -474,20 +829,8 @@ mod tests {
             rows: (0..40).collect(),
             n_new: 300,
         };
-        let narrow = smote::<_, i32>(
-            x.view(),
-            std::slice::from_ref(&plan),
-            Neighbors::Search { k: 3 },
-            2,
-        )
-        .unwrap();
-        let wide = smote::<_, i64>(
-            x.view(),
-            std::slice::from_ref(&plan),
-            Neighbors::Search { k: 3 },
-            2,
-        )
-        .unwrap();
+        let narrow = smote::<_, i32>(x.view(), std::slice::from_ref(&plan), 3, 2).unwrap();
+        let wide = smote::<_, i64>(x.view(), std::slice::from_ref(&plan), 3, 2).unwrap();
         assert_eq!(narrow.x, wide.x);
         assert!(narrow
             .base
@@ -500,7 +843,7 @@ mod tests {
             n_new: 1,
         };
         assert!(matches!(
-            smote::<_, i32>(x.view(), &[outside], Neighbors::Search { k: 1 }, 0),
+            smote::<_, i32>(x.view(), &[outside], 1, 0),
             Err(Error::IndexOutOfRange { index: 100, .. })
         ));
     }
@@ -515,15 +858,8 @@ mod tests {
             rows: (0..50).collect(),
             n_new: 100,
         };
-        let run = |x: ArrayView2<f64>| {
-            smote::<_, i32>(
-                x,
-                std::slice::from_ref(&plan),
-                Neighbors::Search { k: 3 },
-                4,
-            )
-            .unwrap()
-        };
+        let run =
+            |x: ArrayView2<f64>| smote::<_, i32>(x, std::slice::from_ref(&plan), 3, 4).unwrap();
         assert_eq!(run(x.view()).x, run(fortran.view()).x);
     }
 }

@@ -1,4 +1,4 @@
-"""fast-smote: exact, reproducible SMOTE oversampling with a parallel Rust core.
+"""fast-smote: exact, reproducible SMOTE-family oversampling with a parallel Rust core.
 
 A drop-in for imbalanced-learn's over-samplers::
 
@@ -12,11 +12,31 @@ synthetic rows in a test set leak information and inflate scores.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .over_sampling import SMOTE, Provenance, resample
+from ._resample import METHODS, resample
+from .over_sampling import (
+    ADASYN,
+    SMOTE,
+    SVMSMOTE,
+    BorderlineSMOTE,
+    KMeansSMOTE,
+    Provenance,
+    RandomOverSampler,
+)
 
 try:
     __version__ = version("fast-smote")
 except PackageNotFoundError:  # pragma: no cover - running from an unbuilt checkout
     __version__ = "0+unknown"
 
-__all__ = ["SMOTE", "Provenance", "__version__", "resample"]
+__all__ = [
+    "ADASYN",
+    "METHODS",
+    "SMOTE",
+    "SVMSMOTE",
+    "BorderlineSMOTE",
+    "KMeansSMOTE",
+    "Provenance",
+    "RandomOverSampler",
+    "__version__",
+    "resample",
+]

@@ -1,6 +1,5 @@
 """The compiled Rust core (``src/python.rs``). Internal: use the public API instead."""
 
-
 import numpy as np
 import numpy.typing as npt
 
@@ -11,25 +10,67 @@ CHUNK_ROWS: int
 #: Highest dimension the KD-tree is used for (see ``search_engine``).
 MAX_TREE_DIM: int
 
-def smote(
+IndexArray = npt.NDArray[np.int64]
+
+#: One generation job: ``(class, part, bases, references, neighbors, draws, step_scale, damped)``.
+Job = tuple[
+    int,
+    int,
+    IndexArray,
+    IndexArray | None,
+    int | IndexArray,
+    int | IndexArray,
+    float,
+    npt.NDArray[np.bool_] | None,
+]
+
+def generate(
     x: FloatMatrix,
-    class_rows: list[npt.NDArray[np.int64]],
-    classes: list[int],
-    n_new: list[int],
-    neighbors: int | list[npt.NDArray[np.int64]],
+    jobs: list[Job],
     random_state: int,
     n_threads: int | None,
 ) -> tuple[FloatMatrix, npt.NDArray[np.signedinteger], npt.NDArray[np.signedinteger], FloatMatrix]:
-    """SMOTE: ``n_new[i]`` rows for the class with code ``classes[i]`` and rows ``class_rows[i]``.
+    """Synthetic rows for every job, in order, after the original rows.
 
-    ``neighbors`` is ``k`` for the core's exact search, or one table per class giving
-    each class sample's neighbours as positions into that class's rows.
+    A job makes rows of class ``class`` from the rows ``bases`` toward neighbours among
+    the rows ``references`` (None: the bases). ``neighbors`` is ``k`` for the core's
+    exact search, or a table giving each base's neighbours as positions into the
+    references. ``draws`` is a total (each row from a uniformly drawn base and neighbour
+    column) or a count per base (in base order, column drawn uniformly). Steps are
+    ``step_scale * u``, ``u`` uniform in ``[0, 1)``, further scaled by a uniform draw in
+    ``[0, 0.5)`` toward references marked in ``damped``. Chunk ``c`` of a job draws from
+    the seed of ``(random_state, class + part * 2**32, c)``.
+
     Returns ``(X_res, base_index, neighbor_index, step)``: indices are int32 below
     2**31 rows (int64 beyond), steps have X's type.
     """
 
-def kneighbors(x: FloatMatrix, k: int, n_threads: int | None = None) -> npt.NDArray[np.int64]:
-    """The ``k`` nearest other rows of each row of ``x``, nearest first."""
+def bootstrap(
+    x: FloatMatrix,
+    jobs: list[tuple[int, IndexArray, int, list[float] | None]],
+    random_state: int,
+    n_threads: int | None,
+) -> tuple[FloatMatrix, IndexArray]:
+    """Random over-sampling: for each job ``(class, rows, n_new, noise)``, ``n_new`` copies
+    of rows drawn uniformly from ``rows``, plus normal noise of standard deviation
+    ``noise[j]`` on feature ``j`` if given. Returns ``(X_res, sample_indices)``."""
+
+def kneighbors(
+    x: FloatMatrix,
+    k: int,
+    queries: IndexArray | None = None,
+    references: IndexArray | None = None,
+    n_threads: int | None = None,
+) -> IndexArray:
+    """The ``k`` nearest neighbours of the rows ``queries`` (default: the references)
+    among the rows ``references`` (default: all rows), each query itself excluded, as
+    positions into ``references``, nearest first."""
+
+def mean_pairwise_distance(x: FloatMatrix, rows: IndexArray, n_threads: int | None = None) -> float:
+    """The mean Euclidean distance between two different rows among ``rows``."""
+
+def split_fraction(random_state: int, class_code: int) -> float:
+    """SVM-SMOTE's Beta(10, 10) split of a class's new rows, drawn from the seed."""
 
 def search_engine(x: FloatMatrix, k: int) -> str:
     """``'kd-tree'`` or ``'brute-force'``: the engine ``kneighbors(x, k)`` uses."""

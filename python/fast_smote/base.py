@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import warnings
 from abc import abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from ._validation import Dataset, StrategyDict, check_X_y, resolve_sampling_strategy
+
+
+@dataclass(frozen=True)
+class Generated:
+    """What a sampler made: the resampled X (originals first, then the new rows class
+    by class) and how many new rows each class got, in output order."""
+
+    X: np.ndarray
+    codes: list[int]
+    n_new: list[int]
+
+
+def warn_count(sampler: str, label: Any, asked: int, made: int, why: str) -> None:
+    """Tells the user a class got a different number of new samples than its strategy asked."""
+    if made != asked:
+        warnings.warn(
+            f"{sampler} generated {made} samples for class {label!r} instead of the "
+            f"{asked} that sampling_strategy asks for: {why}",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 class BaseOverSampler(BaseEstimator):
@@ -55,9 +78,9 @@ class BaseOverSampler(BaseEstimator):
         y_resampled : ndarray or Series of shape (n_samples_new,)
         """
         data = self._check(X, y)
-        X_res = self._generate(data, self.sampling_strategy_)
-        y_res = data.resampled_y(*data.plan(self.sampling_strategy_))
-        return data.wrap_X(X_res), data.wrap_y(y_res)
+        made = self._generate(data, self.sampling_strategy_)
+        y_res = data.resampled_y(made.codes, made.n_new)
+        return data.wrap_X(made.X), data.wrap_y(y_res)
 
     def _check(self, X: Any, y: Any) -> Dataset:
         data = check_X_y(X, y)
@@ -71,5 +94,5 @@ class BaseOverSampler(BaseEstimator):
         return data
 
     @abstractmethod
-    def _generate(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
-        """The resampled X (originals first) for validated ``data``."""
+    def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
+        """The resampled X (originals first) for validated ``data``, and the counts made."""

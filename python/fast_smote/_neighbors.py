@@ -1,0 +1,131 @@
+"""Neighbour parameters (``k_neighbors``, ``m_neighbors``, ``n_neighbors``): an int the
+Rust core searches with, or a user's nearest-neighbours estimator, answered the same way.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.neighbors import NearestNeighbors
+
+from . import _core
+from ._validation import Dataset
+
+
+class NeighborSearch:
+    """A validated neighbour parameter: ``k`` neighbours besides each sample itself.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for messages.
+    value : int or estimator
+        An int ``k >= 1`` (searched exactly by the core), or an estimator with
+        ``kneighbors`` whose lists include the sample itself (it is cloned, and fitted
+        here on the rows each search needs).
+    """
+
+    def __init__(self, name: str, value: Any) -> None:
+        self.name = name
+        if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
+            self.k: int | None = int(value)
+            #: An unfitted ``NearestNeighbors`` describing the search the core runs.
+            self.estimator: Any = NearestNeighbors(n_neighbors=self.k + 1)
+            self.in_core = True
+            return
+        if not (hasattr(value, "kneighbors") and hasattr(value, "kneighbors_graph")):
+            raise TypeError(
+                f"{name} must be an int >= 1 or an estimator with kneighbors and "
+                f"kneighbors_graph methods (such as NearestNeighbors); got {value!r}"
+            )
+        width = getattr(value, "n_neighbors", None)
+        if isinstance(width, numbers.Integral) and width < 2:
+            raise ValueError(
+                f"the {name} estimator asks for n_neighbors={width}, but its lists "
+                "include the sample itself: use at least 2"
+            )
+        self.k = int(width) - 1 if isinstance(width, numbers.Integral) else None
+        self.estimator = clone(value)
+        self.in_core = False
+
+    @property
+    def needed(self) -> str:
+        """What the search needs, for messages about too few samples."""
+        if self.in_core:
+            return f"{self.name}={self.k}"
+        return f"the {self.name} estimator with n_neighbors={self.k + 1}" if self.k is not None else ""
+
+    def check_size(self, n_samples: int, where: str) -> None:
+        """A search among ``n_samples`` rows must find ``k`` besides the sample itself."""
+        if self.k is not None and n_samples < self.k + 1:
+            raise ValueError(
+                f"{where} has {n_samples} samples, but {self.needed} needs at least {self.k + 1}"
+            )
+
+    def for_job(self, X: np.ndarray, bases: np.ndarray, references: np.ndarray) -> int | np.ndarray:
+        """What a generation job takes: ``k`` for the core's search, or the estimator's table."""
+        if self.in_core:
+            assert self.k is not None
+            return self.k
+        return self.table(X, bases, references)
+
+    def table(
+        self,
+        X: np.ndarray,
+        queries: np.ndarray,
+        references: np.ndarray | None = None,
+        n_threads: int | None = None,
+    ) -> np.ndarray:
+        """The neighbours of the rows ``queries`` among the rows ``references`` (default:
+        all of X), each query itself excluded, as positions into ``references``."""
+        if self.in_core:
+            return _core.kneighbors(X, self.k, queries, references, n_threads)
+        fitted_on = X if references is None else X[references]
+        self.estimator.fit(fitted_on)
+        table = np.asarray(self.estimator.kneighbors(X[queries], return_distance=False))
+        own = queries if references is None else _positions_in(references, queries)
+        return _without_self(table, own)
+
+    def other_class_counts(
+        self, data: Dataset, queries: np.ndarray, n_threads: int | None
+    ) -> tuple[np.ndarray, int]:
+        """How many of the ``m`` nearest neighbours of each query (among all samples)
+        belong to another class than the query, and ``m``."""
+        self.check_size(data.n_samples, "X")
+        table = self.table(data.X, queries, None, n_threads)
+        other = np.count_nonzero(data.codes[table] != data.codes[queries][:, None], axis=1)
+        return other, table.shape[1]
+
+
+def _positions_in(references: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Position of each row among the sorted ``references``, or -1 where absent."""
+    at = np.minimum(np.searchsorted(references, rows), len(references) - 1)
+    return np.where(references[at] == rows, at, -1)
+
+
+def _without_self(table: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Drops each query's own position ``own[i]`` from row ``i`` of an estimator's table.
+
+    The query is excluded by index, not by position: with exact duplicates an
+    estimator may list a twin first, and dropping the first column would keep the
+    sample as its own neighbour. Where the sample is absent (more twins than
+    columns, or a query outside the references) the farthest column goes.
+    """
+    n, width = table.shape
+    is_self = table == own[:, None]
+    drop = np.where(is_self.any(axis=1), is_self.argmax(axis=1), width - 1)
+    keep = np.ones_like(is_self)
+    keep[np.arange(n), drop] = False
+    return np.ascontiguousarray(table[keep].reshape(n, width - 1), dtype=np.int64)
+
+
+def danger_and_noise(other: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Borderline-SMOTE's and SVM-SMOTE's labels from the count of other-class samples
+    among ``m`` neighbours: in danger when at least half but not all are from other
+    classes, noise when all are."""
+    return (other >= m / 2) & (other < m), other == m

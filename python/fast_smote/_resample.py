@@ -1,0 +1,74 @@
+"""``fast_smote.resample``: any sampler in one call, chosen by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import BaseOverSampler
+from .over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE, RandomOverSampler
+
+#: Every sampler by the name ``resample(method=...)`` takes: the one place a sampler is registered.
+METHODS: dict[str, type[BaseOverSampler]] = {
+    "smote": SMOTE,
+    "borderline-smote": BorderlineSMOTE,
+    "svm-smote": SVMSMOTE,
+    "adasyn": ADASYN,
+    "kmeans-smote": KMeansSMOTE,
+    "random": RandomOverSampler,
+}
+
+
+def resample(
+    X: Any,
+    y: Any,
+    *,
+    method: str = "smote",
+    sampling_strategy: Any = "auto",
+    random_state: Any = None,
+    n_jobs: int | None = None,
+    **params: Any,
+) -> tuple[Any, Any]:
+    """Oversample ``X, y`` in one call.
+
+    Same result as ``Sampler(sampling_strategy=..., random_state=..., n_jobs=...,
+    **params).fit_resample(X, y)`` for the sampler named by ``method``.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like or Series of shape (n_samples,)
+    method : str, default='smote'
+        ``'smote'`` (:class:`SMOTE`), ``'borderline-smote'`` (:class:`BorderlineSMOTE`),
+        ``'svm-smote'`` (:class:`SVMSMOTE`), ``'adasyn'`` (:class:`ADASYN`),
+        ``'kmeans-smote'`` (:class:`KMeansSMOTE`) or ``'random'``
+        (:class:`RandomOverSampler`).
+    sampling_strategy, random_state, n_jobs
+        As for every sampler.
+    **params
+        The chosen sampler's other parameters, such as ``k_neighbors=5`` or
+        ``kind='borderline-2'``.
+
+    Returns
+    -------
+    X_resampled, y_resampled
+        As returned by the sampler's ``fit_resample``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fast_smote
+    >>> X = np.random.default_rng(0).normal(size=(60, 2))
+    >>> y = np.array(["a"] * 50 + ["b"] * 10)
+    >>> X_res, y_res = fast_smote.resample(X, y, sampling_strategy={"b": 30}, random_state=0)
+    >>> X_res.shape, (y_res == "b").sum()
+    ((80, 2), np.int64(30))
+    >>> X_res, y_res = fast_smote.resample(X, y, method="random", random_state=0)
+    >>> X_res.shape
+    (100, 2)
+    """
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not known; use one of {', '.join(map(repr, METHODS))}")
+    sampler = METHODS[method](
+        sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs, **params
+    )
+    return sampler.fit_resample(X, y)

@@ -1,0 +1,18 @@
+"""The over-samplers, with imbalanced-learn's names: ``fast_smote.over_sampling.SMOTE`` ..."""
+
+from ._adasyn import ADASYN
+from ._base import Provenance
+from ._cluster import KMeansSMOTE
+from ._filter import SVMSMOTE, BorderlineSMOTE
+from ._random import RandomOverSampler
+from ._smote import SMOTE
+
+__all__ = [
+    "ADASYN",
+    "SMOTE",
+    "SVMSMOTE",
+    "BorderlineSMOTE",
+    "KMeansSMOTE",
+    "Provenance",
+    "RandomOverSampler",
+]

@@ -1,0 +1,94 @@
+"""What every interpolating over-sampler shares: generation jobs run by the Rust core,
+and the provenance of each synthetic row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import _core
+from .._validation import Dataset
+from ..base import BaseOverSampler, Generated
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where each synthetic row came from.
+
+    Synthetic row ``i`` is ``X_resampled[n_original + i]`` and equals
+    ``X[base_index[i]] + step[i] * (X[neighbor_index[i]] - X[base_index[i]])``
+    (computed in X's float type), where indices are rows of the ``X`` given to
+    ``fit_resample``.
+
+    Attributes
+    ----------
+    n_original : int
+        Number of original rows, which come first in the output.
+    base_index : ndarray of int32 (int64 from 2**31 rows on), shape (n_synthetic,)
+    neighbor_index : ndarray of int32 (int64 from 2**31 rows on), shape (n_synthetic,)
+    step : ndarray of X's float type, shape (n_synthetic,)
+        The steps: in ``[0, 1)`` for interpolation; in ``(-out_step, 0]`` for
+        SVMSMOTE's extrapolation away from the neighbour; in ``[0, 0.5)`` for
+        BorderlineSMOTE-2's steps toward a neighbour of another class.
+    neighbor_class : ndarray or None
+        The class label of each neighbour, for samplers whose neighbours can belong to
+        another class than the base (``BorderlineSMOTE(kind="borderline-2")``);
+        ``None`` when every neighbour is of the base's class.
+    """
+
+    n_original: int
+    base_index: np.ndarray
+    neighbor_index: np.ndarray
+    step: np.ndarray
+    neighbor_class: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+class Job(NamedTuple):
+    """One stream of synthetic rows of one class, as the core takes it."""
+
+    code: int
+    #: Which of the class's streams this is: part of the seed.
+    part: int
+    #: Rows of X the new rows start from.
+    bases: np.ndarray
+    #: Rows of X the neighbours come from; None for the bases themselves.
+    references: np.ndarray | None
+    #: ``k`` for the core's search, or a table of positions into the references.
+    neighbors: int | np.ndarray
+    #: How many rows: a total over uniformly drawn (base, neighbour) pairs, or a count per base.
+    draws: int | np.ndarray
+    #: Steps are ``step_scale * u`` with ``u`` uniform in ``[0, 1)``.
+    step_scale: float = 1.0
+    #: References whose steps are further scaled by a uniform draw in ``[0, 0.5)``.
+    damped: np.ndarray | None = None
+
+    @property
+    def n_new(self) -> int:
+        return int(self.draws) if isinstance(self.draws, (int, np.integer)) else int(self.draws.sum())
+
+
+class BaseSMOTE(BaseOverSampler):
+    """Base class of the over-samplers that interpolate between samples."""
+
+    def _interpolate(
+        self,
+        data: Dataset,
+        jobs: list[Job],
+        seed: int,
+        n_threads: int | None,
+        *,
+        any_class_neighbors: bool = False,
+    ) -> Generated:
+        """Runs ``jobs`` (grouped by class, in output order) and records ``provenance_``."""
+        X_res, base, neighbor, step = _core.generate(data.X, [tuple(job) for job in jobs], seed, n_threads)
+        neighbor_class = data.classes[data.codes[neighbor]] if any_class_neighbors else None
+        self.provenance_ = Provenance(data.n_samples, base, neighbor, step, neighbor_class)
+        made: dict[int, int] = {}
+        for job in jobs:
+            made[job.code] = made.get(job.code, 0) + job.n_new
+        return Generated(X_res, list(made), list(made.values()))

@@ -1,0 +1,114 @@
+"""Random over-sampling: copies of randomly drawn samples, or a smoothed bootstrap."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from ..base import BaseOverSampler, Generated
+
+
+class RandomOverSampler(BaseOverSampler):
+    """Random over-sampling: each new sample copies a sample of its class drawn
+    uniformly with replacement; with ``shrinkage``, Gaussian noise smooths the copies.
+
+    A drop-in for ``imblearn.over_sampling.RandomOverSampler``. With ``shrinkage``,
+    each copy gets, on feature ``j``, normal noise of standard deviation
+    ``shrinkage * h * std_j``, where ``std_j`` is the class's standard deviation of
+    the feature and ``h = (4 / ((n_features + 2) * n_samples)) ** (1 / (n_features + 4))``
+    (a smoothed bootstrap, as in imbalanced-learn).
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        How many samples to reach per class, as for :class:`SMOTE`.
+    random_state : None, int, RandomState or Generator, default=None
+        Seed of the draws. The same seed gives byte-identical output whatever
+        ``n_jobs`` is.
+    shrinkage : None, float or dict, default=None
+        None for exact copies; a float >= 0 for every class, or a dict giving one for
+        each class to oversample.
+    n_jobs : int or None, default=None
+        Threads for the copies: None or -1 for every core.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+    sample_indices_ : ndarray of int64, shape (n_samples_new,)
+        The row of X each output row copies (``0..n-1`` for the originals).
+    shrinkage_ : dict or None
+        Class label -> shrinkage used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fast_smote import RandomOverSampler
+    >>> X = np.arange(20.0).reshape(10, 2)
+    >>> y = np.array([0] * 8 + [1] * 2)
+    >>> sampler = RandomOverSampler(random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> np.bincount(y_res)
+    array([8, 8])
+    >>> bool((X_res == X[sampler.sample_indices_]).all())
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        random_state: Any = None,
+        shrinkage: Any = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.shrinkage = shrinkage
+        self.n_jobs = n_jobs
+
+    def _shrinkage(self, strategy: StrategyDict) -> dict[Any, float] | None:
+        shrinkage = self.shrinkage
+        if shrinkage is None:
+            return None
+        if isinstance(shrinkage, numbers.Real) and not isinstance(shrinkage, (bool, np.bool_)):
+            by_class = {label: float(shrinkage) for label in strategy}
+        elif isinstance(shrinkage, dict):
+            missing = [label for label in strategy if label not in shrinkage]
+            if missing:
+                raise ValueError(
+                    f"shrinkage has no factor for the classes to oversample {missing!r}; "
+                    "give one for each of them"
+                )
+            by_class = dict(shrinkage)
+        else:
+            raise TypeError(f"shrinkage must be None, a float or a dict, got {shrinkage!r}")
+        for label, factor in by_class.items():
+            if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, numbers.Real):
+                raise TypeError(f"shrinkage[{label!r}] must be a float, got {factor!r}")
+            if not factor >= 0:
+                raise ValueError(f"shrinkage must be >= 0, got {factor} for class {label!r}")
+        return by_class
+
+    def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
+        self.shrinkage_ = self._shrinkage(strategy)
+        n_threads = check_n_jobs(self.n_jobs)
+        seed = seed_from(self.random_state)
+        codes, n_new = data.plan(strategy)
+        n_samples, n_features = data.X.shape
+        bandwidth = (4 / ((n_features + 2) * n_samples)) ** (1 / (n_features + 4))
+        jobs = []
+        for code, n in zip(codes, n_new):
+            rows = data.rows_of(code)
+            noise = None
+            if self.shrinkage_ is not None:
+                spread = np.std(data.X[rows], axis=0, dtype=np.float64)
+                noise = (self.shrinkage_[data.classes[code]] * bandwidth * spread).tolist()
+            jobs.append((code, rows, n, noise))
+        X_res, self.sample_indices_ = _core.bootstrap(data.X, jobs, seed, n_threads)
+        return Generated(X_res, codes, n_new)

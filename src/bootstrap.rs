@@ -1,0 +1,224 @@
+//! Random over-sampling: copies of randomly drawn rows of a class, or a smoothed
+//! bootstrap that adds Gaussian noise scaled per feature to each copy.
+
+use ndarray::{s, Array2, ArrayView2, Axis};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::rng::{chunk_seed, stream, Rng, CHUNK_ROWS};
+use crate::sampling::{check_rows, copy_rows};
+
+/// The new rows of one class.
+pub struct BootstrapJob {
+    /// The class's code: part of every seed.
+    pub class: usize,
+    /// Rows of X in the class, drawn from uniformly with replacement.
+    pub rows: Vec<usize>,
+    pub n_new: usize,
+    /// Standard deviation of the noise added to each feature (smoothed bootstrap), or
+    /// `None` for exact copies.
+    pub noise: Option<Vec<f64>>,
+}
+
+/// The resampled X and the row of X each of its rows was copied from.
+#[derive(Debug)]
+pub struct Bootstrapped<F> {
+    /// Original rows first, then the new rows job by job.
+    pub x: Array2<F>,
+    /// `0..n` for the originals, then the drawn row of each new row.
+    pub sample_indices: Vec<i64>,
+}
+
+/// Runs every job (in output order) on the current Rayon pool. Chunk `c` of a class's
+/// rows draws from `chunk_seed(random_state, stream(class, 0), c)`: the row, then the
+/// noise of each feature.
+pub fn bootstrap<F: Float>(
+    x: ArrayView2<F>,
+    jobs: &[BootstrapJob],
+    random_state: u64,
+) -> Result<Bootstrapped<F>> {
+    let (n, d) = x.dim();
+    if d == 0 {
+        return Err(Error::NoFeatures);
+    }
+    for job in jobs {
+        check_rows("class rows", &job.rows, n)?;
+        if job.n_new > 0 && job.rows.is_empty() {
+            return Err(Error::TooFewSamples {
+                class: job.class,
+                n_samples: 0,
+                k: 0,
+            });
+        }
+        if let Some(noise) = &job.noise {
+            if noise.len() != d {
+                return Err(Error::ShapeMismatch {
+                    what: "the noise scales",
+                    got: noise.len(),
+                    expected: d,
+                });
+            }
+        }
+    }
+    let total_new: usize = jobs.iter().map(|job| job.n_new).sum();
+    let mut out = Array2::<F>::zeros((n + total_new, d));
+    copy_rows(x, out.slice_mut(s![..n, ..]));
+    let mut sample_indices = vec![0_i64; n + total_new];
+    sample_indices[..n]
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(i, s)| *s = i as i64);
+    let mut start = n;
+    for job in jobs {
+        let end = start + job.n_new;
+        out.slice_mut(s![start..end, ..])
+            .axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
+            .into_par_iter()
+            .zip(sample_indices[start..end].par_chunks_mut(CHUNK_ROWS))
+            .enumerate()
+            .for_each(|(chunk, (mut rows_out, drawn))| {
+                let mut rng =
+                    Rng::new(chunk_seed(random_state, stream(job.class, 0), chunk as u64));
+                for (mut row, index) in rows_out.rows_mut().into_iter().zip(drawn.iter_mut()) {
+                    let r = job.rows[rng.below(job.rows.len())];
+                    *index = r as i64;
+                    row.assign(&x.row(r));
+                    if let Some(noise) = &job.noise {
+                        add_noise(
+                            &mut rng,
+                            row.as_slice_mut().expect("standard layout"),
+                            noise,
+                        );
+                    }
+                }
+            });
+        start = end;
+    }
+    Ok(Bootstrapped {
+        x: out,
+        sample_indices,
+    })
+}
+
+/// Adds `noise[j]` times a standard normal draw to `row[j]`, computed in f64.
+fn add_noise<F: Float>(rng: &mut Rng, row: &mut [F], noise: &[f64]) {
+    for (values, scales) in row.chunks_mut(2).zip(noise.chunks(2)) {
+        let (a, b) = rng.normal_pair();
+        for ((v, &scale), z) in values.iter_mut().zip(scales).zip([a, b]) {
+            let shifted = v.to_f64().expect("a float") + scale * z;
+            *v = F::from(shifted).expect("a float");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::run_with_threads;
+
+    fn data(n: usize, d: usize) -> Array2<f64> {
+        Array2::from_shape_fn((n, d), |(i, j)| (i * 10 + j) as f64)
+    }
+
+    #[test]
+    fn copies_are_exact_and_match_the_indices() {
+        let x = data(100, 3);
+        let jobs = [
+            BootstrapJob {
+                class: 1,
+                rows: (0..10).collect(),
+                n_new: 3000,
+                noise: None,
+            },
+            BootstrapJob {
+                class: 2,
+                rows: (50..60).collect(),
+                n_new: 500,
+                noise: None,
+            },
+        ];
+        let res = bootstrap(x.view(), &jobs, 4).unwrap();
+        assert_eq!(res.x.nrows(), 3600);
+        assert_eq!(res.x.slice(s![..100, ..]), x);
+        assert_eq!(
+            res.sample_indices[..100],
+            (0..100).collect::<Vec<i64>>()[..]
+        );
+        for (i, &r) in res.sample_indices.iter().enumerate().skip(100) {
+            assert_eq!(res.x.row(i), x.row(r as usize));
+            assert!(if i < 3100 {
+                r < 10
+            } else {
+                (50..60).contains(&r)
+            });
+        }
+        let mut seen = [0usize; 10];
+        res.sample_indices[100..3100]
+            .iter()
+            .for_each(|&r| seen[r as usize] += 1);
+        assert!(seen.iter().all(|&c| (200..400).contains(&c)), "{seen:?}");
+        let one = run_with_threads(Some(1), || bootstrap(x.view(), &jobs, 4))
+            .unwrap()
+            .unwrap();
+        assert_eq!(one.x, res.x);
+    }
+
+    #[test]
+    fn smoothed_rows_scatter_around_their_copy_by_the_given_scale() {
+        let x = data(20, 2).mapv(|v| v as f32);
+        let jobs = [BootstrapJob {
+            class: 0,
+            rows: (0..20).collect(),
+            n_new: 40_000,
+            noise: Some(vec![0.5, 2.0]),
+        }];
+        let res = bootstrap(x.view(), &jobs, 1).unwrap();
+        for (j, want) in [0.5, 2.0].into_iter().enumerate() {
+            let dev: Vec<f64> = (20..40_020)
+                .map(|i| f64::from(res.x[[i, j]] - x[[res.sample_indices[i] as usize, j]]))
+                .collect();
+            let mean = dev.iter().sum::<f64>() / dev.len() as f64;
+            let sd = (dev.iter().map(|v| v * v).sum::<f64>() / dev.len() as f64).sqrt();
+            assert!(
+                mean.abs() < 0.05 * want && (sd - want).abs() < 0.02 * want,
+                "{mean} {sd}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_jobs_are_refused() {
+        let x = data(10, 2);
+        let empty = [BootstrapJob {
+            class: 3,
+            rows: vec![],
+            n_new: 1,
+            noise: None,
+        }];
+        assert!(matches!(
+            bootstrap(x.view(), &empty, 0),
+            Err(Error::TooFewSamples { class: 3, .. })
+        ));
+        let outside = [BootstrapJob {
+            class: 0,
+            rows: vec![10],
+            n_new: 1,
+            noise: None,
+        }];
+        assert!(matches!(
+            bootstrap(x.view(), &outside, 0),
+            Err(Error::IndexOutOfRange { index: 10, .. })
+        ));
+        let noise = [BootstrapJob {
+            class: 0,
+            rows: vec![1],
+            n_new: 1,
+            noise: Some(vec![1.0]),
+        }];
+        assert!(matches!(
+            bootstrap(x.view(), &noise, 0),
+            Err(Error::ShapeMismatch { .. })
+        ));
+    }
+}

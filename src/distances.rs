@@ -1,0 +1,60 @@
+//! Distance summaries of a set of rows.
+
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::sampling::{check_rows, gather};
+
+/// The mean Euclidean distance between two different rows of `rows` (KMeans-SMOTE's
+/// cluster density), summed exactly over all pairs in f64.
+pub fn mean_pairwise_distance<F: Float>(x: ArrayView2<F>, rows: &[usize]) -> Result<f64> {
+    check_rows("class rows", rows, x.nrows())?;
+    let m = rows.len();
+    if m < 2 {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: m,
+            k: 1,
+        });
+    }
+    let d = x.ncols();
+    let block: Vec<f64> = gather(x, rows.par_iter().copied())
+        .into_iter()
+        .map(|v| v.to_f64().expect("a float"))
+        .collect();
+    let row = |i: usize| &block[i * d..(i + 1) * d];
+    let total: f64 = (0..m)
+        .into_par_iter()
+        .map(|i| {
+            let a = row(i);
+            (i + 1..m)
+                .map(|j| {
+                    a.iter()
+                        .zip(row(j))
+                        .map(|(p, q)| (p - q) * (p - q))
+                        .sum::<f64>()
+                        .sqrt()
+                })
+                .sum::<f64>()
+        })
+        .sum();
+    Ok(2.0 * total / (m * (m - 1)) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_the_direct_definition() {
+        // Three points: distances 3, 4 and 5.
+        let x = ndarray::array![[0.0, 0.0], [3.0, 0.0], [0.0, 4.0], [100.0, 100.0]];
+        assert_eq!(mean_pairwise_distance(x.view(), &[0, 1, 2]).unwrap(), 4.0);
+        let x32 = x.mapv(|v| v as f32);
+        assert_eq!(mean_pairwise_distance(x32.view(), &[0, 1, 2]).unwrap(), 4.0);
+        assert!(mean_pairwise_distance(x.view(), &[0]).is_err());
+        assert!(mean_pairwise_distance(x.view(), &[0, 4]).is_err());
+    }
+}
