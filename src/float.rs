@@ -13,6 +13,9 @@ pub trait Float:
     + Sync
     + 'static
 {
+    /// Whether the brute-force search runs a float32 pass first (see `neighbors`).
+    const SEARCH_IN_F32_FIRST: bool;
+
     /// A uniform draw from `[0, 1)` built from the top mantissa-width bits of `bits`.
     fn unit_from_bits(bits: u64) -> Self;
 
@@ -21,8 +24,10 @@ pub trait Float:
 }
 
 macro_rules! impl_float {
-    ($t:ty, $mantissa_bits:expr) => {
+    ($t:ty, $mantissa_bits:expr, $search_in_f32_first:expr) => {
         impl Float for $t {
+            const SEARCH_IN_F32_FIRST: bool = $search_in_f32_first;
+
             #[inline]
             fn unit_from_bits(bits: u64) -> Self {
                 const SCALE: $t = 1.0 / (1u64 << $mantissa_bits) as $t;
@@ -63,8 +68,8 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, 24);
-impl_float!(f64, 53);
+impl_float!(f32, 24, false);
+impl_float!(f64, 53, true);
 
 #[cfg(test)]
 mod tests {

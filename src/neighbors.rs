@@ -271,113 +271,279 @@ struct Nearest<F> {
     dist: Vec<F>,
     index: Vec<u32>,
     k: usize,
+    /// The k-th best distance, infinite until `k` are held: the bar a candidate must beat.
+    worst: F,
 }
 
 impl<F: Float> Nearest<F> {
     fn new(k: usize) -> Self {
         Nearest {
-            dist: Vec::with_capacity(k + 1),
-            index: Vec::with_capacity(k + 1),
+            dist: Vec::with_capacity(k),
+            index: Vec::with_capacity(k),
             k,
+            worst: F::infinity(),
         }
     }
 
     #[inline]
     fn worst(&self) -> F {
-        if self.dist.len() < self.k {
-            F::infinity()
-        } else {
-            self.dist[self.k - 1]
-        }
+        self.worst
     }
 
     #[inline]
     fn offer(&mut self, dist: F, index: u32) {
-        if dist >= self.worst() {
+        if dist >= self.worst {
             return;
         }
-        let at = self.dist.partition_point(|&d| d <= dist);
-        self.dist.insert(at, dist);
-        self.index.insert(at, index);
-        self.dist.truncate(self.k);
-        self.index.truncate(self.k);
+        // Replace the worst (or append), then sift toward the front past larger ones.
+        let mut at = self.dist.len();
+        if at < self.k {
+            self.dist.push(dist);
+            self.index.push(index);
+        } else {
+            at -= 1;
+            self.dist[at] = dist;
+            self.index[at] = index;
+        }
+        while at > 0 && self.dist[at - 1] > dist {
+            self.dist.swap(at - 1, at);
+            self.index.swap(at - 1, at);
+            at -= 1;
+        }
+        if self.dist.len() == self.k {
+            self.worst = self.dist[self.k - 1];
+        }
     }
 }
 
-/// Blocked brute force: squared distances `|q|² + |r|² − 2 q·r` from GEMM tiles,
-/// centred on the references' mean first so that the expansion loses as little
-/// precision as possible.
-fn brute_kneighbors<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
-    let (x, k) = (search.x, search.k);
-    let n = search.references.len();
-    let d = x.ncols();
-    let count = F::from(n).expect("row count fits the float type");
-    let mut mean = vec![F::zero(); d];
+/// Blocked brute force. In float32, one exact pass. In float64, a float32 pass first
+/// (twice the GEMM and scan throughput) keeps `k + SPARE_CANDIDATES` candidates per
+/// query, which are re-ranked by exact float64 distances; a rounding-error bound then
+/// proves the result exact, and the few queries it cannot vouch for (near-ties at the
+/// k-th neighbour, extreme magnitudes) are searched again in float64.
+fn brute_kneighbors<F: Float>(search: &Search<'_, F>, out: ArrayViewMut2<u32>) {
+    if F::SEARCH_IN_F32_FIRST {
+        filtered_brute(search, out);
+    } else {
+        exact_brute(search, out);
+    }
+}
+
+/// Candidates beyond `k` the float32 pass keeps per query.
+const SPARE_CANDIDATES: usize = 4;
+
+/// The centred, augmented rows in the scan type `C`. Augmented rows make the GEMM
+/// produce `|r|² − 2 q·r` directly, which orders the references of a query like their
+/// distance (the query's own norm is common to all): queries are `[q, 1]`, references
+/// `[−2 r, |r|²]`, both centred on the references' mean so that the expansion loses
+/// as little precision as possible. Wide rows are padded with zeros to whole cache
+/// lines, which the GEMM packs faster.
+struct Tiles<C> {
+    queries: Vec<C>,
+    references: Vec<C>,
+    depth: usize,
+}
+
+/// The mean of the references, which every row is centred on.
+fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
+    let x = search.x;
+    let count = F::from(search.references.len()).expect("row count fits the float type");
+    let mut mean = vec![F::zero(); x.ncols()];
     for &r in search.references {
         for (m, &v) in mean.iter_mut().zip(x.row(r)) {
             *m = *m + v;
         }
     }
     mean.iter_mut().for_each(|m| *m = *m / count);
+    mean
+}
 
-    // Augmented rows make the GEMM produce `|r|² − 2 q·r` directly, which orders the
-    // references of a query like their distance (the query's own norm is common to
-    // all): queries are `[q, 1]`, references `[−2 r, |r|²]`, both centred.
-    // Wide rows are padded with zeros to whole cache lines, which the GEMM packs faster.
-    let line = 64 / std::mem::size_of::<F>();
-    let depth = if d >= 64 {
-        (d + 1).div_ceil(line) * line
-    } else {
-        d + 1
-    };
-    let two = F::one() + F::one();
-    let augmented = |rows: &[usize], reference: bool| {
-        let mut out = vec![F::zero(); rows.len() * depth];
-        out.par_chunks_mut(depth)
-            .zip(rows.par_iter())
-            .for_each(|(dst, &r)| {
-                let mut norm = F::zero();
-                for ((t, &v), &m) in dst.iter_mut().zip(x.row(r)).zip(&mean) {
-                    let c = v - m;
-                    *t = if reference { -two * c } else { c };
-                    norm = norm + c * c;
-                }
-                dst[d] = if reference { norm } else { F::one() };
-            });
-        out
-    };
-    let queries = augmented(search.queries, false);
-    let references = augmented(search.references, true);
+impl<C: Float> Tiles<C> {
+    fn new<F: Float>(search: &Search<'_, F>, mean: &[F]) -> Self {
+        let (x, d) = (search.x, search.x.ncols());
+        let line = 64 / std::mem::size_of::<C>();
+        let depth = if d >= 64 {
+            (d + 1).div_ceil(line) * line
+        } else {
+            d + 1
+        };
+        let two = F::one() + F::one();
+        let augmented = |rows: &[usize], reference: bool| {
+            let mut out = vec![C::zero(); rows.len() * depth];
+            out.par_chunks_mut(depth)
+                .zip(rows.par_iter())
+                .for_each(|(dst, &r)| {
+                    let mut norm = F::zero();
+                    for ((t, &v), &m) in dst.iter_mut().zip(x.row(r)).zip(mean) {
+                        let c = v - m;
+                        *t = cast(if reference { -two * c } else { c });
+                        norm = norm + c * c;
+                    }
+                    dst[d] = if reference { cast(norm) } else { C::one() };
+                });
+            out
+        };
+        Tiles {
+            queries: augmented(search.queries, false),
+            references: augmented(search.references, true),
+            depth,
+        }
+    }
+}
 
-    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+#[inline]
+fn cast<F: Float, C: Float>(v: F) -> C {
+    C::from(v).unwrap_or_else(C::infinity)
+}
+
+/// Scans all reference tiles for each block of queries (blocks in parallel), keeping
+/// the `keep` best references of each query, and hands each block's lists to
+/// `finish(first query, output rows, lists)`, which returns the queries it rejects.
+fn scan_blocks<C: Float>(
+    tiles: &Tiles<C>,
+    own: &[u32],
+    keep: usize,
+    mut out: ArrayViewMut2<u32>,
+    finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<usize> + Sync,
+) -> Vec<usize> {
+    let depth = tiles.depth;
+    let n = tiles.references.len() / depth;
+    let mut rejected: Vec<usize> = out
+        .axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
         .enumerate()
-        .for_each(|(block, mut chunk)| {
+        .flat_map_iter(|(block, chunk)| {
             let first = block * BRUTE_QUERY_BLOCK;
             let m = chunk.nrows();
-            let block_queries = &queries[first * depth..(first + m) * depth];
-            let mut best: Vec<Nearest<F>> = (0..m).map(|_| Nearest::new(k)).collect();
-            let mut tile = vec![F::zero(); m * REFERENCE_BLOCK];
+            let block_queries = &tiles.queries[first * depth..(first + m) * depth];
+            let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+            let mut tile = vec![C::zero(); m * REFERENCE_BLOCK];
             for start in (0..n).step_by(REFERENCE_BLOCK) {
                 let width = REFERENCE_BLOCK.min(n - start);
-                let block_references = &references[start * depth..(start + width) * depth];
-                F::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
+                let block_references = &tiles.references[start * depth..(start + width) * depth];
+                C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
                 for (qi, nearest) in best.iter_mut().enumerate() {
-                    let own = search.own[first + qi] as usize;
+                    let own = own[first + qi] as usize;
                     let partial = &mut tile[qi * width..(qi + 1) * width];
                     if (start..start + width).contains(&own) {
                         // The query itself: an infinite distance is never taken.
-                        partial[own - start] = F::infinity();
+                        partial[own - start] = C::infinity();
                     }
                     scan_tile(partial, start, nearest);
                 }
             }
-            for (row, nearest) in chunk.rows_mut().into_iter().zip(&best) {
-                for (slot, &index) in row.into_iter().zip(&nearest.index) {
-                    *slot = index;
+            finish(first, chunk, &best)
+        })
+        .collect();
+    rejected.sort_unstable();
+    rejected
+}
+
+fn exact_brute<F: Float>(search: &Search<'_, F>, out: ArrayViewMut2<u32>) {
+    let tiles = Tiles::<F>::new(search, &reference_mean(search));
+    scan_blocks(&tiles, search.own, search.k, out, |_, mut chunk, best| {
+        for (row, nearest) in chunk.rows_mut().into_iter().zip(best) {
+            for (slot, &index) in row.into_iter().zip(&nearest.index) {
+                *slot = index;
+            }
+        }
+        Vec::new()
+    });
+}
+
+/// The float32 pass with exact re-ranking (see `brute_kneighbors`).
+fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
+    let (x, k) = (search.x, search.k);
+    let mean = reference_mean(search);
+    let centred_norm = |r: usize| -> f64 {
+        x.row(r)
+            .iter()
+            .zip(&mean)
+            .map(|(&v, &m)| (v - m).to_f64().map_or(f64::INFINITY, |c| c * c))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let radius = search
+        .references
+        .par_iter()
+        .map(|&r| centred_norm(r))
+        .reduce(|| 0.0, f64::max);
+    // Outside this range float32 under- or overflows: search in float64 directly.
+    if !(1e-15..1e15).contains(&radius) {
+        return exact_brute(search, out);
+    }
+    let tiles = Tiles::<f32>::new(search, &mean);
+    // Rounding the inputs to float32 and a depth-long float32 dot product move each
+    // product `|r|² − 2 q·r` by at most (depth + 3) u (2 |q| |r| + |r|²), u = 2⁻²⁴;
+    // twice that is the margin.
+    let unit = 2f64 * (tiles.depth as f64 + 3.0) * f64::from(f32::EPSILON) / 2.0;
+    let n_references = search.references.len();
+    let keep = k + SPARE_CANDIDATES;
+    let exact_distance = |q: usize, r: usize| -> f64 {
+        x.row(q)
+            .iter()
+            .zip(x.row(r))
+            .map(|(&a, &b)| (a - b).to_f64().map_or(f64::INFINITY, |c| c * c))
+            .sum()
+    };
+    let rejected = scan_blocks(
+        &tiles,
+        search.own,
+        keep,
+        out.view_mut(),
+        |first, mut chunk, best| {
+            let mut rejected = Vec::new();
+            for (qi, (mut row, nearest)) in chunk.rows_mut().into_iter().zip(best).enumerate() {
+                let query = first + qi;
+                let q = search.queries[query];
+                let mut exact: Vec<(f64, u32)> = nearest
+                    .index
+                    .iter()
+                    .map(|&p| (exact_distance(q, search.references[p as usize]), p))
+                    .collect();
+                exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
+                let proven = if nearest.index.len() == available {
+                    true // every reference is a candidate
+                } else if nearest.index.len() == keep {
+                    // Every other reference scored at least the worst candidate in float32,
+                    // so its exact `|r|² − 2 q·r` is at least that minus the margin.
+                    let q_norm = centred_norm(q);
+                    let margin = unit * (2.0 * q_norm * radius + radius * radius);
+                    let kth = exact[k - 1].0 - q_norm * q_norm;
+                    let slack = 1e-12 * (exact[k - 1].0 + q_norm * q_norm);
+                    f64::from(nearest.worst()) - margin > kth + slack
+                } else {
+                    false
+                };
+                if proven {
+                    for (slot, &(_, index)) in row.iter_mut().zip(&exact) {
+                        *slot = index;
+                    }
+                } else {
+                    rejected.push(query);
                 }
             }
-        });
+            rejected
+        },
+    );
+    if rejected.is_empty() {
+        return;
+    }
+    let queries: Vec<usize> = rejected.iter().map(|&i| search.queries[i]).collect();
+    let own: Vec<u32> = rejected.iter().map(|&i| search.own[i]).collect();
+    let mut redo = Array2::<u32>::zeros((rejected.len(), k));
+    let again = Search {
+        x,
+        queries: &queries,
+        references: search.references,
+        own: &own,
+        k,
+    };
+    exact_brute(&again, redo.view_mut());
+    for (&query, row) in rejected.iter().zip(redo.rows()) {
+        out.row_mut(query).assign(&row);
+    }
 }
 
 /// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's `nearest`.
@@ -594,6 +760,36 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn float64_search_resolves_what_float32_cannot() {
+        // Pairs of points 1e-5 apart in 20-D: the twin must be each point's nearest
+        // neighbour, a difference float32 cannot see (its products are rounded at about
+        // 1e-6 here), so the float32 pass must either prove it or search again.
+        let centres = random(150, 20, 31);
+        let jitter = random(300, 20, 32);
+        let x = Array2::from_shape_fn((300, 20), |(i, j)| {
+            centres[[i / 2, j]] + 1e-5 * jitter[[i, j]]
+        });
+        let rows: Vec<usize> = (0..300).collect();
+        let table = kneighbors(x.view(), &rows, 3).unwrap();
+        for query in 0..300 {
+            assert_eq!(table[[query, 0]] as usize, query ^ 1, "row {query}");
+        }
+        assert_exact(&x, &table, 3);
+        // Far out of float32's range the float64 search runs alone, still exact.
+        for scale in [1e-140, 1e140] {
+            let scaled = x.mapv(|v| v * scale);
+            let table = kneighbors(scaled.view(), &rows, 1).unwrap();
+            for query in 0..300 {
+                assert_eq!(
+                    table[[query, 0]] as usize,
+                    query ^ 1,
+                    "scale {scale}, row {query}"
+                );
             }
         }
     }
