@@ -103,12 +103,9 @@ pub fn bootstrap<F: Float>(
 
 /// Adds `noise[j]` times a standard normal draw to `row[j]`, computed in f64.
 fn add_noise<F: Float>(rng: &mut Rng, row: &mut [F], noise: &[f64]) {
-    for (values, scales) in row.chunks_mut(2).zip(noise.chunks(2)) {
-        let (a, b) = rng.normal_pair();
-        for ((v, &scale), z) in values.iter_mut().zip(scales).zip([a, b]) {
-            let shifted = v.to_f64().expect("a float") + scale * z;
-            *v = F::from(shifted).expect("a float");
-        }
+    for (v, &scale) in row.iter_mut().zip(noise) {
+        let shifted = v.to_f64().expect("a float") + scale * rng.normal();
+        *v = F::from(shifted).expect("a float");
     }
 }
 
