@@ -24,6 +24,11 @@ from . import _core
 OVER_SAMPLING_STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
 
 
+def plain(value: Any) -> Any:
+    """A NumPy scalar as a plain Python value, for messages (``1``, not ``np.int64(1)``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Validated training data and what is needed to hand results back.
@@ -51,8 +56,7 @@ class Dataset:
 
     def label(self, code: int) -> Any:
         """The label of class ``code`` as a plain Python value (for messages)."""
-        label = self.classes[code]
-        return label.item() if isinstance(label, np.generic) else label
+        return plain(self.classes[code])
 
     def rows_of(self, code: int) -> np.ndarray:
         """Rows of X in class ``code``, in order."""

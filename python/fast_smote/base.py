@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass
@@ -23,6 +25,17 @@ class Generated:
     n_new: list[int]
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside fast_smote."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def warn_count(sampler: str, label: Any, asked: int, made: int, why: str) -> None:
     """Tells the user a class got a different number of new samples than its strategy asked."""
     if made != asked:
@@ -30,7 +43,7 @@ def warn_count(sampler: str, label: Any, asked: int, made: int, why: str) -> Non
             f"{sampler} generated {made} samples for class {label!r} instead of the "
             f"{asked} that sampling_strategy asks for: {why}",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_caller_stacklevel(),
         )
 
 

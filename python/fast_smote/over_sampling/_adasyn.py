@@ -86,6 +86,8 @@ class ADASYN(BaseSMOTE):
         seed = seed_from(self.random_state)
         self.nn_ = search.estimator
         codes, n_new = data.plan(strategy)
+        if not codes:  # no class to oversample: nothing to search
+            return self._interpolate(data, [], seed, n_threads)
         rows = [data.rows_of(code) for code in codes]
         other, k = search.other_class_counts(data, np.concatenate(rows), n_threads)
         difficulties = np.split(other / k, np.cumsum([len(r) for r in rows])[:-1])

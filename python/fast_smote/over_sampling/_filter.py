@@ -34,6 +34,8 @@ def _other_class_counts(
     m_search: NeighborSearch, data: Dataset, groups: list[np.ndarray], n_threads: int | None
 ) -> tuple[list[np.ndarray], int]:
     """Other-class neighbour counts for several groups of rows, from one search."""
+    if not groups:  # no class to oversample: nothing to search (and no size to check)
+        return [], 0
     other, m = m_search.other_class_counts(data, np.concatenate(groups), n_threads)
     return np.split(other, np.cumsum([len(g) for g in groups])[:-1]), m
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
-from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from .._validation import Dataset, StrategyDict, check_n_jobs, plain, seed_from
 from ..base import BaseOverSampler, Generated
 
 
@@ -79,7 +79,7 @@ class RandomOverSampler(BaseOverSampler):
         if isinstance(shrinkage, numbers.Real) and not isinstance(shrinkage, (bool, np.bool_)):
             by_class = {label: float(shrinkage) for label in strategy}
         elif isinstance(shrinkage, dict):
-            missing = [label for label in strategy if label not in shrinkage]
+            missing = [plain(label) for label in strategy if label not in shrinkage]
             if missing:
                 raise ValueError(
                     f"shrinkage has no factor for the classes to oversample {missing!r}; "
@@ -90,9 +90,9 @@ class RandomOverSampler(BaseOverSampler):
             raise TypeError(f"shrinkage must be None, a float or a dict, got {shrinkage!r}")
         for label, factor in by_class.items():
             if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, numbers.Real):
-                raise TypeError(f"shrinkage[{label!r}] must be a float, got {factor!r}")
+                raise TypeError(f"shrinkage[{plain(label)!r}] must be a float, got {factor!r}")
             if not factor >= 0:
-                raise ValueError(f"shrinkage must be >= 0, got {factor} for class {label!r}")
+                raise ValueError(f"shrinkage must be >= 0, got {factor} for class {plain(label)!r}")
         return by_class
 
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
