@@ -19,19 +19,29 @@ use crate::float::Float;
 pub const MAX_TREE_DIM: usize = 13;
 
 /// Fewest class rows from which the KD-tree beats the brute force, by dimension
-/// (index `d`). Measured on one thread with standard Gaussian classes and k = 5: the
-/// hard case for trees, so the tree is only chosen where it wins even there (on
-/// clustered, low-intrinsic-dimension data it would win earlier). Up to d = 8 the tree
-/// is never slower; at d = 10 the brute force takes 0.62 s against the tree's 0.70 s
-/// for 30 000 rows, and 7.6 s against 3.9 s for 100 000; from d = 14 on the brute force
-/// is more than twice as fast at 100 000 rows and its lead grows with the dimension.
+/// (index `d`; `usize::MAX`: never by size alone). Measured on one thread with standard
+/// Gaussian classes and k = 5 (the hard case for trees, so the tree is only chosen where
+/// it wins even there), in float32 and float64, on a 2-core AMD EPYC without AVX-512
+/// (where the brute force's GEMM is at its slowest). At d = 8 the brute force takes
+/// 0.77x the tree's time at 20 000 rows and 1.17x at 50 000; at d = 9, 0.74-0.95x at
+/// 50 000 and 1.02-1.16x at 100 000; from d = 10 on the tree is slower at every
+/// measured size (0.60x at 200 000 rows for d = 10, 0.24x at 100 000 for d = 12): on
+/// Gaussian data its query cost grows about as fast as the brute force's.
 const TREE_MIN_ROWS: [usize; MAX_TREE_DIM + 1] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 0,       // d = 0..=8
-    20_000,  // d = 9
-    50_000,  // d = 10
-    80_000,  // d = 11
-    200_000, // d = 12
-    500_000, // d = 13
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,       // d = 0..=7
+    50_000,  // d = 8
+    100_000, // d = 9
+    usize::MAX,
+    usize::MAX,
+    usize::MAX,
+    usize::MAX, // d = 10..=13: heavy duplication only
 ];
 
 /// Queries handled together by one parallel task of the tree search.
@@ -852,10 +862,13 @@ mod tests {
     #[test]
     fn engine_choice_follows_the_measured_crossover() {
         assert_eq!(Engine::by_size(2, 10), Engine::Tree);
-        assert_eq!(Engine::by_size(8, 100), Engine::Tree);
-        assert_eq!(Engine::by_size(10, 30_000), Engine::Brute);
-        assert_eq!(Engine::by_size(10, 100_000), Engine::Tree);
-        assert_eq!(Engine::by_size(13, 1_000_000), Engine::Tree);
+        assert_eq!(Engine::by_size(7, 1_000_000), Engine::Tree);
+        assert_eq!(Engine::by_size(8, 30_000), Engine::Brute);
+        assert_eq!(Engine::by_size(8, 50_000), Engine::Tree);
+        assert_eq!(Engine::by_size(9, 99_999), Engine::Brute);
+        assert_eq!(Engine::by_size(9, 100_000), Engine::Tree);
+        assert_eq!(Engine::by_size(10, 10_000_000), Engine::Brute);
+        assert_eq!(Engine::by_size(13, 10_000_000), Engine::Brute);
         assert_eq!(Engine::by_size(14, 10_000_000), Engine::Brute);
         assert_eq!(Engine::by_size(50, 10), Engine::Brute);
     }
