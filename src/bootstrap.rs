@@ -1,13 +1,15 @@
 //! Random over-sampling: copies of randomly drawn rows of a class, or a smoothed
 //! bootstrap that adds Gaussian noise scaled per feature to each copy.
 
-use ndarray::{s, Array2, ArrayView2, Axis};
+use std::mem::MaybeUninit;
+
+use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::{chunk_seed, stream, Rng, CHUNK_ROWS};
-use crate::sampling::{check_rows, copy_rows};
+use crate::sampling::{check_rows, copy_row, copy_rows};
 
 /// The new rows of one class.
 pub struct BootstrapJob {
@@ -62,7 +64,8 @@ pub fn bootstrap<F: Float>(
         }
     }
     let total_new: usize = jobs.iter().map(|job| job.n_new).sum();
-    let mut out = Array2::<F>::zeros((n + total_new, d));
+    // Not zeroed: the originals and every job's rows are written below.
+    let mut out = Array2::<F>::uninit((n + total_new, d));
     copy_rows(x, out.slice_mut(s![..n, ..]));
     let mut sample_indices = vec![0_i64; n + total_new];
     sample_indices[..n]
@@ -80,32 +83,40 @@ pub fn bootstrap<F: Float>(
             .for_each(|(chunk, (mut rows_out, drawn))| {
                 let mut rng =
                     Rng::new(chunk_seed(random_state, stream(job.class, 0), chunk as u64));
-                for (mut row, index) in rows_out.rows_mut().into_iter().zip(drawn.iter_mut()) {
+                let rows_out = rows_out
+                    .as_slice_mut()
+                    .expect("a new standard-layout array");
+                for (row, index) in rows_out.chunks_exact_mut(d).zip(drawn.iter_mut()) {
                     let r = job.rows[rng.below(job.rows.len())];
                     *index = r as i64;
-                    row.assign(&x.row(r));
-                    if let Some(noise) = &job.noise {
-                        add_noise(
-                            &mut rng,
-                            row.as_slice_mut().expect("standard layout"),
-                            noise,
-                        );
+                    match &job.noise {
+                        None => copy_row(x, r, row),
+                        Some(noise) => write_smoothed(&mut rng, x.row(r), row, noise),
                     }
                 }
             });
         start = end;
     }
+    // SAFETY: rows 0..n hold the copy of X and the jobs' consecutive ranges, which end
+    // at n + total_new, hold the drawn rows: every element has been written.
+    let out = unsafe { out.assume_init() };
     Ok(Bootstrapped {
         x: out,
         sample_indices,
     })
 }
 
-/// Adds `noise[j]` times a standard normal draw to `row[j]`, computed in f64.
-fn add_noise<F: Float>(rng: &mut Rng, row: &mut [F], noise: &[f64]) {
-    for (v, &scale) in row.iter_mut().zip(noise) {
+/// Writes `source[j]` plus `noise[j]` times a standard normal draw into `row[j]`,
+/// computed in f64.
+fn write_smoothed<F: Float>(
+    rng: &mut Rng,
+    source: ArrayView1<F>,
+    row: &mut [MaybeUninit<F>],
+    noise: &[f64],
+) {
+    for ((o, v), &scale) in row.iter_mut().zip(source).zip(noise) {
         let shifted = v.to_f64().expect("a float") + scale * rng.normal();
-        *v = F::from(shifted).expect("a float");
+        o.write(F::from(shifted).expect("a float"));
     }
 }
 

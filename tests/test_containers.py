@@ -45,9 +45,14 @@ def test_lists_work():
 
 
 @pytest.mark.parametrize("layout", ["fortran", "strided", "readonly"])
-def test_memory_layouts_give_the_same_result(layout):
+@pytest.mark.parametrize(
+    "method, params",
+    [("smote", {}), ("random", {}), ("random", {"shrinkage": 0.5})],
+    ids=["smote", "copies", "smoothed"],
+)
+def test_memory_layouts_give_the_same_result(layout, method, params):
     X, y = make_imbalanced([120, 30])
-    reference = fast_smote.resample(X, y, random_state=3)[0]
+    reference = fast_smote.resample(X, y, method=method, random_state=3, **params)[0]
     if layout == "fortran":
         X_in = np.asfortranarray(X)
     elif layout == "strided":
@@ -57,7 +62,8 @@ def test_memory_layouts_give_the_same_result(layout):
     else:
         X_in = X.copy()
         X_in.setflags(write=False)
-    np.testing.assert_array_equal(fast_smote.resample(X_in, y, random_state=3)[0], reference)
+    resampled = fast_smote.resample(X_in, y, method=method, random_state=3, **params)[0]
+    np.testing.assert_array_equal(resampled, reference)
 
 
 @pytest.mark.parametrize(
