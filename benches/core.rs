@@ -3,6 +3,7 @@
 //! `benches/bench_vs_imblearn.py`.
 
 use divan::Bencher;
+use fast_smote::bootstrap::{bootstrap, BootstrapJob};
 use fast_smote::float::Float;
 use fast_smote::neighbors::{kneighbors, kneighbors_among};
 use fast_smote::rng::Rng;
@@ -23,8 +24,8 @@ fn gaussian<F: Float>(n: usize, d: usize) -> Array2<F> {
 }
 
 /// Exact 5-NN of every row of a Gaussian class: `(rows, features)` covers the
-/// KD-tree (d = 5, 10 at 1e5) and the brute force (d = 10 at 1e4, 50, 200).
-#[divan::bench(args = [(10_000, 5), (100_000, 5), (10_000, 10), (100_000, 10), (10_000, 50), (10_000, 200)])]
+/// KD-tree (d = 5, and d = 8 at 1e5) and the brute force (d = 10, 50, 200).
+#[divan::bench(args = [(10_000, 5), (100_000, 5), (100_000, 8), (10_000, 10), (10_000, 50), (10_000, 200)])]
 fn knn_f64(bencher: Bencher, (n, d): (usize, usize)) {
     let x = gaussian::<f64>(n, d);
     let rows: Vec<usize> = (0..n).collect();
@@ -72,4 +73,19 @@ fn knn_among_all_f64(bencher: Bencher, d: usize) {
     let queries: Vec<usize> = (0..n).step_by(10).collect();
     let all: Vec<usize> = (0..n).collect();
     bencher.bench(|| kneighbors_among(x.view(), &queries, &all, 10).expect("valid input"));
+}
+
+/// Random over-sampling at 1e5 × 20: a 10 % class grown to 90 000 rows, as exact copies
+/// or with Gaussian noise (the smoothed bootstrap).
+#[divan::bench(args = [false, true])]
+fn bootstrap_f64(bencher: Bencher, smoothed: bool) {
+    let (n, d) = (100_000, 20);
+    let x = gaussian::<f64>(n, d);
+    let jobs = [BootstrapJob {
+        class: 1,
+        rows: (0..n).step_by(10).collect(),
+        n_new: 80_000,
+        noise: smoothed.then(|| vec![0.1; d]),
+    }];
+    bencher.bench(|| bootstrap(x.view(), &jobs, 0).expect("valid input"));
 }

@@ -3,7 +3,7 @@
 
 use std::mem::MaybeUninit;
 
-use ndarray::{s, Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{s, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -33,8 +33,8 @@ pub struct Bootstrapped<F> {
 }
 
 /// Runs every job (in output order) on the current Rayon pool. Chunk `c` of a class's
-/// rows draws from `chunk_seed(random_state, stream(class, 0), c)`: the row, then the
-/// noise of each feature.
+/// rows draws from `chunk_seed(random_state, stream(class, 0), c)`: the source row of
+/// each of its rows, then (smoothed bootstrap) the noise row by row, feature by feature.
 pub fn bootstrap<F: Float>(
     x: ArrayView2<F>,
     jobs: &[BootstrapJob],
@@ -89,9 +89,15 @@ pub fn bootstrap<F: Float>(
                 for (row, index) in rows_out.chunks_exact_mut(d).zip(drawn.iter_mut()) {
                     let r = job.rows[rng.below(job.rows.len())];
                     *index = r as i64;
-                    match &job.noise {
-                        None => copy_row(x, r, row),
-                        Some(noise) => write_smoothed(&mut rng, x.row(r), row, noise),
+                    copy_row(x, r, row);
+                }
+                // The noise goes on once the chunk's rows are in: its long chain of
+                // draws then runs over rows in cache instead of waiting on random reads.
+                if let Some(noise) = &job.noise {
+                    // SAFETY: the loop above has written every row of the chunk.
+                    let rows_out = unsafe { &mut *(rows_out as *mut [MaybeUninit<F>] as *mut [F]) };
+                    for row in rows_out.chunks_exact_mut(d) {
+                        add_noise(&mut rng, row, noise);
                     }
                 }
             });
@@ -106,17 +112,11 @@ pub fn bootstrap<F: Float>(
     })
 }
 
-/// Writes `source[j]` plus `noise[j]` times a standard normal draw into `row[j]`,
-/// computed in f64.
-fn write_smoothed<F: Float>(
-    rng: &mut Rng,
-    source: ArrayView1<F>,
-    row: &mut [MaybeUninit<F>],
-    noise: &[f64],
-) {
-    for ((o, v), &scale) in row.iter_mut().zip(source).zip(noise) {
+/// Adds `noise[j]` times a standard normal draw to `row[j]`, computed in f64.
+fn add_noise<F: Float>(rng: &mut Rng, row: &mut [F], noise: &[f64]) {
+    for (v, &scale) in row.iter_mut().zip(noise) {
         let shifted = v.to_f64().expect("a float") + scale * rng.normal();
-        o.write(F::from(shifted).expect("a float"));
+        *v = F::from(shifted).expect("a float");
     }
 }
 

@@ -152,26 +152,32 @@ struct Ziggurat {
     f: [f64; 257],
 }
 
+/// The table, built on first use. Inlined so that a draw pays only the `OnceLock`
+/// check, not a call.
+#[inline]
 fn ziggurat() -> &'static Ziggurat {
     static TABLE: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let density = |x: f64| (-0.5 * x * x).exp();
-        // Every layer has the area of the base: the rectangle under f(R) plus the tail,
-        // whose area is f(R) times Mills' ratio (a continued fraction, exact here).
-        let fraction = (1..200)
-            .rev()
-            .fold(0.0, |acc, i| f64::from(i) / (ZIGGURAT_R + acc));
-        let area = ZIGGURAT_R * density(ZIGGURAT_R) + density(ZIGGURAT_R) / (ZIGGURAT_R + fraction);
-        let mut x = [0.0; 257];
-        x[0] = area / density(ZIGGURAT_R);
-        x[1] = ZIGGURAT_R;
-        for i in 1..255 {
-            x[i + 1] = (-2.0 * (area / x[i] + density(x[i])).ln()).sqrt();
-        }
-        x[256] = 0.0;
-        let f = x.map(density);
-        Ziggurat { x, f }
-    })
+    TABLE.get_or_init(build_ziggurat)
+}
+
+#[cold]
+fn build_ziggurat() -> Ziggurat {
+    let density = |x: f64| (-0.5 * x * x).exp();
+    // Every layer has the area of the base: the rectangle under f(R) plus the tail,
+    // whose area is f(R) times Mills' ratio (a continued fraction, exact here).
+    let fraction = (1..200)
+        .rev()
+        .fold(0.0, |acc, i| f64::from(i) / (ZIGGURAT_R + acc));
+    let area = ZIGGURAT_R * density(ZIGGURAT_R) + density(ZIGGURAT_R) / (ZIGGURAT_R + fraction);
+    let mut x = [0.0; 257];
+    x[0] = area / density(ZIGGURAT_R);
+    x[1] = ZIGGURAT_R;
+    for i in 1..255 {
+        x[i + 1] = (-2.0 * (area / x[i] + density(x[i])).ln()).sqrt();
+    }
+    x[256] = 0.0;
+    let f = x.map(density);
+    Ziggurat { x, f }
 }
 
 /// The stream part reserved for a class's one-off draws (never an output chunk's).
