@@ -560,15 +560,43 @@ fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>)
 #[inline]
 fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {
     const LANES: usize = 16;
-    for (c, lanes) in partial.chunks(LANES).enumerate() {
-        let worst = nearest.worst();
-        // A branch-free test of the whole chunk first: most chunks hold no candidate.
-        if lanes.iter().fold(false, |any, &v| any | (v < worst)) {
-            for (i, &v) in lanes.iter().enumerate() {
-                nearest.offer(v, (start + c * LANES + i) as u32);
-            }
+    let mut chunks = partial.chunks_exact(LANES);
+    for (c, lanes) in chunks.by_ref().enumerate() {
+        let lanes: &[F; LANES] = lanes.try_into().expect("chunks of LANES");
+        // Most chunks hold no candidate: their least value, found branch-free with
+        // lane-parallel minimums, already fails the bar.
+        if least_of_16(lanes) < nearest.worst() {
+            offer_below(lanes, start + c * LANES, nearest);
         }
     }
+    let tail = chunks.remainder();
+    offer_below(tail, start + partial.len() - tail.len(), nearest);
+}
+
+/// Offers the values of `lanes` (references `first..`, at most 32) that beat the
+/// current bar: a bit mask of them first, then only those, in order.
+#[inline]
+fn offer_below<F: Float>(lanes: &[F], first: usize, nearest: &mut Nearest<F>) {
+    let worst = nearest.worst();
+    let mut below = lanes
+        .iter()
+        .enumerate()
+        .fold(0u32, |mask, (i, &v)| mask | (u32::from(v < worst) << i));
+    while below != 0 {
+        let i = below.trailing_zeros() as usize;
+        below &= below - 1;
+        nearest.offer(lanes[i], (first + i) as u32);
+    }
+}
+
+/// The least of 16 values, as a tree of pairwise minimums that compiles to a few
+/// vector instructions.
+#[inline]
+fn least_of_16<F: Float>(v: &[F; 16]) -> F {
+    let lesser = |a: F, b: F| if a < b { a } else { b };
+    let m8: [F; 8] = std::array::from_fn(|j| lesser(v[j], v[j + 8]));
+    let m4: [F; 4] = std::array::from_fn(|j| lesser(m8[j], m8[j + 4]));
+    lesser(lesser(m4[0], m4[2]), lesser(m4[1], m4[3]))
 }
 
 #[cfg(test)]
