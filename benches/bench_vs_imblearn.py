@@ -1,12 +1,17 @@
-"""Benchmark fast-smote against imbalanced-learn's ``SMOTE`` on the same data.
+"""Benchmark fast-smote against imbalanced-learn's ``SMOTE`` family on the same data.
 
-One run times both samplers on every case, measures their peak extra memory, breaks
+One run times both SMOTEs on every case, measures their peak extra memory, breaks
 fast-smote's time into phases, and compares those phases with NumPy floors and, where
-installed, other exact k-NN libraries. Usage::
+installed, other exact k-NN libraries. A "SMOTE family" section then times both
+libraries' SMOTE, BorderlineSMOTE (both kinds), SVMSMOTE, ADASYN, KMeansSMOTE and
+RandomOverSampler (plain and smoothed) side by side on overlapping
+``make_classification`` data, and splits SVMSMOTE's and KMeansSMOTE's time into the
+scikit-learn fit that bounds it (SVC, MiniBatchKMeans) and the rest. Usage::
 
-    python benches/bench_vs_imblearn.py                  # full run (~6-7 min on 2 cores)
+    python benches/bench_vs_imblearn.py                  # full run (~10 min on 2 cores)
     python benches/bench_vs_imblearn.py --quick          # CI-sized subset (< 2 min)
     python benches/bench_vs_imblearn.py --cases 1e5x10 --json benches/results/x.json
+    python benches/bench_vs_imblearn.py --cases family-  # the SMOTE family only
 
 Every measurement runs in a fresh process forked from a server that has already
 imported the libraries, so a case starts from a clean heap and pays no import time.
@@ -32,16 +37,21 @@ import os
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
+import imblearn.over_sampling as imblearn_over_sampling
 import numpy as np
 import sklearn
 from imblearn import __version__ as imblearn_version
 from imblearn.over_sampling import SMOTE as ImblearnSMOTE
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.datasets import make_classification
+from sklearn.svm import SVC
 
 import fast_smote
 from fast_smote import _core
@@ -61,7 +71,15 @@ FLOOR_MIN_RUNS = 2
 GRAM_BLOCK_ROWS = 4_096
 #: Imported once by the fork server, so that no measured process pays for it. Named
 #: one by one: preloading "__main__" does not reach the server when run as a script.
-PRELOAD = ["numpy", "sklearn.neighbors", "imblearn.over_sampling", "fast_smote"]
+PRELOAD = [
+    "numpy",
+    "sklearn.neighbors",
+    "sklearn.datasets",
+    "sklearn.svm",
+    "sklearn.cluster",
+    "imblearn.over_sampling",
+    "fast_smote",
+]
 #: The quick (CI) run keeps only cases with at most this many rows.
 QUICK_MAX_ROWS = 100_000
 
@@ -302,32 +320,42 @@ def best_seconds(call: Callable[[], Any], effort: Effort, min_runs: int = 1) -> 
 
 def _measure_sampler(
     sampler: Any,
-    case: Case,
+    X: np.ndarray,
+    y: np.ndarray,
     effort: Effort,
     phases: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    """Times ``sampler.fit_resample`` on the case's data, with memory on the first run.
+    """Times ``sampler.fit_resample(X, y)``, with memory on the first run.
 
     ``phases(X, y)``, if given, runs after each ``fit_resample`` and returns more
-    timings. Returns the sampler's result and the best of each phase timing.
+    timings. Returns the sampler's result (with ``rows_out``, the resampled row
+    count) and the best of each phase timing.
     """
-    X, y = make_data(case)
     sampler.fit_resample(X[:WARMUP_ROWS], y[:WARMUP_ROWS])
     memory = PeakMemory()
+    rows_out: list[int] = []
+
+    def resample() -> None:
+        rows_out.append(len(sampler.fit_resample(X, y)[1]))
 
     def measure(first: bool) -> dict[str, float]:
-        total = timed(lambda: sampler.fit_resample(X, y), memory if first else None)
+        total = timed(resample, memory if first else None)
         return {"total": total, **(phases(X, y) if phases is not None else {})}
 
     best, runs = best_of(measure, effort)
-    result = {"seconds": best.pop("total"), "runs": runs, "peak_extra_bytes": memory.extra_bytes}
+    result = {
+        "seconds": best.pop("total"),
+        "runs": runs,
+        "peak_extra_bytes": memory.extra_bytes,
+        "rows_out": rows_out[0],
+    }
     return result, best
 
 
 def imblearn_task(case: Case, effort: Effort) -> dict[str, Any]:
     """imbalanced-learn's SMOTE with its default settings."""
     sampler = ImblearnSMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED)
-    result, _ = _measure_sampler(sampler, case, effort)
+    result, _ = _measure_sampler(sampler, *make_data(case), effort)
     return result
 
 
@@ -350,7 +378,7 @@ def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: int | None) -> dict[
     for rows in class_rows:
         points = np.ascontiguousarray(data.X[rows])
         start = time.perf_counter()
-        tables.append(_core.kneighbors(points, K_NEIGHBORS, n_threads))
+        tables.append(_core.kneighbors(points, K_NEIGHBORS, n_threads=n_threads))
         knn += time.perf_counter() - start
 
     def core(neighbors: list[Any]) -> float:
@@ -372,7 +400,7 @@ def fast_smote_task(case: Case, effort: Effort, n_jobs: int | None) -> dict[str,
     """fast-smote's ``SMOTE.fit_resample`` plus its phase breakdown."""
     sampler = fast_smote.SMOTE(k_neighbors=K_NEIGHBORS, random_state=SAMPLER_SEED, n_jobs=n_jobs)
     result, best = _measure_sampler(
-        sampler, case, effort, functools.partial(fast_smote_phases, n_jobs=n_jobs)
+        sampler, *make_data(case), effort, functools.partial(fast_smote_phases, n_jobs=n_jobs)
     )
     result["phases"] = {
         "validation": best["validation"],
@@ -545,6 +573,14 @@ class Runner:
             fast_smote_serial=(self.fresh(fast_smote_task, case, self.effort, 1) if case.scaling else None),
         )
 
+    def run_family(self, case: FamilyCase) -> FamilyResult:
+        """Both libraries on one family case, each in its own process."""
+        return FamilyResult(
+            case=case,
+            imblearn=self.fresh(family_task, case, "imblearn", self.effort),
+            fast_smote=self.fresh(family_task, case, "fast_smote", self.effort),
+        )
+
 
 # --------------------------------------------------------------------------- real data
 
@@ -607,6 +643,258 @@ def real_data_table(result: dict[str, Any]) -> str:
             ]
         ],
     )
+
+
+# --------------------------------------------------------------------------- SMOTE family
+
+#: Columns of the family's data.
+FAMILY_FEATURES = 20
+#: Rows of the family's data in the full and the quick run.
+FAMILY_ROWS = 100_000
+QUICK_FAMILY_ROWS = 10_000
+#: ``make_classification`` settings of the family's data: a 10 % minority (a little
+#: more after ``flip_y``), two Gaussian clusters per class, overlapping enough that
+#: about a fifth of the minority rows are in danger (half or more of their 10 nearest
+#: neighbours from the majority) and a few percent are noise, as the border-based
+#: variants need.
+FAMILY_DATA: dict[str, Any] = {
+    "n_informative": 10,
+    "n_redundant": 4,
+    "n_clusters_per_class": 2,
+    "weights": [0.9],
+    "class_sep": 1.0,
+    "flip_y": 0.01,
+}
+#: KMeansSMOTE's clustering (``MiniBatchKMeans(n_clusters=...)``) and threshold for both
+#: libraries: with the default 8 clusters and ``'auto'`` threshold (0.5 for a binary
+#: target) no cluster of this data qualifies. With these, 5 or more clusters do.
+KMEANS_CLUSTERS = 20
+KMEANS_BALANCE_THRESHOLD = 0.1
+
+
+class _Memoized:
+    """Mixin: ``fit`` on data seen before restores that fit instead of refitting.
+
+    Lets the benchmark time a sampler without its scikit-learn fit (the fit each
+    library would make anyway, fitted once beforehand), so that "the rest" is measured
+    rather than taken as a difference of two long, noisy times. Clones (both libraries
+    clone the estimator they are given) share the cache, a class attribute.
+    """
+
+    _fits: ClassVar[dict[tuple[Any, ...], dict[str, Any]]] = {}
+
+    def fit(self, X: np.ndarray, y: np.ndarray | None = None, **kwargs: Any) -> Any:
+        X = np.asarray(X)
+        sample = X[:: max(1, len(X) // 1000)]
+        key = (type(self).__name__, X.shape, X.dtype.str, hash(sample.tobytes()), repr(self.get_params()))
+        if key in self._fits:
+            vars(self).update(self._fits[key])
+            return self
+        super().fit(X, y, **kwargs)  # type: ignore[misc]
+        self._fits[key] = dict(vars(self))
+        return self
+
+
+class MemoizedSVC(_Memoized, SVC):
+    """``SVC`` that fits each dataset once per process."""
+
+
+class MemoizedMiniBatchKMeans(_Memoized, MiniBatchKMeans):
+    """``MiniBatchKMeans`` that fits each dataset once per process."""
+
+
+@dataclass(frozen=True)
+class SklearnFit:
+    """The scikit-learn fit that bounds a variant's time.
+
+    Parameters
+    ----------
+    label : str
+        Shown in the phase table.
+    param : str
+        The sampler parameter that takes the estimator.
+    memoized : callable
+        A memoizing estimator set up as both libraries set up their default one here.
+    """
+
+    label: str
+    param: str
+    memoized: Callable[[], _Memoized]
+
+
+#: SVMSMOTE's default SVM and KMeansSMOTE's clustering with ``KMEANS_CLUSTERS`` clusters.
+SVC_FIT = SklearnFit(
+    "SVC.fit", "svm_estimator", functools.partial(MemoizedSVC, gamma="scale", random_state=SAMPLER_SEED)
+)
+KMEANS_FIT = SklearnFit(
+    "MiniBatchKMeans.fit",
+    "kmeans_estimator",
+    functools.partial(MemoizedMiniBatchKMeans, n_clusters=KMEANS_CLUSTERS, random_state=SAMPLER_SEED),
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One over-sampler of the SMOTE family, set up the same way in both libraries.
+
+    Parameters
+    ----------
+    name : str
+        Part of the case id (``family-<name>-...``).
+    label : str
+        Shown in the tables.
+    sampler : str
+        Class name, the same in ``imblearn.over_sampling`` and ``fast_smote``.
+    params : dict
+        Keyword arguments besides ``random_state`` (and fast-smote's ``n_jobs``).
+    fit : SklearnFit or None
+        The scikit-learn fit that bounds the variant's time, timed apart from the rest.
+    dtypes : tuple of str
+        Float types of the full run (the quick run uses float64 only).
+    """
+
+    name: str
+    label: str
+    sampler: str
+    params: dict[str, Any]
+    fit: SklearnFit | None = None
+    dtypes: tuple[str, ...] = ("float64", "float32")
+
+    def make(self, library: str, **overrides: Any) -> Any:
+        """The sampler of ``library`` (``imblearn`` or ``fast_smote``), with ``overrides``
+        replacing some of ``params``."""
+        params = {**self.params, **overrides}
+        if library == "imblearn":
+            return getattr(imblearn_over_sampling, self.sampler)(random_state=SAMPLER_SEED, **params)
+        return getattr(fast_smote, self.sampler)(random_state=SAMPLER_SEED, n_jobs=None, **params)
+
+
+#: The variants, in the order they are run and printed. SVMSMOTE runs in float64 only:
+#: its time is SVC.fit's (~20 s at 1e5 rows), and SVC computes in float64 whatever X is.
+FAMILY = [
+    Variant("smote", "SMOTE", "SMOTE", {}),
+    Variant("borderline1", "BorderlineSMOTE-1", "BorderlineSMOTE", {"kind": "borderline-1"}),
+    Variant("borderline2", "BorderlineSMOTE-2", "BorderlineSMOTE", {"kind": "borderline-2"}),
+    Variant("svmsmote", "SVMSMOTE", "SVMSMOTE", {}, SVC_FIT, ("float64",)),
+    Variant("adasyn", "ADASYN", "ADASYN", {}),
+    Variant(
+        "kmeanssmote",
+        "KMeansSMOTE",
+        "KMeansSMOTE",
+        {"kmeans_estimator": KMEANS_CLUSTERS, "cluster_balance_threshold": KMEANS_BALANCE_THRESHOLD},
+        KMEANS_FIT,
+    ),
+    Variant("random", "RandomOverSampler", "RandomOverSampler", {}),
+    Variant("random-shrinkage", "RandomOverSampler shrinkage=1", "RandomOverSampler", {"shrinkage": 1.0}),
+]
+
+
+@dataclass(frozen=True)
+class FamilyCase:
+    """One variant on the family's data (``make_classification``) of one size and type."""
+
+    variant: Variant
+    n_samples: int
+    dtype: str
+
+    @property
+    def shape(self) -> str:
+        return f"{_short_count(self.n_samples)} x {FAMILY_FEATURES}"
+
+    @property
+    def id(self) -> str:
+        """Unique name, matched by ``--cases``: e.g. ``family-adasyn-1e5x20-float64``."""
+        return f"family-{self.variant.name}-{_short_count(self.n_samples)}x{FAMILY_FEATURES}-{self.dtype}"
+
+
+def family_cases(quick: bool) -> list[FamilyCase]:
+    """The family's cases: every variant at ``FAMILY_ROWS`` rows in each of its float
+    types, or at ``QUICK_FAMILY_ROWS`` rows in float64 for the quick run."""
+    if quick:
+        return [FamilyCase(v, QUICK_FAMILY_ROWS, "float64") for v in FAMILY]
+    return [FamilyCase(v, FAMILY_ROWS, dtype) for v in FAMILY for dtype in v.dtypes]
+
+
+def make_family_data(case: FamilyCase) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (C-contiguous, ``case.dtype``) and int ``y``: deterministic, the same rows
+    for every variant and library (float32 is the float64 data rounded)."""
+    X, y = make_classification(
+        n_samples=case.n_samples, n_features=FAMILY_FEATURES, random_state=DATA_SEED, **FAMILY_DATA
+    )
+    return np.ascontiguousarray(X, dtype=case.dtype), y
+
+
+def family_task(case: FamilyCase, library: str, effort: Effort) -> dict[str, Any]:
+    """``library``'s sampler of the case's variant, timed like SMOTE.
+
+    For a variant bounded by a scikit-learn fit, two more measurements in the same
+    process: the fit alone (``fit_seconds``, best of runs, each from a cold cache) and
+    ``fit_resample`` given that fit already made (``rest_seconds``, through a memoizing
+    estimator, so with everything but the fit).
+    """
+    X, y = make_family_data(case)
+    variant = case.variant
+    with warnings.catch_warnings():
+        # Count warnings (rounding, no danger sample): the tables show the rows made.
+        warnings.simplefilter("ignore", UserWarning)
+        result, _ = _measure_sampler(variant.make(library), X, y, effort)
+        if variant.fit is not None:
+
+            def fit_alone(first: bool) -> dict[str, float]:
+                _Memoized._fits.clear()
+                return {"fit": timed(functools.partial(variant.fit.memoized().fit, X, y))}
+
+            result["fit_seconds"] = best_of(fit_alone, effort)[0]["fit"]
+            sampler = variant.make(library, **{variant.fit.param: variant.fit.memoized()})
+            rest, _ = _measure_sampler(sampler, X, y, effort)
+            result["rest_seconds"] = rest["seconds"]
+    return result
+
+
+@dataclass
+class FamilyResult:
+    """Both libraries on one family case."""
+
+    case: FamilyCase
+    imblearn: dict[str, Any]
+    fast_smote: dict[str, Any]
+
+    def ratio(self, sampler: str) -> float:
+        """Peak extra memory of ``sampler`` over the size of its own resampled X."""
+        result = getattr(self, sampler)
+        output_bytes = result["rows_out"] * FAMILY_FEATURES * np.dtype(self.case.dtype).itemsize
+        return result["peak_extra_bytes"] / output_bytes
+
+    def rest(self, sampler: str) -> float | None:
+        """``sampler``'s seconds besides its scikit-learn fit (None without a fit)."""
+        return getattr(self, sampler).get("rest_seconds")
+
+    def background_cores(self) -> float:
+        return max(self.imblearn["background_cores"], self.fast_smote["background_cores"])
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for ``--json``, with the derived ratios."""
+        variant = self.case.variant
+        out: dict[str, Any] = {
+            "case": {
+                "id": self.case.id,
+                "variant": variant.label,
+                "sampler": variant.sampler,
+                "params": variant.params,
+                "n_samples": self.case.n_samples,
+                "n_features": FAMILY_FEATURES,
+                "dtype": self.case.dtype,
+                "data": {"generator": "sklearn.datasets.make_classification", **FAMILY_DATA},
+            },
+            "imblearn": self.imblearn,
+            "fast_smote": self.fast_smote,
+            "speed_up": self.imblearn["seconds"] / self.fast_smote["seconds"],
+        }
+        for sampler in ("imblearn", "fast_smote"):
+            out[sampler]["memory_over_output"] = self.ratio(sampler)
+        if variant.fit is not None:
+            out["sklearn_fit"] = variant.fit.label
+        return out
 
 
 # --------------------------------------------------------------------------- reporting
@@ -867,6 +1155,111 @@ def scaling_table(results: Sequence[CaseResult]) -> str | None:
     return format_table("fast-smote thread scaling (ratio = n_jobs=1 time / all-cores time)", headers, rows)
 
 
+def family_title() -> str:
+    """What the family tables were measured on: the data and the settings."""
+    data = ", ".join(f"{k}={v}" for k, v in FAMILY_DATA.items())
+    return "\n".join(
+        [
+            "SMOTE family: imblearn vs fast-smote, the same data for both in each row",
+            f"data: make_classification(n_samples=<rows shown>, n_features={FAMILY_FEATURES}, {data}, "
+            f"random_state={DATA_SEED}), cast to the dtype shown",
+            f"samplers: random_state={SAMPLER_SEED}, each class's defaults (both libraries share them) "
+            "except the variant's kind/shrinkage and, for KMeansSMOTE in both, "
+            f"kmeans_estimator={KMEANS_CLUSTERS}, cluster_balance_threshold={KMEANS_BALANCE_THRESHOLD}; "
+            "fast-smote n_jobs=None; SVMSMOTE in float64 only",
+        ]
+    )
+
+
+def family_table(results: Sequence[FamilyResult]) -> str:
+    """imblearn vs fast-smote for each variant: time, speed-up, memory and rows made."""
+    rows = [
+        [
+            r.case.variant.label,
+            r.case.shape,
+            r.case.dtype,
+            _seconds(r.imblearn["seconds"]),
+            _seconds(r.fast_smote["seconds"]),
+            _ratio(r.imblearn["seconds"], r.fast_smote["seconds"], "x"),
+            f"{r.ratio('fast_smote'):.2f}",
+            f"{r.ratio('imblearn'):.2f}",
+            f"{r.imblearn['rows_out'] - r.case.n_samples}/{r.fast_smote['rows_out'] - r.case.n_samples}",
+            f"{r.imblearn['runs']}/{r.fast_smote['runs']}",
+            f"{r.background_cores():.2f}",
+        ]
+        for r in results
+    ]
+    headers = [
+        "variant",
+        "n x d",
+        "dtype",
+        "imblearn s",
+        "fast-smote s",
+        "speed-up",
+        "fast mem/out",
+        "imb mem/out",
+        "new rows imb/fast",
+        "runs imb/fast",
+        "bg load",
+    ]
+    return format_table(
+        family_title() + "\n(mem/out = peak extra RSS during fit_resample / that library's output X size; "
+        "new rows = rows made, which can differ from the count asked)",
+        headers,
+        rows,
+    )
+
+
+def family_phase_table(results: Sequence[FamilyResult]) -> str | None:
+    """The variants bounded by a scikit-learn fit: the fit against the rest, per library
+    (None if none ran)."""
+    rows = []
+    for r in results:
+        fit = r.case.variant.fit
+        imblearn_rest, fast_rest = r.rest("imblearn"), r.rest("fast_smote")
+        if fit is None or imblearn_rest is None or fast_rest is None:
+            continue
+        rows.append(
+            [
+                r.case.variant.label,
+                r.case.shape,
+                r.case.dtype,
+                fit.label,
+                _seconds(r.imblearn["fit_seconds"]),
+                _seconds(imblearn_rest),
+                _seconds(r.imblearn["seconds"]),
+                _seconds(r.fast_smote["fit_seconds"]),
+                _seconds(fast_rest),
+                _seconds(r.fast_smote["seconds"]),
+                _ratio(imblearn_rest, fast_rest, "x"),
+                f"{r.fast_smote['fit_seconds'] / r.fast_smote['seconds']:.0%}",
+            ]
+        )
+    if not rows:
+        return None
+    headers = [
+        "variant",
+        "n x d",
+        "dtype",
+        "sklearn fit",
+        "imb fit s",
+        "imb rest s",
+        "imblearn s",
+        "fast fit s",
+        "fast rest s",
+        "fast-smote s",
+        "rest speed-up",
+        "fit share fast",
+    ]
+    return format_table(
+        "SMOTE family phases where scikit-learn bounds the time (fit = the fit both libraries make, "
+        "alone, same data and parameters; rest = fit_resample with that fit already made, through a "
+        "memoizing estimator; both in that library's process, best of runs each)",
+        headers,
+        rows,
+    )
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -875,26 +1268,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"CI-sized run: cases with at most {QUICK_MAX_ROWS} rows, fewer repeats",
+        help=(
+            f"CI-sized run: cases with at most {QUICK_MAX_ROWS} rows, the SMOTE family at "
+            f"{_short_count(QUICK_FAMILY_ROWS)} rows in float64, fewer repeats"
+        ),
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write all results as JSON")
     parser.add_argument(
         "--cases",
         nargs="+",
         metavar="TEXT",
-        help="run only cases whose id (e.g. binary-1e5x10-float32) contains one of these",
+        help=(
+            "run only cases whose id (e.g. binary-1e5x10-float32, family-adasyn-1e5x20-float64) "
+            "contains one of these; the small real datasets run only along with some SMOTE case"
+        ),
     )
     return parser.parse_args(argv)
 
 
-def select_cases(quick: bool, patterns: Sequence[str] | None) -> list[Case]:
-    """The cases to run: the quick subset if asked, filtered by id substrings."""
+def select_cases(quick: bool, patterns: Sequence[str] | None) -> tuple[list[Case], list[FamilyCase]]:
+    """The SMOTE cases and the family cases to run: the quick subsets if asked,
+    filtered by id substrings."""
     cases = all_cases()
+    family = family_cases(quick)
     if quick:
         cases = [c for c in cases if c.n_samples <= QUICK_MAX_ROWS]
     if patterns:
         cases = [c for c in cases if any(p in c.id for p in patterns)]
-    return cases
+        family = [c for c in family if any(p in c.id for p in patterns)]
+    return cases, family
 
 
 def save_report(path: Path | None, report: dict[str, Any]) -> None:
@@ -907,8 +1309,8 @@ def save_report(path: Path | None, report: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    cases = select_cases(args.quick, args.cases)
-    if not cases:
+    cases, family = select_cases(args.quick, args.cases)
+    if not cases and not family:
         print("no case matches --cases", file=sys.stderr)
         return 2
     mode = "quick" if args.quick else "full"
@@ -917,29 +1319,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(header(machine, mode), flush=True)
 
     start = time.perf_counter()
-    results = []
-    report: dict[str, Any] = {"mode": mode, "machine": machine, "cases": []}
-    for number, case in enumerate(cases, 1):
+    results: list[CaseResult] = []
+    family_results: list[FamilyResult] = []
+    report: dict[str, Any] = {"mode": mode, "machine": machine, "cases": [], "family": []}
+    planned: list[Case | FamilyCase] = [*cases, *family]
+    for number, case in enumerate(planned, 1):
         case_start = time.perf_counter()
-        results.append(runner.run(case))
-        report["cases"].append(results[-1].to_json())
+        if isinstance(case, Case):
+            results.append(runner.run(case))
+            report["cases"].append(results[-1].to_json())
+        else:
+            family_results.append(runner.run_family(case))
+            report["family"].append(family_results[-1].to_json())
         save_report(args.json, report)  # so that a crash keeps the cases already run
         print(
-            f"[{number}/{len(cases)}] {case.id}: {time.perf_counter() - case_start:.1f} s",
+            f"[{number}/{len(planned)}] {case.id}: {time.perf_counter() - case_start:.1f} s",
             file=sys.stderr,
             flush=True,
         )
-    real_data = runner.fresh(real_data_task, QUICK_REAL_DATA_RUNS if args.quick else REAL_DATA_RUNS)
+    real_data = None
+    if cases:  # plain SMOTE on small datasets: it goes with the SMOTE cases
+        real_data = runner.fresh(real_data_task, QUICK_REAL_DATA_RUNS if args.quick else REAL_DATA_RUNS)
     total_seconds = time.perf_counter() - start
 
-    tables = [
-        summary_table(results),
-        phase_table(results),
-        floor_table(results),
-        peer_table(results, machine["knn_peers"]),
-        scaling_table(results),
-        real_data_table(real_data),
-    ]
+    tables: list[str | None] = []
+    if results:
+        tables += [
+            summary_table(results),
+            phase_table(results),
+            floor_table(results),
+            peer_table(results, machine["knn_peers"]),
+            scaling_table(results),
+        ]
+    if real_data is not None:
+        tables.append(real_data_table(real_data))
+    if family_results:
+        tables += [family_table(family_results), family_phase_table(family_results)]
     print("\n\n".join(t for t in tables if t is not None))
     print(f"\ntotal benchmark time: {total_seconds:.0f} s")
 
