@@ -514,8 +514,31 @@ def reference_task(case: Case, effort: Effort) -> dict[str, Any]:
 # --------------------------------------------------------------------------- running
 
 
+class SideBySide:
+    """Both libraries' results on one case, and the ratios the tables and JSON show."""
+
+    imblearn: dict[str, Any]
+    fast_smote: dict[str, Any]
+
+    def output_bytes(self, result: dict[str, Any]) -> int:
+        """Size of the X that ``result``'s sampler returned."""
+        raise NotImplementedError
+
+    def ratio(self, sampler: str) -> float:
+        """Peak extra memory of ``sampler`` over the size of the X it returned."""
+        result = getattr(self, sampler)
+        return result["peak_extra_bytes"] / self.output_bytes(result)
+
+    def with_ratios(self, out: dict[str, Any]) -> dict[str, Any]:
+        """``out`` (the JSON of this case) with each library's memory ratio and the speed-up."""
+        for sampler in ("imblearn", "fast_smote"):
+            out[sampler]["memory_over_output"] = self.ratio(sampler)
+        out["speed_up"] = self.imblearn["seconds"] / self.fast_smote["seconds"]
+        return out
+
+
 @dataclass
-class CaseResult:
+class CaseResult(SideBySide):
     """Everything measured for one case."""
 
     case: Case
@@ -524,9 +547,8 @@ class CaseResult:
     reference: dict[str, Any]
     fast_smote_serial: dict[str, Any] | None = None
 
-    def ratio(self, sampler: str) -> float:
-        """Peak extra memory of ``sampler`` over the size of the resampled X."""
-        return getattr(self, sampler)["peak_extra_bytes"] / self.case.output_bytes
+    def output_bytes(self, result: dict[str, Any]) -> int:
+        return self.case.output_bytes
 
     def background_cores(self) -> float:
         """The most CPU other processes used during any of this case's measurements."""
@@ -537,10 +559,7 @@ class CaseResult:
         """Plain data for ``--json``, with the derived ratios."""
         out = asdict(self)
         out["case"].update(id=self.case.id, output_bytes=self.case.output_bytes)
-        for sampler in ("imblearn", "fast_smote"):
-            out[sampler]["memory_over_output"] = self.ratio(sampler)
-        out["speed_up"] = self.imblearn["seconds"] / self.fast_smote["seconds"]
-        return out
+        return self.with_ratios(out)
 
 
 def _with_background_load(task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
@@ -852,18 +871,16 @@ def family_task(case: FamilyCase, library: str, effort: Effort) -> dict[str, Any
 
 
 @dataclass
-class FamilyResult:
+class FamilyResult(SideBySide):
     """Both libraries on one family case."""
 
     case: FamilyCase
     imblearn: dict[str, Any]
     fast_smote: dict[str, Any]
 
-    def ratio(self, sampler: str) -> float:
-        """Peak extra memory of ``sampler`` over the size of its own resampled X."""
-        result = getattr(self, sampler)
-        output_bytes = result["rows_out"] * FAMILY_FEATURES * np.dtype(self.case.dtype).itemsize
-        return result["peak_extra_bytes"] / output_bytes
+    def output_bytes(self, result: dict[str, Any]) -> int:
+        # The rows made can differ between the libraries: each is measured on its own.
+        return result["rows_out"] * FAMILY_FEATURES * np.dtype(self.case.dtype).itemsize
 
     def rest(self, sampler: str) -> float | None:
         """``sampler``'s seconds besides its scikit-learn fit (None without a fit)."""
@@ -888,13 +905,10 @@ class FamilyResult:
             },
             "imblearn": self.imblearn,
             "fast_smote": self.fast_smote,
-            "speed_up": self.imblearn["seconds"] / self.fast_smote["seconds"],
         }
-        for sampler in ("imblearn", "fast_smote"):
-            out[sampler]["memory_over_output"] = self.ratio(sampler)
         if variant.fit is not None:
             out["sklearn_fit"] = variant.fit.label
-        return out
+        return self.with_ratios(out)
 
 
 # --------------------------------------------------------------------------- reporting
