@@ -155,13 +155,19 @@ def test_every_synthetic_row_is_its_recorded_interpolation(method, counts, dtype
     assert sampler.provenance_.base_index.dtype == np.int32
 
 
-@pytest.mark.parametrize("method", fast_smote.METHODS)
-def test_same_seed_same_bytes_for_any_n_jobs(method):
+@pytest.mark.parametrize(
+    "method, params",
+    [(method, {}) for method in fast_smote.METHODS] + [("random", {"shrinkage": 0.5})],
+    ids=[*fast_smote.METHODS, "random-smoothed"],
+)
+def test_same_seed_same_bytes_for_any_n_jobs(method, params):
     X, y = _overlapping([400, 60, 40])
     strategy = {1: 2600, 2: 1500}  # several chunks of the core per class
     runs = []
     for n_jobs in (1, 2, None):
-        sampler = fast_smote.METHODS[method](sampling_strategy=strategy, random_state=42, n_jobs=n_jobs)
+        sampler = fast_smote.METHODS[method](
+            sampling_strategy=strategy, random_state=42, n_jobs=n_jobs, **params
+        )
         runs.append((sampler, *sampler.fit_resample(X, y)))
     first, X_first, y_first = runs[0]
     assert len(X_first) > 4000
@@ -172,7 +178,9 @@ def test_same_seed_same_bytes_for_any_n_jobs(method):
             np.testing.assert_array_equal(sampler.sample_indices_, first.sample_indices_)
         else:
             np.testing.assert_array_equal(sampler.provenance_.base_index, first.provenance_.base_index)
-    X_other, _ = fast_smote.resample(X, y, method=method, sampling_strategy=strategy, random_state=43)
+    X_other, _ = fast_smote.resample(
+        X, y, method=method, sampling_strategy=strategy, random_state=43, **params
+    )
     assert X_other[len(X) :].tobytes() != X_first[len(X) :].tobytes()
 
 
