@@ -11,7 +11,7 @@ test:
 	cargo test
 	$(PYTHON) -m pytest
 
-# fast-smote vs imbalanced-learn: every case (~8 min on 2 cores), results also as JSON.
+# fast-smote vs imbalanced-learn: every case (~18 min on 2 AVX2 cores), results also as JSON.
 # Needs the package installed with its bench extra: pip install '.[bench]'
 bench:
 	$(PYTHON) benches/bench_vs_imblearn.py --json benches/results/full.json

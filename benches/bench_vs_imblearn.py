@@ -8,7 +8,7 @@ RandomOverSampler (plain and smoothed) side by side on overlapping
 ``make_classification`` data, and splits SVMSMOTE's and KMeansSMOTE's time into the
 scikit-learn fit that bounds it (SVC, MiniBatchKMeans) and the rest. Usage::
 
-    python benches/bench_vs_imblearn.py                  # full run (~10 min on 2 cores)
+    python benches/bench_vs_imblearn.py                  # full run (~18 min on 2 AVX2 cores)
     python benches/bench_vs_imblearn.py --quick          # CI-sized subset (< 2 min)
     python benches/bench_vs_imblearn.py --cases 1e5x10 --json benches/results/x.json
     python benches/bench_vs_imblearn.py --cases family-  # the SMOTE family only
