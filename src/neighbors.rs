@@ -27,21 +27,12 @@ pub const MAX_TREE_DIM: usize = 13;
 /// 50 000 and 1.02-1.16x at 100 000; from d = 10 on the tree is slower at every
 /// measured size (0.60x at 200 000 rows for d = 10, 0.24x at 100 000 for d = 12): on
 /// Gaussian data its query cost grows about as fast as the brute force's.
+#[rustfmt::skip]
 const TREE_MIN_ROWS: [usize; MAX_TREE_DIM + 1] = [
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,       // d = 0..=7
-    50_000,  // d = 8
-    100_000, // d = 9
-    usize::MAX,
-    usize::MAX,
-    usize::MAX,
-    usize::MAX, // d = 10..=13: heavy duplication only
+    0, 0, 0, 0, 0, 0, 0, 0,                         // d = 0..=7
+    50_000,                                         // d = 8
+    100_000,                                        // d = 9
+    usize::MAX, usize::MAX, usize::MAX, usize::MAX, // d = 10..=13: heavy duplication only
 ];
 
 /// Queries handled together by one parallel task of the tree search.

@@ -28,7 +28,7 @@ def demo(n_samples: int, n_features: int, seed: int, method: str) -> None:
         random_state=seed,
     )
     X = X.astype(np.float32)
-    sampler = fast_smote.METHODS[method](random_state=seed)
+    sampler = METHODS[method](random_state=seed)
     name = type(sampler).__name__
     print(f"fast-smote {fast_smote.__version__}: {name} demo on {n_samples} x {n_features} float32")
     print(f"class counts before: {dict(sorted(Counter(y.tolist()).items()))}")
