@@ -40,6 +40,13 @@ pub enum Error {
         len: usize,
     },
 
+    #[error("categorical feature {feature} has code {code}, outside 0..{cardinality}")]
+    CodeOutOfRange {
+        feature: usize,
+        code: i64,
+        cardinality: usize,
+    },
+
     #[error("class {class} has {n_samples} samples; the search supports at most {max}")]
     ClassTooLarge {
         class: usize,

@@ -2,6 +2,7 @@
 //! over `ndarray` views. The Python bindings live in `python.rs` alone.
 
 pub mod bootstrap;
+pub mod categorical;
 pub mod distances;
 pub mod error;
 pub mod float;

@@ -547,6 +547,55 @@ fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>)
     }
 }
 
+/// The `k` nearest neighbours of each of `n` items among the others, under any
+/// distance: `distance(i, j, bar)` is the distance from item `i` to item `j`, and may
+/// stop early and return anything at least `bar` once it knows it reaches `bar`. Row `i`
+/// lists positions nearest first; among equal distances the lowest position wins.
+/// Exhaustive (n² distance calls, queries in parallel): for metrics that no tree or
+/// GEMM serves, such as the Value Difference Metric.
+pub fn kneighbors_by(
+    n: usize,
+    k: usize,
+    distance: impl Fn(usize, usize, f64) -> f64 + Sync,
+) -> Result<Array2<u32>> {
+    if k == 0 {
+        return Err(Error::InvalidK(k));
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::ClassTooLarge {
+            class: 0,
+            n_samples: n,
+            max: u32::MAX as usize,
+        });
+    }
+    if n < k + 1 {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: n,
+            k,
+        });
+    }
+    let mut out = Array2::<u32>::zeros((n, k));
+    out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, mut chunk)| {
+            for (offset, mut row) in chunk.rows_mut().into_iter().enumerate() {
+                let query = block * TREE_QUERY_BLOCK + offset;
+                let mut nearest = Nearest::<f64>::new(k);
+                for other in (0..n).filter(|&other| other != query) {
+                    let bar = nearest.worst();
+                    let dist = distance(query, other, bar);
+                    nearest.offer(dist, other as u32);
+                }
+                for (slot, &index) in row.iter_mut().zip(&nearest.index) {
+                    *slot = index;
+                }
+            }
+        });
+    Ok(out)
+}
+
 /// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's `nearest`.
 #[inline]
 fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {

@@ -7,12 +7,16 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use ndarray::Array2;
-use numpy::{Element, IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use ndarray::{Array2, ArrayView2};
+use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::bootstrap::{bootstrap as core_bootstrap, BootstrapJob};
+use crate::categorical::{
+    draw_positions as core_draw_positions, embed_mixed as core_embed_mixed,
+    vote as core_vote, ValueDifference,
+};
 use crate::distances::mean_pairwise_distance as core_mean_pairwise_distance;
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
@@ -364,6 +368,127 @@ fn find_non_finite(py: Python<'_>, x: FloatMatrix<'_>) -> PyResult<Option<(usize
     }
 }
 
+/// SMOTE-NC's search space for the class `rows`: continuous features, then scaled
+/// one-hot categories; see `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (continuous, codes, cardinalities, rows, scale, n_threads=None))]
+fn embed_mixed<'py>(
+    py: Python<'py>,
+    continuous: FloatMatrix<'py>,
+    codes: PyReadonlyArray2<'py, i32>,
+    cardinalities: Vec<usize>,
+    rows: PyReadonlyArray1<'py, i64>,
+    scale: f64,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    fn typed<'py, F: Float + Element>(
+        py: Python<'py>,
+        continuous: PyReadonlyArray2<'py, F>,
+        codes: ArrayView2<'_, i32>,
+        cardinalities: &[usize],
+        rows: &[usize],
+        scale: f64,
+        n_threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let continuous = continuous.as_array();
+        let scale = F::from(scale).unwrap_or_else(F::infinity);
+        let out = run_detached(py, n_threads, || {
+            core_embed_mixed(continuous, codes, cardinalities, rows, scale)
+        })?;
+        Ok(PyArray2::from_owned_array(py, out).into_any())
+    }
+    let rows = to_rows("class rows", &rows)?;
+    let codes = codes.as_array();
+    match continuous {
+        FloatMatrix::F64(x) => typed(py, x, codes, &cardinalities, &rows, scale, n_threads),
+        FloatMatrix::F32(x) => typed(py, x, codes, &cardinalities, &rows, scale, n_threads),
+    }
+}
+
+/// The Value Difference Metric over the class `rows` of `codes`, built without the GIL.
+fn value_difference<'py>(
+    py: Python<'py>,
+    codes: &PyReadonlyArray2<'py, i32>,
+    cardinalities: &[usize],
+    probabilities: &PyReadonlyArray2<'py, f64>,
+    rows: &PyReadonlyArray1<'py, i64>,
+    n_threads: Option<usize>,
+) -> PyResult<ValueDifference> {
+    let rows = to_rows("class rows", rows)?;
+    let (codes, probabilities) = (codes.as_array(), probabilities.as_array());
+    run_detached(py, n_threads, || {
+        ValueDifference::new(codes, cardinalities, probabilities, &rows)
+    })
+}
+
+/// SMOTE-N's `k` nearest neighbours under the Value Difference Metric, among the class
+/// `rows`, as positions into `rows`; see `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (codes, cardinalities, probabilities, rows, k, n_threads=None))]
+fn value_difference_kneighbors<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray2<'py, i32>,
+    cardinalities: Vec<usize>,
+    probabilities: PyReadonlyArray2<'py, f64>,
+    rows: PyReadonlyArray1<'py, i64>,
+    k: usize,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let metric = value_difference(py, &codes, &cardinalities, &probabilities, &rows, n_threads)?;
+    let table = run_detached(py, n_threads, || {
+        Ok(metric.kneighbors(k)?.mapv(i64::from))
+    })?;
+    Ok(PyArray2::from_owned_array(py, table))
+}
+
+/// Every Value Difference Metric distance between two of the class `rows`.
+#[pyfunction]
+#[pyo3(signature = (codes, cardinalities, probabilities, rows, n_threads=None))]
+fn value_difference_pairwise<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray2<'py, i32>,
+    cardinalities: Vec<usize>,
+    probabilities: PyReadonlyArray2<'py, f64>,
+    rows: PyReadonlyArray1<'py, i64>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let metric = value_difference(py, &codes, &cardinalities, &probabilities, &rows, n_threads)?;
+    let distances = run_detached(py, n_threads, || Ok(metric.pairwise()))?;
+    Ok(PyArray2::from_owned_array(py, distances))
+}
+
+/// The majority vote of categorical codes over each row of `voters`; see
+/// `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (codes, voters, n_threads=None))]
+fn vote<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray2<'py, i32>,
+    voters: PyReadonlyArray2<'py, i64>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i32>>> {
+    let (codes, voters) = (codes.as_array(), voters.as_array());
+    let out = run_detached(py, n_threads, || core_vote(codes, voters))?;
+    Ok(PyArray2::from_owned_array(py, out))
+}
+
+/// `n_draws` positions drawn uniformly from `0..n_choices`, seeded per chunk for `class`.
+#[pyfunction]
+#[pyo3(signature = (random_state, class_code, n_choices, n_draws, n_threads=None))]
+fn draw_positions<'py>(
+    py: Python<'py>,
+    random_state: u64,
+    class_code: usize,
+    n_choices: usize,
+    n_draws: usize,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let drawn = run_detached(py, n_threads, || {
+        core_draw_positions(random_state, class_code, n_choices, n_draws)
+    })?;
+    Ok(drawn.into_pyarray(py))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate, m)?)?;
@@ -373,6 +498,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(split_fraction, m)?)?;
     m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;
     m.add_function(wrap_pyfunction!(search_engine, m)?)?;
+    m.add_function(wrap_pyfunction!(embed_mixed, m)?)?;
+    m.add_function(wrap_pyfunction!(value_difference_kneighbors, m)?)?;
+    m.add_function(wrap_pyfunction!(value_difference_pairwise, m)?)?;
+    m.add_function(wrap_pyfunction!(vote, m)?)?;
+    m.add_function(wrap_pyfunction!(draw_positions, m)?)?;
     m.add("CHUNK_ROWS", CHUNK_ROWS)?;
     m.add("MAX_TREE_DIM", MAX_TREE_DIM)?;
     Ok(())

@@ -1,6 +1,7 @@
 """fast-smote: exact, reproducible SMOTE-family oversampling with a parallel Rust core.
 
-A drop-in for imbalanced-learn's over-samplers::
+A drop-in for imbalanced-learn's SMOTE family, SMOTENC/SMOTEN, Tomek links, edited
+nearest neighbours and their combinations::
 
     import fast_smote
     X_res, y_res = fast_smote.resample(X, y, random_state=0)
@@ -12,16 +13,20 @@ synthetic rows in a test set leak information and inflate scores.
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._resample import METHODS, resample
+from ._resample import METHODS, MORE_METHODS, resample
+from .combine import SMOTEENN, SMOTETomek
 from .over_sampling import (
     ADASYN,
     SMOTE,
+    SMOTEN,
+    SMOTENC,
     SVMSMOTE,
     BorderlineSMOTE,
     KMeansSMOTE,
     Provenance,
     RandomOverSampler,
 )
+from .under_sampling import EditedNearestNeighbours, TomekLinks
 
 try:
     __version__ = version("fast-smote")
@@ -31,12 +36,19 @@ except PackageNotFoundError:  # pragma: no cover - running from an unbuilt check
 __all__ = [
     "ADASYN",
     "METHODS",
+    "MORE_METHODS",
     "SMOTE",
+    "SMOTEENN",
+    "SMOTEN",
+    "SMOTENC",
     "SVMSMOTE",
     "BorderlineSMOTE",
+    "EditedNearestNeighbours",
     "KMeansSMOTE",
     "Provenance",
     "RandomOverSampler",
+    "SMOTETomek",
+    "TomekLinks",
     "__version__",
     "resample",
 ]

@@ -91,6 +91,13 @@ class NeighborSearch:
         own = queries if references is None else _positions_in(references, queries)
         return _without_self(table, own)
 
+    def precomputed_table(self, distances: np.ndarray) -> np.ndarray:
+        """The estimator's neighbours of every row of a square precomputed distance
+        matrix (it must use ``metric='precomputed'``), each row itself excluded."""
+        self.estimator.fit(distances)
+        table = np.asarray(self.estimator.kneighbors(distances, return_distance=False))
+        return _without_self(table, np.arange(len(distances)))
+
     def other_class_counts(
         self, data: Dataset, queries: np.ndarray, n_threads: int | None
     ) -> tuple[np.ndarray, int]:

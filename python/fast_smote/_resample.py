@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import BaseOverSampler
-from .over_sampling import ADASYN, SMOTE, SVMSMOTE, BorderlineSMOTE, KMeansSMOTE, RandomOverSampler
+from .base import BaseOverSampler, BaseSampler
+from .combine import SMOTEENN, SMOTETomek
+from .over_sampling import (
+    ADASYN,
+    SMOTE,
+    SMOTEN,
+    SMOTENC,
+    SVMSMOTE,
+    BorderlineSMOTE,
+    KMeansSMOTE,
+    RandomOverSampler,
+)
 
-#: Every sampler by the name ``resample(method=...)`` takes: the one place a sampler is registered.
+#: The over-samplers for numeric data, by the name ``resample(method=...)`` takes.
 METHODS: dict[str, type[BaseOverSampler]] = {
     "smote": SMOTE,
     "borderline-smote": BorderlineSMOTE,
@@ -15,6 +25,15 @@ METHODS: dict[str, type[BaseOverSampler]] = {
     "adasyn": ADASYN,
     "kmeans-smote": KMeansSMOTE,
     "random": RandomOverSampler,
+}
+
+#: The other samplers ``resample`` takes by name: categorical data, and over-sampling
+#: followed by cleaning. With ``METHODS``, the one place a sampler is registered.
+MORE_METHODS: dict[str, type[BaseSampler]] = {
+    "smotenc": SMOTENC,
+    "smoten": SMOTEN,
+    "smote-tomek": SMOTETomek,
+    "smote-enn": SMOTEENN,
 }
 
 
@@ -40,8 +59,10 @@ def resample(
     method : str, default='smote'
         ``'smote'`` (:class:`SMOTE`), ``'borderline-smote'`` (:class:`BorderlineSMOTE`),
         ``'svm-smote'`` (:class:`SVMSMOTE`), ``'adasyn'`` (:class:`ADASYN`),
-        ``'kmeans-smote'`` (:class:`KMeansSMOTE`) or ``'random'``
-        (:class:`RandomOverSampler`).
+        ``'kmeans-smote'`` (:class:`KMeansSMOTE`), ``'random'``
+        (:class:`RandomOverSampler`), ``'smotenc'`` (:class:`SMOTENC`, which needs
+        ``categorical_features=...``), ``'smoten'`` (:class:`SMOTEN`),
+        ``'smote-tomek'`` (:class:`SMOTETomek`) or ``'smote-enn'`` (:class:`SMOTEENN`).
     sampling_strategy, random_state, n_jobs
         As for every sampler.
     **params
@@ -66,9 +87,10 @@ def resample(
     >>> X_res.shape
     (100, 2)
     """
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is not known; use one of {', '.join(map(repr, METHODS))}")
-    sampler = METHODS[method](
+    samplers = {**METHODS, **MORE_METHODS}
+    if method not in samplers:
+        raise ValueError(f"method={method!r} is not known; use one of {', '.join(map(repr, samplers))}")
+    sampler = samplers[method](
         sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs, **params
     )
     return sampler.fit_resample(X, y)

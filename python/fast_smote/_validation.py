@@ -12,13 +12,16 @@ import os
 import warnings
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import type_of_target
 
 from . import _core
+
+if TYPE_CHECKING:
+    from ._categorical import CategoricalFeatures
 
 #: The strategies an over-sampler accepts by name.
 OVER_SAMPLING_STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
@@ -42,12 +45,20 @@ class Dataset:
     classes: np.ndarray
     codes: np.ndarray
     counts: np.ndarray
-    x_container: Any | None = None
+    x_container: FrameLayout | None = None
     y_container: Any | None = None
+    #: The categorical columns, for samplers that take them (``X`` then holds the
+    #: continuous columns only).
+    categorical: CategoricalFeatures | None = None
 
     @property
     def n_samples(self) -> int:
         return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        """Columns of the caller's X (continuous and categorical)."""
+        return int(self.X.shape[1]) + (self.categorical.n_features if self.categorical else 0)
 
     @cached_property
     def code_of(self) -> dict[Any, int]:
@@ -67,17 +78,21 @@ class Dataset:
         grown = [(self.code_of[label], int(n)) for label, n in strategy.items() if n > 0]
         return [code for code, _ in grown], [n for _, n in grown]
 
-    def wrap_X(self, X_res: np.ndarray) -> Any:
-        """``X_res`` in the container X came in (a DataFrame keeps columns and float32 columns)."""
+    def wrap_X(self, X_res: np.ndarray, categorical_codes: np.ndarray | None = None) -> Any:
+        """``X_res`` in the container X came in (a DataFrame keeps columns and float32
+        columns), with the categorical columns decoded from ``categorical_codes``."""
+        if self.categorical is not None:
+            assert categorical_codes is not None
+            return self.categorical.assemble(X_res, categorical_codes, self.x_container)
         if self.x_container is None:
             return X_res
-        import pandas as pd
+        return self.x_container.frame(X_res)
 
-        columns, float32_columns = self.x_container
-        frame = pd.DataFrame(X_res, columns=columns, copy=False)
-        if float32_columns and X_res.dtype != np.float32:
-            frame = frame.astype({c: np.float32 for c in float32_columns})
-        return frame
+    def take_X(self, X: Any, rows: np.ndarray) -> Any:
+        """The rows ``rows`` of the caller's ``X``, in its container and dtypes."""
+        if self.x_container is not None:
+            return X.iloc[rows].reset_index(drop=True)
+        return np.asarray(X)[rows]
 
     def resampled_y(self, codes: list[int], n_new: list[int]) -> np.ndarray:
         """y followed by ``n_new[i]`` labels of class ``codes[i]``, for each ``i``, in y's dtype."""
@@ -99,6 +114,24 @@ class Dataset:
         return pd.Series(y_res, name=name, dtype=dtype)
 
 
+@dataclass(frozen=True)
+class FrameLayout:
+    """The columns of a DataFrame X, to hand results back in one."""
+
+    columns: Any
+    #: Names of the float32 columns, which stay float32 in float64 results.
+    float32_columns: list[Any]
+
+    def frame(self, values: np.ndarray) -> Any:
+        """``values`` as a DataFrame with X's columns."""
+        import pandas as pd
+
+        frame = pd.DataFrame(values, columns=self.columns, copy=False)
+        if self.float32_columns and values.dtype != np.float32:
+            frame = frame.astype({c: np.float32 for c in self.float32_columns})
+        return frame
+
+
 def _is_dataframe(obj: Any) -> bool:
     return hasattr(obj, "dtypes") and hasattr(obj, "columns") and hasattr(obj, "iloc")
 
@@ -118,7 +151,7 @@ def _float_dtype_for(dtype: np.dtype) -> np.dtype:
 _NUMERIC_KINDS = "biuf"
 
 
-def _check_frame(X: Any) -> tuple[np.ndarray, Any]:
+def _check_frame(X: Any) -> tuple[np.ndarray, FrameLayout]:
     non_numeric = [
         f"{col!r} ({dtype})"
         for col, dtype in zip(X.columns, X.dtypes)
@@ -129,8 +162,8 @@ def _check_frame(X: Any) -> tuple[np.ndarray, Any]:
         raise TypeError(
             "X has non-numeric columns: "
             + ", ".join(non_numeric)
-            + ". SMOTE interpolates between samples, which needs numeric features; "
-            "encode these columns as numbers first."
+            + ". This sampler needs numeric features: encode these columns as numbers, "
+            "or use SMOTENC (categorical_features) or SMOTEN for categorical features."
         )
     dtypes = [np.dtype(getattr(d, "numpy_dtype", d)) for d in X.dtypes]
     float32_columns = [c for c, d in zip(X.columns, dtypes) if d == np.float32]
@@ -140,13 +173,39 @@ def _check_frame(X: Any) -> tuple[np.ndarray, Any]:
         target = np.dtype(np.float64)
     # Nullable columns turn their missing values into NaN, which the finiteness check reports.
     values = X.to_numpy(dtype=target, na_value=np.nan)
-    return values, (X.columns, float32_columns)
+    return values, FrameLayout(X.columns, float32_columns)
 
 
-def check_X(X: Any) -> tuple[np.ndarray, Any]:
-    """X as a C-contiguous float32/float64 array, plus the DataFrame layout if any."""
+_NOT_NUMERIC = (
+    "this sampler needs numeric features: encode categorical columns as numbers, or use "
+    "SMOTENC (with categorical_features) or SMOTEN for categorical features"
+)
+
+
+def check_shape(shape: tuple[int, ...]) -> None:
+    """X must be 2-D with at least one sample and one feature."""
+    if len(shape) != 2:
+        raise ValueError(
+            f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {shape}"
+        )
+    if shape[0] == 0:
+        raise ValueError("X is empty: it has 0 samples")
+    if shape[1] == 0:
+        raise ValueError("X has 0 features")
+
+
+def reject_sparse(X: Any) -> None:
     if hasattr(X, "tocsr") and hasattr(X, "nnz"):
         raise TypeError("sparse X is not supported yet; convert it with X.toarray()")
+
+
+def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, FrameLayout | None]:
+    """X as a C-contiguous float32/float64 array, plus the DataFrame layout if any.
+
+    ``columns`` gives the caller's column position of each column of ``X`` when ``X``
+    is a selection of the caller's columns, for messages.
+    """
+    reject_sparse(X)
     container = None
     if _is_dataframe(X):
         values, container = _check_frame(X)
@@ -156,31 +215,20 @@ def check_X(X: Any) -> tuple[np.ndarray, Any]:
             try:
                 values = values.astype(np.float64)
             except (TypeError, ValueError) as exc:
-                raise TypeError(
-                    "X contains non-numeric values; SMOTE needs numeric features "
-                    f"(encode categorical columns as numbers first): {exc}"
-                ) from None
+                raise TypeError(f"X contains non-numeric values ({exc}); {_NOT_NUMERIC}") from None
         elif values.dtype.kind not in _NUMERIC_KINDS:
-            raise TypeError(
-                f"X has dtype {values.dtype}, which is not numeric; SMOTE needs numeric "
-                "features (encode categorical columns as numbers first)"
-            )
-    if values.ndim != 2:
-        raise ValueError(
-            f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {values.shape}"
-        )
-    if values.shape[0] == 0:
-        raise ValueError("X is empty: it has 0 samples")
-    if values.shape[1] == 0:
-        raise ValueError("X has 0 features")
+            raise TypeError(f"X has dtype {values.dtype}, which is not numeric; {_NOT_NUMERIC}")
+    check_shape(values.shape)
     values = np.ascontiguousarray(values, dtype=_float_dtype_for(values.dtype))
     bad = _core.find_non_finite(values)
     if bad is not None:
         row, column = bad
         what = "NaN" if np.isnan(values[row, column]) else "infinity"
+        if columns is not None:
+            column = int(columns[column])
         raise ValueError(
-            f"X contains {what} at row {row}, column {column}; SMOTE needs finite "
-            "values (impute or drop missing values first)"
+            f"X contains {what} at row {row}, column {column}; the features to interpolate "
+            "must be finite (impute or drop missing values first)"
         )
     return values, container
 
@@ -232,9 +280,19 @@ def _encode_integer_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return classes, code_of_offset[offsets], counts_by_offset[present]
 
 
-def check_X_y(X: Any, y: Any) -> Dataset:
-    """Validate training data once for every sampler."""
-    values, x_container = check_X(X)
+def check_X_y(X: Any, y: Any, *, categorical_features: Any = None) -> Dataset:
+    """Validate training data once for every sampler.
+
+    ``categorical_features`` (for the samplers that take categorical features) selects
+    the categorical columns, as SMOTENC's parameter does, or is ``"all"``.
+    """
+    categorical = None
+    if categorical_features is None:
+        values, x_container = check_X(X)
+    else:
+        from ._categorical import check_mixed_X
+
+        values, x_container, categorical = check_mixed_X(X, categorical_features)
     labels, y_container = check_y(y, values.shape[0])
     if labels.dtype.kind in "biu":
         classes, codes, counts = _encode_integer_labels(labels)
@@ -260,6 +318,7 @@ def check_X_y(X: Any, y: Any) -> Dataset:
         counts=counts,
         x_container=x_container,
         y_container=y_container,
+        categorical=categorical,
     )
 
 
@@ -271,8 +330,14 @@ def _extreme_class(data: Dataset, largest: bool) -> int:
 StrategyDict = dict[Any, int]
 
 
-def resolve_sampling_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
-    """``{class label: number of samples to generate}``, ordered by class label."""
+def resolve_sampling_strategy(
+    sampling_strategy: Any, data: Dataset, sampling_type: str = "over-sampling"
+) -> StrategyDict:
+    """``{class label: number of samples to generate}``, ordered by class label; for a
+    cleaning sampler (``sampling_type="clean-sampling"``), the classes it may remove
+    samples from, each mapped to the minority's size (imbalanced-learn's convention)."""
+    if sampling_type == "clean-sampling":
+        return _cleaning_strategy(sampling_strategy, data)
     if isinstance(sampling_strategy, str):
         return _strategy_by_name(sampling_strategy, data)
     if isinstance(sampling_strategy, (bool, np.bool_)):
@@ -324,6 +389,61 @@ def _strategy_by_name(name: str, data: Dataset) -> StrategyDict:
         for code, (label, count) in enumerate(zip(data.classes, data.counts))
         if selected(code)
     }
+
+
+#: The strategies a cleaning sampler accepts by name.
+CLEANING_STRATEGIES = ("auto", "majority", "not minority", "not majority", "all")
+
+
+def _cleaning_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
+    majority = _extreme_class(data, largest=True)
+    minority = _extreme_class(data, largest=False)
+    if isinstance(sampling_strategy, str):
+        if sampling_strategy == "minority":
+            raise ValueError(
+                "sampling_strategy='minority' cannot be used with a cleaning sampler, "
+                "which removes samples; use 'not minority', 'majority', 'all' or a list of classes"
+            )
+        selectors: dict[str, Callable[[int], bool]] = {
+            "auto": lambda c: c != minority,
+            "not minority": lambda c: c != minority,
+            "majority": lambda c: c == majority,
+            "not majority": lambda c: c != majority,
+            "all": lambda c: True,
+        }
+        if sampling_strategy not in selectors:
+            raise ValueError(
+                f"sampling_strategy={sampling_strategy!r} is not known; use one of "
+                f"{', '.join(map(repr, CLEANING_STRATEGIES))} or a list of classes"
+            )
+        codes = [c for c in range(len(data.classes)) if selectors[sampling_strategy](c)]
+    elif isinstance(sampling_strategy, (list, tuple, np.ndarray)):
+        code_of = data.code_of
+        unknown = [plain(key) for key in sampling_strategy if key not in code_of]
+        if unknown:
+            raise ValueError(
+                f"sampling_strategy names classes that are not in y: {unknown!r}; "
+                f"the classes are {data.classes.tolist()!r}"
+            )
+        codes = sorted({code_of[key] for key in sampling_strategy})
+    elif isinstance(sampling_strategy, dict) or callable(sampling_strategy):
+        raise ValueError(
+            "a cleaning sampler does not take a dict or a callable sampling_strategy "
+            "(it removes the samples its rule finds, not a number of them); give a list "
+            "of the classes to clean instead"
+        )
+    elif isinstance(sampling_strategy, numbers.Real) and not isinstance(sampling_strategy, (bool, np.bool_)):
+        raise ValueError(
+            "a cleaning sampler does not take a float sampling_strategy (a ratio); give "
+            f"one of {', '.join(map(repr, CLEANING_STRATEGIES))} or a list of classes"
+        )
+    else:
+        raise TypeError(
+            f"sampling_strategy must be one of {', '.join(map(repr, CLEANING_STRATEGIES))} "
+            f"or a list of classes; got {type(sampling_strategy).__name__}"
+        )
+    n_minority = int(data.counts[minority])
+    return {data.classes[code]: n_minority for code in codes}
 
 
 def _strategy_from_ratio(ratio: float, data: Dataset) -> StrategyDict:

@@ -23,6 +23,8 @@ class Generated:
     X: np.ndarray
     codes: list[int]
     n_new: list[int]
+    #: The categorical codes of every output row, for samplers with categorical features.
+    categorical: np.ndarray | None = None
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -47,17 +49,17 @@ def warn_count(sampler: str, label: Any, asked: int, made: int, why: str) -> Non
         )
 
 
-class BaseOverSampler(BaseEstimator):
-    """Base class of the over-samplers.
+class BaseSampler(BaseEstimator):
+    """What every sampler shares: one validation path and ``sampling_strategy_``.
 
     Subclasses store their parameters in a keyword-only ``__init__`` and implement
-    :meth:`_generate`; validation, the sampling strategy, and turning results back
-    into the caller's containers happen here, once for all of them.
+    ``fit_resample`` on top of :meth:`_check`; ``_sampling_type`` says how
+    ``sampling_strategy`` reads (``"over-sampling"`` or ``"clean-sampling"``).
     """
 
     _sampling_type = "over-sampling"
 
-    def fit(self, X: Any, y: Any) -> BaseOverSampler:
+    def fit(self, X: Any, y: Any) -> BaseSampler:
         """Check the data and resolve ``sampling_strategy_``, without resampling.
 
         Parameters
@@ -71,6 +73,28 @@ class BaseOverSampler(BaseEstimator):
         """
         self._check(X, y)
         return self
+
+    def _check_X_y(self, X: Any, y: Any) -> Dataset:
+        """The validated data; samplers that take categorical features override this."""
+        return check_X_y(X, y)
+
+    def _check(self, X: Any, y: Any) -> Dataset:
+        data = self._check_X_y(X, y)
+        self.sampling_strategy_ = resolve_sampling_strategy(self.sampling_strategy, data, self._sampling_type)
+        self.n_features_in_ = data.n_features
+        columns = data.x_container.columns if data.x_container is not None else None
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        return data
+
+
+class BaseOverSampler(BaseSampler):
+    """Base class of the over-samplers: they implement :meth:`_generate`; validation,
+    the sampling strategy, and turning results back into the caller's containers happen
+    here, once for all of them.
+    """
 
     def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
         """Resample the dataset.
@@ -93,19 +117,42 @@ class BaseOverSampler(BaseEstimator):
         data = self._check(X, y)
         made = self._generate(data, self.sampling_strategy_)
         y_res = data.resampled_y(made.codes, made.n_new)
-        return data.wrap_X(made.X), data.wrap_y(y_res)
-
-    def _check(self, X: Any, y: Any) -> Dataset:
-        data = check_X_y(X, y)
-        self.sampling_strategy_ = resolve_sampling_strategy(self.sampling_strategy, data)
-        self.n_features_in_ = data.X.shape[1]
-        columns = data.x_container[0] if data.x_container is not None else None
-        if columns is not None and all(isinstance(c, str) for c in columns):
-            self.feature_names_in_ = np.asarray(columns, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        return data
+        return data.wrap_X(made.X, made.categorical), data.wrap_y(y_res)
 
     @abstractmethod
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
         """The resampled X (originals first) for validated ``data``, and the counts made."""
+
+
+class BaseCleaningSampler(BaseSampler):
+    """Base class of the cleaning samplers: they implement :meth:`_keep`, the rows to
+    keep, which ``fit_resample`` returns (in the caller's container and dtypes) and
+    records as ``sample_indices_``.
+    """
+
+    _sampling_type = "clean-sampling"
+
+    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """Remove the samples the method finds, from the classes ``sampling_strategy`` targets.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numeric training features.
+        y : array-like or Series of shape (n_samples,)
+            Class labels of any hashable, sortable type.
+
+        Returns
+        -------
+        X_resampled : ndarray or DataFrame of shape (n_samples_kept, n_features)
+            The kept rows ``X[sample_indices_]``, with X's dtypes (a DataFrame keeps its
+            columns and dtypes, with a new 0..n-1 index).
+        y_resampled : ndarray or Series of shape (n_samples_kept,)
+        """
+        data = self._check(X, y)
+        self.sample_indices_ = self._keep(data, self.sampling_strategy_)
+        return data.take_X(X, self.sample_indices_), data.wrap_y(data.y[self.sample_indices_])
+
+    @abstractmethod
+    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+        """The rows of X to keep (int64), in output order."""

@@ -2,6 +2,7 @@
 
 from ._adasyn import ADASYN
 from ._base import Provenance
+from ._categorical import SMOTEN, SMOTENC
 from ._cluster import KMeansSMOTE
 from ._filter import SVMSMOTE, BorderlineSMOTE
 from ._random import RandomOverSampler
@@ -10,6 +11,8 @@ from ._smote import SMOTE
 __all__ = [
     "ADASYN",
     "SMOTE",
+    "SMOTEN",
+    "SMOTENC",
     "SVMSMOTE",
     "BorderlineSMOTE",
     "KMeansSMOTE",

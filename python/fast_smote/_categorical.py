@@ -1,0 +1,265 @@
+"""Categorical features: which columns they are, their integer codes, and turning
+codes back into the caller's values and containers.
+
+Codes are per column positions into the column's categories (sorted where the values
+can be ordered). The core computes distances and votes on the codes only.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._validation import FrameLayout, _is_dataframe, check_shape, check_X, reject_sparse
+
+#: ``categorical_features`` value meaning every column (SMOTEN).
+ALL_COLUMNS = "all"
+
+
+@dataclass(frozen=True)
+class CategoricalFeatures:
+    """The categorical columns of X as codes, and how to decode them."""
+
+    #: ``(n_samples, n_categorical)`` int32, C-contiguous.
+    codes: np.ndarray
+    #: Per categorical column, its values by code (a pandas Categorical's categories
+    #: for DataFrames, an array otherwise); a DataFrame column's missing values get the
+    #: last code.
+    categories: list[Any]
+    #: Positions in X of the categorical and the continuous columns.
+    columns: np.ndarray
+    continuous_columns: np.ndarray
+    #: DataFrame input: each categorical column's dtype and whether its last code is
+    #: "missing"; the continuous columns' layout.
+    frame_dtypes: list[Any] | None
+    missing_code: list[bool]
+    continuous_layout: FrameLayout | None
+    #: NumPy input: X's dtype.
+    array_dtype: np.dtype | None
+
+    @property
+    def n_features(self) -> int:
+        return int(self.codes.shape[1])
+
+    @property
+    def cardinalities(self) -> list[int]:
+        return [len(c) + int(m) for c, m in zip(self.categories, self.missing_code)]
+
+    def category_table(self) -> np.ndarray:
+        """Every category of each categorical column, one row per category (shorter
+        columns padded with their first value; missing values as NaN): what encoders
+        are fitted on. It gives the ``categories_`` fitting on every sample would, at a
+        fraction of the cost; an encoder that counts frequencies sees each category once.
+        """
+        height = max(self.cardinalities)
+        table = np.empty((height, self.n_features), dtype=object)
+        for j, (categories, missing) in enumerate(zip(self.categories, self.missing_code)):
+            values = np.asarray(categories, dtype=object)
+            if missing:
+                values = np.append(values, np.nan)
+            table[: len(values), j] = values
+            table[len(values) :, j] = values[0]
+        return table
+
+    def assemble(self, continuous: np.ndarray, codes: np.ndarray, layout: FrameLayout | None) -> Any:
+        """X's container with ``continuous`` and the decoded ``codes`` in X's column order."""
+        if layout is not None:
+            return self._frame(continuous, codes, layout)
+        assert self.array_dtype is not None
+        if not len(self.continuous_columns):
+            dtype = self.array_dtype
+        elif self.array_dtype.kind in "biuf":
+            dtype = continuous.dtype
+        else:
+            dtype = np.dtype(object)
+        out = np.empty((codes.shape[0], len(self.columns) + len(self.continuous_columns)), dtype=dtype)
+        out[:, self.continuous_columns] = continuous
+        for j, position in enumerate(self.columns):
+            out[:, position] = self.categories[j][codes[:, j]]
+        return out
+
+    def _frame(self, continuous: np.ndarray, codes: np.ndarray, layout: FrameLayout) -> Any:
+        import pandas as pd
+
+        assert self.frame_dtypes is not None
+        parts: list[Any] = [None] * (len(self.columns) + len(self.continuous_columns))
+        if self.continuous_layout is not None:
+            frame = self.continuous_layout.frame(continuous)
+            for i, position in enumerate(self.continuous_columns):
+                parts[position] = frame.iloc[:, i]
+        for j, position in enumerate(self.columns):
+            column = codes[:, j]
+            if self.missing_code[j]:
+                column = np.where(column == len(self.categories[j]), -1, column)
+            dtype = self.frame_dtypes[j]
+            if isinstance(dtype, pd.CategoricalDtype):
+                parts[position] = pd.Series(pd.Categorical.from_codes(column, dtype=dtype), copy=False)
+            else:
+                # Through a categorical Series, which casts to exactly ``dtype`` (an
+                # object column stays object rather than being inferred as strings).
+                values = pd.Categorical.from_codes(column, categories=self.categories[j])
+                parts[position] = pd.Series(values, copy=False).astype(dtype)
+        out = pd.concat(parts, axis=1, ignore_index=True)
+        out.columns = layout.columns
+        return out
+
+
+def _column_positions(spec: Any, X: Any, n_features: int, is_frame: bool) -> np.ndarray:
+    """The sorted positions of the columns ``categorical_features`` selects."""
+    if isinstance(spec, str) and spec == ALL_COLUMNS:
+        return np.arange(n_features)
+    if isinstance(spec, str) and spec == "auto":
+        if not is_frame:
+            raise ValueError(
+                "categorical_features='auto' finds categorical columns by their pandas dtype, "
+                f"so X must be a pandas DataFrame; got {type(X).__name__}. Give the columns' "
+                "indices or a boolean mask instead"
+            )
+        import pandas as pd
+
+        return np.flatnonzero(
+            [
+                isinstance(d, (pd.CategoricalDtype, pd.StringDtype))
+                or (isinstance(d, np.dtype) and d.kind in "OUS")
+                for d in X.dtypes
+            ]
+        )
+    if isinstance(spec, (str, numbers.Integral)):
+        spec = [spec]
+    try:
+        selection = np.asarray(spec)
+    except Exception:
+        selection = np.asarray([], dtype=object)
+    if selection.ndim != 1:
+        raise TypeError(
+            "categorical_features must be 'auto', or a 1-D list of column indices, column "
+            f"names or a boolean mask; got {spec!r}"
+        )
+    if selection.dtype.kind == "b":
+        if len(selection) != n_features:
+            raise ValueError(
+                f"categorical_features is a boolean mask of length {len(selection)}, "
+                f"but X has {n_features} columns"
+            )
+        return np.flatnonzero(selection)
+    if selection.dtype.kind in "iu" or len(selection) == 0:
+        positions = selection.astype(np.int64)
+        out_of_range = positions[(positions < -n_features) | (positions >= n_features)]
+        if len(out_of_range):
+            raise ValueError(
+                f"categorical_features has index {int(out_of_range[0])}, "
+                f"out of range for {n_features} columns"
+            )
+        return np.unique(positions % n_features if n_features else positions)
+    if selection.dtype.kind in "OUS" and all(isinstance(name, str) for name in selection):
+        if not is_frame:
+            raise ValueError("categorical_features given by column names needs X to be a pandas DataFrame")
+        names = list(X.columns)
+        unknown = [name for name in selection if name not in names]
+        if unknown:
+            raise ValueError(f"categorical_features names columns that are not in X: {unknown!r}")
+        return np.unique([names.index(name) for name in selection])
+    raise TypeError(
+        "categorical_features must be 'auto', or a list of column indices, column names or a "
+        f"boolean mask; got {spec!r}"
+    )
+
+
+def _encode_array_column(values: np.ndarray, position: int) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and categories (sorted) of one column of an array; values that NumPy cannot
+    order, such as strings mixed with None or NaN, go through pandas, which puts the
+    missing values in a category of their own (last)."""
+    try:
+        categories, codes = np.unique(values, return_inverse=True)
+        return codes.ravel(), categories
+    except TypeError:
+        pass
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is there in the test environment
+        raise TypeError(
+            f"categorical column {position} mixes values that cannot be compared (such as "
+            "strings and None); give it one type"
+        ) from None
+    column = pd.Categorical(values)
+    codes = np.asarray(column.codes)
+    categories = np.asarray(column.categories, dtype=object)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(categories), codes)
+        categories = np.append(categories, np.nan)
+    return codes, categories
+
+
+def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, CategoricalFeatures]:
+    """Continuous columns as a float matrix (as :func:`check_X` makes it), the DataFrame
+    layout, and the categorical columns as codes.
+
+    ``spec`` is SMOTENC's ``categorical_features`` or :data:`ALL_COLUMNS`; a selection
+    that is neither all nor none of the columns is required otherwise.
+    """
+    reject_sparse(X)
+    is_frame = _is_dataframe(X)
+    if not is_frame:
+        X = np.asarray(X)
+    check_shape(X.shape)
+    n_samples, n_features = X.shape
+    columns = _column_positions(spec, X, n_features, is_frame)
+    continuous_columns = np.setdiff1d(np.arange(n_features), columns)
+    if not (isinstance(spec, str) and spec == ALL_COLUMNS):
+        if len(columns) == 0:
+            raise ValueError(
+                "SMOTENC needs categorical features, but categorical_features selects none; "
+                "use SMOTE for numeric-only data"
+            )
+        if len(continuous_columns) == 0:
+            raise ValueError(
+                "SMOTENC needs continuous features besides the categorical ones, but every "
+                "column is categorical; use SMOTEN for categorical-only data"
+            )
+    codes = np.empty((n_samples, len(columns)), dtype=np.int32)
+    categories: list[Any] = []
+    missing_code: list[bool] = []
+    frame_dtypes = None
+    if is_frame:
+        import pandas as pd
+
+        frame_dtypes = []
+        for j, position in enumerate(columns):
+            column = X.iloc[:, position]
+            values = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
+            column_codes = np.asarray(values.codes)
+            missing = bool((column_codes < 0).any())
+            codes[:, j] = (
+                np.where(column_codes < 0, len(values.categories), column_codes) if missing else column_codes
+            )
+            categories.append(values.categories)
+            missing_code.append(missing)
+            frame_dtypes.append(column.dtype)
+        continuous_part: Any = X.iloc[:, continuous_columns]
+    else:
+        for j, position in enumerate(columns):
+            codes[:, j], column_categories = _encode_array_column(X[:, position], int(position))
+            categories.append(column_categories)
+            missing_code.append(False)
+        continuous_part = X[:, continuous_columns]
+        if continuous_part.dtype.kind in "US":
+            continuous_part = continuous_part.astype(object)
+    if len(continuous_columns):
+        continuous, continuous_layout = check_X(continuous_part, columns=continuous_columns)
+    else:
+        continuous, continuous_layout = np.empty((n_samples, 0)), None
+    layout = FrameLayout(X.columns, []) if is_frame else None
+    features = CategoricalFeatures(
+        codes=codes,
+        categories=categories,
+        columns=columns,
+        continuous_columns=continuous_columns,
+        frame_dtypes=frame_dtypes,
+        missing_code=missing_code,
+        continuous_layout=continuous_layout,
+        array_dtype=None if is_frame else X.dtype,
+    )
+    return continuous, layout, features

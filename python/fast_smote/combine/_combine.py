@@ -1,0 +1,216 @@
+"""SMOTE followed by a cleaning step that removes the noisy samples it left or made."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklearn.base import clone
+
+from ..base import BaseCleaningSampler, BaseOverSampler, BaseSampler
+from ..over_sampling import SMOTE
+from ..under_sampling import EditedNearestNeighbours, TomekLinks
+
+
+class _OverThenClean(BaseSampler):
+    """Runs an over-sampler (``smote``), then a cleaning sampler on its output."""
+
+    #: The cleaning parameter's name, its class, and the attribute for the fitted clone.
+    _cleaner_param: str
+    _cleaner_type: type[BaseCleaningSampler]
+
+    def _parts(self) -> tuple[BaseOverSampler, BaseCleaningSampler]:
+        smote = self.smote
+        if smote is None:
+            over: BaseOverSampler = SMOTE(
+                sampling_strategy=self.sampling_strategy, random_state=self.random_state, n_jobs=self.n_jobs
+            )
+        elif isinstance(smote, BaseOverSampler):
+            over = clone(smote)
+        else:
+            raise TypeError(
+                f"smote must be None or a fast-smote over-sampler (such as SMOTE()), got {smote!r}"
+            )
+        cleaner = getattr(self, self._cleaner_param)
+        if cleaner is None:
+            clean = self._cleaner_type(sampling_strategy="all", n_jobs=self.n_jobs)
+        elif isinstance(cleaner, self._cleaner_type):
+            clean = clone(cleaner)
+        else:
+            raise TypeError(
+                f"{self._cleaner_param} must be None or a fast-smote "
+                f"{self._cleaner_type.__name__}, got {cleaner!r}"
+            )
+        self.smote_ = over
+        setattr(self, f"{self._cleaner_param}_", clean)
+        return over, clean
+
+    def _record(self, over: BaseOverSampler) -> None:
+        self.sampling_strategy_ = self.sampling_strategy
+        self.n_features_in_ = over.n_features_in_
+        if hasattr(over, "feature_names_in_"):
+            self.feature_names_in_ = over.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def fit(self, X: Any, y: Any) -> _OverThenClean:
+        """Check the parameters and the data, without resampling.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or Series of shape (n_samples,)
+
+        Returns
+        -------
+        self
+        """
+        over, _ = self._parts()
+        over.fit(X, y)
+        self._record(over)
+        return self
+
+    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """Over-sample, then clean the result.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like or Series of shape (n_samples,)
+
+        Returns
+        -------
+        X_resampled : ndarray or DataFrame
+            The over-sampler's output (originals first, then the new rows) with the
+            cleaned samples removed; ``<cleaner>_.sample_indices_`` gives the rows of
+            that output that were kept.
+        y_resampled : ndarray or Series
+        """
+        over, clean = self._parts()
+        X_over, y_over = over.fit_resample(X, y)
+        self._record(over)
+        return clean.fit_resample(X_over, y_over)
+
+
+class SMOTETomek(_OverThenClean):
+    """SMOTE, then removal of the Tomek links in the result.
+
+    A drop-in for ``imblearn.combine.SMOTETomek``.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        The default SMOTE's ``sampling_strategy`` (ignored when ``smote`` is given).
+    random_state : None, int, RandomState or Generator, default=None
+        The default SMOTE's seed (ignored when ``smote`` is given).
+    smote : fast-smote over-sampler or None, default=None
+        Any fast-smote over-sampler (``SMOTE``, ``BorderlineSMOTE``, ``ADASYN``,
+        ``SMOTENC`` ...), cloned; None for ``SMOTE(sampling_strategy=sampling_strategy,
+        random_state=random_state, n_jobs=n_jobs)``.
+    tomek : TomekLinks or None, default=None
+        The cleaning step, cloned; None for ``TomekLinks(sampling_strategy='all',
+        n_jobs=n_jobs)``.
+    n_jobs : int or None, default=None
+        Threads for the default SMOTE and TomekLinks.
+
+    Attributes
+    ----------
+    smote_ : over-sampler
+        The fitted over-sampler (with its ``provenance_``).
+    tomek_ : TomekLinks
+        The fitted cleaner; its ``sample_indices_`` are rows of the over-sampled data.
+    sampling_strategy_ : as given
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fast_smote import SMOTETomek
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2))
+    >>> y = np.array([0] * 180 + [1] * 20)
+    >>> X_res, y_res = SMOTETomek(random_state=0).fit_resample(X, y)
+    >>> bool((np.bincount(y_res) <= 180).all())
+    True
+    """
+
+    _cleaner_param = "tomek"
+    _cleaner_type = TomekLinks
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        random_state: Any = None,
+        smote: Any = None,
+        tomek: Any = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.smote = smote
+        self.tomek = tomek
+        self.n_jobs = n_jobs
+
+
+class SMOTEENN(_OverThenClean):
+    """SMOTE, then cleaning of the result with edited nearest neighbours.
+
+    A drop-in for ``imblearn.combine.SMOTEENN``.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        The default SMOTE's ``sampling_strategy`` (ignored when ``smote`` is given).
+    random_state : None, int, RandomState or Generator, default=None
+        The default SMOTE's seed (ignored when ``smote`` is given).
+    smote : fast-smote over-sampler or None, default=None
+        Any fast-smote over-sampler, cloned; None for
+        ``SMOTE(sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs)``.
+    enn : EditedNearestNeighbours or None, default=None
+        The cleaning step, cloned; None for
+        ``EditedNearestNeighbours(sampling_strategy='all', n_jobs=n_jobs)``.
+    n_jobs : int or None, default=None
+        Threads for the default SMOTE and EditedNearestNeighbours.
+
+    Attributes
+    ----------
+    smote_ : over-sampler
+        The fitted over-sampler (with its ``provenance_``).
+    enn_ : EditedNearestNeighbours
+        The fitted cleaner; its ``sample_indices_`` are rows of the over-sampled data.
+    sampling_strategy_ : as given
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fast_smote import SMOTEENN
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2))
+    >>> y = np.array([0] * 180 + [1] * 20)
+    >>> X_res, y_res = SMOTEENN(random_state=0).fit_resample(X, y)
+    >>> len(y_res) < 360
+    True
+    """
+
+    _cleaner_param = "enn"
+    _cleaner_type = EditedNearestNeighbours
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        random_state: Any = None,
+        smote: Any = None,
+        enn: Any = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.smote = smote
+        self.enn = enn
+        self.n_jobs = n_jobs

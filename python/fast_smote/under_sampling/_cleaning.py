@@ -1,0 +1,158 @@
+"""Cleaning samplers: remove the samples that sit among another class's samples.
+
+Both search the nearest neighbours over all classes in the Rust core, with each
+sample excluded by index (imbalanced-learn drops the first column of the list instead;
+the two agree unless a sample has an exact twin).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from .._neighbors import NeighborSearch
+from .._validation import Dataset, StrategyDict, check_n_jobs
+from ..base import BaseCleaningSampler
+
+
+def _targeted(data: Dataset, strategy: StrategyDict) -> np.ndarray:
+    """Whether each class (by code) is one the strategy cleans."""
+    targeted = np.zeros(len(data.classes), dtype=bool)
+    targeted[[data.code_of[label] for label in strategy]] = True
+    return targeted
+
+
+class TomekLinks(BaseCleaningSampler):
+    """Remove Tomek links: pairs of samples of different classes that are each other's
+    nearest neighbour.
+
+    A drop-in for ``imblearn.under_sampling.TomekLinks``. A sample in a link is removed
+    when its class is one ``sampling_strategy`` targets.
+
+    Parameters
+    ----------
+    sampling_strategy : str or list, default='auto'
+        The classes to clean: ``'auto'`` (= ``'not minority'``), ``'majority'``,
+        ``'not majority'``, ``'all'``, or a list of class labels.
+    n_jobs : int or None, default=None
+        Threads for the neighbour search: None or -1 for every core.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        The targeted classes, each mapped to the minority class's size (as in
+        imbalanced-learn).
+    sample_indices_ : ndarray of int64
+        The rows of X kept, in order.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fast_smote import TomekLinks
+    >>> X = np.array([[0.0], [1.0], [1.2], [3.0], [5.0]])
+    >>> y = np.array([0, 0, 1, 1, 1])
+    >>> TomekLinks(sampling_strategy="all").fit_resample(X, y)[1]
+    array([0, 1, 1])
+    """
+
+    def __init__(self, *, sampling_strategy: Any = "auto", n_jobs: int | None = None) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.n_jobs = n_jobs
+
+    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+        nearest = _core.kneighbors(data.X, 1, None, None, check_n_jobs(self.n_jobs))[:, 0]
+        codes = data.codes
+        linked = (codes[nearest] != codes) & (nearest[nearest] == np.arange(data.n_samples))
+        return np.flatnonzero(~(linked & _targeted(data, strategy)[codes]))
+
+
+class EditedNearestNeighbours(BaseCleaningSampler):
+    """Remove the samples whose nearest neighbours mostly (or at all) belong to other classes.
+
+    A drop-in for ``imblearn.under_sampling.EditedNearestNeighbours``: for each sample of
+    a targeted class, its ``n_neighbors`` nearest neighbours among all samples (itself
+    excluded) vote; the sample stays if all of them (``kind_sel='all'``) or their most
+    common class (``kind_sel='mode'``, ties to the smallest label) is its own class.
+
+    Parameters
+    ----------
+    sampling_strategy : str or list, default='auto'
+        The classes to clean: ``'auto'`` (= ``'not minority'``), ``'majority'``,
+        ``'not majority'``, ``'all'``, or a list of class labels.
+    n_neighbors : int or estimator, default=3
+        Neighbours each sample is judged by, or an estimator with ``kneighbors`` whose
+        lists include the sample itself (such as ``NearestNeighbors(n_neighbors=4)``).
+    kind_sel : {'all', 'mode'}, default='all'
+        ``'all'`` removes a sample when any neighbour is of another class; ``'mode'``
+        when the most common class among them is another.
+    n_jobs : int or None, default=None
+        Threads for the neighbour search: None or -1 for every core.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        The targeted classes, each mapped to the minority class's size.
+    nn_ : estimator
+        The neighbour estimator: the fitted clone for an estimator ``n_neighbors``; for
+        an int, an unfitted ``NearestNeighbors(n_neighbors=n_neighbors + 1)`` describing
+        the search the core ran.
+    sample_indices_ : ndarray of int64
+        The rows of X kept, class by class in label order (as in imbalanced-learn).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fast_smote import EditedNearestNeighbours
+    >>> X = np.array([[0.0], [0.1], [0.2], [0.15], [5.0], [5.1], [5.2]])
+    >>> y = np.array([0, 0, 0, 1, 1, 1, 1])
+    >>> EditedNearestNeighbours(n_neighbors=2).fit_resample(X, y)[1]
+    array([0, 0, 0, 1, 1, 1])
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        n_neighbors: Any = 3,
+        kind_sel: str = "all",
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.n_neighbors = n_neighbors
+        self.kind_sel = kind_sel
+        self.n_jobs = n_jobs
+
+    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+        if self.kind_sel not in ("all", "mode"):
+            raise ValueError(f"kind_sel must be 'all' or 'mode', got {self.kind_sel!r}")
+        search = NeighborSearch("n_neighbors", self.n_neighbors)
+        n_threads = check_n_jobs(self.n_jobs)
+        self.nn_ = search.estimator
+        search.check_size(data.n_samples, "X")
+        codes = data.codes
+        queries = np.flatnonzero(_targeted(data, strategy)[codes])
+        keep = np.ones(data.n_samples, dtype=bool)
+        if len(queries):
+            votes = codes[search.table(data.X, queries, None, n_threads)]
+            own = codes[queries][:, None]
+            if self.kind_sel == "all":
+                keep[queries] = (votes == own).all(axis=1)
+            else:
+                keep[queries] = _mode(votes) == own[:, 0]
+        by_class = np.argsort(codes, kind="stable")
+        return by_class[keep[by_class]]
+
+
+def _mode(votes: np.ndarray) -> np.ndarray:
+    """The most common value of each row; among equally common ones, the smallest."""
+    counts = (votes[:, :, None] == votes[:, None, :]).sum(axis=2)
+    tops = counts == counts.max(axis=1, keepdims=True)
+    return np.where(tops, votes, np.iinfo(votes.dtype).max).min(axis=1)
