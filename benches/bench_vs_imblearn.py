@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import functools
 import gc
+import hashlib
 import importlib
 import json
 import math
@@ -44,8 +45,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, ClassVar
 
-import imblearn.over_sampling as imblearn_over_sampling
 import numpy as np
+import pandas as pd
 import sklearn
 from imblearn import __version__ as imblearn_version
 from imblearn.over_sampling import SMOTE as ImblearnSMOTE
@@ -73,11 +74,14 @@ GRAM_BLOCK_ROWS = 4_096
 #: one by one: preloading "__main__" does not reach the server when run as a script.
 PRELOAD = [
     "numpy",
+    "pandas",
     "sklearn.neighbors",
     "sklearn.datasets",
     "sklearn.svm",
     "sklearn.cluster",
     "imblearn.over_sampling",
+    "imblearn.under_sampling",
+    "imblearn.combine",
     "fast_smote",
 ]
 #: The quick (CI) run keeps only cases with at most this many rows.
@@ -318,9 +322,16 @@ def best_seconds(call: Callable[[], Any], effort: Effort, min_runs: int = 1) -> 
 # --------------------------------------------------------------------------- samplers
 
 
+def _nbytes(X: np.ndarray | pd.DataFrame) -> int:
+    """Size of the data of ``X``, an array or a DataFrame (its columns, not its index)."""
+    if isinstance(X, pd.DataFrame):
+        return int(X.memory_usage(index=False).sum())
+    return X.nbytes
+
+
 def _measure_sampler(
     sampler: Any,
-    X: np.ndarray,
+    X: np.ndarray | pd.DataFrame,
     y: np.ndarray,
     effort: Effort,
     phases: Callable[[np.ndarray, np.ndarray], dict[str, float]] | None = None,
@@ -328,15 +339,17 @@ def _measure_sampler(
     """Times ``sampler.fit_resample(X, y)``, with memory on the first run.
 
     ``phases(X, y)``, if given, runs after each ``fit_resample`` and returns more
-    timings. Returns the sampler's result (with ``rows_out``, the resampled row
-    count) and the best of each phase timing.
+    timings. Returns the sampler's result (with ``rows_out`` and ``bytes_out``, the
+    resampled row count and X size) and the best of each phase timing.
     """
-    sampler.fit_resample(X[:WARMUP_ROWS], y[:WARMUP_ROWS])
+    head = X.iloc[:WARMUP_ROWS] if isinstance(X, pd.DataFrame) else X[:WARMUP_ROWS]
+    sampler.fit_resample(head, y[:WARMUP_ROWS])
     memory = PeakMemory()
-    rows_out: list[int] = []
+    outputs: list[tuple[int, int]] = []
 
     def resample() -> None:
-        rows_out.append(len(sampler.fit_resample(X, y)[1]))
+        X_out, y_out = sampler.fit_resample(X, y)
+        outputs.append((len(y_out), _nbytes(X_out)))
 
     def measure(first: bool) -> dict[str, float]:
         total = timed(resample, memory if first else None)
@@ -347,7 +360,8 @@ def _measure_sampler(
         "seconds": best.pop("total"),
         "runs": runs,
         "peak_extra_bytes": memory.extra_bytes,
-        "rows_out": rows_out[0],
+        "rows_out": outputs[0][0],
+        "bytes_out": outputs[0][1],
     }
     return result, best
 

@@ -39,6 +39,8 @@ class CategoricalFeatures:
     continuous_layout: FrameLayout | None
     #: NumPy input: X's dtype.
     array_dtype: np.dtype | None
+    #: The caller's X (not copied), whose original rows are returned as they are.
+    source: Any
 
     @property
     def n_features(self) -> int:
@@ -64,10 +66,13 @@ class CategoricalFeatures:
             table[len(values) :, j] = values[0]
         return table
 
-    def assemble(self, continuous: np.ndarray, codes: np.ndarray, layout: FrameLayout | None) -> Any:
-        """X's container with ``continuous`` and the decoded ``codes`` in X's column order."""
+    def assemble(self, continuous: np.ndarray, new_codes: np.ndarray, layout: FrameLayout | None) -> Any:
+        """X's container, in X's column order: the original rows as given, then the new
+        rows, whose continuous part ``continuous`` holds after the originals' and whose
+        categorical values are decoded from ``new_codes``."""
+        n = len(self.codes)
         if layout is not None:
-            return self._frame(continuous, codes, layout)
+            return self._frame(continuous, new_codes, layout)
         assert self.array_dtype is not None
         if not len(self.continuous_columns):
             dtype = self.array_dtype
@@ -75,33 +80,36 @@ class CategoricalFeatures:
             dtype = continuous.dtype
         else:
             dtype = np.dtype(object)
-        out = np.empty((codes.shape[0], len(self.columns) + len(self.continuous_columns)), dtype=dtype)
+        out = np.empty((len(continuous), self.n_features + len(self.continuous_columns)), dtype=dtype)
         out[:, self.continuous_columns] = continuous
         for j, position in enumerate(self.columns):
-            out[:, position] = self.categories[j][codes[:, j]]
+            out[:n, position] = self.source[:, position]
+            out[n:, position] = self.categories[j][new_codes[:, j]]
         return out
 
-    def _frame(self, continuous: np.ndarray, codes: np.ndarray, layout: FrameLayout) -> Any:
+    def _frame(self, continuous: np.ndarray, new_codes: np.ndarray, layout: FrameLayout) -> Any:
         import pandas as pd
 
         assert self.frame_dtypes is not None
-        parts: list[Any] = [None] * (len(self.columns) + len(self.continuous_columns))
+        parts: list[Any] = [None] * (self.n_features + len(self.continuous_columns))
         if self.continuous_layout is not None:
             frame = self.continuous_layout.frame(continuous)
             for i, position in enumerate(self.continuous_columns):
                 parts[position] = frame.iloc[:, i]
         for j, position in enumerate(self.columns):
-            column = codes[:, j]
+            column = new_codes[:, j]
             if self.missing_code[j]:
                 column = np.where(column == len(self.categories[j]), -1, column)
             dtype = self.frame_dtypes[j]
             if isinstance(dtype, pd.CategoricalDtype):
-                parts[position] = pd.Series(pd.Categorical.from_codes(column, dtype=dtype), copy=False)
+                new = pd.Series(pd.Categorical.from_codes(column, dtype=dtype), copy=False)
             else:
                 # Through a categorical Series, which casts to exactly ``dtype`` (an
                 # object column stays object rather than being inferred as strings).
                 values = pd.Categorical.from_codes(column, categories=self.categories[j])
-                parts[position] = pd.Series(values, copy=False).astype(dtype)
+                new = pd.Series(values, copy=False).astype(dtype)
+            original = self.source.iloc[:, position].reset_index(drop=True)
+            parts[position] = pd.concat([original, new], ignore_index=True)
         out = pd.concat(parts, axis=1, ignore_index=True)
         out.columns = layout.columns
         return out
@@ -158,7 +166,7 @@ def _column_positions(spec: Any, X: Any, n_features: int, is_frame: bool) -> np.
         if not is_frame:
             raise ValueError("categorical_features given by column names needs X to be a pandas DataFrame")
         names = list(X.columns)
-        unknown = [name for name in selection if name not in names]
+        unknown = [str(name) for name in selection if name not in names]
         if unknown:
             raise ValueError(f"categorical_features names columns that are not in X: {unknown!r}")
         return np.unique([names.index(name) for name in selection])
@@ -261,5 +269,6 @@ def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, Ca
         missing_code=missing_code,
         continuous_layout=continuous_layout,
         array_dtype=None if is_frame else X.dtype,
+        source=X,
     )
     return continuous, layout, features

@@ -80,7 +80,8 @@ class Dataset:
 
     def wrap_X(self, X_res: np.ndarray, categorical_codes: np.ndarray | None = None) -> Any:
         """``X_res`` in the container X came in (a DataFrame keeps columns and float32
-        columns), with the categorical columns decoded from ``categorical_codes``."""
+        columns); with categorical features, their original values and the new rows'
+        decoded from ``categorical_codes``."""
         if self.categorical is not None:
             assert categorical_codes is not None
             return self.categorical.assemble(X_res, categorical_codes, self.x_container)

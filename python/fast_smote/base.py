@@ -23,7 +23,7 @@ class Generated:
     X: np.ndarray
     codes: list[int]
     n_new: list[int]
-    #: The categorical codes of every output row, for samplers with categorical features.
+    #: The categorical codes of the new rows, for samplers with categorical features.
     categorical: np.ndarray | None = None
 
 

@@ -151,7 +151,7 @@ class SMOTENC(BaseSMOTE):
         new_codes = _core.vote(
             features.codes, np.concatenate(voters) if voters else np.empty((0, 1), np.int64), n_threads
         )
-        return replace(made, categorical=np.concatenate([features.codes, new_codes]))
+        return replace(made, categorical=new_codes)
 
     def _check_one_hot(self, table: np.ndarray) -> None:
         """The encoder must make one column per category and know every category."""
@@ -273,8 +273,8 @@ class SMOTEN(BaseOverSampler):
             new_codes.append(_core.vote(features.codes, voters, n_threads))
             codes.append(code)
             n_made.append(n_new)
-        categorical = np.concatenate([features.codes, *new_codes])
-        return Generated(np.empty((len(categorical), 0)), codes, n_made, categorical)
+        categorical = np.concatenate(new_codes) if new_codes else np.empty((0, features.n_features), np.int32)
+        return Generated(np.empty((data.n_samples + len(categorical), 0)), codes, n_made, categorical)
 
 
 def _class_shares(features: CategoricalFeatures, data: Dataset) -> np.ndarray:
