@@ -6,12 +6,17 @@ installed, other exact k-NN libraries. A "SMOTE family" section then times both
 libraries' SMOTE, BorderlineSMOTE (both kinds), SVMSMOTE, ADASYN, KMeansSMOTE and
 RandomOverSampler (plain and smoothed) side by side on overlapping
 ``make_classification`` data, and splits SVMSMOTE's and KMeansSMOTE's time into the
-scikit-learn fit that bounds it (SVC, MiniBatchKMeans) and the rest. Usage::
+scikit-learn fit that bounds it (SVC, MiniBatchKMeans) and the rest. A "categorical and
+cleaning" section times both libraries' SMOTENC (a DataFrame of float and ``category``
+columns), SMOTEN (``category`` columns only), SMOTETomek, SMOTEENN, TomekLinks and
+EditedNearestNeighbours the same way, and checks that both cleaning samplers keep the
+same rows. Usage::
 
-    python benches/bench_vs_imblearn.py                  # full run (~18 min on 2 AVX2 cores)
+    python benches/bench_vs_imblearn.py                  # full run (~26 min on 2 AVX2 cores)
     python benches/bench_vs_imblearn.py --quick          # CI-sized subset (< 2 min)
     python benches/bench_vs_imblearn.py --cases 1e5x10 --json benches/results/x.json
     python benches/bench_vs_imblearn.py --cases family-  # the SMOTE family only
+    python benches/bench_vs_imblearn.py --cases categorical- clean-  # that section (~8 min)
 
 Every measurement runs in a fresh process forked from a server that has already
 imported the libraries, so a case starts from a clean heap and pays no import time.
@@ -538,6 +543,10 @@ class SideBySide:
         """Size of the X that ``result``'s sampler returned."""
         raise NotImplementedError
 
+    def background_cores(self) -> float:
+        """The most CPU other processes used during any of this case's measurements."""
+        raise NotImplementedError
+
     def ratio(self, sampler: str) -> float:
         """Peak extra memory of ``sampler`` over the size of the X it returned."""
         result = getattr(self, sampler)
@@ -767,23 +776,93 @@ KMEANS_FIT = SklearnFit(
 
 
 @dataclass(frozen=True)
+class Data:
+    """The data of side-by-side cases: how X and y are made, and how big.
+
+    Parameters
+    ----------
+    n_features : int
+        Columns of X.
+    n_categorical : int
+        How many of them are pandas ``category`` columns (X is then a DataFrame).
+    make : callable
+        ``make(n_samples, dtype)`` -> ``(X, y)``: deterministic, the same rows for every
+        sampler and library; ``dtype`` is that of the float columns.
+    settings : dict
+        How ``make`` makes the data, for the JSON.
+    rows, quick_rows : int
+        Rows in the full and the quick run.
+    """
+
+    n_features: int
+    n_categorical: int
+    make: Callable[[int, str], tuple[Any, np.ndarray]]
+    settings: dict[str, Any]
+    rows: int
+    quick_rows: int
+
+    def columns(self, dtype: str) -> str:
+        """The column types shown for X: ``float64``, ``float64+category`` or ``category``."""
+        if self.n_categorical == 0:
+            return dtype
+        return "category" if self.n_categorical == self.n_features else f"{dtype}+category"
+
+
+def make_family_data(n_samples: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` (C-contiguous, ``dtype``) and int ``y`` of the family's ``make_classification``
+    (float32 is the float64 data rounded)."""
+    X, y = make_classification(
+        n_samples=n_samples, n_features=FAMILY_FEATURES, random_state=DATA_SEED, **FAMILY_DATA
+    )
+    return np.ascontiguousarray(X, dtype=dtype), y
+
+
+#: The family's data, also that of the cleaning samplers.
+CLASSIFICATION = Data(
+    FAMILY_FEATURES,
+    0,
+    make_family_data,
+    {"generator": "sklearn.datasets.make_classification", **FAMILY_DATA},
+    FAMILY_ROWS,
+    QUICK_FAMILY_ROWS,
+)
+
+#: The sampler classes of imbalanced-learn, looked up by name in this order.
+IMBLEARN_MODULES = ("imblearn.over_sampling", "imblearn.under_sampling", "imblearn.combine")
+
+
+def imblearn_sampler(name: str) -> type:
+    """imbalanced-learn's sampler class called ``name``."""
+    for module_name in IMBLEARN_MODULES:
+        module = importlib.import_module(module_name)
+        if hasattr(module, name):
+            return getattr(module, name)
+    raise LookupError(f"imbalanced-learn has no sampler {name!r} in {IMBLEARN_MODULES}")
+
+
+@dataclass(frozen=True)
 class Variant:
-    """One over-sampler of the SMOTE family, set up the same way in both libraries.
+    """One sampler, set up the same way in both libraries.
 
     Parameters
     ----------
     name : str
-        Part of the case id (``family-<name>-...``).
+        Part of the case id (``<prefix>-<name>-...``).
     label : str
         Shown in the tables.
     sampler : str
-        Class name, the same in ``imblearn.over_sampling`` and ``fast_smote``.
+        Class name, the same in imbalanced-learn (``over_sampling``, ``under_sampling``
+        or ``combine``) and ``fast_smote``.
     params : dict
         Keyword arguments besides ``random_state`` (and fast-smote's ``n_jobs``).
     fit : SklearnFit or None
         The scikit-learn fit that bounds the variant's time, timed apart from the rest.
     dtypes : tuple of str
-        Float types of the full run (the quick run uses float64 only).
+        Float types of the full run (the quick run uses the first only).
+    data : Data
+        What the variant runs on.
+    prefix : str
+        First part of the case id: ``family``, ``categorical`` or ``clean``.
     """
 
     name: str
@@ -792,14 +871,20 @@ class Variant:
     params: dict[str, Any]
     fit: SklearnFit | None = None
     dtypes: tuple[str, ...] = ("float64", "float32")
+    data: Data = CLASSIFICATION
+    prefix: str = "family"
 
     def make(self, library: str, **overrides: Any) -> Any:
         """The sampler of ``library`` (``imblearn`` or ``fast_smote``), with ``overrides``
-        replacing some of ``params``."""
+        replacing some of ``params``, and ``random_state`` set if it takes one."""
         params = {**self.params, **overrides}
         if library == "imblearn":
-            return getattr(imblearn_over_sampling, self.sampler)(random_state=SAMPLER_SEED, **params)
-        return getattr(fast_smote, self.sampler)(random_state=SAMPLER_SEED, n_jobs=None, **params)
+            sampler = imblearn_sampler(self.sampler)(**params)
+        else:
+            sampler = getattr(fast_smote, self.sampler)(n_jobs=None, **params)
+        if "random_state" in sampler.get_params(deep=False):
+            sampler.set_params(random_state=SAMPLER_SEED)
+        return sampler
 
 
 #: The variants, in the order they are run and printed. SVMSMOTE runs in float64 only:
@@ -824,7 +909,8 @@ FAMILY = [
 
 @dataclass(frozen=True)
 class FamilyCase:
-    """One variant on the family's data (``make_classification``) of one size and type."""
+    """One variant on its data of one size and float type (the SMOTE family's or the
+    categorical and cleaning section's)."""
 
     variant: Variant
     n_samples: int
@@ -832,29 +918,26 @@ class FamilyCase:
 
     @property
     def shape(self) -> str:
-        return f"{_short_count(self.n_samples)} x {FAMILY_FEATURES}"
+        return f"{_short_count(self.n_samples)} x {self.variant.data.n_features}"
+
+    @property
+    def columns(self) -> str:
+        """The column types of X, as shown: e.g. ``float32`` or ``float64+category``."""
+        return self.variant.data.columns(self.dtype)
 
     @property
     def id(self) -> str:
         """Unique name, matched by ``--cases``: e.g. ``family-adasyn-1e5x20-float64``."""
-        return f"family-{self.variant.name}-{_short_count(self.n_samples)}x{FAMILY_FEATURES}-{self.dtype}"
+        size = f"{_short_count(self.n_samples)}x{self.variant.data.n_features}"
+        return f"{self.variant.prefix}-{self.variant.name}-{size}-{self.columns}"
 
 
-def family_cases(quick: bool) -> list[FamilyCase]:
-    """The family's cases: every variant at ``FAMILY_ROWS`` rows in each of its float
-    types, or at ``QUICK_FAMILY_ROWS`` rows in float64 for the quick run."""
+def side_by_side_cases(variants: Sequence[Variant], quick: bool) -> list[FamilyCase]:
+    """Every variant at its data's rows in each of its float types, or at its data's
+    quick rows in its first float type for the quick run."""
     if quick:
-        return [FamilyCase(v, QUICK_FAMILY_ROWS, "float64") for v in FAMILY]
-    return [FamilyCase(v, FAMILY_ROWS, dtype) for v in FAMILY for dtype in v.dtypes]
-
-
-def make_family_data(case: FamilyCase) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` (C-contiguous, ``case.dtype``) and int ``y``: deterministic, the same rows
-    for every variant and library (float32 is the float64 data rounded)."""
-    X, y = make_classification(
-        n_samples=case.n_samples, n_features=FAMILY_FEATURES, random_state=DATA_SEED, **FAMILY_DATA
-    )
-    return np.ascontiguousarray(X, dtype=case.dtype), y
+        return [FamilyCase(v, v.data.quick_rows, v.dtypes[0]) for v in variants]
+    return [FamilyCase(v, v.data.rows, dtype) for v in variants for dtype in v.dtypes]
 
 
 def family_task(case: FamilyCase, library: str, effort: Effort) -> dict[str, Any]:
@@ -863,14 +946,19 @@ def family_task(case: FamilyCase, library: str, effort: Effort) -> dict[str, Any
     For a variant bounded by a scikit-learn fit, two more measurements in the same
     process: the fit alone (``fit_seconds``, best of runs, each from a cold cache) and
     ``fit_resample`` given that fit already made (``rest_seconds``, through a memoizing
-    estimator, so with everything but the fit).
+    estimator, so with everything but the fit). For a cleaning sampler, a digest of the
+    rows it kept (``kept_rows_sha256``, of its sorted ``sample_indices_``).
     """
-    X, y = make_family_data(case)
     variant = case.variant
+    X, y = variant.data.make(case.n_samples, case.dtype)
     with warnings.catch_warnings():
         # Count warnings (rounding, no danger sample): the tables show the rows made.
         warnings.simplefilter("ignore", UserWarning)
-        result, _ = _measure_sampler(variant.make(library), X, y, effort)
+        sampler = variant.make(library)
+        result, _ = _measure_sampler(sampler, X, y, effort)
+        if hasattr(sampler, "sample_indices_"):
+            kept = np.sort(np.asarray(sampler.sample_indices_, dtype=np.int64))
+            result["kept_rows_sha256"] = hashlib.sha256(kept.tobytes()).hexdigest()
         if variant.fit is not None:
 
             def fit_alone(first: bool) -> dict[str, float]:
@@ -886,7 +974,7 @@ def family_task(case: FamilyCase, library: str, effort: Effort) -> dict[str, Any
 
 @dataclass
 class FamilyResult(SideBySide):
-    """Both libraries on one family case."""
+    """Both libraries on one side-by-side case."""
 
     case: FamilyCase
     imblearn: dict[str, Any]
@@ -894,11 +982,18 @@ class FamilyResult(SideBySide):
 
     def output_bytes(self, result: dict[str, Any]) -> int:
         # The rows made can differ between the libraries: each is measured on its own.
-        return result["rows_out"] * FAMILY_FEATURES * np.dtype(self.case.dtype).itemsize
+        return int(result["bytes_out"])
 
     def rest(self, sampler: str) -> float | None:
         """``sampler``'s seconds besides its scikit-learn fit (None without a fit)."""
         return getattr(self, sampler).get("rest_seconds")
+
+    def same_kept_rows(self) -> bool | None:
+        """Whether both libraries kept the same rows of X (None unless both samplers
+        report the rows they kept, as the cleaning samplers do)."""
+        imblearn_kept = self.imblearn.get("kept_rows_sha256")
+        fast_kept = self.fast_smote.get("kept_rows_sha256")
+        return None if imblearn_kept is None or fast_kept is None else imblearn_kept == fast_kept
 
     def background_cores(self) -> float:
         return max(self.imblearn["background_cores"], self.fast_smote["background_cores"])
@@ -913,16 +1008,101 @@ class FamilyResult(SideBySide):
                 "sampler": variant.sampler,
                 "params": variant.params,
                 "n_samples": self.case.n_samples,
-                "n_features": FAMILY_FEATURES,
-                "dtype": self.case.dtype,
-                "data": {"generator": "sklearn.datasets.make_classification", **FAMILY_DATA},
+                "n_features": variant.data.n_features,
+                "dtype": self.case.columns,
+                "data": variant.data.settings,
             },
             "imblearn": self.imblearn,
             "fast_smote": self.fast_smote,
         }
         if variant.fit is not None:
             out["sklearn_fit"] = variant.fit.label
+        same_kept = self.same_kept_rows()
+        if same_kept is not None:
+            out["same_kept_rows"] = same_kept
         return self.with_ratios(out)
+
+
+def section_of(case: FamilyCase) -> str:
+    """The section (table and JSON key) of a side-by-side case."""
+    return "family" if case.variant.prefix == "family" else "categorical_and_cleaning"
+
+
+# --------------------------------------------------------------------------- categorical and cleaning
+
+#: Categories of each ``category`` column of the mixed and the categorical data.
+CATEGORIES = (3, 5, 7, 9, 12)
+#: Float columns of the mixed data (SMOTENC's), before its ``category`` columns.
+MIXED_CONTINUOUS = 10
+#: Class shares of the mixed and the categorical (SMOTEN's) data.
+MIXED_PROPORTIONS = (0.85, 0.15)
+CATEGORICAL_PROPORTIONS = (0.75, 0.25)
+#: Rows of the categorical data. imblearn's SMOTEN computes every VDM distance within a
+#: class: for a class of m rows its time and memory grow as m^2 (peak extra RSS about two
+#: m x m float64 matrices: 1.5 GiB and ~25 s for the 1e4-row minority here).
+CATEGORICAL_ROWS = 40_000
+#: Rows of the mixed and the categorical data in the quick run.
+QUICK_CATEGORICAL_ROWS = 5_000
+
+
+def make_mixed_data(
+    n_samples: int, dtype: str, n_continuous: int, proportions: tuple[float, ...]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """A DataFrame and int ``y``: ``n_continuous`` float columns ``x0, x1, ...`` (the
+    Gaussian classes of the SMOTE cases), then one ``category`` column ``c0, c1, ...``
+    per entry of ``CATEGORIES``.
+
+    Each class draws a column's categories with its own frequencies (from a flat
+    Dirichlet), so the classes differ in every column.
+    """
+    X, y = make_data(Case("mixed", n_samples, n_continuous, dtype, proportions))
+    rng = np.random.default_rng(DATA_SEED + 1)
+    columns: dict[str, Any] = {f"x{j}": X[:, j] for j in range(n_continuous)}
+    for j, n_categories in enumerate(CATEGORIES):
+        codes = np.empty(n_samples, dtype=np.int8)
+        for label, shares in enumerate(rng.dirichlet(np.ones(n_categories), size=len(proportions))):
+            rows = np.flatnonzero(y == label)
+            codes[rows] = rng.choice(n_categories, size=len(rows), p=shares)
+        columns[f"c{j}"] = pd.Categorical.from_codes(codes, [f"c{j}_{v}" for v in range(n_categories)])
+    return pd.DataFrame(columns), y
+
+
+def _mixed(n_continuous: int, proportions: tuple[float, ...], rows: int) -> Data:
+    """The data of ``make_mixed_data`` with these settings."""
+    settings = {
+        "generator": "make_mixed_data",
+        "continuous": n_continuous,
+        "class_shift": CLASS_SHIFT,
+        "categories": CATEGORIES,
+        "proportions": proportions,
+    }
+    make = functools.partial(make_mixed_data, n_continuous=n_continuous, proportions=proportions)
+    n_categorical = len(CATEGORIES)
+    return Data(n_continuous + n_categorical, n_categorical, make, settings, rows, QUICK_CATEGORICAL_ROWS)
+
+
+#: SMOTENC's data (float and ``category`` columns) and SMOTEN's (``category`` columns only).
+MIXED = _mixed(MIXED_CONTINUOUS, MIXED_PROPORTIONS, FAMILY_ROWS)
+CATEGORICAL = _mixed(0, CATEGORICAL_PROPORTIONS, CATEGORICAL_ROWS)
+
+#: The categorical and cleaning section, in the order it is run and printed: SMOTENC and
+#: SMOTEN on their own data, then SMOTE with cleaning and the cleaning samplers alone on
+#: the family's. Every sampler with its defaults, ``categorical_features='auto'`` (the
+#: ``category`` columns) for SMOTENC. float64 only: the cleaning samplers search all
+#: rows (SMOTETomek and SMOTEENN 1.8e5 of them, over 2 min each for imblearn), and
+#: float32 would add as much time again for speed-ups in the same range (3.4x to 5.8x
+#: when measured once).
+CATEGORICAL_AND_CLEANING = [
+    Variant(name, sampler, sampler, params, dtypes=("float64",), data=data, prefix=prefix)
+    for prefix, name, sampler, params, data in [
+        ("categorical", "smotenc", "SMOTENC", {"categorical_features": "auto"}, MIXED),
+        ("categorical", "smoten", "SMOTEN", {}, CATEGORICAL),
+        ("clean", "smotetomek", "SMOTETomek", {}, CLASSIFICATION),
+        ("clean", "smoteenn", "SMOTEENN", {}, CLASSIFICATION),
+        ("clean", "tomek", "TomekLinks", {}, CLASSIFICATION),
+        ("clean", "enn", "EditedNearestNeighbours", {}, CLASSIFICATION),
+    ]
+]
 
 
 # --------------------------------------------------------------------------- reporting
@@ -1001,6 +1181,27 @@ def format_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str
     return "\n".join([title, rule, line(headers), rule, *map(line, rows), rule])
 
 
+#: Columns of every side-by-side table, and the cells of one result under them.
+TIMING_HEADERS = ["imblearn s", "fast-smote s", "speed-up", "fast mem/out", "imb mem/out"]
+RUN_HEADERS = ["runs imb/fast", "bg load"]
+
+
+def _timing_cells(result: SideBySide) -> list[str]:
+    """Both libraries' times, the speed-up and both memory ratios (``TIMING_HEADERS``)."""
+    return [
+        _seconds(result.imblearn["seconds"]),
+        _seconds(result.fast_smote["seconds"]),
+        _ratio(result.imblearn["seconds"], result.fast_smote["seconds"], "x"),
+        f"{result.ratio('fast_smote'):.2f}",
+        f"{result.ratio('imblearn'):.2f}",
+    ]
+
+
+def _run_cells(result: SideBySide) -> list[str]:
+    """Runs of each library and the background load (``RUN_HEADERS``)."""
+    return [f"{result.imblearn['runs']}/{result.fast_smote['runs']}", f"{result.background_cores():.2f}"]
+
+
 def _case_cells(result: CaseResult) -> list[str]:
     """The columns naming a case."""
     case = result.case
@@ -1020,35 +1221,16 @@ def summary_table(results: Sequence[CaseResult]) -> str:
             r.case.shape,
             str(len(r.case.proportions)),
             r.case.dtype,
-            _seconds(r.imblearn["seconds"]),
-            _seconds(r.fast_smote["seconds"]),
-            _ratio(r.imblearn["seconds"], r.fast_smote["seconds"], "x"),
-            f"{r.ratio('fast_smote'):.2f}",
-            f"{r.ratio('imblearn'):.2f}",
-            f"{r.imblearn['runs']}/{r.fast_smote['runs']}",
-            f"{r.background_cores():.2f}",
+            *_timing_cells(r),
+            *_run_cells(r),
         ]
         for r in results
     ]
-    headers = [
-        "case",
-        "n x d",
-        "classes",
-        "dtype",
-        "imblearn s",
-        "fast-smote s",
-        "speed-up",
-        "fast mem/out",
-        "imb mem/out",
-        "runs imb/fast",
-        "bg load",
-    ]
-    return format_table(
+    title = (
         "Summary (mem/out = peak extra RSS during fit_resample / resampled X size; bg load = "
-        "cores busy with other processes meanwhile, 0 on a quiet machine)",
-        headers,
-        rows,
+        "cores busy with other processes meanwhile, 0 on a quiet machine)"
     )
+    return format_table(title, ["case", "n x d", "classes", "dtype", *TIMING_HEADERS, *RUN_HEADERS], rows)
 
 
 def phase_table(results: Sequence[CaseResult]) -> str:
@@ -1199,21 +1381,21 @@ def family_title() -> str:
     )
 
 
-def family_table(results: Sequence[FamilyResult]) -> str:
-    """imblearn vs fast-smote for each variant: time, speed-up, memory and rows made."""
+def side_by_side_table(
+    title: str, results: Sequence[FamilyResult], rows_header: str, kept: bool = False
+) -> str:
+    """imblearn vs fast-smote for each variant: time, speed-up, memory, the rows each
+    added (or removed) under ``rows_header`` and, with ``kept``, whether both kept the
+    same rows of X."""
     rows = [
         [
             r.case.variant.label,
             r.case.shape,
-            r.case.dtype,
-            _seconds(r.imblearn["seconds"]),
-            _seconds(r.fast_smote["seconds"]),
-            _ratio(r.imblearn["seconds"], r.fast_smote["seconds"], "x"),
-            f"{r.ratio('fast_smote'):.2f}",
-            f"{r.ratio('imblearn'):.2f}",
+            r.case.columns,
+            *_timing_cells(r),
             f"{r.imblearn['rows_out'] - r.case.n_samples}/{r.fast_smote['rows_out'] - r.case.n_samples}",
-            f"{r.imblearn['runs']}/{r.fast_smote['runs']}",
-            f"{r.background_cores():.2f}",
+            *([{None: "-", True: "yes", False: "no"}[r.same_kept_rows()]] if kept else []),
+            *_run_cells(r),
         ]
         for r in results
     ]
@@ -1221,20 +1403,49 @@ def family_table(results: Sequence[FamilyResult]) -> str:
         "variant",
         "n x d",
         "dtype",
-        "imblearn s",
-        "fast-smote s",
-        "speed-up",
-        "fast mem/out",
-        "imb mem/out",
-        "new rows imb/fast",
-        "runs imb/fast",
-        "bg load",
+        *TIMING_HEADERS,
+        rows_header,
+        *(["same kept rows"] if kept else []),
+        *RUN_HEADERS,
     ]
-    return format_table(
+    return format_table(title, headers, rows)
+
+
+def family_table(results: Sequence[FamilyResult]) -> str:
+    """imblearn vs fast-smote for each variant: time, speed-up, memory and rows made."""
+    return side_by_side_table(
         family_title() + "\n(mem/out = peak extra RSS during fit_resample / that library's output X size; "
         "new rows = rows made, which can differ from the count asked)",
-        headers,
-        rows,
+        results,
+        "new rows imb/fast",
+    )
+
+
+def categorical_and_cleaning_table(results: Sequence[FamilyResult]) -> str:
+    """imblearn vs fast-smote for SMOTENC, SMOTEN and the cleaning samplers: time,
+    speed-up, memory, rows added or removed, and whether both kept the same rows."""
+    categories = ", ".join(map(str, CATEGORIES))
+    return side_by_side_table(
+        "\n".join(
+            [
+                "Categorical and cleaning: imblearn vs fast-smote, the same data for both in each row",
+                f"data: SMOTENC a DataFrame of {MIXED_CONTINUOUS} float64 columns (Gaussian classes, means "
+                f"{CLASS_SHIFT} apart) and {len(CATEGORIES)} category columns ({categories} categories, "
+                "drawn at class-dependent frequencies), classes "
+                f"{'/'.join(f'{p:.0%}' for p in MIXED_PROPORTIONS)}; SMOTEN those category columns alone, "
+                f"classes {'/'.join(f'{p:.0%}' for p in CATEGORICAL_PROPORTIONS)}; the others the SMOTE "
+                "family's make_classification data",
+                f"samplers: each class's defaults (both libraries share them), random_state={SAMPLER_SEED} "
+                "where taken, SMOTENC categorical_features='auto'; fast-smote n_jobs=None",
+                "(mem/out = peak extra RSS during fit_resample / that library's output X size, a "
+                "DataFrame's columns for the category data; rows out-in = rows added, or removed if "
+                "negative; same kept rows = both kept the same rows of X (sorted sample_indices_), "
+                "for the cleaning samplers alone)",
+            ]
+        ),
+        results,
+        "rows out-in imb/fast",
+        kept=True,
     )
 
 
@@ -1297,8 +1508,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick",
         action="store_true",
         help=(
-            f"CI-sized run: cases with at most {QUICK_MAX_ROWS} rows, the SMOTE family at "
-            f"{_short_count(QUICK_FAMILY_ROWS)} rows in float64, fewer repeats"
+            f"CI-sized run: cases with at most {QUICK_MAX_ROWS} rows, the SMOTE family and the "
+            f"cleaning samplers at {_short_count(QUICK_FAMILY_ROWS)} rows in float64, SMOTENC and "
+            f"SMOTEN at {_short_count(QUICK_CATEGORICAL_ROWS)} rows, fewer repeats"
         ),
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write all results as JSON")
@@ -1307,18 +1519,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         nargs="+",
         metavar="TEXT",
         help=(
-            "run only cases whose id (e.g. binary-1e5x10-float32, family-adasyn-1e5x20-float64) "
-            "contains one of these; the small real datasets run only along with some SMOTE case"
+            "run only cases whose id (e.g. binary-1e5x10-float32, family-adasyn-1e5x20-float64, "
+            "categorical-smotenc-1e5x15-float64+category, clean-tomek-1e5x20-float32) contains one "
+            "of these; the small real datasets run only along with some SMOTE case"
         ),
     )
     return parser.parse_args(argv)
 
 
 def select_cases(quick: bool, patterns: Sequence[str] | None) -> tuple[list[Case], list[FamilyCase]]:
-    """The SMOTE cases and the family cases to run: the quick subsets if asked,
-    filtered by id substrings."""
+    """The SMOTE cases and the side-by-side cases (the family's, then the categorical
+    and cleaning section's) to run: the quick subsets if asked, filtered by id substrings."""
     cases = all_cases()
-    family = family_cases(quick)
+    family = side_by_side_cases([*FAMILY, *CATEGORICAL_AND_CLEANING], quick)
     if quick:
         cases = [c for c in cases if c.n_samples <= QUICK_MAX_ROWS]
     if patterns:
@@ -1349,7 +1562,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     results: list[CaseResult] = []
     family_results: list[FamilyResult] = []
-    report: dict[str, Any] = {"mode": mode, "machine": machine, "cases": [], "family": []}
+    report: dict[str, Any] = {
+        "mode": mode,
+        "machine": machine,
+        "cases": [],
+        "family": [],
+        "categorical_and_cleaning": [],
+    }
     planned: list[Case | FamilyCase] = [*cases, *family]
     for number, case in enumerate(planned, 1):
         case_start = time.perf_counter()
@@ -1358,7 +1577,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["cases"].append(results[-1].to_json())
         else:
             family_results.append(runner.run_family(case))
-            report["family"].append(family_results[-1].to_json())
+            report[section_of(case)].append(family_results[-1].to_json())
         save_report(args.json, report)  # so that a crash keeps the cases already run
         print(
             f"[{number}/{len(planned)}] {case.id}: {time.perf_counter() - case_start:.1f} s",
@@ -1381,8 +1600,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     if real_data is not None:
         tables.append(real_data_table(real_data))
-    if family_results:
-        tables += [family_table(family_results), family_phase_table(family_results)]
+    family_only = [r for r in family_results if section_of(r.case) == "family"]
+    if family_only:
+        tables += [family_table(family_only), family_phase_table(family_only)]
+    cleaning = [r for r in family_results if section_of(r.case) == "categorical_and_cleaning"]
+    if cleaning:
+        tables.append(categorical_and_cleaning_table(cleaning))
     print("\n\n".join(t for t in tables if t is not None))
     print(f"\ntotal benchmark time: {total_seconds:.0f} s")
 

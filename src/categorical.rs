@@ -146,9 +146,15 @@ impl ValueDifference {
     fn distance(&self, i: usize, j: usize, bar: f64) -> f64 {
         let a = self.embedded.row(i);
         let b = self.embedded.row(j);
-        let (a, b) = (a.as_slice().expect("owned rows"), b.as_slice().expect("owned rows"));
+        let (a, b) = (
+            a.as_slice().expect("owned rows"),
+            b.as_slice().expect("owned rows"),
+        );
         let mut total = 0.0;
-        for (fa, fb) in a.chunks_exact(self.classes).zip(b.chunks_exact(self.classes)) {
+        for (fa, fb) in a
+            .chunks_exact(self.classes)
+            .zip(b.chunks_exact(self.classes))
+        {
             let l1: f64 = fa.iter().zip(fb).map(|(x, y)| (x - y).abs()).sum();
             total += l1 * l1;
             if total >= bar {
@@ -160,7 +166,9 @@ impl ValueDifference {
 
     /// The `k` nearest rows of each row of the class, itself excluded, as positions.
     pub fn kneighbors(&self, k: usize) -> Result<Array2<u32>> {
-        kneighbors_by(self.embedded.nrows(), k, |i, j, bar| self.distance(i, j, bar))
+        kneighbors_by(self.embedded.nrows(), k, |i, j, bar| {
+            self.distance(i, j, bar)
+        })
     }
 
     /// Every pairwise distance (for a user's estimator with a precomputed metric).
@@ -287,7 +295,12 @@ mod tests {
             embed_mixed(continuous.view(), codes.view(), &[2, 3], &[0, 1, 2], 0.5).unwrap();
         assert_eq!(embedded.ncols(), 2 + 5);
         let sq = |a: usize, b: usize| -> f64 {
-            embedded.row(a).iter().zip(embedded.row(b)).map(|(x, y)| (x - y) * (x - y)).sum()
+            embedded
+                .row(a)
+                .iter()
+                .zip(embedded.row(b))
+                .map(|(x, y)| (x - y) * (x - y))
+                .sum()
         };
         // 25 continuous + one differing category (2 × 0.25).
         assert_eq!(sq(0, 1), 25.5);
@@ -307,7 +320,10 @@ mod tests {
         for i in 0..6 {
             let mut others: Vec<usize> = (0..6).filter(|&j| j != i).collect();
             others.sort_by(|&a, &b| d[[i, a]].total_cmp(&d[[i, b]]).then(a.cmp(&b)));
-            assert_eq!(table.row(i).to_vec(), vec![others[0] as u32, others[1] as u32]);
+            assert_eq!(
+                table.row(i).to_vec(),
+                vec![others[0] as u32, others[1] as u32]
+            );
         }
         // Rows 0 and 3 differ in feature 1 only: (|0.9 - 0.3| + |0.1 - 0.7|)² = 1.44.
         assert!((d[[0, 3]] - 1.44).abs() < 1e-12);

@@ -7,6 +7,7 @@
 //! the sample itself never is.
 
 use std::num::NonZeroUsize;
+use std::sync::{Mutex, PoisonError};
 
 use kiddo::{ImmutableKdTree, SquaredEuclidean};
 use ndarray::{Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
@@ -265,9 +266,9 @@ macro_rules! impl_tree_search {
 impl_tree_search!(f32);
 impl_tree_search!(f64);
 
-/// The `k` best (distance, index) pairs seen so far, kept sorted; a candidate that
-/// only ties the current worst is not taken, so among equal distances the lowest
-/// index wins and the result does not depend on how the work was split.
+/// The `k` best (distance, index) pairs seen so far, kept sorted by distance, then
+/// index: among equal distances the lowest index wins, and the result depends neither
+/// on how the work was split nor on the order candidates arrive in.
 struct Nearest<F> {
     dist: Vec<F>,
     index: Vec<u32>,
@@ -291,9 +292,14 @@ impl<F: Float> Nearest<F> {
         self.worst
     }
 
+    /// Takes `(dist, index)` if it beats the k-th best so far in the order of
+    /// distance, then index: whatever order candidates come in, the same k win.
     #[inline]
     fn offer(&mut self, dist: F, index: u32) {
-        if dist >= self.worst {
+        let full = self.dist.len() == self.k;
+        let beats =
+            dist < self.worst || (full && dist == self.worst && index < self.index[self.k - 1]);
+        if !beats {
             return;
         }
         // Replace the worst (or append), then sift toward the front past larger ones.
@@ -306,7 +312,10 @@ impl<F: Float> Nearest<F> {
             self.dist[at] = dist;
             self.index[at] = index;
         }
-        while at > 0 && self.dist[at - 1] > dist {
+        while at > 0
+            && (self.dist[at - 1] > dist
+                || (self.dist[at - 1] == dist && self.index[at - 1] > index))
+        {
             self.dist.swap(at - 1, at);
             self.index.swap(at - 1, at);
             at -= 1;
@@ -343,6 +352,10 @@ struct Tiles<C> {
     queries: Vec<C>,
     references: Vec<C>,
     depth: usize,
+    /// Where a reference row holds its squared norm: after the `d` coordinates.
+    dim: usize,
+    /// The queries are the references themselves (see `scan_symmetric`).
+    symmetric: bool,
 }
 
 /// The mean of the references, which every row is centred on.
@@ -388,6 +401,8 @@ impl<C: Float> Tiles<C> {
             queries: augmented(search.queries, false),
             references: augmented(search.references, true),
             depth,
+            dim: d,
+            symmetric: search.queries == search.references,
         }
     }
 }
@@ -409,6 +424,21 @@ fn scan_blocks<C: Float>(
 ) -> Vec<usize> {
     let depth = tiles.depth;
     let n = tiles.references.len() / depth;
+    if tiles.symmetric {
+        let lists = scan_symmetric(tiles, keep);
+        let mut rejected: Vec<usize> = out
+            .axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+            .into_par_iter()
+            .enumerate()
+            .flat_map_iter(|(block, chunk)| {
+                let first = block * BRUTE_QUERY_BLOCK;
+                let m = chunk.nrows();
+                finish(first, chunk, &lists[first..first + m])
+            })
+            .collect();
+        rejected.sort_unstable();
+        return rejected;
+    }
     let mut rejected: Vec<usize> = out
         .axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
@@ -438,6 +468,75 @@ fn scan_blocks<C: Float>(
         .collect();
     rejected.sort_unstable();
     rejected
+}
+
+/// `scan_blocks` for a search of the references among themselves: each pair's product
+/// is computed once, in the tiles on and above the diagonal, and offered to both rows,
+/// which halves the GEMM work. Tile `(i, j)` holds `|r_c|² − 2 q_a·r_c` for rows `a` of
+/// block `i` and `c` of block `j`; as query `c`'s key for reference `a` it becomes
+/// `|r_a|² − 2 q_c·r_a` by adding `|r_a|² − |r_c|²`. Blocks' lists are shared under
+/// locks; the order offers arrive in does not change the result (see `Nearest`).
+fn scan_symmetric<C: Float>(tiles: &Tiles<C>, keep: usize) -> Vec<Nearest<C>> {
+    const B: usize = BRUTE_QUERY_BLOCK;
+    let depth = tiles.depth;
+    let n = tiles.references.len() / depth;
+    let blocks = n.div_ceil(B);
+    let block_len = |b: usize| B.min(n - b * B);
+    let shared: Vec<Mutex<Vec<Nearest<C>>>> = (0..blocks)
+        .map(|b| Mutex::new((0..block_len(b)).map(|_| Nearest::new(keep)).collect()))
+        .collect();
+    let norms: Vec<C> = (0..n)
+        .map(|r| tiles.references[r * depth + tiles.dim])
+        .collect();
+    let lock = |b: usize| shared[b].lock().unwrap_or_else(PoisonError::into_inner);
+    (0..blocks).into_par_iter().for_each(|i| {
+        let (first, m) = (i * B, block_len(i));
+        let block_queries = &tiles.queries[first * depth..(first + m) * depth];
+        let mut mine: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+        let mut tile = vec![C::zero(); m * B];
+        for j in i..blocks {
+            let (start, width) = (j * B, block_len(j));
+            let block_references = &tiles.references[start * depth..(start + width) * depth];
+            C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
+            if j == i {
+                // The diagonal tile holds each pair twice: rows only, without the row itself.
+                for a in 0..m {
+                    tile[a * width + a] = C::infinity();
+                }
+            }
+            for (a, nearest) in mine.iter_mut().enumerate() {
+                scan_tile(&tile[a * width..(a + 1) * width], start, nearest);
+            }
+            if j == i {
+                continue;
+            }
+            let mut theirs = lock(j);
+            let mut bars: Vec<C> = theirs.iter().map(Nearest::worst).collect();
+            let column_norms = &norms[start..start + width];
+            for a in 0..m {
+                let row = &tile[a * width..(a + 1) * width];
+                let reference = (first + a) as u32;
+                offer_to_columns(
+                    row,
+                    norms[first + a],
+                    column_norms,
+                    &mut bars,
+                    &mut theirs,
+                    reference,
+                );
+            }
+        }
+        let mut lists = lock(i);
+        for (list, found) in lists.iter_mut().zip(&mine) {
+            for (&dist, &index) in found.dist.iter().zip(&found.index) {
+                list.offer(dist, index);
+            }
+        }
+    });
+    shared
+        .into_iter()
+        .flat_map(|lists| lists.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect()
 }
 
 fn exact_brute<F: Float>(search: &Search<'_, F>, out: ArrayViewMut2<u32>) {
@@ -476,8 +575,10 @@ fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>)
     let tiles = Tiles::<f32>::new(search, &mean);
     // Rounding the inputs to float32 and a depth-long float32 dot product move each
     // product `|r|² − 2 q·r` by at most (depth + 3) u (2 |q| |r| + |r|²), u = 2⁻²⁴;
-    // twice that is the margin.
-    let unit = 2f64 * (tiles.depth as f64 + 3.0) * f64::from(f32::EPSILON) / 2.0;
+    // the symmetric scan's shift by two rounded norms adds at most 11 u |r|²; twice
+    // that is the margin.
+    let shift_error = if tiles.symmetric { 11.0 } else { 0.0 };
+    let unit = 2f64 * (tiles.depth as f64 + 3.0 + shift_error) * f64::from(f32::EPSILON) / 2.0;
     let n_references = search.references.len();
     let keep = k + SPARE_CANDIDATES;
     let exact_distance = |q: usize, r: usize| -> f64 {
@@ -596,6 +697,48 @@ pub fn kneighbors_by(
     Ok(out)
 }
 
+/// Offers reference `reference` to the queries of a tile's columns: column `c` holds
+/// `row[c] = |r_c|² − 2 q·r_c`, whose key as query `c`'s distance to the reference is
+/// `row[c] + shift − norms[c]` (`shift` the reference's squared norm). `bars` mirrors
+/// each query's current bar, so a chunk of columns is tested in one vector pass.
+#[inline]
+fn offer_to_columns<F: Float>(
+    row: &[F],
+    shift: F,
+    norms: &[F],
+    bars: &mut [F],
+    lists: &mut [Nearest<F>],
+    reference: u32,
+) {
+    const LANES: usize = 16;
+    let mut start = 0;
+    while start < row.len() {
+        let end = (start + LANES).min(row.len());
+        // As in `scan_tile`: most chunks hold no candidate, which one branch-free,
+        // lane-parallel comparison shows at once.
+        let reaches = if end - start == LANES {
+            let values: &[F; LANES] = row[start..end].try_into().expect("a whole chunk");
+            let column_norms: &[F; LANES] = norms[start..end].try_into().expect("a whole chunk");
+            let chunk_bars: &[F; LANES] = bars[start..end].try_into().expect("a whole chunk");
+            (0..LANES).fold(false, |any, i| {
+                any | ((values[i] + shift) - column_norms[i] <= chunk_bars[i])
+            })
+        } else {
+            true
+        };
+        if reaches {
+            for c in start..end {
+                let key = (row[c] + shift) - norms[c];
+                if key <= bars[c] {
+                    lists[c].offer(key, reference);
+                    bars[c] = lists[c].worst();
+                }
+            }
+        }
+        start = end;
+    }
+}
+
 /// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's `nearest`.
 #[inline]
 fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {
@@ -604,8 +747,9 @@ fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {
     for (c, lanes) in chunks.by_ref().enumerate() {
         let lanes: &[F; LANES] = lanes.try_into().expect("chunks of LANES");
         // Most chunks hold no candidate: their least value, found branch-free with
-        // lane-parallel minimums, already fails the bar.
-        if least_of_16(lanes) < nearest.worst() {
+        // lane-parallel minimums, already fails the bar (a tie with the bar may still
+        // win on index, so `Nearest::offer` decides those).
+        if least_of_16(lanes) <= nearest.worst() {
             offer_below(lanes, start + c * LANES, nearest);
         }
     }
@@ -613,7 +757,7 @@ fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {
     offer_below(tail, start + partial.len() - tail.len(), nearest);
 }
 
-/// Offers the values of `lanes` (references `first..`, at most 32) that beat the
+/// Offers the values of `lanes` (references `first..`, at most 32) that reach the
 /// current bar: a bit mask of them first, then only those, in order.
 #[inline]
 fn offer_below<F: Float>(lanes: &[F], first: usize, nearest: &mut Nearest<F>) {
@@ -621,7 +765,7 @@ fn offer_below<F: Float>(lanes: &[F], first: usize, nearest: &mut Nearest<F>) {
     let mut below = lanes
         .iter()
         .enumerate()
-        .fold(0u32, |mask, (i, &v)| mask | (u32::from(v < worst) << i));
+        .fold(0u32, |mask, (i, &v)| mask | (u32::from(v <= worst) << i));
     while below != 0 {
         let i = below.trailing_zeros() as usize;
         below &= below - 1;
@@ -752,6 +896,37 @@ mod tests {
                     for engine in [Engine::Tree, Engine::Brute] {
                         let table = search(&x, k, engine);
                         assert_exact(&x, &table, k);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_symmetric_scan_gives_the_streaming_scans_table_for_any_thread_count() {
+        // Ties included (duplicated rows): both scans keep the lowest index among equals.
+        type Make = fn(usize, usize, u64) -> Array2<f64>;
+        let makers: [Make; 3] = [random, clustered, duplicated];
+        for make in makers {
+            let x = make(700, MAX_TREE_DIM + 1, 21); // always the brute force
+            let x32 = x.mapv(|v| v as f32);
+            let rows: Vec<usize> = (0..700).collect();
+            let reversed: Vec<usize> = rows.iter().rev().copied().collect();
+            for k in [1, 3, 8] {
+                let streaming = kneighbors_among(x.view(), &reversed, &rows, k).unwrap();
+                let streaming32 = kneighbors_among(x32.view(), &reversed, &rows, k).unwrap();
+                for threads in [1, 2, 3] {
+                    let (symmetric, symmetric32) =
+                        crate::parallel::run_with_threads(Some(threads), || {
+                            (
+                                kneighbors(x.view(), &rows, k).unwrap(),
+                                kneighbors(x32.view(), &rows, k).unwrap(),
+                            )
+                        })
+                        .unwrap();
+                    for (query, row) in symmetric.rows().into_iter().enumerate() {
+                        assert_eq!(row, streaming.row(699 - query), "f64 k={k} row {query}");
+                        assert_eq!(symmetric32.row(query), streaming32.row(699 - query));
                     }
                 }
             }

@@ -14,8 +14,8 @@ use pyo3::prelude::*;
 
 use crate::bootstrap::{bootstrap as core_bootstrap, BootstrapJob};
 use crate::categorical::{
-    draw_positions as core_draw_positions, embed_mixed as core_embed_mixed,
-    vote as core_vote, ValueDifference,
+    draw_positions as core_draw_positions, embed_mixed as core_embed_mixed, vote as core_vote,
+    ValueDifference,
 };
 use crate::distances::mean_pairwise_distance as core_mean_pairwise_distance;
 use crate::error::Error;
@@ -435,9 +435,7 @@ fn value_difference_kneighbors<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let metric = value_difference(py, &codes, &cardinalities, &probabilities, &rows, n_threads)?;
-    let table = run_detached(py, n_threads, || {
-        Ok(metric.kneighbors(k)?.mapv(i64::from))
-    })?;
+    let table = run_detached(py, n_threads, || Ok(metric.kneighbors(k)?.mapv(i64::from)))?;
     Ok(PyArray2::from_owned_array(py, table))
 }
 
