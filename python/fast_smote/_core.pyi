@@ -77,3 +77,48 @@ def search_engine(x: FloatMatrix, k: int) -> str:
 
 def find_non_finite(x: FloatMatrix) -> tuple[int, int] | None:
     """``(row, column)`` of the first NaN or infinity in ``x``, or None."""
+
+CodeMatrix = npt.NDArray[np.int32]
+
+def embed_mixed(
+    continuous: FloatMatrix,
+    codes: CodeMatrix,
+    cardinalities: list[int],
+    rows: IndexArray,
+    scale: float,
+    n_threads: int | None = None,
+) -> FloatMatrix:
+    """SMOTE-NC's search space for the class ``rows``: their continuous features, then per
+    categorical feature ``f`` a one-hot block of ``cardinalities[f]`` columns holding
+    ``scale`` at the row's code (in the continuous features' float type)."""
+
+def value_difference_kneighbors(
+    codes: CodeMatrix,
+    cardinalities: list[int],
+    probabilities: npt.NDArray[np.float64],
+    rows: IndexArray,
+    k: int,
+    n_threads: int | None = None,
+) -> IndexArray:
+    """The ``k`` nearest of the class ``rows`` to each of them (itself excluded), as
+    positions into ``rows``, under the Value Difference Metric: ``probabilities`` stacks,
+    feature after feature, a row of class shares per category."""
+
+def value_difference_pairwise(
+    codes: CodeMatrix,
+    cardinalities: list[int],
+    probabilities: npt.NDArray[np.float64],
+    rows: IndexArray,
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]:
+    """Every Value Difference Metric distance between two of the class ``rows``."""
+
+def vote(codes: CodeMatrix, voters: IndexArray, n_threads: int | None = None) -> CodeMatrix:
+    """For each row of ``voters`` (rows of ``codes``, nearest first), each feature's most
+    frequent code among them; a tie goes to the code listed first."""
+
+def draw_positions(
+    random_state: int, class_code: int, n_choices: int, n_draws: int, n_threads: int | None = None
+) -> npt.NDArray[np.uint32]:
+    """``n_draws`` positions drawn uniformly from ``range(n_choices)``; chunk ``c`` of the
+    draws comes from the seed of ``(random_state, class_code, c)``."""
