@@ -64,23 +64,7 @@ pub fn kneighbors_among<F: Float>(
     k: usize,
 ) -> Result<Array2<u32>> {
     let n = references.len();
-    if k == 0 {
-        return Err(Error::InvalidK(k));
-    }
-    if n > u32::MAX as usize {
-        return Err(Error::ClassTooLarge {
-            class: 0,
-            n_samples: n,
-            max: u32::MAX as usize,
-        });
-    }
-    if n < k + 1 {
-        return Err(Error::TooFewSamples {
-            class: 0,
-            n_samples: n,
-            k,
-        });
-    }
+    check_search_size(n, k)?;
     for (what, rows) in [("reference rows", references), ("query rows", queries)] {
         if let Some(&bad) = rows.iter().find(|&&r| r >= x.nrows()) {
             return Err(Error::IndexOutOfRange {
@@ -107,6 +91,29 @@ pub fn kneighbors_among<F: Float>(
         Engine::Brute => brute_kneighbors(&search, out.view_mut()),
     }
     Ok(out)
+}
+
+/// A search among `n` rows must find `k >= 1` neighbours besides each row itself, with
+/// positions that fit `u32`.
+fn check_search_size(n: usize, k: usize) -> Result<()> {
+    if k == 0 {
+        return Err(Error::InvalidK(k));
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::ClassTooLarge {
+            class: 0,
+            n_samples: n,
+            max: u32::MAX as usize,
+        });
+    }
+    if n < k + 1 {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: n,
+            k,
+        });
+    }
+    Ok(())
 }
 
 /// One search: the rows of `x` to answer for, the rows to search among, and for each
@@ -659,23 +666,7 @@ pub fn kneighbors_by(
     k: usize,
     distance: impl Fn(usize, usize, f64) -> f64 + Sync,
 ) -> Result<Array2<u32>> {
-    if k == 0 {
-        return Err(Error::InvalidK(k));
-    }
-    if n > u32::MAX as usize {
-        return Err(Error::ClassTooLarge {
-            class: 0,
-            n_samples: n,
-            max: u32::MAX as usize,
-        });
-    }
-    if n < k + 1 {
-        return Err(Error::TooFewSamples {
-            class: 0,
-            n_samples: n,
-            k,
-        });
-    }
+    check_search_size(n, k)?;
     let mut out = Array2::<u32>::zeros((n, k));
     out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
         .into_par_iter()

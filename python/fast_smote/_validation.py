@@ -310,7 +310,9 @@ def check_X_y(X: Any, y: Any, *, categorical_features: Any = None) -> Dataset:
             raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
         codes = codes.ravel().astype(np.min_scalar_type(len(classes) - 1))
     if len(classes) < 2:
-        raise ValueError(f"y has a single class ({classes.tolist()[0]!r}); SMOTE needs at least 2 classes")
+        raise ValueError(
+            f"y has a single class ({classes.tolist()[0]!r}); resampling needs at least 2 classes"
+        )
     return Dataset(
         X=values,
         y=labels,
