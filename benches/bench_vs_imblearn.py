@@ -12,11 +12,11 @@ columns), SMOTEN (``category`` columns only), SMOTETomek, SMOTEENN, TomekLinks a
 EditedNearestNeighbours the same way, and checks that both cleaning samplers keep the
 same rows. Usage::
 
-    python benches/bench_vs_imblearn.py                  # full run (~26 min on 2 AVX2 cores)
+    python benches/bench_vs_imblearn.py                  # full run (~23 min on 2 AVX2 cores)
     python benches/bench_vs_imblearn.py --quick          # CI-sized subset (< 2 min)
     python benches/bench_vs_imblearn.py --cases 1e5x10 --json benches/results/x.json
     python benches/bench_vs_imblearn.py --cases family-  # the SMOTE family only
-    python benches/bench_vs_imblearn.py --cases categorical- clean-  # that section (~8 min)
+    python benches/bench_vs_imblearn.py --cases categorical- clean-  # that section (~5 min)
 
 Every measurement runs in a fresh process forked from a server that has already
 imported the libraries, so a case starts from a clean heap and pays no import time.
@@ -1089,9 +1089,9 @@ CATEGORICAL = _mixed(0, CATEGORICAL_PROPORTIONS, CATEGORICAL_ROWS)
 #: SMOTEN on their own data, then SMOTE with cleaning and the cleaning samplers alone on
 #: the family's. Every sampler with its defaults, ``categorical_features='auto'`` (the
 #: ``category`` columns) for SMOTENC. float64 only: the cleaning samplers search all
-#: rows (SMOTETomek and SMOTEENN 1.8e5 of them, over 2 min each for imblearn), and
-#: float32 would add as much time again for speed-ups in the same range (3.4x to 5.8x
-#: when measured once).
+#: rows (SMOTETomek and SMOTEENN 1.8e5 of them, ~80 s each for imblearn), and
+#: float32 would add about as much time again for speed-ups like float64's (measured
+#: once).
 CATEGORICAL_AND_CLEANING = [
     Variant(name, sampler, sampler, params, dtypes=("float64",), data=data, prefix=prefix)
     for prefix, name, sampler, params, data in [
