@@ -16,7 +16,7 @@ test:
 bench:
 	$(PYTHON) benches/bench_vs_imblearn.py --json benches/results/full.json
 
-# CI-sized subset (cases up to 1e5 rows, fewer repeats; about 2 min).
+# CI-sized subset (cases up to 1e5 rows, fewer repeats; about 2.5 min).
 bench-quick:
 	$(PYTHON) benches/bench_vs_imblearn.py --quick
 

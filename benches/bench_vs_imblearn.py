@@ -13,7 +13,7 @@ EditedNearestNeighbours the same way, and checks that both cleaning samplers kee
 same rows. Usage::
 
     python benches/bench_vs_imblearn.py                  # full run (~23 min on 2 AVX2 cores)
-    python benches/bench_vs_imblearn.py --quick          # CI-sized subset (< 2 min)
+    python benches/bench_vs_imblearn.py --quick          # CI-sized subset (~2.5 min)
     python benches/bench_vs_imblearn.py --cases 1e5x10 --json benches/results/x.json
     python benches/bench_vs_imblearn.py --cases family-  # the SMOTE family only
     python benches/bench_vs_imblearn.py --cases categorical- clean-  # that section (~5 min)
