@@ -433,8 +433,9 @@ fn cast<F: Float, C: Float>(v: F) -> C {
 }
 
 /// Scans all reference tiles for each block of queries (blocks in parallel), keeping
-/// the `keep` best references of each query, and hands each block's lists to
-/// `finish(first query, output rows, lists)`, which returns the queries it rejects.
+/// the `keep` best references of each query (from `scan_symmetric` when the queries are
+/// the references), and hands each block's lists to `finish(first query, output rows,
+/// lists)`, which returns the queries it rejects.
 fn scan_blocks<C: Float>(
     tiles: &Tiles<C>,
     own: &[u32],
@@ -442,23 +443,7 @@ fn scan_blocks<C: Float>(
     mut out: ArrayViewMut2<u32>,
     finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<usize> + Sync,
 ) -> Vec<usize> {
-    let depth = tiles.depth;
-    let n = tiles.references.len() / depth;
-    if tiles.symmetric {
-        let lists = scan_symmetric(tiles, keep);
-        let mut rejected: Vec<usize> = out
-            .axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
-            .into_par_iter()
-            .enumerate()
-            .flat_map_iter(|(block, chunk)| {
-                let first = block * BRUTE_QUERY_BLOCK;
-                let m = chunk.nrows();
-                finish(first, chunk, &lists[first..first + m])
-            })
-            .collect();
-        rejected.sort_unstable();
-        return rejected;
-    }
+    let lists = tiles.symmetric.then(|| scan_symmetric(tiles, keep));
     let mut rejected: Vec<usize> = out
         .axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
@@ -466,28 +451,44 @@ fn scan_blocks<C: Float>(
         .flat_map_iter(|(block, chunk)| {
             let first = block * BRUTE_QUERY_BLOCK;
             let m = chunk.nrows();
-            let block_queries = &tiles.queries[first * depth..(first + m) * depth];
-            let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
-            let mut tile = vec![C::zero(); m * REFERENCE_BLOCK];
-            for start in (0..n).step_by(REFERENCE_BLOCK) {
-                let width = REFERENCE_BLOCK.min(n - start);
-                let block_references = &tiles.references[start * depth..(start + width) * depth];
-                C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
-                for (qi, nearest) in best.iter_mut().enumerate() {
-                    let own = own[first + qi] as usize;
-                    let partial = &mut tile[qi * width..(qi + 1) * width];
-                    if (start..start + width).contains(&own) {
-                        // The query itself: an infinite distance is never taken.
-                        partial[own - start] = C::infinity();
-                    }
-                    scan_tile(partial, start, nearest);
-                }
+            match &lists {
+                Some(lists) => finish(first, chunk, &lists[first..first + m]),
+                None => finish(first, chunk, &scan_block(tiles, own, keep, first, m)),
             }
-            finish(first, chunk, &best)
         })
         .collect();
     rejected.sort_unstable();
     rejected
+}
+
+/// The `keep` best references of the `m` queries from `first` on, tile by tile.
+fn scan_block<C: Float>(
+    tiles: &Tiles<C>,
+    own: &[u32],
+    keep: usize,
+    first: usize,
+    m: usize,
+) -> Vec<Nearest<C>> {
+    let depth = tiles.depth;
+    let n = tiles.references.len() / depth;
+    let block_queries = &tiles.queries[first * depth..(first + m) * depth];
+    let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+    let mut tile = vec![C::zero(); m * REFERENCE_BLOCK];
+    for start in (0..n).step_by(REFERENCE_BLOCK) {
+        let width = REFERENCE_BLOCK.min(n - start);
+        let block_references = &tiles.references[start * depth..(start + width) * depth];
+        C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
+        for (qi, nearest) in best.iter_mut().enumerate() {
+            let own = own[first + qi] as usize;
+            let partial = &mut tile[qi * width..(qi + 1) * width];
+            if (start..start + width).contains(&own) {
+                // The query itself: an infinite distance is never taken.
+                partial[own - start] = C::infinity();
+            }
+            scan_tile(partial, start, nearest);
+        }
+    }
+    best
 }
 
 /// `scan_blocks` for a search of the references among themselves: each pair's product
@@ -866,8 +867,8 @@ mod tests {
         search_among(x, &rows, &rows, k, engine)
     }
 
-    fn search_among(
-        x: &Array2<f64>,
+    fn search_among<F: Float>(
+        x: &Array2<F>,
         queries: &[usize],
         references: &[usize],
         k: usize,
@@ -883,7 +884,7 @@ mod tests {
         };
         let mut out = Array2::<u32>::zeros((queries.len(), k));
         match engine {
-            Engine::Tree => f64::tree_kneighbors(&search, out.view_mut()).unwrap(),
+            Engine::Tree => F::tree_kneighbors(&search, out.view_mut()).unwrap(),
             Engine::Brute => brute_kneighbors(&search, out.view_mut()),
         }
         out
@@ -915,17 +916,7 @@ mod tests {
         k: usize,
     ) -> Array2<u32> {
         assert!(queries != references);
-        let own = own_positions(x.nrows(), queries, references);
-        let search = Search {
-            x: x.view(),
-            queries,
-            references,
-            own: &own,
-            k,
-        };
-        let mut out = Array2::<u32>::zeros((queries.len(), k));
-        brute_kneighbors(&search, out.view_mut());
-        out
+        search_among(x, queries, references, k, Engine::Brute)
     }
 
     #[test]
