@@ -145,3 +145,34 @@ def test_column_vector_y_is_flattened_with_a_warning():
     with pytest.warns(Warning, match="column vector"):
         _, y_res = fast_smote.resample(X, y.reshape(-1, 1), random_state=0)
     assert y_res.shape == (80,)
+
+
+def _every_sampler():
+    """One instance of every public sampler, with parameters these small data allow."""
+    samplers = [cls(random_state=0) for cls in fast_smote.METHODS.values()]
+    samplers[list(fast_smote.METHODS).index("kmeans-smote")].set_params(cluster_balance_threshold=0.1)
+    samplers += [fast_smote.SMOTETomek(random_state=0), fast_smote.SMOTEENN(random_state=0)]
+    samplers += [fast_smote.TomekLinks(), fast_smote.EditedNearestNeighbours()]
+    samplers += [
+        fast_smote.SMOTENC(categorical_features=[0], random_state=0),
+        fast_smote.SMOTEN(random_state=0),
+    ]
+    return samplers
+
+
+@pytest.mark.filterwarnings(r"ignore:\w+ generated \d+ samples for class:UserWarning")
+@pytest.mark.parametrize("sampler", _every_sampler(), ids=lambda s: type(s).__name__)
+def test_one_column_frame_y_and_feature_names_out(sampler):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    X["a"] = rng.integers(0, 3, size=200).astype(float)  # a categorical column for SMOTENC/SMOTEN
+    y = pd.DataFrame({"label": np.r_[np.zeros(150, int), np.ones(50, int)]})
+    X_res, y_res = sampler.fit_resample(X, y)
+    # A one-column DataFrame y comes back as one (imbalanced-learn does the same).
+    assert isinstance(y_res, pd.DataFrame) and list(y_res.columns) == ["label"]
+    assert len(y_res) == len(X_res) and y_res["label"].dtype == y["label"].dtype
+    assert list(sampler.get_feature_names_out()) == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        sampler.get_feature_names_out(["x", "y", "z"])
+    sampler.fit_resample(X.to_numpy(), y["label"].to_numpy())
+    assert list(sampler.get_feature_names_out()) == ["x0", "x1", "x2"]

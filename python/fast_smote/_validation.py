@@ -106,13 +106,15 @@ class Dataset:
         return y_res
 
     def wrap_y(self, y_res: np.ndarray) -> Any:
-        """``y_res`` in the container y came in (a Series keeps its name and dtype)."""
+        """``y_res`` in the container y came in (a Series keeps its name and dtype, a
+        one-column DataFrame its column)."""
         if self.y_container is None:
             return y_res
         import pandas as pd
 
-        name, dtype = self.y_container
-        return pd.Series(y_res, name=name, dtype=dtype)
+        name, dtype, as_frame = self.y_container
+        series = pd.Series(y_res, name=name, dtype=dtype)
+        return series.to_frame() if as_frame else series
 
 
 @dataclass(frozen=True)
@@ -235,13 +237,14 @@ def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, Fram
 
 
 def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, Any]:
-    """y as a 1-D array of labels, plus the Series name and dtype if any."""
+    """y as a 1-D array of labels, plus the Series name and dtype (and whether it was a
+    one-column DataFrame) if any."""
     container = None
     if _is_series(y):
-        container = (y.name, y.dtype)
+        container = (y.name, y.dtype, False)
         labels = y.to_numpy()
     elif _is_dataframe(y) and y.shape[1] == 1:
-        container = (y.columns[0], y.dtypes.iloc[0])
+        container = (y.columns[0], y.dtypes.iloc[0], True)
         labels = y.iloc[:, 0].to_numpy()
     else:
         labels = np.asarray(y)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 
 from ._validation import Dataset, StrategyDict, check_X_y, resolve_sampling_strategy
 
@@ -49,8 +49,9 @@ def warn_count(sampler: str, label: Any, asked: int, made: int, why: str) -> Non
         )
 
 
-class BaseSampler(BaseEstimator):
-    """What every sampler shares: one validation path and ``sampling_strategy_``.
+class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
+    """What every sampler shares: one validation path and ``sampling_strategy_``, and
+    ``get_feature_names_out`` (a sampler keeps its features, as in imbalanced-learn).
 
     Subclasses store their parameters in a keyword-only ``__init__`` and implement
     ``fit_resample`` on top of :meth:`_check`; ``_sampling_type`` says how
