@@ -35,6 +35,19 @@ fn check_codes(codes: ArrayView2<i32>, cardinalities: &[usize]) -> Result<()> {
     Ok(())
 }
 
+/// Where each feature's block of `cardinalities[f]` rows or columns starts, the first
+/// at `first`.
+fn block_starts(cardinalities: &[usize], first: usize) -> Vec<usize> {
+    cardinalities
+        .iter()
+        .scan(first, |start, &c| {
+            let at = *start;
+            *start += c;
+            Some(at)
+        })
+        .collect()
+}
+
 /// SMOTE-NC's search space for the class `rows`: each row's continuous features, then
 /// for each categorical feature a one-hot block holding `scale` at the row's category.
 /// Euclidean distances there are the continuous distance plus `2 scale²` per
@@ -60,14 +73,7 @@ pub fn embed_mixed<F: Float>(
     if width == 0 {
         return Err(Error::NoFeatures);
     }
-    let offsets: Vec<usize> = cardinalities
-        .iter()
-        .scan(p, |start, &c| {
-            let at = *start;
-            *start += c;
-            Some(at)
-        })
-        .collect();
+    let offsets = block_starts(cardinalities, p);
     let mut out = Array2::<F>::zeros((rows.len(), width));
     out.axis_iter_mut(Axis(0))
         .into_par_iter()
@@ -116,14 +122,7 @@ impl ValueDifference {
         if q == 0 || classes == 0 {
             return Err(Error::NoFeatures);
         }
-        let offsets: Vec<usize> = cardinalities
-            .iter()
-            .scan(0, |start, &c| {
-                let at = *start;
-                *start += c;
-                Some(at)
-            })
-            .collect();
+        let offsets = block_starts(cardinalities, 0);
         let mut embedded = Array2::<f64>::zeros((rows.len(), q * classes));
         embedded
             .axis_iter_mut(Axis(0))
