@@ -126,12 +126,12 @@ class SMOTENC(BaseSMOTE):
         self.categorical_features_ = features.columns
         self.continuous_features_ = features.continuous_columns
         default = OneHotEncoder(handle_unknown="ignore", dtype=data.X.dtype)
-        table = features.category_table()
-        self.categorical_encoder_ = _encoder(self.categorical_encoder, default, table)
-        self._check_one_hot(table)
+        categories = features.category_table()
+        self.categorical_encoder_ = _encoder(self.categorical_encoder, default, categories)
+        self._check_one_hot(categories)
         self.nn_k_ = k_search.estimator
         self.median_std_: dict[Any, float] = {}
-        jobs, neighbors = [], []
+        jobs = []
         for code, n_new in zip(*data.plan(strategy)):
             rows = data.rows_of(code)
             k_search.check_size(len(rows), f"class {data.label(code)!r}")
@@ -143,11 +143,12 @@ class SMOTENC(BaseSMOTE):
             )
             table = k_search.table(space, np.arange(len(rows)), None, n_threads)
             jobs.append(Job(code, 0, rows, None, table, n_new))
-            neighbors.append((rows, table))
         made = self._interpolate(data, jobs, seed, n_threads)
         # Each synthetic row's categories: the vote of its base sample's k neighbours.
         bases = np.split(self.provenance_.base_index, np.cumsum([job.n_new for job in jobs])[:-1])
-        voters = [rows[table[np.searchsorted(rows, base)]] for (rows, table), base in zip(neighbors, bases)]
+        voters = [
+            job.bases[job.neighbors[np.searchsorted(job.bases, base)]] for job, base in zip(jobs, bases)
+        ]
         new_codes = _core.vote(
             features.codes, np.concatenate(voters) if voters else np.empty((0, 1), np.int64), n_threads
         )
@@ -258,8 +259,9 @@ class SMOTEN(BaseOverSampler):
         k_search.estimator.set_params(metric="precomputed")
         self.nn_k_ = k_search.estimator
         shares = _class_shares(features, data)
-        codes, n_made, new_codes = [], [], []
-        for code, n_new in zip(*data.plan(strategy)):
+        codes, n_made = data.plan(strategy)
+        new_codes = []
+        for code, n_new in zip(codes, n_made):
             rows = data.rows_of(code)
             k_search.check_size(len(rows), f"class {data.label(code)!r}")
             metric = (features.codes, features.cardinalities, shares, rows)
@@ -271,8 +273,6 @@ class SMOTEN(BaseOverSampler):
             # The sample itself votes first, then its neighbours, nearest first.
             voters = np.column_stack([rows[drawn], rows[table[drawn]]])
             new_codes.append(_core.vote(features.codes, voters, n_threads))
-            codes.append(code)
-            n_made.append(n_new)
         categorical = np.concatenate(new_codes) if new_codes else np.empty((0, features.n_features), np.int32)
         return Generated(np.empty((data.n_samples + len(categorical), 0)), codes, n_made, categorical)
 
