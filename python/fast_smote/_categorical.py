@@ -192,13 +192,19 @@ def _encode_array_column(values: np.ndarray, position: int) -> tuple[np.ndarray,
             f"categorical column {position} mixes values that cannot be compared (such as "
             "strings and None); give it one type"
         ) from None
-    column = pd.Categorical(values)
-    codes = np.asarray(column.codes)
-    categories = np.asarray(column.categories, dtype=object)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(categories), codes)
-        categories = np.append(categories, np.nan)
-    return codes, categories
+    codes, categories, missing = _categorical_codes(pd.Categorical(values))
+    categories = np.asarray(categories, dtype=object)
+    return codes, np.append(categories, np.nan) if missing else categories
+
+
+def _categorical_codes(values: Any) -> tuple[np.ndarray, Any, bool]:
+    """A pandas Categorical's codes and categories, missing values given the code after
+    the last category, and whether there were any."""
+    codes = np.asarray(values.codes)
+    missing = bool((codes < 0).any())
+    if missing:
+        codes = np.where(codes < 0, len(values.categories), codes)
+    return codes, values.categories, missing
 
 
 def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, CategoricalFeatures]:
@@ -238,12 +244,8 @@ def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, Ca
         for j, position in enumerate(columns):
             column = X.iloc[:, position]
             values = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
-            column_codes = np.asarray(values.codes)
-            missing = bool((column_codes < 0).any())
-            codes[:, j] = (
-                np.where(column_codes < 0, len(values.categories), column_codes) if missing else column_codes
-            )
-            categories.append(values.categories)
+            codes[:, j], column_categories, missing = _categorical_codes(values)
+            categories.append(column_categories)
             missing_code.append(missing)
             frame_dtypes.append(column.dtype)
         continuous_part: Any = X.iloc[:, continuous_columns]
