@@ -380,21 +380,25 @@ def _strategy_by_name(name: str, data: Dataset) -> StrategyDict:
             f"sampling_strategy={name!r} is not known; use one of "
             f"{', '.join(map(repr, OVER_SAMPLING_STRATEGIES))}, a float, a dict or a callable"
         )
+    n_majority = int(data.counts[_extreme_class(data, largest=True)])
+    codes = _classes_named("not majority" if name == "auto" else name, data)
+    return {data.classes[code]: n_majority - int(data.counts[code]) for code in codes}
+
+
+def _classes_named(name: str, data: Dataset) -> list[int]:
+    """Codes of the classes a strategy name selects: ``'minority'``, ``'majority'``,
+    ``'not minority'``, ``'not majority'`` or ``'all'`` (each sampler kind reads
+    ``'auto'`` as one of these itself)."""
     majority = _extreme_class(data, largest=True)
     minority = _extreme_class(data, largest=False)
-    n_majority = int(data.counts[majority])
     selected: Callable[[int], bool] = {
         "minority": lambda c: c == minority,
+        "majority": lambda c: c == majority,
         "not minority": lambda c: c != minority,
         "not majority": lambda c: c != majority,
-        "auto": lambda c: c != majority,
         "all": lambda c: True,
     }[name]
-    return {
-        label: n_majority - int(count)
-        for code, (label, count) in enumerate(zip(data.classes, data.counts))
-        if selected(code)
-    }
+    return [code for code in range(len(data.classes)) if selected(code)]
 
 
 #: The strategies a cleaning sampler accepts by name.
@@ -402,27 +406,18 @@ CLEANING_STRATEGIES = ("auto", "majority", "not minority", "not majority", "all"
 
 
 def _cleaning_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
-    majority = _extreme_class(data, largest=True)
-    minority = _extreme_class(data, largest=False)
     if isinstance(sampling_strategy, str):
         if sampling_strategy == "minority":
             raise ValueError(
                 "sampling_strategy='minority' cannot be used with a cleaning sampler, "
                 "which removes samples; use 'not minority', 'majority', 'all' or a list of classes"
             )
-        selectors: dict[str, Callable[[int], bool]] = {
-            "auto": lambda c: c != minority,
-            "not minority": lambda c: c != minority,
-            "majority": lambda c: c == majority,
-            "not majority": lambda c: c != majority,
-            "all": lambda c: True,
-        }
-        if sampling_strategy not in selectors:
+        if sampling_strategy not in CLEANING_STRATEGIES:
             raise ValueError(
                 f"sampling_strategy={sampling_strategy!r} is not known; use one of "
                 f"{', '.join(map(repr, CLEANING_STRATEGIES))} or a list of classes"
             )
-        codes = [c for c in range(len(data.classes)) if selectors[sampling_strategy](c)]
+        codes = _classes_named("not minority" if sampling_strategy == "auto" else sampling_strategy, data)
     elif isinstance(sampling_strategy, (list, tuple, np.ndarray)):
         code_of = data.code_of
         unknown = [plain(key) for key in sampling_strategy if key not in code_of]
@@ -448,7 +443,7 @@ def _cleaning_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
             f"sampling_strategy must be one of {', '.join(map(repr, CLEANING_STRATEGIES))} "
             f"or a list of classes; got {type(sampling_strategy).__name__}"
         )
-    n_minority = int(data.counts[minority])
+    n_minority = int(data.counts[_extreme_class(data, largest=False)])
     return {data.classes[code]: n_minority for code in codes}
 
 
