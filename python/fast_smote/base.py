@@ -82,13 +82,19 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
     def _check(self, X: Any, y: Any) -> Dataset:
         data = self._check_X_y(X, y)
         self.sampling_strategy_ = resolve_sampling_strategy(self.sampling_strategy, data, self._sampling_type)
-        self.n_features_in_ = data.n_features
         columns = data.x_container.columns if data.x_container is not None else None
-        if columns is not None and all(isinstance(c, str) for c in columns):
-            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        names = np.asarray(columns, dtype=object) if columns is not None else None
+        self._record_features(data.n_features, names)
+        return data
+
+    def _record_features(self, n_features: int, names: np.ndarray | None) -> None:
+        """Sets ``n_features_in_``, and ``feature_names_in_`` when every name is a string
+        (scikit-learn's convention; a stale one from an earlier fit is removed)."""
+        self.n_features_in_ = n_features
+        if names is not None and all(isinstance(c, str) for c in names):
+            self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        return data
 
 
 class BaseOverSampler(BaseSampler):

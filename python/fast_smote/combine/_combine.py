@@ -14,7 +14,7 @@ from ..under_sampling import EditedNearestNeighbours, TomekLinks
 class _OverThenClean(BaseSampler):
     """Runs an over-sampler (``smote``), then a cleaning sampler on its output."""
 
-    #: The cleaning parameter's name, its class, and the attribute for the fitted clone.
+    #: The cleaning parameter's name (its fitted clone is stored as ``<name>_``) and class.
     _cleaner_param: str
     _cleaner_type: type[BaseCleaningSampler]
 
@@ -46,11 +46,7 @@ class _OverThenClean(BaseSampler):
 
     def _record(self, over: BaseOverSampler) -> None:
         self.sampling_strategy_ = self.sampling_strategy
-        self.n_features_in_ = over.n_features_in_
-        if hasattr(over, "feature_names_in_"):
-            self.feature_names_in_ = over.feature_names_in_
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
+        self._record_features(over.n_features_in_, getattr(over, "feature_names_in_", None))
 
     def fit(self, X: Any, y: Any) -> _OverThenClean:
         """Check the parameters and the data, without resampling.
