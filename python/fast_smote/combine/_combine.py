@@ -6,6 +6,7 @@ from typing import Any
 
 from sklearn.base import clone
 
+from .._validation import Dataset
 from ..base import BaseCleaningSampler, BaseOverSampler, BaseSampler
 from ..over_sampling import SMOTE
 from ..under_sampling import EditedNearestNeighbours, TomekLinks
@@ -48,22 +49,12 @@ class _OverThenClean(BaseSampler):
         self.sampling_strategy_ = self.sampling_strategy
         self._record_features(over.n_features_in_, getattr(over, "feature_names_in_", None))
 
-    def fit(self, X: Any, y: Any) -> _OverThenClean:
-        """Check the parameters and the data, without resampling.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-        y : array-like or Series of shape (n_samples,)
-
-        Returns
-        -------
-        self
-        """
+    def _check(self, X: Any, y: Any) -> Dataset:
+        """What ``fit`` runs: the parameters, and the data as the over-sampler checks it."""
         over, _ = self._parts()
-        over.fit(X, y)
+        data = over._check(X, y)
         self._record(over)
-        return self
+        return data
 
     def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
         """Over-sample, then clean the result.
