@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import fast_smote
+
 
 def make_imbalanced(counts, n_features=4, seed=0, dtype=np.float64, spread=3.0):
     """Gaussian blobs, class ``c`` with ``counts[c]`` rows around a centre of its own."""
@@ -24,3 +26,19 @@ def binary():
 @pytest.fixture
 def multiclass():
     return make_imbalanced([150, 60, 30, 20])
+
+
+def every_sampler():
+    """One seeded instance of every public sampler, with parameters small test data allow
+    (SMOTENC takes column 0 as categorical)."""
+    samplers = [cls(random_state=0) for cls in fast_smote.METHODS.values()]
+    samplers[list(fast_smote.METHODS).index("kmeans-smote")].set_params(cluster_balance_threshold=0.1)
+    return [
+        *samplers,
+        fast_smote.SMOTETomek(random_state=0),
+        fast_smote.SMOTEENN(random_state=0),
+        fast_smote.TomekLinks(),
+        fast_smote.EditedNearestNeighbours(),
+        fast_smote.SMOTENC(categorical_features=[0], random_state=0),
+        fast_smote.SMOTEN(random_state=0),
+    ]

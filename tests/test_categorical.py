@@ -229,13 +229,13 @@ def test_smotenc_encoder_is_fitted_and_checked():
 @pytest.mark.parametrize(
     ("selection", "data", "error", "match"),
     [
-        ([0, 1, 2, 3, 4], "frame", ValueError, "every column is categorical; use SMOTEN"),
+        ([0, 1, 2, 3, 4], "frame", ValueError, r"every column is categorical \(n_features=5\); use SMOTEN"),
         ([], "frame", ValueError, "categorical_features selects none; use SMOTE"),
-        ("auto", "array", ValueError, "categorical_features='auto' .* must be a pandas DataFrame"),
+        ("auto", "array", ValueError, "categorical_features='auto' .* must be a pandas or polars DataFrame"),
         ([True, False], "frame", ValueError, "boolean mask of length 2, but X has 5 columns"),
         ([1, 5], "frame", ValueError, "has index 5, out of range for 5 columns"),
         (["city", "town"], "frame", ValueError, r"names columns that are not in X: \['town'\]"),
-        (["city"], "array", ValueError, "column names needs X to be a pandas DataFrame"),
+        (["city"], "array", ValueError, "column names needs X to be a pandas or polars DataFrame"),
         ([1.5], "frame", TypeError, "categorical_features must be 'auto', or a list"),
         ([[1, 2]], "frame", TypeError, "categorical_features must be 'auto', or a 1-D list"),
         ([1], "frame", TypeError, r"non-numeric columns: 'plan' \(string\)"),
@@ -364,7 +364,7 @@ def test_smoten_missing_values_form_a_category_and_errors():
     assert pd.isna(pd.Series(X_res[len(y) :, 0])).mean() > 0.3
     with pytest.raises(ValueError, match="class 1 has 2 samples, but k_neighbors=5 needs at least 6"):
         fast_smote.SMOTEN().fit_resample(data[:102], np.r_[np.zeros(100, int), np.ones(2, int)])
-    with pytest.raises(ValueError, match="X has 0 features"):
+    with pytest.raises(ValueError, match=r"X has 0 feature\(s\)"):
         fast_smote.SMOTEN().fit_resample(np.empty((10, 0)), np.r_[np.zeros(5), np.ones(5)])
 
 

@@ -58,7 +58,7 @@ def test_empty_x():
 
 def test_no_features(data):
     _, y = data
-    _raises(ValueError, "X has 0 features", np.zeros((62, 0)), y)
+    _raises(ValueError, r"X has 0 feature\(s\)", np.zeros((62, 0)), y)
 
 
 def test_non_numeric_columns(data):
@@ -86,7 +86,14 @@ def test_length_mismatch(data):
 
 def test_y_not_1d(data):
     X, _ = data
-    _raises(ValueError, "y must be 1-D", X, np.zeros((62, 2)))
+    _raises(ValueError, "y must be 1-D", X, np.full((62, 2), 3.5))
+    _raises(ValueError, "y must be 1-D", X, np.zeros((62, 2, 1)))
+
+
+def test_y_that_is_an_indicator_matrix_without_one_label_per_row(data):
+    X, _ = data
+    _raises(ValueError, "multilabel targets cannot be resampled", X, np.zeros((62, 2), dtype=int))
+    _raises(ValueError, "multilabel targets cannot be resampled", X, np.ones((62, 3), dtype=int))
 
 
 def test_one_class(data):
@@ -97,8 +104,12 @@ def test_one_class(data):
 @pytest.mark.parametrize("y_kind", ["continuous", "multilabel"])
 def test_y_that_is_not_class_labels(data, y_kind):
     X, _ = data
-    y = np.linspace(0, 1, 62) if y_kind == "continuous" else np.eye(2)[np.arange(62) % 2]
-    _raises(ValueError, "y must", X, y)
+    if y_kind == "continuous":
+        _raises(ValueError, "Unknown label type: y must hold class labels", X, np.linspace(0, 1, 62))
+    else:
+        y = np.eye(3, dtype=int)[np.arange(62) % 3]
+        y[:, 0] = 1
+        _raises(ValueError, "multilabel targets cannot be resampled", X, y)
 
 
 def test_class_too_small_for_k(data):

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import FrameLayout, _is_dataframe, check_shape, check_X, reject_sparse
+from ._containers import FrameLayout, ListLayout, PolarsLayout, is_pandas_frame, is_polars_frame, x_layout_of
+from ._validation import check_shape, check_X, reject_complex, reject_sparse
 
 #: ``categorical_features`` value meaning every column (SMOTEN).
 ALL_COLUMNS = "all"
@@ -66,12 +67,17 @@ class CategoricalFeatures:
             table[len(values) :, j] = values[0]
         return table
 
-    def assemble(self, continuous: np.ndarray, new_codes: np.ndarray, layout: FrameLayout | None) -> Any:
+    def assemble(
+        self,
+        continuous: np.ndarray,
+        new_codes: np.ndarray,
+        layout: FrameLayout | ListLayout | PolarsLayout | None,
+    ) -> Any:
         """X's container, in X's column order: the original rows as given, then the new
         rows, whose continuous part ``continuous`` holds after the originals' and whose
         categorical values are decoded from ``new_codes``."""
         n = len(self.codes)
-        if layout is not None:
+        if isinstance(layout, FrameLayout):
             return self._frame(continuous, new_codes, layout)
         assert self.array_dtype is not None
         if not len(self.continuous_columns):
@@ -85,7 +91,7 @@ class CategoricalFeatures:
         for j, position in enumerate(self.columns):
             out[:n, position] = self.source[:, position]
             out[n:, position] = self.categories[j][new_codes[:, j]]
-        return out
+        return out if layout is None else layout.wrap_mixed(out, self.continuous_columns)
 
     def _frame(self, continuous: np.ndarray, new_codes: np.ndarray, layout: FrameLayout) -> Any:
         import pandas as pd
@@ -93,7 +99,7 @@ class CategoricalFeatures:
         assert self.frame_dtypes is not None
         parts: list[Any] = [None] * (self.n_features + len(self.continuous_columns))
         if self.continuous_layout is not None:
-            frame = self.continuous_layout.frame(continuous)
+            frame = self.continuous_layout.wrap(continuous)
             for i, position in enumerate(self.continuous_columns):
                 parts[position] = frame.iloc[:, i]
         for j, position in enumerate(self.columns):
@@ -115,26 +121,37 @@ class CategoricalFeatures:
         return out
 
 
-def _column_positions(spec: Any, X: Any, n_features: int, is_frame: bool) -> np.ndarray:
+def _categorical_dtypes(X: Any) -> list[bool] | None:
+    """For a pandas or polars DataFrame, which columns have a categorical, string or
+    object dtype (what ``categorical_features='auto'`` selects)."""
+    if is_pandas_frame(X):
+        import pandas as pd
+
+        return [
+            isinstance(d, (pd.CategoricalDtype, pd.StringDtype))
+            or (isinstance(d, np.dtype) and d.kind in "OUS")
+            for d in X.dtypes
+        ]
+    if is_polars_frame(X):
+        import polars as pl
+
+        return [isinstance(d, (pl.Categorical, pl.Enum, pl.String, pl.Object)) for d in X.schema.dtypes()]
+    return None
+
+
+def _column_positions(spec: Any, X: Any, n_features: int) -> np.ndarray:
     """The sorted positions of the columns ``categorical_features`` selects."""
     if isinstance(spec, str) and spec == ALL_COLUMNS:
         return np.arange(n_features)
     if isinstance(spec, str) and spec == "auto":
-        if not is_frame:
+        categorical = _categorical_dtypes(X)
+        if categorical is None:
             raise ValueError(
-                "categorical_features='auto' finds categorical columns by their pandas dtype, "
-                f"so X must be a pandas DataFrame; got {type(X).__name__}. Give the columns' "
-                "indices or a boolean mask instead"
+                "categorical_features='auto' finds categorical columns by their dtype, so X "
+                f"must be a pandas or polars DataFrame; got {type(X).__name__}. Give the "
+                "columns' indices or a boolean mask instead"
             )
-        import pandas as pd
-
-        return np.flatnonzero(
-            [
-                isinstance(d, (pd.CategoricalDtype, pd.StringDtype))
-                or (isinstance(d, np.dtype) and d.kind in "OUS")
-                for d in X.dtypes
-            ]
-        )
+        return np.flatnonzero(categorical)
     if isinstance(spec, (str, numbers.Integral)):
         spec = [spec]
     try:
@@ -163,8 +180,10 @@ def _column_positions(spec: Any, X: Any, n_features: int, is_frame: bool) -> np.
             )
         return np.unique(positions % n_features if n_features else positions)
     if selection.dtype.kind in "OUS" and all(isinstance(name, str) for name in selection):
-        if not is_frame:
-            raise ValueError("categorical_features given by column names needs X to be a pandas DataFrame")
+        if not (is_pandas_frame(X) or is_polars_frame(X)):
+            raise ValueError(
+                "categorical_features given by column names needs X to be a pandas or polars DataFrame"
+            )
         names = list(X.columns)
         unknown = [str(name) for name in selection if name not in names]
         if unknown:
@@ -192,7 +211,13 @@ def _encode_array_column(values: np.ndarray, position: int) -> tuple[np.ndarray,
             f"categorical column {position} mixes values that cannot be compared (such as "
             "strings and None); give it one type"
         ) from None
-    codes, categories, missing = _categorical_codes(pd.Categorical(values))
+    try:
+        codes, categories, missing = _categorical_codes(pd.Categorical(values))
+    except TypeError as exc:
+        raise TypeError(
+            f"categorical column {position} holds a value that cannot be a category ({exc}): "
+            "argument must be a string or a number"
+        ) from None
     categories = np.asarray(categories, dtype=object)
     return codes, np.append(categories, np.nan) if missing else categories
 
@@ -207,7 +232,9 @@ def _categorical_codes(values: Any) -> tuple[np.ndarray, Any, bool]:
     return codes, values.categories, missing
 
 
-def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, CategoricalFeatures]:
+def check_mixed_X(
+    X: Any, spec: Any
+) -> tuple[np.ndarray, FrameLayout | ListLayout | PolarsLayout | None, CategoricalFeatures]:
     """Continuous columns as a float matrix (as :func:`check_X` makes it), the DataFrame
     layout, and the categorical columns as codes.
 
@@ -215,12 +242,18 @@ def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, Ca
     that is neither all nor none of the columns is required otherwise.
     """
     reject_sparse(X)
-    is_frame = _is_dataframe(X)
-    if not is_frame:
+    is_frame = is_pandas_frame(X)
+    layout = FrameLayout(X.columns, [], {}) if is_frame else x_layout_of(X)
+    polars_frame = is_polars_frame(X)
+    if not (is_frame or polars_frame):
         X = np.asarray(X)
+        reject_complex(X)
     check_shape(X.shape)
     n_samples, n_features = X.shape
-    columns = _column_positions(spec, X, n_features, is_frame)
+    columns = _column_positions(spec, X, n_features)
+    if polars_frame:
+        # Column by column below, as for an object array; polars keeps the schema.
+        X = X.to_numpy()
     continuous_columns = np.setdiff1d(np.arange(n_features), columns)
     if not (isinstance(spec, str) and spec == ALL_COLUMNS):
         if len(columns) == 0:
@@ -231,7 +264,7 @@ def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, Ca
         if len(continuous_columns) == 0:
             raise ValueError(
                 "SMOTENC needs continuous features besides the categorical ones, but every "
-                "column is categorical; use SMOTEN for categorical-only data"
+                f"column is categorical (n_features={n_features}); use SMOTEN for categorical-only data"
             )
     codes = np.empty((n_samples, len(columns)), dtype=np.int32)
     categories: list[Any] = []
@@ -261,7 +294,6 @@ def check_mixed_X(X: Any, spec: Any) -> tuple[np.ndarray, FrameLayout | None, Ca
         continuous, continuous_layout = check_X(continuous_part, columns=continuous_columns)
     else:
         continuous, continuous_layout = np.empty((n_samples, 0)), None
-    layout = FrameLayout(X.columns, []) if is_frame else None
     features = CategoricalFeatures(
         codes=codes,
         categories=categories,

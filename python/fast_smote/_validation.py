@@ -19,6 +19,16 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import type_of_target
 
 from . import _core
+from ._containers import (
+    FrameLayout,
+    PolarsLayout,
+    XLayout,
+    YLayout,
+    is_pandas_frame,
+    is_polars_frame,
+    labels_of,
+    x_layout_of,
+)
 
 if TYPE_CHECKING:
     from ._categorical import CategoricalFeatures
@@ -45,8 +55,9 @@ class Dataset:
     classes: np.ndarray
     codes: np.ndarray
     counts: np.ndarray
-    x_container: FrameLayout | None = None
-    y_container: Any | None = None
+    #: How X and y came, when not as NumPy arrays (results go back the same way).
+    x_container: XLayout | None = None
+    y_container: YLayout | None = None
     #: The categorical columns, for samplers that take them (``X`` then holds the
     #: continuous columns only).
     categorical: CategoricalFeatures | None = None
@@ -87,12 +98,12 @@ class Dataset:
             return self.categorical.assemble(X_res, categorical_codes, self.x_container)
         if self.x_container is None:
             return X_res
-        return self.x_container.frame(X_res)
+        return self.x_container.wrap(X_res)
 
     def take_X(self, X: Any, rows: np.ndarray) -> Any:
         """The rows ``rows`` of the caller's ``X``, in its container and dtypes."""
         if self.x_container is not None:
-            return X.iloc[rows].reset_index(drop=True)
+            return self.x_container.take(X, rows)
         return np.asarray(X)[rows]
 
     def resampled_y(self, codes: list[int], n_new: list[int]) -> np.ndarray:
@@ -107,40 +118,10 @@ class Dataset:
 
     def wrap_y(self, y_res: np.ndarray) -> Any:
         """``y_res`` in the container y came in (a Series keeps its name and dtype, a
-        one-column DataFrame its column)."""
+        one-column frame its column, a one-hot matrix its columns)."""
         if self.y_container is None:
             return y_res
-        import pandas as pd
-
-        name, dtype, as_frame = self.y_container
-        series = pd.Series(y_res, name=name, dtype=dtype)
-        return series.to_frame() if as_frame else series
-
-
-@dataclass(frozen=True)
-class FrameLayout:
-    """The columns of a DataFrame X, to hand results back in one."""
-
-    columns: Any
-    #: Names of the float32 columns, which stay float32 in float64 results.
-    float32_columns: list[Any]
-
-    def frame(self, values: np.ndarray) -> Any:
-        """``values`` as a DataFrame with X's columns."""
-        import pandas as pd
-
-        frame = pd.DataFrame(values, columns=self.columns, copy=False)
-        if self.float32_columns and values.dtype != np.float32:
-            frame = frame.astype({c: np.float32 for c in self.float32_columns})
-        return frame
-
-
-def _is_dataframe(obj: Any) -> bool:
-    return hasattr(obj, "dtypes") and hasattr(obj, "columns") and hasattr(obj, "iloc")
-
-
-def _is_series(obj: Any) -> bool:
-    return hasattr(obj, "dtype") and hasattr(obj, "iloc") and hasattr(obj, "name")
+        return self.y_container.wrap(y_res)
 
 
 def _float_dtype_for(dtype: np.dtype) -> np.dtype:
@@ -154,29 +135,61 @@ def _float_dtype_for(dtype: np.dtype) -> np.dtype:
 _NUMERIC_KINDS = "biuf"
 
 
-def _check_frame(X: Any) -> tuple[np.ndarray, FrameLayout]:
-    non_numeric = [
-        f"{col!r} ({dtype})"
-        for col, dtype in zip(X.columns, X.dtypes)
-        if not (isinstance(dtype, np.dtype) and dtype.kind in _NUMERIC_KINDS)
-        and not getattr(dtype, "_is_numeric", False)
-    ]
-    if non_numeric:
+def _numpy_dtype(dtype: Any) -> np.dtype:
+    """The NumPy dtype behind a pandas column dtype (a sparse column's subtype)."""
+    if isinstance(dtype, np.dtype):
+        return dtype
+    return np.dtype(getattr(dtype, "subtype", None) or getattr(dtype, "numpy_dtype", None) or object)
+
+
+def _core_dtype_of_columns(dtypes: list[np.dtype]) -> np.dtype:
+    """float32 when every column is float32 (or narrower floats), float64 otherwise."""
+    if dtypes and all(d.kind == "f" and d.itemsize <= 4 for d in dtypes):
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _refuse_non_numeric(described: list[str]) -> None:
+    if described:
         raise TypeError(
             "X has non-numeric columns: "
-            + ", ".join(non_numeric)
+            + ", ".join(described)
             + ". This sampler needs numeric features: encode these columns as numbers, "
             "or use SMOTENC (categorical_features) or SMOTEN for categorical features."
         )
-    dtypes = [np.dtype(getattr(d, "numpy_dtype", d)) for d in X.dtypes]
+
+
+def _check_pandas_frame(X: Any) -> tuple[np.ndarray, FrameLayout]:
+    _refuse_non_numeric(
+        [
+            f"{col!r} ({dtype})"
+            for col, dtype in zip(X.columns, X.dtypes)
+            if not (isinstance(dtype, np.dtype) and dtype.kind in _NUMERIC_KINDS)
+            and not getattr(dtype, "_is_numeric", False)
+        ]
+    )
+    dtypes = [_numpy_dtype(d) for d in X.dtypes]
     float32_columns = [c for c, d in zip(X.columns, dtypes) if d == np.float32]
-    if dtypes and all(d.kind == "f" and d.itemsize <= 4 for d in dtypes):
-        target = np.dtype(np.float32)
-    else:
-        target = np.dtype(np.float64)
+    sparse_fill = {c: d.fill_value for c, d in zip(X.columns, X.dtypes) if hasattr(d, "fill_value")}
     # Nullable columns turn their missing values into NaN, which the finiteness check reports.
-    values = X.to_numpy(dtype=target, na_value=np.nan)
-    return values, FrameLayout(X.columns, float32_columns)
+    values = X.to_numpy(dtype=_core_dtype_of_columns(dtypes), na_value=np.nan)
+    return values, FrameLayout(X.columns, float32_columns, sparse_fill)
+
+
+def _check_polars_frame(X: Any) -> tuple[np.ndarray, PolarsLayout]:
+    import polars as pl
+
+    _refuse_non_numeric(
+        [
+            f"{name!r} ({dtype})"
+            for name, dtype in X.schema.items()
+            if not (dtype.is_numeric() or dtype == pl.Boolean)
+        ]
+    )
+    float32 = all(dtype in (pl.Float32, pl.Float16) for dtype in X.schema.dtypes()) if X.width else False
+    # Nulls become NaN, which the finiteness check reports.
+    values = X.cast(pl.Float32 if float32 else pl.Float64).to_numpy(order="c")
+    return values, PolarsLayout(X.schema)
 
 
 _NOT_NUMERIC = (
@@ -191,10 +204,18 @@ def check_shape(shape: tuple[int, ...]) -> None:
         raise ValueError(
             f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {shape}"
         )
+    # The wording of scikit-learn's checks, which tools may match.
     if shape[0] == 0:
-        raise ValueError("X is empty: it has 0 samples")
+        raise ValueError(f"X is empty: it has 0 sample(s) (shape={shape}) while a minimum of 1 is required.")
     if shape[1] == 0:
-        raise ValueError("X has 0 features")
+        raise ValueError(f"X has 0 feature(s) (shape={shape}) while a minimum of 1 is required.")
+
+
+def reject_complex(values: np.ndarray) -> None:
+    if values.dtype.kind == "c":
+        raise ValueError(
+            f"Complex data not supported: X has dtype {values.dtype}; SMOTE interpolates real-valued features"
+        )
 
 
 def reject_sparse(X: Any) -> None:
@@ -202,24 +223,28 @@ def reject_sparse(X: Any) -> None:
         raise TypeError("sparse X is not supported yet; convert it with X.toarray()")
 
 
-def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, FrameLayout | None]:
-    """X as a C-contiguous float32/float64 array, plus the DataFrame layout if any.
+def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, XLayout | None]:
+    """X as a C-contiguous float32/float64 array, plus its layout unless it is a NumPy array.
 
     ``columns`` gives the caller's column position of each column of ``X`` when ``X``
     is a selection of the caller's columns, for messages.
     """
     reject_sparse(X)
-    container = None
-    if _is_dataframe(X):
-        values, container = _check_frame(X)
+    container: XLayout | None = None
+    if is_pandas_frame(X):
+        values, container = _check_pandas_frame(X)
+    elif is_polars_frame(X):
+        values, container = _check_polars_frame(X)
     else:
+        container = x_layout_of(X)
         values = np.asarray(X)
         if values.dtype.kind == "O":
             try:
                 values = values.astype(np.float64)
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"X contains non-numeric values ({exc}); {_NOT_NUMERIC}") from None
-        elif values.dtype.kind not in _NUMERIC_KINDS:
+        reject_complex(values)
+        if values.dtype.kind not in _NUMERIC_KINDS:
             raise TypeError(f"X has dtype {values.dtype}, which is not numeric; {_NOT_NUMERIC}")
     check_shape(values.shape)
     values = np.ascontiguousarray(values, dtype=_float_dtype_for(values.dtype))
@@ -236,18 +261,11 @@ def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, Fram
     return values, container
 
 
-def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, Any]:
-    """y as a 1-D array of labels, plus the Series name and dtype (and whether it was a
-    one-column DataFrame) if any."""
-    container = None
-    if _is_series(y):
-        container = (y.name, y.dtype, False)
-        labels = y.to_numpy()
-    elif _is_dataframe(y) and y.shape[1] == 1:
-        container = (y.columns[0], y.dtypes.iloc[0], True)
-        labels = y.iloc[:, 0].to_numpy()
-    else:
-        labels = np.asarray(y)
+def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, YLayout | None]:
+    """y as a 1-D array of labels, plus its layout unless it is a 1-D NumPy array."""
+    if y is None:
+        raise ValueError("fit_resample requires y to be passed, but the target y is None")
+    labels, container = labels_of(y)
     if labels.ndim == 2 and labels.shape[1] == 1:
         warnings.warn(
             "y is a column vector; it was flattened to shape (n_samples,)",
@@ -304,7 +322,7 @@ def check_X_y(X: Any, y: Any, *, categorical_features: Any = None) -> Dataset:
         target_type = type_of_target(labels)
         if target_type not in ("binary", "multiclass"):
             raise ValueError(
-                f"y must hold class labels, but its values look {target_type}; "
+                f"Unknown label type: y must hold class labels, but its values look {target_type}; "
                 "SMOTE oversamples classification targets"
             )
         try:
@@ -314,7 +332,8 @@ def check_X_y(X: Any, y: Any, *, categorical_features: Any = None) -> Dataset:
         codes = codes.ravel().astype(np.min_scalar_type(len(classes) - 1))
     if len(classes) < 2:
         raise ValueError(
-            f"y has a single class ({classes.tolist()[0]!r}); resampling needs at least 2 classes"
+            f"y has a single class ({classes.tolist()[0]!r}): 1 class, but resampling "
+            "needs at least 2 classes"
         )
     return Dataset(
         X=values,

@@ -6,11 +6,12 @@ import os
 import sys
 import warnings
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
+from sklearn.utils import InputTags, Tags
 
 from ._validation import Dataset, StrategyDict, check_X_y, resolve_sampling_strategy
 
@@ -49,6 +50,29 @@ def warn_count(sampler: str, label: Any, asked: int, made: int, why: str) -> Non
         )
 
 
+@dataclass
+class SamplerTags:
+    """What imbalanced-learn's checks read of a sampler."""
+
+    #: Whether ``fit_resample`` records the rows it returns as ``sample_indices_``.
+    sample_indices: bool = False
+
+
+@dataclass
+class SamplerInputTags(InputTags):
+    """scikit-learn's input tags, plus imbalanced-learn's ``dataframe``."""
+
+    dataframe: bool = True
+
+
+@dataclass
+class SamplerEstimatorTags(Tags):
+    """scikit-learn's estimator tags, plus imbalanced-learn's ``sampler_tags``: the
+    tags imbalanced-learn's estimator checks and pipelines expect of a sampler."""
+
+    sampler_tags: SamplerTags = field(default_factory=SamplerTags)
+
+
 class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
     """What every sampler shares: one validation path and ``sampling_strategy_``, and
     ``get_feature_names_out`` (a sampler keeps its features, as in imbalanced-learn).
@@ -59,6 +83,18 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
     """
 
     _sampling_type = "over-sampling"
+    #: Whether ``fit_resample`` records ``sample_indices_`` (an imbalanced-learn tag).
+    _records_sample_indices = False
+
+    def __sklearn_tags__(self) -> SamplerEstimatorTags:
+        tags = super().__sklearn_tags__()
+        parent = {f.name: getattr(tags, f.name) for f in fields(tags)}
+        parent["input_tags"] = SamplerInputTags(
+            **{f.name: getattr(tags.input_tags, f.name) for f in fields(tags.input_tags)}
+        )
+        parent["target_tags"] = replace(tags.target_tags, required=True)
+        parent["estimator_type"] = "sampler"
+        return SamplerEstimatorTags(**parent, sampler_tags=SamplerTags(self._records_sample_indices))
 
     def fit(self, X: Any, y: Any) -> BaseSampler:
         """Check the data and resolve ``sampling_strategy_``, without resampling.
@@ -138,6 +174,7 @@ class BaseCleaningSampler(BaseSampler):
     """
 
     _sampling_type = "clean-sampling"
+    _records_sample_indices = True
 
     def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
         """Remove the samples the method finds, from the classes ``sampling_strategy`` targets.

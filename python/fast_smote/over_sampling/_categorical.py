@@ -15,7 +15,7 @@ from .. import _core
 from .._categorical import ALL_COLUMNS, CategoricalFeatures
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, check_X_y, seed_from
-from ..base import BaseOverSampler, Generated
+from ..base import BaseOverSampler, Generated, SamplerEstimatorTags
 from ._base import BaseSMOTE, Job
 
 
@@ -241,6 +241,12 @@ class SMOTEN(BaseOverSampler):
         self.random_state = random_state
         self.k_neighbors = k_neighbors
         self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self) -> SamplerEstimatorTags:
+        tags = super().__sklearn_tags__()
+        # Every feature is a category: strings are values, a missing value a category.
+        tags.input_tags.string = tags.input_tags.categorical = tags.input_tags.allow_nan = True
+        return tags
 
     def _check_X_y(self, X: Any, y: Any) -> Dataset:
         return check_X_y(X, y, categorical_features=ALL_COLUMNS)

@@ -59,6 +59,8 @@ class RandomOverSampler(BaseOverSampler):
     True
     """
 
+    _records_sample_indices = True
+
     def __init__(
         self,
         *,
