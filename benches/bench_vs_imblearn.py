@@ -10,13 +10,15 @@ scikit-learn fit that bounds it (SVC, MiniBatchKMeans) and the rest. A "categori
 cleaning" section times both libraries' SMOTENC (a DataFrame of float and ``category``
 columns), SMOTEN (``category`` columns only), SMOTETomek, SMOTEENN, TomekLinks and
 EditedNearestNeighbours the same way, and checks that both cleaning samplers keep the
-same rows. Usage::
+same rows. A "sparse" section times both libraries' SMOTE on a TF-IDF-like CSR matrix
+(1e5 x 1e5, 0.1 % of the entries stored) that neither densifies. Usage::
 
     python benches/bench_vs_imblearn.py                  # full run (~23 min on 2 AVX2 cores)
     python benches/bench_vs_imblearn.py --quick          # CI-sized subset (~2.5 min)
     python benches/bench_vs_imblearn.py --cases 1e5x10 --json benches/results/x.json
     python benches/bench_vs_imblearn.py --cases family-  # the SMOTE family only
     python benches/bench_vs_imblearn.py --cases categorical- clean-  # that section (~5 min)
+    python benches/bench_vs_imblearn.py --cases sparse-      # the sparse section
 
 Every measurement runs in a fresh process forked from a server that has already
 imported the libraries, so a case starts from a clean heap and pays no import time.
@@ -52,6 +54,7 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import sklearn
 from imblearn import __version__ as imblearn_version
 from imblearn.over_sampling import SMOTE as ImblearnSMOTE
@@ -80,6 +83,7 @@ GRAM_BLOCK_ROWS = 4_096
 PRELOAD = [
     "numpy",
     "pandas",
+    "scipy.sparse",
     "sklearn.neighbors",
     "sklearn.datasets",
     "sklearn.svm",
@@ -327,11 +331,14 @@ def best_seconds(call: Callable[[], Any], effort: Effort, min_runs: int = 1) -> 
 # --------------------------------------------------------------------------- samplers
 
 
-def _nbytes(X: np.ndarray | pd.DataFrame) -> int:
-    """Size of the data of ``X``, an array or a DataFrame (its columns, not its index)."""
+def _nbytes(X: Any) -> int:
+    """Size of the data of ``X``: an array, a DataFrame (its columns, not its index) or a
+    sparse matrix (its stored values and index arrays)."""
     if isinstance(X, pd.DataFrame):
         return int(X.memory_usage(index=False).sum())
-    return X.nbytes
+    if sp.issparse(X):
+        return int(X.data.nbytes + X.indices.nbytes + X.indptr.nbytes)
+    return int(X.nbytes)
 
 
 def _measure_sampler(
@@ -1025,7 +1032,7 @@ class FamilyResult(SideBySide):
 
 def section_of(case: FamilyCase) -> str:
     """The section (table and JSON key) of a side-by-side case."""
-    return "family" if case.variant.prefix == "family" else "categorical_and_cleaning"
+    return {"family": "family", "sparse": "sparse"}.get(case.variant.prefix, "categorical_and_cleaning")
 
 
 # --------------------------------------------------------------------------- categorical and cleaning
@@ -1103,6 +1110,73 @@ CATEGORICAL_AND_CLEANING = [
         ("clean", "enn", "EditedNearestNeighbours", {}, CLASSIFICATION),
     ]
 ]
+
+
+# --------------------------------------------------------------------------- sparse
+
+#: Columns of the TF-IDF-like data, stored values per row, and the "topic" columns the
+#: minority draws half of its values from (which makes its rows each other's neighbours).
+TFIDF_COLUMNS = 100_000
+TFIDF_VALUES_PER_ROW = 100
+TFIDF_TOPIC_COLUMNS = 2_000
+TFIDF_PROPORTIONS = BINARY
+
+
+def make_tfidf_data(n_samples: int, dtype: str) -> tuple[sp.csr_matrix, np.ndarray]:
+    """A TF-IDF-like ``csr_matrix`` (rows of unit length, ``TFIDF_VALUES_PER_ROW`` positive
+    values each, 0.1 % of ``TFIDF_COLUMNS``) and int ``y`` with a 10 % minority, built
+    row-wise without ever holding a dense row."""
+    rng = np.random.default_rng(DATA_SEED)
+    counts = Case("tfidf", n_samples, TFIDF_COLUMNS, dtype, TFIDF_PROPORTIONS).counts
+    y = rng.permutation(np.repeat(np.arange(len(counts)), counts))
+    columns = rng.integers(0, TFIDF_COLUMNS, size=(n_samples, TFIDF_VALUES_PER_ROW))
+    topical = (y == 1)[:, None] & (np.arange(TFIDF_VALUES_PER_ROW) % 2 == 0)
+    columns[topical] = rng.integers(0, TFIDF_TOPIC_COLUMNS, size=int(topical.sum()))
+    values = rng.exponential(size=columns.shape)
+    values /= np.linalg.norm(values, axis=1, keepdims=True)
+    X = sp.csr_matrix(
+        (values.ravel().astype(dtype), columns.ravel(), np.arange(0, columns.size + 1, TFIDF_VALUES_PER_ROW)),
+        shape=(n_samples, TFIDF_COLUMNS),
+    )
+    X.sum_duplicates()  # a column drawn twice in a row: one value
+    return X, y
+
+
+#: The TF-IDF-like data: 1e5 rows in the full run, 1e4 in the quick one.
+TFIDF = Data(
+    TFIDF_COLUMNS,
+    0,
+    make_tfidf_data,
+    {
+        "generator": "make_tfidf_data",
+        "values_per_row": TFIDF_VALUES_PER_ROW,
+        "topic_columns": TFIDF_TOPIC_COLUMNS,
+        "proportions": TFIDF_PROPORTIONS,
+    },
+    100_000,
+    10_000,
+)
+
+#: Both libraries' SMOTE on sparse X: the output stays sparse in both (float64 only).
+SPARSE = [Variant("smote", "SMOTE (csr)", "SMOTE", {}, dtypes=("float64",), data=TFIDF, prefix="sparse")]
+
+
+def sparse_table(results: Sequence[FamilyResult]) -> str:
+    """imblearn vs fast-smote on sparse X: time, speed-up, memory and rows made."""
+    return side_by_side_table(
+        "\n".join(
+            [
+                "Sparse X: imblearn vs fast-smote SMOTE on the same csr_matrix in each row",
+                f"data: TF-IDF-like, {TFIDF_VALUES_PER_ROW} values per row of unit length over "
+                f"{TFIDF_COLUMNS} columns (minority rows draw half of theirs from {TFIDF_TOPIC_COLUMNS} "
+                f"topic columns), classes {'/'.join(f'{p:.0%}' for p in TFIDF_PROPORTIONS)}",
+                "(mem/out = peak extra RSS during fit_resample / that library's output size: stored "
+                "values and index arrays; both outputs are csr_matrix)",
+            ]
+        ),
+        results,
+        "new rows imb/fast",
+    )
 
 
 # --------------------------------------------------------------------------- reporting
@@ -1510,7 +1584,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=(
             f"CI-sized run: cases with at most {QUICK_MAX_ROWS} rows, the SMOTE family and the "
             f"cleaning samplers at {_short_count(QUICK_FAMILY_ROWS)} rows in float64, SMOTENC and "
-            f"SMOTEN at {_short_count(QUICK_CATEGORICAL_ROWS)} rows, fewer repeats"
+            f"SMOTEN at {_short_count(QUICK_CATEGORICAL_ROWS)} rows, sparse SMOTE at "
+            f"{_short_count(TFIDF.quick_rows)} rows, fewer repeats"
         ),
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write all results as JSON")
@@ -1531,7 +1606,7 @@ def select_cases(quick: bool, patterns: Sequence[str] | None) -> tuple[list[Case
     """The SMOTE cases and the side-by-side cases (the family's, then the categorical
     and cleaning section's) to run: the quick subsets if asked, filtered by id substrings."""
     cases = all_cases()
-    family = side_by_side_cases([*FAMILY, *CATEGORICAL_AND_CLEANING], quick)
+    family = side_by_side_cases([*FAMILY, *CATEGORICAL_AND_CLEANING, *SPARSE], quick)
     if quick:
         cases = [c for c in cases if c.n_samples <= QUICK_MAX_ROWS]
     if patterns:
@@ -1568,6 +1643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cases": [],
         "family": [],
         "categorical_and_cleaning": [],
+        "sparse": [],
     }
     planned: list[Case | FamilyCase] = [*cases, *family]
     for number, case in enumerate(planned, 1):
@@ -1606,6 +1682,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     cleaning = [r for r in family_results if section_of(r.case) == "categorical_and_cleaning"]
     if cleaning:
         tables.append(categorical_and_cleaning_table(cleaning))
+    sparse_results = [r for r in family_results if section_of(r.case) == "sparse"]
+    if sparse_results:
+        tables.append(sparse_table(sparse_results))
     print("\n\n".join(t for t in tables if t is not None))
     print(f"\ntotal benchmark time: {total_seconds:.0f} s")
 

@@ -8,6 +8,7 @@ use fast_smote::float::Float;
 use fast_smote::neighbors::{kneighbors, kneighbors_among};
 use fast_smote::rng::Rng;
 use fast_smote::sampling::{generate, Draws, Job, NeighborTable};
+use fast_smote::sparse::{self, Csr};
 use ndarray::Array2;
 
 fn main() {
@@ -88,4 +89,38 @@ fn bootstrap_f64(bencher: Bencher, smoothed: bool) {
         noise: smoothed.then(|| vec![0.1; d]),
     }];
     bencher.bench(|| bootstrap(x.view(), &jobs, 0).expect("valid input"));
+}
+
+/// A TF-IDF-like CSR matrix: `n` rows of `d` columns, each row about `density * d`
+/// values at uniformly drawn columns, normalised to unit length.
+fn tfidf_like(n: usize, d: usize, density: f64) -> (Vec<i32>, Vec<i32>, Vec<f64>) {
+    let mut rng = Rng::new(11);
+    let per_row = (density * d as f64).round() as usize;
+    let (mut indptr, mut indices, mut data) = (vec![0], Vec::new(), Vec::new());
+    for _ in 0..n {
+        let mut columns: Vec<i32> = (0..per_row).map(|_| rng.below(d) as i32).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let values: Vec<f64> = columns
+            .iter()
+            .map(|_| f64::unit_from_bits(rng.next_u64()) + 0.1)
+            .collect();
+        let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
+        indices.extend(columns);
+        data.extend(values.iter().map(|v| v / norm));
+        indptr.push(indices.len() as i32);
+    }
+    (indptr, indices, data)
+}
+
+/// Exact sparse 5-NN at 1e5 columns, 0.1 % dense: `(rows, step)` searches every
+/// `step`-th of `rows` rows among themselves (SMOTE's minority: 1e4 rows; a cleaner's
+/// search: all 1e5).
+#[divan::bench(args = [(10_000, 1), (100_000, 1)], sample_count = 3)]
+fn knn_sparse_f64(bencher: Bencher, (n, step): (usize, usize)) {
+    let d = 100_000;
+    let (indptr, indices, data) = tfidf_like(n, d, 0.001);
+    let x = Csr::new(d, &indptr, &indices, &data).expect("valid CSR");
+    let rows: Vec<usize> = (0..n).step_by(step).collect();
+    bencher.bench(|| sparse::kneighbors_among(&x, &rows, &rows, 5).expect("valid input"));
 }

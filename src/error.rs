@@ -54,6 +54,11 @@ pub enum Error {
         max: usize,
     },
 
+    /// CSR arrays that do not describe a matrix with sorted, in-range column indices
+    /// (validation hands the core canonical CSR).
+    #[error("X is not a valid CSR matrix: {0}")]
+    MalformedSparse(&'static str),
+
     #[error("could not start a thread pool with {threads} threads: {reason}")]
     ThreadPool { threads: usize, reason: String },
 }

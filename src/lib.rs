@@ -1,5 +1,5 @@
 //! fast_smote's Rust core: exact k-NN search and seeded, parallel generation for the SMOTE family
-//! over `ndarray` views. The Python bindings live in `python.rs` alone.
+//! over `ndarray` views and CSR matrices. The Python bindings live in `python.rs` alone.
 
 pub mod bootstrap;
 pub mod categorical;
@@ -10,6 +10,7 @@ pub mod neighbors;
 pub mod parallel;
 pub mod rng;
 pub mod sampling;
+pub mod sparse;
 
 #[cfg(feature = "python")]
 mod python;

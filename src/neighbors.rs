@@ -63,20 +63,7 @@ pub fn kneighbors_among<F: Float>(
     references: &[usize],
     k: usize,
 ) -> Result<Array2<u32>> {
-    let n = references.len();
-    check_search_size(n, k)?;
-    for (what, rows) in [("reference rows", references), ("query rows", queries)] {
-        if let Some(&bad) = rows.iter().find(|&&r| r >= x.nrows()) {
-            return Err(Error::IndexOutOfRange {
-                what,
-                index: bad,
-                len: x.nrows(),
-            });
-        }
-    }
-    if x.ncols() == 0 {
-        return Err(Error::NoFeatures);
-    }
+    check_search(x.nrows(), x.ncols(), queries, references, k)?;
     let own = own_positions(x.nrows(), queries, references);
     let engine = Engine::for_class(x, references, k);
     // Most of the references searched among all of them: the brute force's symmetric
@@ -104,6 +91,31 @@ pub fn kneighbors_among<F: Float>(
         Engine::Brute => brute_kneighbors(&search, out.view_mut()),
     }
     Ok(out)
+}
+
+/// What every search among the rows of an `n_rows` × `n_cols` matrix checks: the size
+/// (below), the rows, and that there are features.
+pub(crate) fn check_search(
+    n_rows: usize,
+    n_cols: usize,
+    queries: &[usize],
+    references: &[usize],
+    k: usize,
+) -> Result<()> {
+    check_search_size(references.len(), k)?;
+    for (what, rows) in [("reference rows", references), ("query rows", queries)] {
+        if let Some(&bad) = rows.iter().find(|&&r| r >= n_rows) {
+            return Err(Error::IndexOutOfRange {
+                what,
+                index: bad,
+                len: n_rows,
+            });
+        }
+    }
+    if n_cols == 0 {
+        return Err(Error::NoFeatures);
+    }
+    Ok(())
 }
 
 /// A search among `n` rows must find `k >= 1` neighbours besides each row itself, with
@@ -140,10 +152,10 @@ pub struct Search<'a, F> {
 }
 
 /// Marks a query that is not among the references (positions stay below `u32::MAX`).
-const NOT_A_REFERENCE: u32 = u32::MAX;
+pub(crate) const NOT_A_REFERENCE: u32 = u32::MAX;
 
 /// Each query's position among the references, by row of `x`.
-fn own_positions(n_rows: usize, queries: &[usize], references: &[usize]) -> Vec<u32> {
+pub(crate) fn own_positions(n_rows: usize, queries: &[usize], references: &[usize]) -> Vec<u32> {
     if std::ptr::eq(queries, references) {
         return (0..queries.len() as u32).collect();
     }
@@ -289,16 +301,16 @@ impl_tree_search!(f64);
 /// The `k` best (distance, index) pairs seen so far, kept sorted by distance, then
 /// index: among equal distances the lowest index wins, and the result depends neither
 /// on how the work was split nor on the order candidates arrive in.
-struct Nearest<F> {
+pub(crate) struct Nearest<F> {
     dist: Vec<F>,
-    index: Vec<u32>,
+    pub(crate) index: Vec<u32>,
     k: usize,
     /// The k-th best distance, infinite until `k` are held: the bar a candidate must beat.
     worst: F,
 }
 
 impl<F: Float> Nearest<F> {
-    fn new(k: usize) -> Self {
+    pub(crate) fn new(k: usize) -> Self {
         Nearest {
             dist: Vec::with_capacity(k),
             index: Vec::with_capacity(k),
@@ -308,14 +320,14 @@ impl<F: Float> Nearest<F> {
     }
 
     #[inline]
-    fn worst(&self) -> F {
+    pub(crate) fn worst(&self) -> F {
         self.worst
     }
 
     /// Takes `(dist, index)` if it beats the k-th best so far in the order of
     /// distance, then index: whatever order candidates come in, the same k win.
     #[inline]
-    fn offer(&mut self, dist: F, index: u32) {
+    pub(crate) fn offer(&mut self, dist: F, index: u32) {
         let full = self.dist.len() == self.k;
         let beats =
             dist < self.worst || (full && dist == self.worst && index < self.index[self.k - 1]);

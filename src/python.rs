@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ndarray::{Array2, ArrayView2};
 use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::bootstrap::{bootstrap as core_bootstrap, BootstrapJob};
@@ -23,7 +23,10 @@ use crate::float::{first_non_finite, Float};
 use crate::neighbors::{kneighbors_among, Engine, MAX_TREE_DIM};
 use crate::parallel::run_with_threads;
 use crate::rng::{split_fraction as core_split_fraction, CHUNK_ROWS};
-use crate::sampling::{generate as core_generate, Draws, Job, NeighborTable, RowIndex};
+use crate::sampling::{generate as core_generate, Draws, Index, Job, NeighborTable};
+use crate::sparse::{
+    generate as core_generate_sparse, kneighbors_among as sparse_kneighbors_among, Csr, CsrMatrix,
+};
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
@@ -121,6 +124,51 @@ fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
     Ok(out)
 }
 
+/// Each job's given neighbour table, converted (`None` where the core searches).
+fn given_tables(jobs: &[JobArg<'_>]) -> Result<Vec<Option<Array2<u32>>>, Error> {
+    jobs.iter()
+        .map(|job| match &job.4 {
+            NeighborArg::Search(_) => Ok(None),
+            NeighborArg::Table(table) => to_table(table).map(Some),
+        })
+        .collect()
+}
+
+/// The core's jobs, borrowing the converted `tables` (from `given_tables`).
+fn core_jobs<'t>(
+    jobs: &[JobArg<'_>],
+    tables: &'t [Option<Array2<u32>>],
+) -> Result<Vec<Job<'t>>, Error> {
+    let mut core_jobs = Vec::with_capacity(jobs.len());
+    for (JobArg(class, part, bases, references, neighbors, draws, step_scale, damped), table) in
+        jobs.iter().zip(tables)
+    {
+        let bases = to_rows("base rows", bases)?;
+        let references = match references {
+            Some(rows) => to_rows("reference rows", rows)?,
+            None => bases.clone(),
+        };
+        core_jobs.push(Job {
+            class: *class,
+            part: *part,
+            bases,
+            references,
+            neighbors: match (neighbors, table) {
+                (NeighborArg::Search(k), _) => NeighborTable::Search(*k),
+                (NeighborArg::Table(_), Some(table)) => NeighborTable::Given(table.view()),
+                (NeighborArg::Table(_), None) => unreachable!("converted by given_tables"),
+            },
+            draws: match draws {
+                DrawsArg::Pairs(n) => Draws::Pairs(*n),
+                DrawsArg::PerBase(counts) => Draws::PerBase(to_rows("per-base counts", counts)?),
+            },
+            step_scale: *step_scale,
+            damped: damped.as_ref().map(|mask| mask.as_array().to_vec()),
+        });
+    }
+    Ok(core_jobs)
+}
+
 type GenerateOutput<'py> = (
     Bound<'py, PyAny>,
     Bound<'py, PyAny>,
@@ -128,7 +176,7 @@ type GenerateOutput<'py> = (
     Bound<'py, PyAny>,
 );
 
-fn generate_typed<'py, F: Float + Element, I: RowIndex + Element>(
+fn generate_typed<'py, F: Float + Element, I: Index + Element>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, F>,
     jobs: &[Job<'_>],
@@ -165,41 +213,9 @@ fn generate<'py>(
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<GenerateOutput<'py>> {
-    let tables = jobs
-        .iter()
-        .map(|job| match &job.4 {
-            NeighborArg::Search(_) => Ok(None),
-            NeighborArg::Table(table) => to_table(table).map(Some),
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    let mut core_jobs = Vec::with_capacity(jobs.len());
-    for (JobArg(class, part, bases, references, neighbors, draws, step_scale, damped), table) in
-        jobs.iter().zip(&tables)
-    {
-        let bases = to_rows("base rows", bases)?;
-        let references = match references {
-            Some(rows) => to_rows("reference rows", rows)?,
-            None => bases.clone(),
-        };
-        core_jobs.push(Job {
-            class: *class,
-            part: *part,
-            bases,
-            references,
-            neighbors: match (neighbors, table) {
-                (NeighborArg::Search(k), _) => NeighborTable::Search(*k),
-                (NeighborArg::Table(_), Some(table)) => NeighborTable::Given(table.view()),
-                (NeighborArg::Table(_), None) => unreachable!("converted above"),
-            },
-            draws: match draws {
-                DrawsArg::Pairs(n) => Draws::Pairs(*n),
-                DrawsArg::PerBase(counts) => Draws::PerBase(to_rows("per-base counts", counts)?),
-            },
-            step_scale: *step_scale,
-            damped: damped.as_ref().map(|mask| mask.as_array().to_vec()),
-        });
-    }
-    let narrow = n_rows(&x) <= <i32 as RowIndex>::MAX_ROWS;
+    let tables = given_tables(&jobs)?;
+    let core_jobs = core_jobs(&jobs, &tables)?;
+    let narrow = n_rows(&x) <= <i32 as Index>::MAX;
     match (x, narrow) {
         (FloatMatrix::F64(x), true) => {
             generate_typed::<f64, i32>(py, x, &core_jobs, random_state, n_threads)
@@ -214,6 +230,168 @@ fn generate<'py>(
             generate_typed::<f32, i64>(py, x, &core_jobs, random_state, n_threads)
         }
     }
+}
+
+/// A sparse matrix's stored values.
+#[derive(FromPyObject)]
+enum FloatVector<'py> {
+    F64(PyReadonlyArray1<'py, f64>),
+    F32(PyReadonlyArray1<'py, f32>),
+}
+
+/// SciPy's `indices` or `indptr`: int32 or int64, used as they are (never copied).
+#[derive(FromPyObject)]
+enum IndexVector<'py> {
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+/// A CSR matrix as Python passes it: `(data, indices, indptr, n_cols)`.
+#[derive(FromPyObject)]
+struct CsrArg<'py>(FloatVector<'py>, IndexVector<'py>, IndexVector<'py>, usize);
+
+/// Evaluates `$body` with `$data`, `$indices` and `$indptr` bound to the slices of a
+/// `CsrArg`, once for each element type and index type (the body is generic code).
+macro_rules! with_csr_slices {
+    ($x:expr, |$data:ident, $indices:ident, $indptr:ident| $body:expr) => {
+        match $x {
+            CsrArg(FloatVector::F64(d), IndexVector::I32(i), IndexVector::I32(p), _) => {
+                with_csr_slices!(@ d, i, p, $data, $indices, $indptr, $body)
+            }
+            CsrArg(FloatVector::F64(d), IndexVector::I64(i), IndexVector::I64(p), _) => {
+                with_csr_slices!(@ d, i, p, $data, $indices, $indptr, $body)
+            }
+            CsrArg(FloatVector::F32(d), IndexVector::I32(i), IndexVector::I32(p), _) => {
+                with_csr_slices!(@ d, i, p, $data, $indices, $indptr, $body)
+            }
+            CsrArg(FloatVector::F32(d), IndexVector::I64(i), IndexVector::I64(p), _) => {
+                with_csr_slices!(@ d, i, p, $data, $indices, $indptr, $body)
+            }
+            _ => Err(PyTypeError::new_err(
+                "a sparse matrix's indices and indptr must have the same integer type",
+            )),
+        }
+    };
+    (@ $d:ident, $i:ident, $p:ident, $data:ident, $indices:ident, $indptr:ident, $body:expr) => {{
+        let ($data, $indices, $indptr) = ($d.as_slice()?, $i.as_slice()?, $p.as_slice()?);
+        $body
+    }};
+}
+
+type SparseGenerateOutput<'py> = (
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+    Bound<'py, PyAny>,
+);
+
+#[allow(clippy::too_many_arguments)]
+fn generate_sparse_typed<'py, F: Float + Element, I: Index + Element, S: Index>(
+    py: Python<'py>,
+    n_cols: usize,
+    indptr: &[S],
+    indices: &[S],
+    data: &[F],
+    jobs: &[Job<'_>],
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<SparseGenerateOutput<'py>> {
+    let result = run_detached(py, n_threads, || {
+        let x = Csr::new(n_cols, indptr, indices, data)?;
+        core_generate_sparse::<F, I, S>(&x, jobs, random_state)
+    })?;
+    let (data, indices, indptr) = match result.x {
+        CsrMatrix::Narrow(m) => (
+            m.data.into_pyarray(py).into_any(),
+            m.indices.into_pyarray(py).into_any(),
+            m.indptr.into_pyarray(py).into_any(),
+        ),
+        CsrMatrix::Wide(m) => (
+            m.data.into_pyarray(py).into_any(),
+            m.indices.into_pyarray(py).into_any(),
+            m.indptr.into_pyarray(py).into_any(),
+        ),
+    };
+    Ok((
+        data,
+        indices,
+        indptr,
+        result.base.into_pyarray(py).into_any(),
+        result.neighbor.into_pyarray(py).into_any(),
+        result.step.into_pyarray(py).into_any(),
+    ))
+}
+
+/// `generate` for a CSR matrix `x = (data, indices, indptr, n_cols)`: `(data, indices,
+/// indptr, base_index, neighbor_index, step)`; see `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (x, jobs, random_state, n_threads))]
+fn generate_sparse<'py>(
+    py: Python<'py>,
+    x: CsrArg<'py>,
+    jobs: Vec<JobArg<'py>>,
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<SparseGenerateOutput<'py>> {
+    let tables = given_tables(&jobs)?;
+    let jobs = core_jobs(&jobs, &tables)?;
+    let n_cols = x.3;
+    with_csr_slices!(x, |data, indices, indptr| {
+        if indptr.len().saturating_sub(1) <= <i32 as Index>::MAX {
+            generate_sparse_typed::<_, i32, _>(
+                py,
+                n_cols,
+                indptr,
+                indices,
+                data,
+                &jobs,
+                random_state,
+                n_threads,
+            )
+        } else {
+            generate_sparse_typed::<_, i64, _>(
+                py,
+                n_cols,
+                indptr,
+                indices,
+                data,
+                &jobs,
+                random_state,
+                n_threads,
+            )
+        }
+    })
+}
+
+/// `kneighbors` for a CSR matrix `x = (data, indices, indptr, n_cols)`.
+#[pyfunction]
+#[pyo3(signature = (x, k, queries=None, references=None, n_threads=None))]
+fn sparse_kneighbors<'py>(
+    py: Python<'py>,
+    x: CsrArg<'py>,
+    k: usize,
+    queries: Option<PyReadonlyArray1<'py, i64>>,
+    references: Option<PyReadonlyArray1<'py, i64>>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let queries = queries
+        .map(|rows| to_rows("query rows", &rows))
+        .transpose()?;
+    let references = references
+        .map(|rows| to_rows("reference rows", &rows))
+        .transpose()?;
+    let n_cols = x.3;
+    let table = with_csr_slices!(x, |data, indices, indptr| {
+        run_detached(py, n_threads, || {
+            let x = Csr::new(n_cols, indptr, indices, data)?;
+            let references = references.unwrap_or_else(|| (0..x.n_rows()).collect());
+            let queries = queries.as_deref().unwrap_or(&references);
+            Ok(sparse_kneighbors_among(&x, queries, &references, k)?.mapv(i64::from))
+        })
+    })?;
+    Ok(PyArray2::from_owned_array(py, table))
 }
 
 /// One class of random over-sampling: `(class, rows, n_new, noise scales or None)`.
@@ -490,6 +668,8 @@ fn draw_positions<'py>(
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_sparse, m)?)?;
+    m.add_function(wrap_pyfunction!(sparse_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
@@ -503,5 +683,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(draw_positions, m)?)?;
     m.add("CHUNK_ROWS", CHUNK_ROWS)?;
     m.add("MAX_TREE_DIM", MAX_TREE_DIM)?;
+    // The one source of the version: the Python package reports the crate's.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! KMeans-SMOTE has one job per cluster.
 
 use std::mem::MaybeUninit;
+use std::ops::Range;
 
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis, Zip};
 use rayon::prelude::*;
@@ -65,26 +66,38 @@ pub struct Job<'a> {
     pub damped: Option<Vec<bool>>,
 }
 
-/// The integer type of provenance row indices: `i32` while X has fewer than 2³¹
-/// rows (half the memory), `i64` beyond.
-pub trait RowIndex: Copy + Default + Send + Sync + 'static {
-    const MAX_ROWS: usize;
-    fn from_row(row: usize) -> Self;
+/// An integer type of indices exchanged with NumPy and SciPy: `i32` while the values
+/// fit it (half the memory), `i64` beyond. Provenance rows, and a sparse matrix's
+/// column indices and row pointers, come in either.
+pub trait Index: Copy + Default + Send + Sync + 'static {
+    const MAX: usize;
+    fn from_usize(value: usize) -> Self;
+    /// The value as a `usize`; a negative one wraps to a huge value, which every
+    /// bounds check then rejects.
+    fn to_usize(self) -> usize;
 }
 
-impl RowIndex for i32 {
-    const MAX_ROWS: usize = i32::MAX as usize;
+impl Index for i32 {
+    const MAX: usize = i32::MAX as usize;
     #[inline]
-    fn from_row(row: usize) -> Self {
-        row as i32
+    fn from_usize(value: usize) -> Self {
+        value as i32
+    }
+    #[inline]
+    fn to_usize(self) -> usize {
+        self as usize
     }
 }
 
-impl RowIndex for i64 {
-    const MAX_ROWS: usize = i64::MAX as usize;
+impl Index for i64 {
+    const MAX: usize = i64::MAX as usize;
     #[inline]
-    fn from_row(row: usize) -> Self {
-        row as i64
+    fn from_usize(value: usize) -> Self {
+        value as i64
+    }
+    #[inline]
+    fn to_usize(self) -> usize {
+        self as usize
     }
 }
 
@@ -149,81 +162,96 @@ fn check_job(job: &Job<'_>, n: usize) -> Result<()> {
 }
 
 /// Runs every job (in output order) on the current Rayon pool.
-pub fn generate<F: Float, I: RowIndex>(
+pub fn generate<F: Float, I: Index>(
     x: ArrayView2<F>,
     jobs: &[Job<'_>],
     random_state: u64,
 ) -> Result<Resampled<F, I>> {
-    if x.ncols() == 0 {
-        return Err(Error::NoFeatures);
-    }
-    let n = x.nrows();
-    if n > I::MAX_ROWS {
-        return Err(Error::ClassTooLarge {
-            class: 0,
-            n_samples: n,
-            max: I::MAX_ROWS,
-        });
-    }
-    for job in jobs {
-        check_job(job, n)?;
-    }
-    // Every search finishes (and frees its tree) before the output is allocated.
-    let searched = jobs
-        .iter()
-        .map(|job| match job.neighbors {
-            NeighborTable::Search(k) if job.draws.total() > 0 => {
-                kneighbors_among(x, &job.bases, &job.references, k)
-                    .map(Some)
-                    .map_err(|e| e.for_class(job.class))
-            }
-            _ => Ok(None),
-        })
-        .collect::<Result<Vec<_>>>()?;
-
-    let total_new: usize = jobs.iter().map(|job| job.draws.total()).sum();
+    let (n, d) = x.dim();
+    let tables = search_tables::<I>(n, d, jobs, |job, k| {
+        kneighbors_among(x, &job.bases, &job.references, k)
+    })?;
+    let total_new = total_rows(jobs);
     // Not zeroed: every row is written below (the originals, then each job's rows).
-    let mut out = Array2::<F>::uninit((n + total_new, x.ncols()));
+    let mut out = Array2::<F>::uninit((n + total_new, d));
     copy_rows(x, out.slice_mut(s![..n, ..]));
-    let mut base = vec![I::default(); total_new];
-    let mut neighbor = vec![I::default(); total_new];
-    let mut step = vec![F::zero(); total_new];
-    let mut start = 0;
-    for (job, searched) in jobs.iter().zip(&searched) {
-        let end = start + job.draws.total();
-        if end == start {
-            continue;
-        }
-        let table = match (&job.neighbors, searched) {
-            (NeighborTable::Given(table), _) => *table,
-            (NeighborTable::Search(_), Some(table)) => table.view(),
-            (NeighborTable::Search(_), None) => unreachable!("searched above"),
-        };
-        interpolate(
-            x,
-            job,
-            table,
-            random_state,
-            out.slice_mut(s![n + start..n + end, ..]),
-            Provenance {
-                base: &mut base[start..end],
-                neighbor: &mut neighbor[start..end],
-                step: &mut step[start..end],
-            },
-        );
-        start = end;
+    let mut provenance = Provenance::new(total_new);
+    let synthetic = &mut out.as_slice_mut().expect("a new standard-layout array")[n * d..];
+    for (draws, rows) in job_draws(jobs, &tables, random_state) {
+        let block = &mut synthetic[rows.start * d..rows.end * d];
+        interpolate(x, &draws, block, provenance.part(rows));
     }
-    debug_assert_eq!(start, total_new);
-    // SAFETY: rows 0..n hold the copy of X and rows n + start..n + end each job's
-    // synthetic rows; the jobs' ranges are consecutive and end at total_new, so every
-    // element has been written.
+    // SAFETY: rows 0..n hold the copy of X, and `job_draws` gives the jobs' consecutive
+    // ranges of synthetic rows, which end at total_new, each written by `interpolate`.
     let out = unsafe { out.assume_init() };
     Ok(Resampled {
         x: out,
-        base,
-        neighbor,
-        step,
+        base: provenance.base,
+        neighbor: provenance.neighbor,
+        step: provenance.step,
     })
+}
+
+/// Checks what every generation checks before any work (X's shape and each job),
+/// then finds the neighbour tables the jobs leave to the core with `search(job, k)`
+/// (`None` for a job with a given table or no rows to make). Every search finishes,
+/// and frees its index, before the caller allocates the output.
+pub(crate) fn search_tables<I: Index>(
+    n_rows: usize,
+    n_cols: usize,
+    jobs: &[Job<'_>],
+    search: impl Fn(&Job<'_>, usize) -> Result<Array2<u32>>,
+) -> Result<Vec<Option<Array2<u32>>>> {
+    if n_cols == 0 {
+        return Err(Error::NoFeatures);
+    }
+    if n_rows > I::MAX {
+        return Err(Error::ClassTooLarge {
+            class: 0,
+            n_samples: n_rows,
+            max: I::MAX,
+        });
+    }
+    for job in jobs {
+        check_job(job, n_rows)?;
+    }
+    jobs.iter()
+        .map(|job| match job.neighbors {
+            NeighborTable::Search(k) if job.draws.total() > 0 => {
+                search(job, k).map(Some).map_err(|e| e.for_class(job.class))
+            }
+            _ => Ok(None),
+        })
+        .collect()
+}
+
+/// Synthetic rows over all jobs.
+pub(crate) fn total_rows(jobs: &[Job<'_>]) -> usize {
+    jobs.iter().map(|job| job.draws.total()).sum()
+}
+
+/// How each job that makes rows draws them, with the range of its rows among all
+/// synthetic rows (jobs in order, their ranges consecutive).
+pub(crate) fn job_draws<'a, 't, F: Float>(
+    jobs: &'a [Job<'t>],
+    tables: &'a [Option<Array2<u32>>],
+    random_state: u64,
+) -> impl Iterator<Item = (JobDraws<'a, F>, Range<usize>)> + use<'a, 't, F> {
+    let mut start = 0;
+    jobs.iter()
+        .zip(tables)
+        .filter(|(job, _)| job.draws.total() > 0)
+        .map(move |(job, searched)| {
+            let table = match (&job.neighbors, searched) {
+                (NeighborTable::Given(table), _) => table.view(),
+                (NeighborTable::Search(_), Some(table)) => table.view(),
+                (NeighborTable::Search(_), None) => unreachable!("searched by search_tables"),
+            };
+            let draws = JobDraws::new(job, table, random_state);
+            let rows = start..start + draws.total;
+            start = rows.end;
+            (draws, rows)
+        })
 }
 
 /// A given neighbour table must have one row per base, at least one column, and only
@@ -294,8 +322,34 @@ pub(crate) fn copy_row<F: Float>(x: ArrayView2<F>, r: usize, dst: &mut [MaybeUni
     }
 }
 
-/// Provenance slices of one job's synthetic rows.
-struct Provenance<'a, F, I> {
+/// Where each synthetic row came from: rows of X and the step (see `Resampled`).
+pub(crate) struct Provenance<F, I> {
+    pub(crate) base: Vec<I>,
+    pub(crate) neighbor: Vec<I>,
+    pub(crate) step: Vec<F>,
+}
+
+impl<F: Float, I: Index> Provenance<F, I> {
+    pub(crate) fn new(n_rows: usize) -> Self {
+        Provenance {
+            base: vec![I::default(); n_rows],
+            neighbor: vec![I::default(); n_rows],
+            step: vec![F::zero(); n_rows],
+        }
+    }
+
+    /// The entries of the synthetic rows `rows`.
+    pub(crate) fn part(&mut self, rows: Range<usize>) -> ProvenancePart<'_, F, I> {
+        ProvenancePart {
+            base: &mut self.base[rows.clone()],
+            neighbor: &mut self.neighbor[rows.clone()],
+            step: &mut self.step[rows],
+        }
+    }
+}
+
+/// The provenance entries of one job's synthetic rows.
+pub(crate) struct ProvenancePart<'a, F, I> {
     base: &'a mut [I],
     neighbor: &'a mut [I],
     step: &'a mut [F],
@@ -310,20 +364,20 @@ struct Reachable<F> {
 }
 
 impl<F: Float> Reachable<F> {
-    fn new(x: ArrayView2<F>, job: &Job<'_>, table: ArrayView2<u32>) -> Self {
-        if job.references == job.bases {
+    fn new(x: ArrayView2<F>, draws: &JobDraws<'_, F>) -> Self {
+        if draws.references == draws.bases {
             return Reachable {
                 rows: Vec::new(),
                 slot: None,
             };
         }
-        let mut slot = vec![u32::MAX; job.references.len()];
+        let mut slot = vec![u32::MAX; draws.references.len()];
         let mut used = Vec::new();
-        for &position in table.iter() {
+        for &position in draws.table.iter() {
             let entry = &mut slot[position as usize];
             if *entry == u32::MAX {
                 *entry = used.len() as u32;
-                used.push(job.references[position as usize]);
+                used.push(draws.references[position as usize]);
             }
         }
         Reachable {
@@ -333,27 +387,19 @@ impl<F: Float> Reachable<F> {
     }
 }
 
-/// Writes one job's synthetic rows into `out`.
-///
-/// Chunk `c` of `CHUNK_ROWS` rows draws from its own generator, seeded with
-/// `chunk_seed(random_state, stream(class, part), c)`. Row by row: a base and a
-/// neighbour column (one draw over all pairs, or the base fixed by `PerBase` and one
-/// draw for the column), then the step; the row is `x_base + step * (x_nb - x_base)`.
-fn interpolate<F: Float, I: RowIndex>(
+/// Writes one job's synthetic rows into `out` (row-major, not yet written) and their
+/// provenance: each row is `x_base + step * (x_neighbor - x_base)`.
+fn interpolate<F: Float, I: Index>(
     x: ArrayView2<F>,
-    job: &Job<'_>,
-    table: ArrayView2<u32>,
-    random_state: u64,
-    mut out: ArrayViewMut2<MaybeUninit<F>>,
-    provenance: Provenance<'_, F, I>,
+    draws: &JobDraws<'_, F>,
+    out: &mut [MaybeUninit<F>],
+    provenance: ProvenancePart<'_, F, I>,
 ) {
-    let k = table.ncols();
     let d = x.ncols();
-    let pairs = job.bases.len() * k;
     // The rows gathered into blocks: the random reads stay in cache, and as slices the
     // inner loop compiles to vector instructions.
-    let bases = gather(x, job.bases.par_iter().copied());
-    let reachable = Reachable::new(x, job, table);
+    let bases = gather(x, draws.bases.par_iter().copied());
+    let reachable = Reachable::new(x, draws);
     let base_row = |b: usize| &bases[b * d..(b + 1) * d];
     let neighbor_row = |position: usize| match &reachable.slot {
         None => &bases[position * d..(position + 1) * d],
@@ -362,61 +408,161 @@ fn interpolate<F: Float, I: RowIndex>(
             &reachable.rows[at * d..(at + 1) * d]
         }
     };
-    // For `PerBase`, the first output row of each base (and the total at the end).
-    let first_row: Vec<usize> = match &job.draws {
-        Draws::Pairs(_) => Vec::new(),
-        Draws::PerBase(counts) => std::iter::once(0)
-            .chain(counts.iter().scan(0, |sum, &c| {
-                *sum += c;
-                Some(*sum)
-            }))
-            .collect(),
-    };
-    let scale = F::from(job.step_scale).expect("a finite step scale");
-    let half = F::from(0.5).expect("0.5 is representable");
-    let seed_stream = stream(job.class, job.part);
-    out.axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
-        .into_par_iter()
-        .zip(provenance.base.par_chunks_mut(CHUNK_ROWS))
-        .zip(provenance.neighbor.par_chunks_mut(CHUNK_ROWS))
-        .zip(provenance.step.par_chunks_mut(CHUNK_ROWS))
-        .enumerate()
-        .for_each(
-            |(chunk, (((mut rows_out, bases_out), neighbors_out), steps_out))| {
-                let mut rng = Rng::new(chunk_seed(random_state, seed_stream, chunk as u64));
-                let rows_out = rows_out
-                    .as_slice_mut()
-                    .expect("the output is in standard layout");
-                // The base of the chunk's first row, for `PerBase`.
-                let mut b = first_row
-                    .partition_point(|&f| f <= chunk * CHUNK_ROWS)
-                    .saturating_sub(1);
-                for (i, row) in rows_out.chunks_exact_mut(d).enumerate() {
-                    let column = if first_row.is_empty() {
-                        let pair = rng.below(pairs);
-                        b = pair / k;
-                        pair % k
-                    } else {
-                        while first_row[b + 1] <= chunk * CHUNK_ROWS + i {
-                            b += 1;
-                        }
-                        rng.below(k)
-                    };
-                    let position = table[[b, column]] as usize;
-                    let mut step = scale * F::unit_from_bits(rng.next_u64());
-                    if job.damped.as_ref().is_some_and(|damped| damped[position]) {
-                        step = step * half * F::unit_from_bits(rng.next_u64());
-                    }
-                    for ((o, &a), &c) in row.iter_mut().zip(base_row(b)).zip(neighbor_row(position))
-                    {
-                        o.write(a + step * (c - a));
-                    }
-                    bases_out[i] = I::from_row(job.bases[b]);
-                    neighbors_out[i] = I::from_row(job.references[position]);
-                    steps_out[i] = step;
+    draws.run(
+        provenance,
+        out.par_chunks_mut(CHUNK_ROWS * d),
+        |rows, i, draw| {
+            let row = &mut rows[i * d..(i + 1) * d];
+            for ((o, &a), &c) in row
+                .iter_mut()
+                .zip(base_row(draw.base))
+                .zip(neighbor_row(draw.neighbor))
+            {
+                o.write(a + draw.step * (c - a));
+            }
+        },
+    );
+}
+
+/// One synthetic row as drawn: its base (a position among the job's bases), its
+/// neighbour (a position among the job's references) and its step.
+pub(crate) struct Draw<F> {
+    pub(crate) base: usize,
+    pub(crate) neighbor: usize,
+    pub(crate) step: F,
+}
+
+/// How one job draws its rows: the one definition of which rows a seed makes, shared
+/// by the dense and the sparse writers so that both make the same rows.
+///
+/// Chunk `c` of `CHUNK_ROWS` rows draws from its own generator, seeded with
+/// `chunk_seed(random_state, stream(class, part), c)`. Row by row: a base and a
+/// neighbour column (one draw over all pairs, or the base fixed by `PerBase` and one
+/// draw for the column), then the step, then for a damped neighbour its damping.
+pub(crate) struct JobDraws<'a, F> {
+    /// The job's base rows and reference rows.
+    pub(crate) bases: &'a [usize],
+    pub(crate) references: &'a [usize],
+    table: ArrayView2<'a, u32>,
+    damped: Option<&'a [bool]>,
+    seed_stream: u64,
+    /// For `PerBase`, the first row of each base (and the total at the end); empty
+    /// for `Pairs`.
+    first_row: Vec<usize>,
+    scale: F,
+    random_state: u64,
+    total: usize,
+}
+
+impl<'a, F: Float> JobDraws<'a, F> {
+    fn new(job: &'a Job<'_>, table: ArrayView2<'a, u32>, random_state: u64) -> Self {
+        let first_row = match &job.draws {
+            Draws::Pairs(_) => Vec::new(),
+            Draws::PerBase(counts) => std::iter::once(0)
+                .chain(counts.iter().scan(0, |sum, &c| {
+                    *sum += c;
+                    Some(*sum)
+                }))
+                .collect(),
+        };
+        JobDraws {
+            bases: &job.bases,
+            references: &job.references,
+            table,
+            damped: job.damped.as_deref(),
+            seed_stream: stream(job.class, job.part),
+            first_row,
+            scale: F::from(job.step_scale).expect("a finite step scale"),
+            random_state,
+            total: job.draws.total(),
+        }
+    }
+
+    /// The draws of chunk `chunk`, in row order.
+    fn chunk(&self, chunk: usize) -> ChunkDraws<'_, 'a, F> {
+        let first = chunk * CHUNK_ROWS;
+        let seed = chunk_seed(self.random_state, self.seed_stream, chunk as u64);
+        ChunkDraws {
+            draws: self,
+            rng: Rng::new(seed),
+            row: first,
+            end: self.total.min(first + CHUNK_ROWS),
+            // The base of the chunk's first row, for `PerBase`.
+            base: self
+                .first_row
+                .partition_point(|&f| f <= first)
+                .saturating_sub(1),
+        }
+    }
+
+    /// Draws every row, chunks in parallel, and records each row's provenance; hands
+    /// `write(output, i, draw)` the rest, with `output` the chunk's item of `outputs`
+    /// (one per chunk) and `i` the row's place in the chunk.
+    pub(crate) fn run<I: Index, T: Send>(
+        &self,
+        provenance: ProvenancePart<'_, F, I>,
+        outputs: impl IndexedParallelIterator<Item = T>,
+        write: impl Fn(&mut T, usize, &Draw<F>) + Sync,
+    ) {
+        outputs
+            .zip(provenance.base.par_chunks_mut(CHUNK_ROWS))
+            .zip(provenance.neighbor.par_chunks_mut(CHUNK_ROWS))
+            .zip(provenance.step.par_chunks_mut(CHUNK_ROWS))
+            .enumerate()
+            .for_each(|(chunk, (((mut output, bases), neighbors), steps))| {
+                for (i, draw) in self.chunk(chunk).enumerate() {
+                    write(&mut output, i, &draw);
+                    bases[i] = I::from_usize(self.bases[draw.base]);
+                    neighbors[i] = I::from_usize(self.references[draw.neighbor]);
+                    steps[i] = draw.step;
                 }
-            },
-        );
+            });
+    }
+}
+
+/// The draws of one chunk of a job (see `JobDraws`).
+struct ChunkDraws<'d, 'a, F> {
+    draws: &'d JobDraws<'a, F>,
+    rng: Rng,
+    /// The next row, counted over the whole job.
+    row: usize,
+    end: usize,
+    base: usize,
+}
+
+impl<F: Float> Iterator for ChunkDraws<'_, '_, F> {
+    type Item = Draw<F>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Draw<F>> {
+        if self.row == self.end {
+            return None;
+        }
+        let draws = self.draws;
+        let k = draws.table.ncols();
+        let column = if draws.first_row.is_empty() {
+            let pair = self.rng.below(draws.bases.len() * k);
+            self.base = pair / k;
+            pair % k
+        } else {
+            while draws.first_row[self.base + 1] <= self.row {
+                self.base += 1;
+            }
+            self.rng.below(k)
+        };
+        let neighbor = draws.table[[self.base, column]] as usize;
+        let mut step = draws.scale * F::unit_from_bits(self.rng.next_u64());
+        if draws.damped.is_some_and(|damped| damped[neighbor]) {
+            let half = F::from(0.5).expect("0.5 is representable");
+            step = step * half * F::unit_from_bits(self.rng.next_u64());
+        }
+        self.row += 1;
+        Some(Draw {
+            base: self.base,
+            neighbor,
+            step,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -454,7 +600,7 @@ mod tests {
             .collect()
     }
 
-    fn smote<F: Float, I: RowIndex>(
+    fn smote<F: Float, I: Index>(
         x: ArrayView2<F>,
         plans: &[ClassPlan],
         k: usize,

@@ -260,7 +260,7 @@ def test_smotenc_data_errors():
         )
     with pytest.raises(ValueError, match="single class"):
         fast_smote.SMOTENC(categorical_features=CATEGORICAL).fit_resample(frame, np.zeros(len(y)))
-    with pytest.raises(TypeError, match="sparse X is not supported"):
+    with pytest.raises(TypeError, match="SMOTENC does not take sparse X"):
         import scipy.sparse
 
         fast_smote.SMOTENC(categorical_features=[0]).fit_resample(

@@ -73,12 +73,6 @@ def test_string_array(data):
     _raises(TypeError, "non-numeric values", np.array([["a", 1.0]] * 62, dtype=object), y)
 
 
-def test_sparse_input_is_refused_clearly(data):
-    sparse = pytest.importorskip("scipy.sparse")
-    X, y = data
-    _raises(TypeError, "sparse X is not supported", sparse.csr_matrix(X), y)
-
-
 def test_length_mismatch(data):
     X, y = data
     _raises(ValueError, "X has 62, y has 61", X, y[:-1])

@@ -13,8 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from ._containers import FrameLayout, ListLayout, PolarsLayout, is_pandas_frame, is_polars_frame, x_layout_of
-from ._validation import check_shape, check_X, reject_complex, reject_sparse
+from ._containers import (
+    FrameLayout,
+    ListLayout,
+    PolarsLayout,
+    XLayout,
+    is_pandas_frame,
+    is_polars_frame,
+    x_layout_of,
+)
+from ._validation import check_shape, check_X, reject_complex
 
 #: ``categorical_features`` value meaning every column (SMOTEN).
 ALL_COLUMNS = "all"
@@ -37,7 +45,7 @@ class CategoricalFeatures:
     #: "missing"; the continuous columns' layout.
     frame_dtypes: list[Any] | None
     missing_code: list[bool]
-    continuous_layout: FrameLayout | None
+    continuous_layout: XLayout | None
     #: NumPy input: X's dtype.
     array_dtype: np.dtype | None
     #: The caller's X (not copied), whose original rows are returned as they are.
@@ -71,7 +79,7 @@ class CategoricalFeatures:
         self,
         continuous: np.ndarray,
         new_codes: np.ndarray,
-        layout: FrameLayout | ListLayout | PolarsLayout | None,
+        layout: XLayout | None,
     ) -> Any:
         """X's container, in X's column order: the original rows as given, then the new
         rows, whose continuous part ``continuous`` holds after the originals' and whose
@@ -91,7 +99,10 @@ class CategoricalFeatures:
         for j, position in enumerate(self.columns):
             out[:n, position] = self.source[:, position]
             out[n:, position] = self.categories[j][new_codes[:, j]]
-        return out if layout is None else layout.wrap_mixed(out, self.continuous_columns)
+        if layout is None:
+            return out
+        assert isinstance(layout, (ListLayout, PolarsLayout))
+        return layout.wrap_mixed(out, self.continuous_columns)
 
     def _frame(self, continuous: np.ndarray, new_codes: np.ndarray, layout: FrameLayout) -> Any:
         import pandas as pd
@@ -241,7 +252,6 @@ def check_mixed_X(
     ``spec`` is SMOTENC's ``categorical_features`` or :data:`ALL_COLUMNS`; a selection
     that is neither all nor none of the columns is required otherwise.
     """
-    reject_sparse(X)
     is_frame = is_pandas_frame(X)
     layout = FrameLayout(X.columns, [], {}) if is_frame else x_layout_of(X)
     polars_frame = is_polars_frame(X)

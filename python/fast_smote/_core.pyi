@@ -1,5 +1,7 @@
 """The compiled Rust core (``src/python.rs``). Internal: use the public API instead."""
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -9,6 +11,8 @@ FloatMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 CHUNK_ROWS: int
 #: Highest dimension the KD-tree is used for (see ``search_engine``).
 MAX_TREE_DIM: int
+#: The crate's version (Cargo.toml), which is the package's.
+__version__: str
 
 IndexArray = npt.NDArray[np.int64]
 
@@ -26,7 +30,7 @@ Job = tuple[
 
 def generate(
     x: FloatMatrix,
-    jobs: list[Job],
+    jobs: Sequence[Job],
     random_state: int,
     n_threads: int | None,
 ) -> tuple[FloatMatrix, npt.NDArray[np.signedinteger], npt.NDArray[np.signedinteger], FloatMatrix]:
@@ -44,6 +48,43 @@ def generate(
     Returns ``(X_res, base_index, neighbor_index, step)``: indices are int32 below
     2**31 rows (int64 beyond), steps have X's type.
     """
+
+IndexVector = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+
+#: A CSR matrix: ``(data, indices, indptr, n_cols)``, column indices sorted and unique
+#: within each row, ``indices`` and ``indptr`` of one integer type (used as they are).
+Csr = tuple[npt.NDArray[np.float32] | npt.NDArray[np.float64], IndexVector, IndexVector, int]
+
+def generate_sparse(
+    x: Csr,
+    jobs: Sequence[Job],
+    random_state: int,
+    n_threads: int | None,
+) -> tuple[
+    npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    IndexVector,
+    IndexVector,
+    npt.NDArray[np.signedinteger],
+    npt.NDArray[np.signedinteger],
+    FloatMatrix,
+]:
+    """``generate`` for a CSR matrix: the same rows (densified, bit for bit) and the same
+    provenance for the same jobs and seed, without densifying X.
+
+    Returns ``(data, indices, indptr, base_index, neighbor_index, step)``: the resampled
+    X as CSR arrays (int32 indices while the stored values and the columns fit, int64
+    beyond), each synthetic row storing the non-zeros of its interpolation.
+    """
+
+def sparse_kneighbors(
+    x: Csr,
+    k: int,
+    queries: IndexArray | None = None,
+    references: IndexArray | None = None,
+    n_threads: int | None = None,
+) -> IndexArray:
+    """``kneighbors`` for a CSR matrix, through an inverted index of the references
+    (memory O(nnz + threads x references)); exact up to ties within float64 rounding."""
 
 def bootstrap(
     x: FloatMatrix,

@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 
 from . import _core
+from ._sparse import is_sparse, sparse_kneighbors
 from ._validation import Dataset
 
 
@@ -54,6 +55,12 @@ class NeighborSearch:
         self.in_core = False
 
     @property
+    def searched_k(self) -> int:
+        """``k`` for the core's own search (an int parameter, ``in_core``)."""
+        assert self.in_core and self.k is not None
+        return self.k
+
+    @property
     def needed(self) -> str:
         """What the search needs, for messages about too few samples."""
         if self.in_core:
@@ -70,8 +77,7 @@ class NeighborSearch:
     def for_job(self, X: np.ndarray, bases: np.ndarray, references: np.ndarray) -> int | np.ndarray:
         """What a generation job takes: ``k`` for the core's search, or the estimator's table."""
         if self.in_core:
-            assert self.k is not None
-            return self.k
+            return self.searched_k
         return self.table(X, bases, references)
 
     def table(
@@ -84,7 +90,7 @@ class NeighborSearch:
         """The neighbours of the rows ``queries`` among the rows ``references`` (default:
         all of X), each query itself excluded, as positions into ``references``."""
         if self.in_core:
-            return _core.kneighbors(X, self.k, queries, references, n_threads)
+            return kneighbors(X, self.searched_k, queries, references, n_threads)
         fitted_on = X if references is None else X[references]
         self.estimator.fit(fitted_on)
         table = np.asarray(self.estimator.kneighbors(X[queries], return_distance=False))
@@ -107,6 +113,19 @@ class NeighborSearch:
         table = self.table(data.X, queries, None, n_threads)
         other = np.count_nonzero(data.codes[table] != data.codes[queries][:, None], axis=1)
         return other, table.shape[1]
+
+
+def kneighbors(
+    X: Any,
+    k: int,
+    queries: np.ndarray | None = None,
+    references: np.ndarray | None = None,
+    n_threads: int | None = None,
+) -> np.ndarray:
+    """The core's exact search (see ``_core.kneighbors``) on dense or sparse X."""
+    if is_sparse(X):
+        return sparse_kneighbors(X, k, queries, references, n_threads)
+    return _core.kneighbors(X, k, queries, references, n_threads)
 
 
 def _positions_in(references: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -93,4 +93,5 @@ def resample(
     sampler = samplers[method](
         sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs, **params
     )
-    return sampler.fit_resample(X, y)
+    X_res, y_res = sampler.fit_resample(X, y)
+    return X_res, y_res

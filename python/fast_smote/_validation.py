@@ -218,18 +218,34 @@ def reject_complex(values: np.ndarray) -> None:
         )
 
 
-def reject_sparse(X: Any) -> None:
-    if hasattr(X, "tocsr") and hasattr(X, "nnz"):
-        raise TypeError("sparse X is not supported yet; convert it with X.toarray()")
+def reject_sparse(X: Any, sampler: str) -> None:
+    """For the samplers that do not take sparse X (the others go through :func:`check_X`)."""
+    from ._sparse import is_sparse
+
+    if is_sparse(X):
+        raise TypeError(f"{sampler} does not take sparse X; convert it to a dense array with X.toarray()")
+
+
+def non_finite_error(value: Any, row: int, column: int) -> ValueError:
+    """The error for a NaN or infinite ``value`` at ``(row, column)`` of X."""
+    what = "NaN" if np.isnan(value) else "infinity"
+    return ValueError(
+        f"X contains {what} at row {row}, column {column}; the features to interpolate "
+        "must be finite (impute or drop missing values first)"
+    )
 
 
 def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, XLayout | None]:
     """X as a C-contiguous float32/float64 array, plus its layout unless it is a NumPy array.
 
     ``columns`` gives the caller's column position of each column of ``X`` when ``X``
-    is a selection of the caller's columns, for messages.
+    is a selection of the caller's columns, for messages. Sparse X is checked by
+    :func:`fast_smote._sparse.check_sparse_X` (a canonical CSR matrix instead of an array).
     """
-    reject_sparse(X)
+    from ._sparse import check_sparse_X, is_sparse  # a module built on this one
+
+    if is_sparse(X):
+        return check_sparse_X(X)
     container: XLayout | None = None
     if is_pandas_frame(X):
         values, container = _check_pandas_frame(X)
@@ -251,13 +267,7 @@ def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, XLay
     bad = _core.find_non_finite(values)
     if bad is not None:
         row, column = bad
-        what = "NaN" if np.isnan(values[row, column]) else "infinity"
-        if columns is not None:
-            column = int(columns[column])
-        raise ValueError(
-            f"X contains {what} at row {row}, column {column}; the features to interpolate "
-            "must be finite (impute or drop missing values first)"
-        )
+        raise non_finite_error(values[row, column], row, column if columns is None else int(columns[column]))
     return values, container
 
 
@@ -486,7 +496,7 @@ def _strategy_from_ratio(ratio: float, data: Dataset) -> StrategyDict:
     return {data.classes[minority]: n_new}
 
 
-def _strategy_from_targets(targets: dict, data: Dataset) -> StrategyDict:
+def _strategy_from_targets(targets: dict[Any, Any], data: Dataset) -> StrategyDict:
     code_of = data.code_of
     unknown = [key for key in targets if key not in code_of]
     if unknown:
@@ -525,18 +535,18 @@ def check_n_jobs(n_jobs: Any) -> int | None:
         return None
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
         raise TypeError(f"n_jobs must be None or an int, got {n_jobs!r}")
-    n_jobs = int(n_jobs)
-    if n_jobs == -1:
+    threads = int(n_jobs)
+    if threads == -1:
         return None
-    if n_jobs > 0:
-        return n_jobs
+    if threads > 0:
+        return threads
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if n_jobs == 0 or cpus + 1 + n_jobs < 1:
+    if threads == 0 or cpus + 1 + threads < 1:
         raise ValueError(
-            f"n_jobs={n_jobs} leaves no thread to run on ({cpus} CPUs); use None, -1 "
+            f"n_jobs={threads} leaves no thread to run on ({cpus} CPUs); use None, -1 "
             "or a positive number of threads"
         )
-    return cpus + 1 + n_jobs
+    return cpus + 1 + threads
 
 
 _SEED_BOUND = 2**32
@@ -553,9 +563,10 @@ def seed_from(random_state: Any) -> int:
     if isinstance(random_state, (bool, np.bool_)):
         raise TypeError("random_state cannot be a bool")
     if isinstance(random_state, numbers.Integral):
-        if not 0 <= random_state < _SEED_BOUND:
-            raise ValueError(f"random_state must be between 0 and 2**32 - 1, got {random_state}")
-        return int(random_state)
+        seed = int(random_state)
+        if not 0 <= seed < _SEED_BOUND:
+            raise ValueError(f"random_state must be between 0 and 2**32 - 1, got {seed}")
+        return seed
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(0, np.iinfo(np.int64).max, dtype=np.int64))
     if isinstance(random_state, np.random.Generator):

@@ -7,13 +7,14 @@ import sys
 import warnings
 from abc import abstractmethod
 from dataclasses import dataclass, field, fields, replace
+from types import FrameType
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils import InputTags, Tags
 
-from ._validation import Dataset, StrategyDict, check_X_y, resolve_sampling_strategy
+from ._validation import Dataset, StrategyDict, check_X_y, reject_sparse, resolve_sampling_strategy
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,8 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 def _caller_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside fast_smote."""
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame, level = frame.f_back, level + 1
     return level
@@ -85,6 +87,9 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
     _sampling_type = "over-sampling"
     #: Whether ``fit_resample`` records ``sample_indices_`` (an imbalanced-learn tag).
     _records_sample_indices = False
+    #: Whether X may be a SciPy sparse matrix (scikit-learn's ``input_tags.sparse``);
+    #: a sampler that cannot take one refuses it by name.
+    _accepts_sparse = True
 
     def __sklearn_tags__(self) -> SamplerEstimatorTags:
         tags = super().__sklearn_tags__()
@@ -92,6 +97,7 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
         parent["input_tags"] = SamplerInputTags(
             **{f.name: getattr(tags.input_tags, f.name) for f in fields(tags.input_tags)}
         )
+        parent["input_tags"].sparse = self._accepts_sparse
         parent["target_tags"] = replace(tags.target_tags, required=True)
         parent["estimator_type"] = "sampler"
         return SamplerEstimatorTags(**parent, sampler_tags=SamplerTags(self._records_sample_indices))
@@ -116,6 +122,8 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
         return check_X_y(X, y)
 
     def _check(self, X: Any, y: Any) -> Dataset:
+        if not self._accepts_sparse:
+            reject_sparse(X, type(self).__name__)
         data = self._check_X_y(X, y)
         self.sampling_strategy_ = resolve_sampling_strategy(self.sampling_strategy, data, self._sampling_type)
         columns = data.x_container.columns if data.x_container is not None else None

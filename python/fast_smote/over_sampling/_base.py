@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _core
+from .._sparse import generate_sparse, is_sparse
 from .._validation import Dataset
 from ..base import BaseOverSampler, Generated
 
@@ -85,7 +86,8 @@ class BaseSMOTE(BaseOverSampler):
         any_class_neighbors: bool = False,
     ) -> Generated:
         """Runs ``jobs`` (grouped by class, in output order) and records ``provenance_``."""
-        X_res, base, neighbor, step = _core.generate(data.X, [tuple(job) for job in jobs], seed, n_threads)
+        generate = generate_sparse if is_sparse(data.X) else _core.generate
+        X_res, base, neighbor, step = generate(data.X, jobs, seed, n_threads)
         neighbor_class = data.classes[data.codes[neighbor]] if any_class_neighbors else None
         self.provenance_ = Provenance(data.n_samples, base, neighbor, step, neighbor_class)
         made: dict[int, int] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.base import clone
@@ -97,6 +97,8 @@ class SMOTENC(BaseSMOTE):
     (array([80, 80]), True)
     """
 
+    _accepts_sparse = False
+
     def __init__(
         self,
         categorical_features: Any,
@@ -147,7 +149,9 @@ class SMOTENC(BaseSMOTE):
         # Each synthetic row's categories: the vote of its base sample's k neighbours.
         bases = np.split(self.provenance_.base_index, np.cumsum([job.n_new for job in jobs])[:-1])
         voters = [
-            job.bases[job.neighbors[np.searchsorted(job.bases, base)]] for job, base in zip(jobs, bases)
+            # Every job here carries the table searched above (an array).
+            job.bases[cast(np.ndarray, job.neighbors)[np.searchsorted(job.bases, base)]]
+            for job, base in zip(jobs, bases)
         ]
         new_codes = _core.vote(
             features.codes, np.concatenate(voters) if voters else np.empty((0, 1), np.int64), n_threads
@@ -227,6 +231,8 @@ class SMOTEN(BaseOverSampler):
     array([30, 30])
     """
 
+    _accepts_sparse = False
+
     def __init__(
         self,
         categorical_encoder: Any = None,
@@ -272,7 +278,7 @@ class SMOTEN(BaseOverSampler):
             k_search.check_size(len(rows), f"class {data.label(code)!r}")
             metric = (features.codes, features.cardinalities, shares, rows)
             if k_search.in_core:
-                table = _core.value_difference_kneighbors(*metric, k_search.k, n_threads)
+                table = _core.value_difference_kneighbors(*metric, k_search.searched_k, n_threads)
             else:
                 table = k_search.precomputed_table(_core.value_difference_pairwise(*metric, n_threads))
             drawn = _core.draw_positions(seed, code, len(rows), n_new, n_threads)

@@ -88,6 +88,8 @@ class KMeansSMOTE(BaseSMOTE):
     True
     """
 
+    _accepts_sparse = False
+
     def __init__(
         self,
         *,

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import _core
+from .._sparse import is_sparse
 from .._validation import Dataset, StrategyDict, check_n_jobs, plain, seed_from
 from ..base import BaseOverSampler, Generated
 
@@ -102,6 +103,8 @@ class RandomOverSampler(BaseOverSampler):
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         codes, n_new = data.plan(strategy)
+        if is_sparse(data.X):
+            return self._gather_sparse(data, codes, n_new, seed, n_threads)
         n_samples, n_features = data.X.shape
         bandwidth = (4 / ((n_features + 2) * n_samples)) ** (1 / (n_features + 4))
         jobs = []
@@ -114,3 +117,21 @@ class RandomOverSampler(BaseOverSampler):
             jobs.append((code, rows, n, noise))
         X_res, self.sample_indices_ = _core.bootstrap(data.X, jobs, seed, n_threads)
         return Generated(X_res, codes, n_new)
+
+    def _gather_sparse(
+        self, data: Dataset, codes: list[int], n_new: list[int], seed: int, n_threads: int | None
+    ) -> Generated:
+        """Exact copies of sparse rows: the rows the dense path draws for the same seed
+        (each chunk of a class's draws from its own seed), gathered sparse."""
+        if self.shrinkage_ is not None:
+            raise TypeError(
+                "RandomOverSampler with shrinkage does not take sparse X: the smoothed "
+                "bootstrap adds noise to every feature, which makes the new rows dense; "
+                "use shrinkage=None, or convert X to a dense array with X.toarray()"
+            )
+        drawn = [
+            data.rows_of(code)[_core.draw_positions(seed, code, int(data.counts[code]), n, n_threads)]
+            for code, n in zip(codes, n_new)
+        ]
+        self.sample_indices_ = np.concatenate([np.arange(data.n_samples), *drawn]).astype(np.int64)
+        return Generated(data.X[self.sample_indices_], codes, n_new)

@@ -11,8 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _core
-from .._neighbors import NeighborSearch
+from .._neighbors import NeighborSearch, kneighbors
 from .._validation import Dataset, StrategyDict, check_n_jobs
 from ..base import BaseCleaningSampler
 
@@ -65,7 +64,7 @@ class TomekLinks(BaseCleaningSampler):
         self.n_jobs = n_jobs
 
     def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
-        nearest = _core.kneighbors(data.X, 1, None, None, check_n_jobs(self.n_jobs))[:, 0]
+        nearest = kneighbors(data.X, 1, n_threads=check_n_jobs(self.n_jobs))[:, 0]
         codes = data.codes
         linked = (codes[nearest] != codes) & (nearest[nearest] == np.arange(data.n_samples))
         return np.flatnonzero(~(linked & _targeted(data, strategy)[codes]))
@@ -155,4 +154,5 @@ def _mode(votes: np.ndarray) -> np.ndarray:
     """The most common value of each row; among equally common ones, the smallest."""
     counts = (votes[:, :, None] == votes[:, None, :]).sum(axis=2)
     tops = counts == counts.max(axis=1, keepdims=True)
-    return np.where(tops, votes, np.iinfo(votes.dtype).max).min(axis=1)
+    mode: np.ndarray = np.where(tops, votes, np.iinfo(votes.dtype).max).min(axis=1)
+    return mode
