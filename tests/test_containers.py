@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 import fast_smote
 from conftest import every_sampler, make_imbalanced
@@ -187,3 +188,29 @@ def test_one_column_frame_y_and_feature_names_out(sampler):
         sampler.get_feature_names_out(["x", "y", "z"])
     sampler.fit_resample(X.to_numpy(), y["label"].to_numpy())
     assert list(sampler.get_feature_names_out()) == ["x0", "x1", "x2"]
+
+
+@pytest.mark.parametrize("kind", ["int array", "frame", "list", "sparse int"])
+def test_random_over_sampler_copies_keep_the_callers_dtypes(kind):
+    X, y = make_imbalanced([40, 10])
+    X_int = np.round(X * 10).astype(np.int32)
+    given = {
+        "int array": X_int,
+        "frame": pd.DataFrame({"a": X_int[:, 0], "b": X[:, 1].astype(np.float32), "c": X_int[:, 2] > 0}),
+        "list": X_int.tolist(),
+        "sparse int": sp.csr_array(X_int),
+    }[kind]
+    sampler = fast_smote.RandomOverSampler(random_state=0)
+    X_res, _ = sampler.fit_resample(given, y)
+    rows = sampler.sample_indices_
+    if kind == "frame":
+        pd.testing.assert_frame_equal(X_res, given.iloc[rows].reset_index(drop=True))
+    elif kind == "list":
+        assert X_res == [given[i] for i in rows]
+    else:
+        assert type(X_res) is type(given) and X_res.dtype == given.dtype
+        np.testing.assert_array_equal(sp.csr_array(X_res).toarray(), X_int[rows])
+    # The rows drawn do not depend on the container.
+    with_floats = fast_smote.RandomOverSampler(random_state=0)
+    with_floats.fit_resample(X, y)
+    np.testing.assert_array_equal(with_floats.sample_indices_, rows)

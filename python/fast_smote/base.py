@@ -27,6 +27,14 @@ class Generated:
     n_new: list[int]
     #: The categorical codes of the new rows, for samplers with categorical features.
     categorical: np.ndarray | None = None
+    #: For output rows that are copies of X's rows (RandomOverSampler without
+    #: shrinkage): which rows. The output then keeps X's own dtypes (integers stay
+    #: integers), as imbalanced-learn's does.
+    rows: np.ndarray | None = None
+
+    def keeps_dtypes_of(self, X: Any) -> bool:
+        """Whether ``X`` (the caller's) is exactly what the core resampled: same type and dtype."""
+        return type(X) is type(self.X) and getattr(X, "dtype", None) == self.X.dtype
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -168,6 +176,8 @@ class BaseOverSampler(BaseSampler):
         data = self._check(X, y)
         made = self._generate(data, self.sampling_strategy_)
         y_res = data.resampled_y(made.codes, made.n_new)
+        if made.rows is not None and not made.keeps_dtypes_of(X):
+            return data.take_X(X, made.rows), data.wrap_y(y_res)
         return data.wrap_X(made.X, made.categorical), data.wrap_y(y_res)
 
     @abstractmethod

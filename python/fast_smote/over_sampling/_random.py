@@ -23,6 +23,9 @@ class RandomOverSampler(BaseOverSampler):
     the feature and ``h = (4 / ((n_features + 2) * n_samples)) ** (1 / (n_features + 4))``
     (a smoothed bootstrap, as in imbalanced-learn).
 
+    Without shrinkage the output is ``X[sample_indices_]`` in X's own container and
+    dtypes (integer features stay integers); with it, X's float type as for SMOTE.
+
     Parameters
     ----------
     sampling_strategy : float, str, dict or callable, default='auto'
@@ -116,7 +119,8 @@ class RandomOverSampler(BaseOverSampler):
                 noise = (self.shrinkage_[data.classes[code]] * bandwidth * spread).tolist()
             jobs.append((code, rows, n, noise))
         X_res, self.sample_indices_ = _core.bootstrap(data.X, jobs, seed, n_threads)
-        return Generated(X_res, codes, n_new)
+        copies = self.sample_indices_ if self.shrinkage_ is None else None
+        return Generated(X_res, codes, n_new, rows=copies)
 
     def _gather_sparse(
         self, data: Dataset, codes: list[int], n_new: list[int], seed: int, n_threads: int | None
@@ -134,4 +138,4 @@ class RandomOverSampler(BaseOverSampler):
             for code, n in zip(codes, n_new)
         ]
         self.sample_indices_ = np.concatenate([np.arange(data.n_samples), *drawn]).astype(np.int64)
-        return Generated(data.X[self.sample_indices_], codes, n_new)
+        return Generated(data.X[self.sample_indices_], codes, n_new, rows=self.sample_indices_)
