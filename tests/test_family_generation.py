@@ -121,7 +121,9 @@ def test_dataframe_and_series_round_trip(method):
     X_res, y_res = sampler.fit_resample(frame, target)
     assert isinstance(X_res, pd.DataFrame) and isinstance(y_res, pd.Series)
     assert list(X_res.columns) == ["a", "b", "c", "d"]
-    assert X_res.dtypes.tolist() == [np.float64, np.float32, np.float64, np.float64]
+    # Interpolated integers become float64; RandomOverSampler's copies keep int64.
+    copies_dtype = np.int64 if method == "random" else np.float64
+    assert X_res.dtypes.tolist() == [np.float64, np.float32, np.float64, copies_dtype]
     assert y_res.name == "label" and y_res.dtype == target.dtype
     np.testing.assert_array_equal(X_res.to_numpy(np.float64)[: len(X)], frame.to_numpy(np.float64))
     np.testing.assert_array_equal(y_res.to_numpy()[: len(X)], target.to_numpy())
