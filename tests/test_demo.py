@@ -1,11 +1,11 @@
-"""The README's first command: ``python -m fast_smote demo`` for every method."""
+"""The README's first command: ``fast-smote demo`` for every method."""
 
 import re
 
 import pytest
 
 import fast_smote
-from fast_smote.__main__ import main
+from fast_smote._cli import main
 
 
 @pytest.mark.parametrize("method", sorted(fast_smote.METHODS))

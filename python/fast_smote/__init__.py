@@ -11,8 +11,7 @@ Resample training data only (put the sampler in an ``imblearn.pipeline.Pipeline`
 synthetic rows in a test set leak information and inflate scores.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._core import __version__
 from ._resample import METHODS, MORE_METHODS, resample
 from .combine import SMOTEENN, SMOTETomek
 from .over_sampling import (
@@ -27,11 +26,6 @@ from .over_sampling import (
     RandomOverSampler,
 )
 from .under_sampling import EditedNearestNeighbours, TomekLinks
-
-try:
-    __version__ = version("fast-smote")
-except PackageNotFoundError:  # pragma: no cover - running from an unbuilt checkout
-    __version__ = "0+unknown"
 
 __all__ = [
     "ADASYN",

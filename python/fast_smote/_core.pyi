@@ -7,6 +7,27 @@ import numpy.typing as npt
 
 FloatMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
+# PyO3 lists every function and constant the module adds.
+__all__ = [
+    "CHUNK_ROWS",
+    "MAX_TREE_DIM",
+    "__version__",
+    "bootstrap",
+    "draw_positions",
+    "embed_mixed",
+    "find_non_finite",
+    "generate",
+    "generate_sparse",
+    "kneighbors",
+    "mean_pairwise_distance",
+    "search_engine",
+    "sparse_kneighbors",
+    "split_fraction",
+    "value_difference_kneighbors",
+    "value_difference_pairwise",
+    "vote",
+]
+
 #: Synthetic rows per seeded chunk (fixed: changing it changes every result).
 CHUNK_ROWS: int
 #: Highest dimension the KD-tree is used for (see ``search_engine``).

@@ -1,0 +1,441 @@
+"""The ``fast-smote`` command line (also ``python -m fast_smote``).
+
+``fast-smote resample data.csv --target label -o out.csv`` oversamples a CSV or
+Parquet file, ``fast-smote demo`` a generated dataset, and ``fast-smote bench`` times
+fast-smote against imbalanced-learn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+import time
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._resample import METHODS, MORE_METHODS
+from ._tables import Column, CommandError, csv_chunk_rows, load_backend, table_format
+
+#: Every sampler the command line takes, by its ``--method`` name.
+SAMPLERS = {**METHODS, **MORE_METHODS}
+#: The samplers that take non-numeric (categorical) features.
+CATEGORICAL_METHODS = ("smotenc", "smoten")
+#: Sampler parameters set by an option of their own rather than ``--param``.
+OPTION_OF = {
+    "sampling_strategy": "--sampling-strategy",
+    "random_state": "--seed",
+    "n_jobs": "--n-jobs",
+    "k_neighbors": "--k-neighbors",
+    "categorical_features": "--categorical",
+}
+#: Column names shown in a message before the rest are only counted.
+MAX_NAMES_SHOWN = 20
+
+
+class Progress:
+    """Stage lines on stderr (``reading ...``, then the result and its time), or none.
+
+    Parameters
+    ----------
+    quiet : bool
+        Print nothing.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.started = 0.0
+
+    def _print(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    def start(self, what: str) -> None:
+        self.started = time.perf_counter()
+        self._print(f"{what} ...")
+
+    def step(self, text: str) -> None:
+        self._print(f"  {text}")
+
+    def finish(self, result: str) -> None:
+        self._print(f"  {result} in {time.perf_counter() - self.started:.2f} s")
+
+
+def _names(names: Sequence[str]) -> str:
+    """``a, b, c`` for a message, cut after :data:`MAX_NAMES_SHOWN` names."""
+    shown = ", ".join(repr(name) for name in names[:MAX_NAMES_SHOWN])
+    hidden = len(names) - MAX_NAMES_SHOWN
+    return f"{shown} and {hidden} more" if hidden > 0 else shown
+
+
+def _file_size(path: Path) -> str:
+    size = path.stat().st_size
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.1f} kB"
+
+
+def parse_sampling_strategy(text: str, y: np.ndarray, target: str) -> Any:
+    """``--sampling-strategy``: a JSON object of class -> count, a float, or a name.
+
+    A JSON object's keys are strings; each is matched to the class whose label prints
+    the same (``"1"`` to the integer label ``1``, ``"yes"`` to the string ``"yes"``).
+    Names and ranges are left to the sampler to check.
+    """
+    if text.lstrip().startswith("{"):
+        try:
+            targets = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"--sampling-strategy {text!r} is not valid JSON ({exc})") from exc
+        label_of = {str(label): label for label in np.unique(y).tolist()}
+        unknown = [key for key in targets if key not in label_of]
+        if unknown:
+            raise CommandError(
+                f"--sampling-strategy names {_names(unknown)}, not a class of column {target!r} "
+                f"(its classes: {_names(list(label_of))})"
+            )
+        return {label_of[key]: count for key, count in targets.items()}
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _param_value(text: str) -> Any:
+    """``--param`` values are JSON where they parse (``3``, ``0.5``, ``null``), else text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def sampler_params(args: argparse.Namespace, y: np.ndarray, categorical: list[int] | None) -> dict[str, Any]:
+    """The keyword arguments of the sampler ``args.method`` names."""
+    sampler = SAMPLERS[args.method]
+    accepted = set(inspect.signature(sampler).parameters)
+    own = sorted(accepted - set(OPTION_OF))
+    hint = f"{sampler.__name__}'s own parameters: {', '.join(own) or 'none'} (set with --param NAME=VALUE)"
+    params = {
+        "sampling_strategy": parse_sampling_strategy(args.sampling_strategy, y, args.target),
+        "random_state": args.seed,
+        "n_jobs": args.n_jobs,
+    }
+    if args.k_neighbors is not None:
+        if "k_neighbors" not in accepted:
+            raise CommandError(f"--k-neighbors does not apply to --method {args.method}; {hint}")
+        params["k_neighbors"] = args.k_neighbors
+    for item in args.param:
+        name, equals, text = item.partition("=")
+        if name in OPTION_OF:
+            raise CommandError(f"set {name} with {OPTION_OF[name]}, not --param")
+        if not equals or name not in own:
+            raise CommandError(f"--param {item!r} is not NAME=VALUE for a parameter of the sampler; {hint}")
+        params[name] = _param_value(text)
+    if categorical is not None:
+        params["categorical_features"] = categorical
+    return params
+
+
+def categorical_features(spec: str | None, method: str, features: Sequence[Column]) -> list[int] | None:
+    """Positions among the features of ``--categorical``'s columns (SMOTENC only).
+
+    ``auto`` (the default) takes the non-numeric columns.
+    """
+    if method != "smotenc":
+        if spec is not None:
+            raise CommandError("--categorical applies to --method smotenc only")
+        return None
+    if spec is None or spec == "auto":
+        return [j for j, column in enumerate(features) if not column.numeric]
+    position = {column.name: j for j, column in enumerate(features)}
+    names = [name.strip() for name in spec.split(",") if name.strip()]
+    unknown = [name for name in names if name not in position]
+    if unknown:
+        raise CommandError(
+            f"--categorical names {_names(unknown)}, not a feature column "
+            f"(features: {_names(list(position))})"
+        )
+    return [position[name] for name in names]
+
+
+def feature_matrix(features: Sequence[Column], method: str, categorical: list[int] | None) -> np.ndarray:
+    """X for the sampler, after checking that its columns suit it.
+
+    Numeric samplers get float32 when every feature is float32 and float64 otherwise
+    (as they would compute in anyway); SMOTENC and SMOTEN get an object array of the
+    columns' values, categories as they were read.
+    """
+    as_category = set(range(len(features))) if method == "smoten" else set(categorical or ())
+    not_numeric = [c for j, c in enumerate(features) if not c.numeric and j not in as_category]
+    if not_numeric:
+        described = ", ".join(f"{c.name!r} ({c.dtype})" for c in not_numeric[:MAX_NAMES_SHOWN])
+        if method == "smotenc":
+            raise CommandError(f"feature columns {described} are not numeric: add them to --categorical")
+        names = ",".join(c.name for c in not_numeric)
+        raise CommandError(
+            f"--method {method} needs numeric features, and {described} are not; to oversample them as "
+            f"categories use --method smotenc --categorical {names} (or --categorical auto)"
+        )
+    incomplete = [c.name for j, c in enumerate(features) if c.null_count and j not in as_category]
+    if incomplete:
+        raise CommandError(
+            f"numeric feature columns {_names(incomplete)} have missing values: impute them first"
+        )
+    if method in CATEGORICAL_METHODS:
+        dtype: type = object
+    else:
+        dtype = np.float32 if all(c.values.dtype == np.float32 for c in features) else np.float64
+    X: np.ndarray = np.empty((len(features[0].values), len(features)), dtype=dtype)
+    for j, column in enumerate(features):
+        X[:, j] = column.values
+    return X
+
+
+def restore_numeric(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """A resampled numeric column in the dtype it was read with, where that loses nothing.
+
+    Float columns always take their type back. Integer and boolean columns do when
+    every value still fits (copies, votes, steps between equal values); otherwise they
+    become float64, as interpolated values do in the samplers themselves.
+    """
+    if values.dtype == dtype:
+        return values
+    values = values.astype(np.float64)  # object arrays from SMOTENC/SMOTEN, or floats
+    if dtype.kind == "f":
+        return values.astype(dtype)
+    if dtype.kind == "b":
+        exact = np.isin(values, (0.0, 1.0)).all()
+    else:
+        info = np.iinfo(dtype)
+        exact = np.all((values == np.round(values)) & (values >= info.min) & (values <= info.max))
+    return values.astype(dtype) if exact else values
+
+
+def output_column(column: Column, values: np.ndarray) -> tuple[str, np.ndarray, Any]:
+    """``(name, values, dtype)`` to write: the input's dtype, or None (inferred) for an
+    integer column that became float."""
+    if not column.numeric:
+        return column.name, values, column.dtype
+    restored = restore_numeric(values, column.values.dtype)
+    return column.name, restored, column.dtype if restored.dtype == column.values.dtype else None
+
+
+def class_count_table(target: str, y: np.ndarray, y_res: np.ndarray) -> str:
+    """Rows per class before and after, as a small aligned table."""
+    before, after = Counter(y.tolist()), Counter(y_res.tolist())
+    rows = [
+        [str(label), f"{before[label]:,}", f"{after[label]:,}", f"{after[label] - before[label]:+,}"]
+        for label in sorted(before.keys() | after.keys())
+    ]
+    rows.append(["total", f"{len(y):,}", f"{len(y_res):,}", f"{len(y_res) - len(y):+,}"])
+    header = [target, "before", "after", "change"]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))])
+        for row in [header, *rows]
+    )
+
+
+def resample_file(args: argparse.Namespace) -> None:
+    """``fast-smote resample``: read, oversample, write, and print the class counts."""
+    source, destination = Path(args.input), Path(args.output)
+    source_format, destination_format = table_format(source), table_format(destination)
+    if not source.is_file():
+        raise CommandError(f"input file {str(source)!r} not found")
+    backend = load_backend()
+    # What reading or writing a file can raise: the file system's errors and the backend's.
+    io_errors: tuple[type[Exception], ...] = (OSError, *backend.errors)
+    progress = Progress(args.quiet)
+
+    progress.start(f"reading {source} ({_file_size(source)}) with {backend.name}")
+    try:
+        table = backend.read(source, source_format)
+    except io_errors as exc:
+        raise CommandError(f"cannot read {source}: {exc}") from exc
+    columns = backend.columns(table)
+    progress.finish(f"{backend.n_rows(table):,} rows x {len(columns)} columns")
+
+    names = [column.name for column in columns]
+    if args.target not in names:
+        raise CommandError(f"no column {args.target!r} in {source}; its columns: {_names(names)}")
+    target = columns[names.index(args.target)]
+    if target.null_count:
+        raise CommandError(f"target column {args.target!r} has {target.null_count:,} missing values")
+    features = [column for column in columns if column is not target]
+    if not features:
+        raise CommandError(f"{source} has no column besides the target {args.target!r}")
+    categorical = categorical_features(args.categorical, args.method, features)
+    X = feature_matrix(features, args.method, categorical)
+    y = target.values
+    sampler = SAMPLERS[args.method](**sampler_params(args, y, categorical))
+
+    progress.start(f"resampling with {sampler!r}")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            X_res, y_res = sampler.fit_resample(X, y)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        # The samplers' documented errors, about the data or the parameters.
+        raise CommandError(f"{type(sampler).__name__}: {exc}") from exc
+    for warning in caught:  # in the command's words, not as a line of its source
+        print(f"fast-smote: warning: {warning.message}", file=sys.stderr)
+    progress.finish(f"{len(y_res):,} rows ({len(y_res) - len(y):+,})")
+
+    progress.start(f"writing {destination}")
+    resampled = iter(np.asarray(X_res).T)
+    output = backend.build([output_column(c, y_res if c is target else next(resampled)) for c in columns])
+    chunked = destination_format == "csv" and len(y_res) > csv_chunk_rows(len(columns))
+
+    def report(rows_written: int) -> None:
+        if chunked:
+            progress.step(f"{rows_written:,} of {len(y_res):,} rows ({rows_written / len(y_res):.0%})")
+
+    try:
+        backend.write(output, destination, destination_format, report)
+    except io_errors as exc:
+        raise CommandError(f"cannot write {destination}: {exc}") from exc
+    progress.finish(f"{len(y_res):,} rows x {len(columns)} columns")
+    if not args.quiet:
+        print(class_count_table(args.target, y, np.asarray(y_res)))
+
+
+def demo(n_samples: int, n_features: int, seed: int, method: str) -> None:
+    """``fast-smote demo``: oversample a generated imbalanced dataset and show the result."""
+    from sklearn.datasets import make_classification
+
+    import fast_smote
+
+    n_informative = min(n_features, 5)
+    X, y = make_classification(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_informative=n_informative,
+        n_redundant=min(2, n_features - n_informative),
+        weights=[0.9, 0.1],
+        flip_y=0.02,
+        random_state=seed,
+    )
+    X = X.astype(np.float32)
+    sampler = METHODS[method](random_state=seed)
+    name = type(sampler).__name__
+    print(f"fast-smote {fast_smote.__version__}: {name} demo on {n_samples} x {n_features} float32")
+    print(f"class counts before: {dict(sorted(Counter(y.tolist()).items()))}")
+    start = time.perf_counter()
+    X_res, y_res = sampler.fit_resample(X, y)
+    elapsed = time.perf_counter() - start
+    print(f"class counts after:  {dict(sorted(Counter(y_res.tolist()).items()))}")
+    print(
+        f"generated {len(y_res) - len(y)} rows in {elapsed:.3f} s; "
+        f"X_res is {X_res.shape[0]} x {X_res.shape[1]} {X_res.dtype}"
+    )
+    first = len(y)
+    provenance = getattr(sampler, "provenance_", None)
+    if provenance is not None:
+        base, neighbor = provenance.base_index[0], provenance.neighbor_index[0]
+        print(f"row {first} = X[{base}] + {provenance.step[0]:.3f} * (X[{neighbor}] - X[{base}])")
+    else:
+        print(f"row {first} is a copy of X[{sampler.sample_indices_[first]}]")
+
+
+def bench(argv: Sequence[str]) -> int:
+    """``fast-smote bench``: the benchmark against imbalanced-learn, with its own options."""
+    try:
+        from . import _bench
+    except ModuleNotFoundError as exc:  # imbalanced-learn, pandas: the bench extra
+        raise CommandError(
+            f"fast-smote bench needs {exc.name}, which is not installed: pip install 'fast-smote[bench]'"
+        ) from exc
+    return _bench.main(argv, prog="fast-smote bench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fast-smote", description=__doc__.split("\n\n")[1])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    resample = commands.add_parser(
+        "resample",
+        help="oversample a CSV or Parquet file",
+        description=(
+            "Oversample a CSV or Parquet file (the format from the extension) and write the result, "
+            "original rows first, with the input's columns in the input's order. "
+            "Needs polars or pyarrow: pip install 'fast-smote[cli]'."
+        ),
+    )
+    resample.add_argument("input", help="the data: .csv or .parquet")
+    resample.add_argument("-t", "--target", required=True, help="the column holding the class labels")
+    resample.add_argument("-o", "--output", required=True, help="where to write the result: .csv or .parquet")
+    resample.add_argument(
+        "-m", "--method", default="smote", choices=list(SAMPLERS), help="the sampler (default: smote)"
+    )
+    resample.add_argument(
+        "-s",
+        "--sampling-strategy",
+        default="auto",
+        metavar="STRATEGY",
+        help=(
+            "auto, minority, 'not minority', 'not majority' or all; a float (binary data: minority "
+            "as a share of the majority); or a JSON object of class to count, e.g. '{\"1\": 500}'"
+        ),
+    )
+    resample.add_argument("-k", "--k-neighbors", type=int, help="neighbours to interpolate with (default 5)")
+    resample.add_argument(
+        "--categorical",
+        metavar="COLUMNS",
+        help="smotenc: the categorical columns, comma-separated, or auto (the non-numeric ones, the default)",
+    )
+    resample.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another parameter of the sampler, e.g. kind=borderline-2 (VALUE is JSON or text); repeatable",
+    )
+    resample.add_argument("--seed", type=int, help="random_state (default: a fresh seed every run)")
+    resample.add_argument("-j", "--n-jobs", type=int, help="threads (default: all cores)")
+    resample.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress, no summary (errors and warnings still show)"
+    )
+
+    demo_parser = commands.add_parser("demo", help="oversample a generated imbalanced dataset")
+    demo_parser.add_argument("--n-samples", type=int, default=100_000)
+    demo_parser.add_argument("--n-features", type=int, default=10)
+    demo_parser.add_argument("--seed", type=int, default=0)
+    demo_parser.add_argument(
+        "--method", default="smote", choices=sorted(METHODS), help="the sampler (default: smote)"
+    )
+
+    commands.add_parser(
+        "bench",
+        add_help=False,
+        help="time fast-smote against imbalanced-learn (fast-smote bench --help for its options)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 for a problem with the input).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments, without the program name; ``sys.argv[1:]`` by default.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        # The benchmark parses its own options: it is imported only when it runs.
+        if argv[:1] == ["bench"]:
+            return bench(argv[1:])
+        args = build_parser().parse_args(argv)
+        if args.command == "resample":
+            resample_file(args)
+        else:
+            demo(args.n_samples, args.n_features, args.seed, args.method)
+    except CommandError as exc:
+        print(f"fast-smote: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

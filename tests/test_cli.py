@@ -1,0 +1,462 @@
+"""The ``fast-smote`` command line: resampling files, its messages and errors, demo, bench."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fast_smote
+from fast_smote import _tables
+from fast_smote._cli import SAMPLERS, main
+
+N_MAJORITY, N_MINORITY = 450, 50
+COLUMNS = ["amount", "label", "count", "score"]
+#: Clusters that qualify on this small data (none do with KMeansSMOTE's defaults).
+KMEANS_PARAMS = ["-p", "kmeans_estimator=3", "-p", "cluster_balance_threshold=0.01"]
+
+
+@pytest.fixture
+def pl():
+    return pytest.importorskip("polars")
+
+
+@pytest.fixture(params=["polars", "pyarrow"])
+def backend(request, monkeypatch):
+    """Each table library in turn, as the only one the command line finds."""
+    pytest.importorskip(request.param)
+    only = {"polars": _tables.PolarsBackend, "pyarrow": _tables.ArrowBackend}[request.param]
+    monkeypatch.setattr(_tables, "BACKENDS", (only,))
+    return request.param
+
+
+def make_frame(pl, seed=0):
+    """Float64, int64 and float32 features around a string label (10 % "yes")."""
+    rng = np.random.default_rng(seed)
+    label = rng.permutation(np.repeat(["no", "yes"], [N_MAJORITY, N_MINORITY]))
+    n = len(label)
+    return pl.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 50.0, n) + 40.0 * (label == "yes"),
+            "label": label,
+            "count": rng.integers(0, 20, n),
+            "score": rng.normal(size=n).astype(np.float32),
+        }
+    )
+
+
+def make_categorical_frame(pl, seed=0):
+    """The numeric frame with a ``category`` column and a string column."""
+    rng = np.random.default_rng(seed)
+    frame = make_frame(pl, seed)
+    return frame.with_columns(
+        pl.Series("channel", rng.choice(["web", "shop", "phone"], frame.height)).cast(pl.Categorical),
+        pl.Series("country", rng.choice(["de", "fr", "it"], frame.height)),
+    )
+
+
+@pytest.fixture
+def csv_file(tmp_path, pl):
+    path = tmp_path / "data.csv"
+    make_frame(pl).write_csv(path)
+    return path
+
+
+@pytest.fixture
+def categorical_file(tmp_path, pl):
+    path = tmp_path / "mixed.parquet"
+    make_categorical_frame(pl).write_parquet(path)
+    return path
+
+
+def resample(*args):
+    return main(["resample", *map(str, args)])
+
+
+def counts(column) -> dict:
+    labels, n = np.unique(column.to_numpy(), return_counts=True)
+    return dict(zip(labels.tolist(), n.tolist()))
+
+
+def test_csv_round_trip(backend, csv_file, tmp_path, pl, capsys):
+    out = tmp_path / "out.csv"
+    assert resample(csv_file, "--target", "label", "-o", out, "--seed", 0) == 0
+    original, result = pl.read_csv(csv_file), pl.read_csv(out, infer_schema_length=None)
+    assert result.columns == COLUMNS
+    assert counts(result["label"]) == {"no": N_MAJORITY, "yes": N_MAJORITY}
+    # The original rows first, in order and unchanged (floats written exactly).
+    for name in COLUMNS:
+        np.testing.assert_array_equal(
+            result[name].head(original.height).to_numpy(), original[name].to_numpy()
+        )
+    assert (result["label"].tail(N_MAJORITY - N_MINORITY) == "yes").all()
+    summary = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"label +before +after +change", summary[0])
+    assert re.fullmatch(r"no +450 +450 +\+0", summary[1])
+    assert re.fullmatch(r"yes +50 +450 +\+400", summary[2])
+    assert re.fullmatch(r"total +500 +900 +\+400", summary[3])
+
+
+def test_csv_types_from_the_whole_file(backend, tmp_path, pl):
+    """A column of integers whose first fraction comes after the rows types are guessed from."""
+    source, out = tmp_path / "late.csv", tmp_path / "out.csv"
+    rng = np.random.default_rng(0)
+    x = [str(v) for v in rng.integers(0, 9, 1999)] + ["0.5"]
+    label = ["a"] * 1800 + ["b"] * 200
+    source.write_text("x,label\n" + "".join(f"{v},{c}\n" for v, c in zip(x, label)))
+    assert resample(source, "-t", "label", "-o", out, "-q") == 0
+    result = pl.read_csv(out, infer_schema_length=None)
+    assert result["x"].dtype == pl.Float64 and result["x"][1999] == 0.5
+
+
+def test_same_seed_same_file(csv_file, tmp_path):
+    for name in ("a.csv", "b.csv"):
+        assert resample(csv_file, "-t", "label", "-o", tmp_path / name, "--seed", 7, "-q", "-j", 1) == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("method", "changed"),
+    [("random", {}), ("smote", {"count": "Float64"})],  # copies keep integers, interpolation not
+)
+def test_parquet_round_trip_keeps_dtypes(backend, tmp_path, pl, method, changed):
+    source, out = tmp_path / "data.parquet", tmp_path / "out.parquet"
+    frame = make_frame(pl).with_columns(pl.col("count").cast(pl.Int32))
+    frame.write_parquet(source)
+    assert resample(source, "-t", "label", "-o", out, "-m", method, "--seed", 0, "-q") == 0
+    result = pl.read_parquet(out)
+    expected = {name: str(dtype) for name, dtype in frame.schema.items()} | changed
+    assert {name: str(dtype) for name, dtype in result.schema.items()} == expected
+    assert counts(result["label"]) == {"no": N_MAJORITY, "yes": N_MAJORITY}
+    assert result.head(frame.height).equals(frame.cast(result.schema))
+
+
+def test_parquet_in_csv_out(categorical_file, tmp_path, pl):
+    out = tmp_path / "out.csv"
+    assert resample(categorical_file, "-t", "label", "-o", out, "-m", "smotenc", "--seed", 0, "-q") == 0
+    assert pl.read_csv(out, infer_schema_length=None).columns == [*COLUMNS, "channel", "country"]
+
+
+def test_smotenc_keeps_categories(backend, categorical_file, tmp_path, pl):
+    out = tmp_path / "out.parquet"
+    args = [categorical_file, "-t", "label", "-o", out, "-m", "smotenc", "--seed", 0, "-q"]
+    assert resample(*args, "--categorical", "channel,country") == 0
+    by_name = pl.read_parquet(out)
+    assert resample(*args) == 0  # --categorical auto: the non-numeric columns, the same two
+    result = pl.read_parquet(out)
+    assert result.equals(by_name)
+    # The integer column is interpolated, so float; every other column keeps its type.
+    assert result.schema == pl.read_parquet(categorical_file).schema | {"count": pl.Float64}
+    assert set(result["channel"].cast(pl.String)) == {"web", "shop", "phone"}
+    assert set(result["country"]) == {"de", "fr", "it"}
+    assert counts(result["label"]) == {"no": N_MAJORITY, "yes": N_MAJORITY}
+
+
+@pytest.mark.parametrize("method", sorted(SAMPLERS))
+@pytest.mark.filterwarnings("ignore")  # ADASYN's and KMeansSMOTE's rounding, shown as warnings
+def test_every_method(method, csv_file, categorical_file, tmp_path, pl, capsys):
+    categorical = method in ("smotenc", "smoten")
+    source = categorical_file if categorical else csv_file
+    params = KMEANS_PARAMS if method == "kmeans-smote" else []
+    out = tmp_path / "out.parquet"
+    assert resample(source, "-t", "label", "-o", out, "-m", method, "--seed", 0, *params) == 0
+    result = pl.read_parquet(out)
+    assert result.columns == ([*COLUMNS, "channel", "country"] if categorical else COLUMNS)
+    assert re.search(r"^yes +50 +\d", capsys.readouterr().out, flags=re.MULTILINE)
+
+
+def test_sampler_parameters(csv_file, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    args = [csv_file, "-t", "label", "-o", out, "--seed", 0]
+    assert (
+        resample(*args, "-m", "borderline-smote", "-p", "kind=borderline-2", "-k", 3, "-p", "m_neighbors=8")
+        == 0
+    )
+    assert "BorderlineSMOTE(k_neighbors=3, kind='borderline-2', m_neighbors=8" in capsys.readouterr().err
+    assert resample(*args, "-m", "random", "-p", "shrinkage=0.5") == 0
+    assert "RandomOverSampler(random_state=0, shrinkage=0.5)" in capsys.readouterr().err
+
+
+@pytest.fixture
+def three_classes(tmp_path, pl):
+    path = tmp_path / "three.csv"
+    rng = np.random.default_rng(1)
+    label = np.repeat([0, 1, 2], [300, 120, 60])
+    pl.DataFrame({"x": rng.normal(size=480) + label, "y": rng.normal(size=480), "label": label}).write_csv(
+        path
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected"),
+    [
+        ("auto", {0: 300, 1: 300, 2: 300}),
+        ("minority", {0: 300, 1: 120, 2: 300}),
+        ("not minority", {0: 300, 1: 300, 2: 60}),
+        ("not majority", {0: 300, 1: 300, 2: 300}),
+        ("all", {0: 300, 1: 300, 2: 300}),
+        ('{"1": 200, "2": 100}', {0: 300, 1: 200, 2: 100}),
+    ],
+)
+def test_sampling_strategy_forms(three_classes, tmp_path, pl, strategy, expected):
+    out = tmp_path / "out.csv"
+    assert resample(three_classes, "-t", "label", "-o", out, "--sampling-strategy", strategy, "-q") == 0
+    assert counts(pl.read_csv(out, infer_schema_length=None)["label"]) == expected
+
+
+@pytest.mark.parametrize(("strategy", "n_yes"), [("0.5", 225), ('{"yes": 100}', 100)])
+def test_sampling_strategy_ratio_and_string_labels(csv_file, tmp_path, pl, strategy, n_yes):
+    out = tmp_path / "out.csv"
+    assert resample(csv_file, "-t", "label", "-o", out, "-s", strategy, "-q") == 0
+    assert counts(pl.read_csv(out, infer_schema_length=None)["label"]) == {"no": N_MAJORITY, "yes": n_yes}
+
+
+@pytest.mark.parametrize("backend", ["polars", "pyarrow"], indirect=True)
+def test_progress_and_csv_chunks(backend, csv_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(_tables, "CSV_CHUNK_CELLS", 4 * 400)  # 400 rows a chunk
+    out = tmp_path / "out.csv"
+    assert resample(csv_file, "-t", "label", "-o", out, "--seed", 0) == 0
+    err = capsys.readouterr().err
+    stages = [
+        rf"reading {re.escape(str(csv_file))} \([\d.]+ kB\) with {backend} \.\.\.",
+        r"  500 rows x 4 columns in [\d.]+ s",
+        re.escape("resampling with SMOTE(random_state=0) ..."),
+        r"  900 rows \(\+400\) in [\d.]+ s",
+        rf"writing {re.escape(str(out))} \.\.\.",
+        r"  400 of 900 rows \(44%\)",
+        r"  800 of 900 rows \(89%\)",
+        r"  900 of 900 rows \(100%\)",
+        r"  900 rows x 4 columns in [\d.]+ s",
+    ]
+    assert len(err.splitlines()) == len(stages), err
+    for line, stage in zip(err.splitlines(), stages):
+        assert re.fullmatch(stage, line), (line, stage)
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == COLUMNS and len(rows) == 901  # one header
+
+
+def test_quiet(csv_file, tmp_path, capsys):
+    assert resample(csv_file, "-t", "label", "-o", tmp_path / "out.csv", "--quiet") == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_warnings_in_one_line(csv_file, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert (
+        resample(csv_file, "-t", "label", "-o", out, "-m", "kmeans-smote", *KMEANS_PARAMS, "--seed", 0, "-q")
+        == 0
+    )
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        "fast-smote: warning: KMeansSMOTE generated 402 samples for class 'yes' instead of"
+    )
+
+
+@pytest.fixture
+def inputs(tmp_path, pl, csv_file):
+    """Input files by name, most with one problem each."""
+    frame = make_frame(pl)
+    row_3 = pl.int_range(frame.height) == 3
+    paths = {
+        "data.csv": csv_file,
+        "data.xlsx": tmp_path / "data.xlsx",
+        "garbage.parquet": tmp_path / "garbage.parquet",
+    }
+    paths["data.xlsx"].write_bytes(csv_file.read_bytes())
+    paths["garbage.parquet"].write_text("not parquet")
+    for name, data in {
+        "city.csv": frame.with_columns(city=pl.lit("Paris")),
+        "null-label.parquet": frame.with_columns(label=pl.when(row_3).then(None).otherwise("label")),
+        "null-count.parquet": frame.with_columns(count=pl.when(row_3).then(None).otherwise("count")),
+        "label-only.csv": frame.select("label"),
+    }.items():
+        paths[name] = tmp_path / name
+        if name.endswith(".csv"):
+            data.write_csv(paths[name])
+        else:
+            data.write_parquet(paths[name])
+    return paths
+
+
+#: (input file, arguments, the message after "fast-smote: error: ")
+ERRORS = {
+    "missing file": ("nope.csv", [], r"input file '.*nope\.csv' not found"),
+    "input extension": (
+        "data.xlsx",
+        [],
+        r"unknown extension '\.xlsx' of .*data\.xlsx: use one of \.csv, \.parquet, \.pq",
+    ),
+    "output extension": (
+        "data.csv",
+        ["-o", "out.json"],
+        r"unknown extension '\.json' of out\.json: use one of .*",
+    ),
+    "missing target": (
+        "data.csv",
+        ["-t", "class"],
+        r"no column 'class' in .*data\.csv; its columns: 'amount', 'label', 'count', 'score'",
+    ),
+    "non-numeric feature": (
+        "city.csv",
+        [],
+        r"--method smote needs numeric features, and 'city' \(\w+\) are not; to oversample them as "
+        r"categories use --method smotenc --categorical city \(or --categorical auto\)",
+    ),
+    "non-numeric feature not in --categorical": (
+        "city.csv",
+        ["-m", "smotenc", "--categorical", "count"],
+        r"feature columns 'city' \(\w+\) are not numeric: add them to --categorical",
+    ),
+    "unknown --categorical": (
+        "data.csv",
+        ["-m", "smotenc", "--categorical", "label,colour"],
+        r"--categorical names 'label', 'colour', not a feature column "
+        r"\(features: 'amount', 'count', 'score'\)",
+    ),
+    "--categorical without smotenc": (
+        "data.csv",
+        ["--categorical", "auto"],
+        r"--categorical applies to --method smotenc only",
+    ),
+    "sampler ValueError": (
+        "data.csv",
+        ["-k", "60"],
+        r"SMOTE: class 'yes' has 50 samples, but k_neighbors=60 needs at least 61",
+    ),
+    "sampler TypeError": (
+        "data.csv",
+        ["-s", '{"yes": "many"}'],
+        r"SMOTE: sampling_strategy\['yes'\] must be an int target count, got 'many'",
+    ),
+    "unknown strategy": ("data.csv", ["-s", "most"], r"SMOTE: sampling_strategy='most' is not known; .*"),
+    "unknown class": (
+        "data.csv",
+        ["-s", '{"maybe": 100}'],
+        r"--sampling-strategy names 'maybe', not a class of column 'label' \(its classes: 'no', 'yes'\)",
+    ),
+    "bad JSON": ("data.csv", ["-s", "{1: 2}"], r"--sampling-strategy '\{1: 2\}' is not valid JSON \(.*\)"),
+    "--k-neighbors without k_neighbors": (
+        "data.csv",
+        ["-m", "adasyn", "-k", "3"],
+        r"--k-neighbors does not apply to --method adasyn; "
+        r"ADASYN's own parameters: n_neighbors \(set with --param NAME=VALUE\)",
+    ),
+    "unknown --param": (
+        "data.csv",
+        ["-p", "kind=borderline-2"],
+        r"--param 'kind=borderline-2' is not NAME=VALUE for a parameter of the sampler; "
+        r"SMOTE's own parameters: none \(set with --param NAME=VALUE\)",
+    ),
+    "--param for an option": (
+        "data.csv",
+        ["-p", "random_state=1"],
+        r"set random_state with --seed, not --param",
+    ),
+    "missing target values": ("null-label.parquet", [], r"target column 'label' has 1 missing values"),
+    "missing feature values": (
+        "null-count.parquet",
+        [],
+        r"numeric feature columns 'count' have missing values: impute them first",
+    ),
+    "target only": ("label-only.csv", [], r".*label-only\.csv has no column besides the target 'label'"),
+    "unreadable": ("garbage.parquet", [], r"cannot read .*garbage\.parquet: .*"),
+}
+
+
+@pytest.mark.parametrize("backend", ["polars", "pyarrow"], indirect=True)
+@pytest.mark.parametrize("case", list(ERRORS))
+def test_errors(case, backend, inputs, tmp_path, monkeypatch, capsys):
+    name, args, message = ERRORS[case]
+    monkeypatch.chdir(tmp_path)
+    assert resample(inputs.get(name, name), "-t", "label", "-o", "out.csv", *args) == 2
+    captured = capsys.readouterr()
+    (line,) = [line for line in captured.err.splitlines() if line.startswith("fast-smote: error: ")]
+    assert re.fullmatch(message, line.removeprefix("fast-smote: error: ")), line
+    assert "Traceback" not in captured.err and not (tmp_path / "out.csv").exists()
+
+
+def test_error_without_table_library(csv_file, tmp_path, monkeypatch, capsys):
+    def missing():
+        raise ImportError("No module named 'polars'")
+
+    monkeypatch.setattr(_tables, "BACKENDS", (missing,))
+    assert resample(csv_file, "-t", "label", "-o", tmp_path / "out.csv") == 2
+    assert capsys.readouterr().err == (
+        "fast-smote: error: reading and writing CSV or Parquet needs polars or pyarrow: "
+        "pip install 'fast-smote[cli]'\n"
+    )
+
+
+def test_usage_errors_exit_2(csv_file, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        resample(csv_file, "-t", "label", "-o", "out.csv", "-m", "smoothie")
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'smoothie'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        resample(csv_file, "-o", "out.csv")
+    assert exit_info.value.code == 2
+    assert "the following arguments are required: -t/--target" in capsys.readouterr().err
+
+
+def test_demo(capsys):
+    assert main(["demo", "--n-samples", "2000", "--n-features", "4"]) == 0
+    assert f"fast-smote {fast_smote.__version__}: SMOTE demo on 2000 x 4 float32" in capsys.readouterr().out
+
+
+def test_bench_help(capsys):
+    pytest.importorskip("imblearn")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bench", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: fast-smote bench ") and "--quick" in out
+
+
+def test_bench_without_imblearn(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "imblearn", None)  # import imblearn now fails
+    monkeypatch.delitem(sys.modules, "fast_smote._bench", raising=False)
+    monkeypatch.delattr(fast_smote, "_bench", raising=False)
+    assert main(["bench", "--quick"]) == 2
+    assert capsys.readouterr().err == (
+        "fast-smote: error: fast-smote bench needs imblearn, which is not installed: "
+        "pip install 'fast-smote[bench]'\n"
+    )
+
+
+def test_console_script(csv_file, tmp_path, pl):
+    """The installed ``fast-smote`` script, in a process of its own."""
+    script = Path(sysconfig.get_path("scripts")) / "fast-smote"
+    out = tmp_path / "out.parquet"
+    done = subprocess.run(
+        [script, "resample", csv_file, "--target", "label", "-o", out, "--seed", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^yes +50 +450 +\+400$", done.stdout, flags=re.MULTILINE)
+    assert "resampling with SMOTE(random_state=0) ..." in done.stderr
+    assert counts(pl.read_parquet(out)["label"]) == {"no": N_MAJORITY, "yes": N_MAJORITY}
+    failed = subprocess.run(
+        [script, "resample", tmp_path / "nope.csv", "-t", "label", "-o", out],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert failed.returncode == 2
+    assert failed.stderr == f"fast-smote: error: input file '{tmp_path / 'nope.csv'}' not found\n"
+
+
+def test_python_dash_m():
+    done = subprocess.run(
+        [sys.executable, "-m", "fast_smote", "--help"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("usage: fast-smote ")
+    assert all(command in done.stdout for command in ("resample", "demo", "bench"))
