@@ -25,7 +25,8 @@ use crate::parallel::run_with_threads;
 use crate::rng::{split_fraction as core_split_fraction, CHUNK_ROWS};
 use crate::sampling::{generate as core_generate, Draws, Index, Job, NeighborTable};
 use crate::sparse::{
-    generate as core_generate_sparse, kneighbors_among as sparse_kneighbors_among, Csr, CsrMatrix,
+    generate as core_generate_sparse, kneighbors_among as sparse_kneighbors_among, Csr, CsrArrays,
+    CsrMatrix,
 };
 
 impl From<Error> for PyErr {
@@ -303,16 +304,8 @@ fn generate_sparse_typed<'py, F: Float + Element, I: Index + Element, S: Index>(
         core_generate_sparse::<F, I, S>(&x, jobs, random_state)
     })?;
     let (data, indices, indptr) = match result.x {
-        CsrMatrix::Narrow(m) => (
-            m.data.into_pyarray(py).into_any(),
-            m.indices.into_pyarray(py).into_any(),
-            m.indptr.into_pyarray(py).into_any(),
-        ),
-        CsrMatrix::Wide(m) => (
-            m.data.into_pyarray(py).into_any(),
-            m.indices.into_pyarray(py).into_any(),
-            m.indptr.into_pyarray(py).into_any(),
-        ),
+        CsrMatrix::Narrow(m) => csr_into_numpy(py, m),
+        CsrMatrix::Wide(m) => csr_into_numpy(py, m),
     };
     Ok((
         data,
@@ -322,6 +315,18 @@ fn generate_sparse_typed<'py, F: Float + Element, I: Index + Element, S: Index>(
         result.neighbor.into_pyarray(py).into_any(),
         result.step.into_pyarray(py).into_any(),
     ))
+}
+
+/// A CSR matrix's arrays handed to NumPy without copies: `(data, indices, indptr)`.
+fn csr_into_numpy<'py, F: Element, J: Element>(
+    py: Python<'py>,
+    m: CsrArrays<F, J>,
+) -> (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>) {
+    (
+        m.data.into_pyarray(py).into_any(),
+        m.indices.into_pyarray(py).into_any(),
+        m.indptr.into_pyarray(py).into_any(),
+    )
 }
 
 /// `generate` for a CSR matrix `x = (data, indices, indptr, n_cols)`: `(data, indices,
@@ -365,6 +370,22 @@ fn generate_sparse<'py>(
     })
 }
 
+/// A search's query and reference rows (None: every row), checked and converted.
+type SearchRows = (Option<Vec<usize>>, Option<Vec<usize>>);
+
+fn search_rows(
+    queries: Option<PyReadonlyArray1<'_, i64>>,
+    references: Option<PyReadonlyArray1<'_, i64>>,
+) -> Result<SearchRows, Error> {
+    let queries = queries
+        .map(|rows| to_rows("query rows", &rows))
+        .transpose()?;
+    let references = references
+        .map(|rows| to_rows("reference rows", &rows))
+        .transpose()?;
+    Ok((queries, references))
+}
+
 /// `kneighbors` for a CSR matrix `x = (data, indices, indptr, n_cols)`.
 #[pyfunction]
 #[pyo3(signature = (x, k, queries=None, references=None, n_threads=None))]
@@ -376,12 +397,7 @@ fn sparse_kneighbors<'py>(
     references: Option<PyReadonlyArray1<'py, i64>>,
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
-    let queries = queries
-        .map(|rows| to_rows("query rows", &rows))
-        .transpose()?;
-    let references = references
-        .map(|rows| to_rows("reference rows", &rows))
-        .transpose()?;
+    let (queries, references) = search_rows(queries, references)?;
     let n_cols = x.3;
     let table = with_csr_slices!(x, |data, indices, indptr| {
         run_detached(py, n_threads, || {
@@ -474,12 +490,7 @@ fn kneighbors<'py>(
     references: Option<PyReadonlyArray1<'py, i64>>,
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
-    let queries = queries
-        .map(|rows| to_rows("query rows", &rows))
-        .transpose()?;
-    let references = references
-        .map(|rows| to_rows("reference rows", &rows))
-        .transpose()?;
+    let (queries, references) = search_rows(queries, references)?;
     match x {
         FloatMatrix::F64(x) => kneighbors_typed(py, x, k, queries, references, n_threads),
         FloatMatrix::F32(x) => kneighbors_typed(py, x, k, queries, references, n_threads),

@@ -566,7 +566,7 @@ impl<F: Float> Iterator for ChunkDraws<'_, '_, F> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::parallel::run_with_threads;
     use crate::rng::Rng;
@@ -730,7 +730,8 @@ mod tests {
         assert!((mean_step - 0.5).abs() < 0.005, "{mean_step}");
     }
 
-    fn job(
+    /// A job of class 0 with unit steps (the sparse writer's tests share it).
+    pub(crate) fn job(
         bases: Vec<usize>,
         references: Vec<usize>,
         neighbors: NeighborTable<'_>,

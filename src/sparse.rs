@@ -486,6 +486,7 @@ mod tests {
     use super::*;
     use crate::parallel::run_with_threads;
     use crate::rng::Rng;
+    use crate::sampling::tests::job;
     use crate::sampling::{generate as dense_generate, Draws, NeighborTable};
     use ndarray::ArrayView2;
 
@@ -682,24 +683,6 @@ mod tests {
                 matches!(new(indptr, indices), Err(Error::MalformedSparse(_))),
                 "{indptr:?} {indices:?}"
             );
-        }
-    }
-
-    fn job(
-        bases: Vec<usize>,
-        references: Vec<usize>,
-        neighbors: NeighborTable<'_>,
-        draws: Draws,
-    ) -> Job<'_> {
-        Job {
-            class: 1,
-            part: 0,
-            bases,
-            references,
-            neighbors,
-            draws,
-            step_scale: 1.0,
-            damped: None,
         }
     }
 

@@ -136,32 +136,23 @@ class YLayout(Protocol):
 
 
 @dataclass(frozen=True)
-class PandasLabels:
-    """A pandas Series y, or a one-column DataFrame (``as_frame``)."""
+class SeriesLabels:
+    """A pandas or polars Series y, or a one-column DataFrame of either (``as_frame``)."""
 
+    library: str
     name: Any
     dtype: Any
     as_frame: bool
 
     def wrap(self, labels: np.ndarray) -> Any:
-        import pandas as pd
+        if self.library == "polars":
+            import polars as pl
 
-        series = pd.Series(labels, name=self.name, dtype=self.dtype)
-        return series.to_frame() if self.as_frame else series
+            series = pl.Series(self.name, labels, dtype=self.dtype)
+        else:
+            import pandas as pd
 
-
-@dataclass(frozen=True)
-class PolarsLabels:
-    """A polars Series y, or a one-column DataFrame (``as_frame``)."""
-
-    name: str
-    dtype: Any
-    as_frame: bool
-
-    def wrap(self, labels: np.ndarray) -> Any:
-        import polars as pl
-
-        series = pl.Series(self.name, labels, dtype=self.dtype)
+            series = pd.Series(labels, name=self.name, dtype=self.dtype)
         return series.to_frame() if self.as_frame else series
 
 
@@ -203,14 +194,14 @@ def labels_of(y: Any) -> tuple[np.ndarray, YLayout | None]:
     resampled).
     """
     if is_pandas_series(y):
-        return y.to_numpy(), PandasLabels(y.name, y.dtype, as_frame=False)
+        return y.to_numpy(), SeriesLabels("pandas", y.name, y.dtype, as_frame=False)
     if is_pandas_frame(y) and y.shape[1] == 1:
-        return y.iloc[:, 0].to_numpy(), PandasLabels(y.columns[0], y.dtypes.iloc[0], as_frame=True)
+        return y.iloc[:, 0].to_numpy(), SeriesLabels("pandas", y.columns[0], y.dtypes.iloc[0], as_frame=True)
     if is_polars_series(y):
-        return y.to_numpy(), PolarsLabels(y.name, y.dtype, as_frame=False)
+        return y.to_numpy(), SeriesLabels("polars", y.name, y.dtype, as_frame=False)
     if is_polars_frame(y) and y.width == 1:
         column = y.to_series()
-        return column.to_numpy(), PolarsLabels(column.name, column.dtype, as_frame=True)
+        return column.to_numpy(), SeriesLabels("polars", column.name, column.dtype, as_frame=True)
     labels = np.asarray(y)
     if isinstance(y, list) and labels.ndim == 1:
         return labels, ListLabels()
