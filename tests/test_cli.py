@@ -306,13 +306,13 @@ ERRORS = {
     "non-numeric feature": (
         "city.csv",
         [],
-        r"--method smote needs numeric features, and 'city' \(\w+\) are not; to oversample them as "
-        r"categories use --method smotenc --categorical city \(or --categorical auto\)",
+        r"--method smote needs numeric features; not numeric: 'city' \(\w+\)\. To oversample these "
+        r"columns as categories, use --method smotenc --categorical city \(or --categorical auto\)",
     ),
     "non-numeric feature not in --categorical": (
         "city.csv",
         ["-m", "smotenc", "--categorical", "count"],
-        r"feature columns 'city' \(\w+\) are not numeric: add them to --categorical",
+        r"feature columns that are not numeric: 'city' \(\w+\); add them to --categorical",
     ),
     "unknown --categorical": (
         "data.csv",

@@ -174,11 +174,13 @@ def feature_matrix(features: Sequence[Column], method: str, categorical: list[in
     if not_numeric:
         described = ", ".join(f"{c.name!r} ({c.dtype})" for c in not_numeric[:MAX_NAMES_SHOWN])
         if method == "smotenc":
-            raise CommandError(f"feature columns {described} are not numeric: add them to --categorical")
+            raise CommandError(
+                f"feature columns that are not numeric: {described}; add them to --categorical"
+            )
         names = ",".join(c.name for c in not_numeric)
         raise CommandError(
-            f"--method {method} needs numeric features, and {described} are not; to oversample them as "
-            f"categories use --method smotenc --categorical {names} (or --categorical auto)"
+            f"--method {method} needs numeric features; not numeric: {described}. To oversample these "
+            f"columns as categories, use --method smotenc --categorical {names} (or --categorical auto)"
         )
     incomplete = [c.name for j, c in enumerate(features) if c.null_count and j not in as_category]
     if incomplete:
