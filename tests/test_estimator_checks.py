@@ -3,7 +3,9 @@
 imbalanced-learn's checks for third-party samplers all pass. scikit-learn's
 ``check_estimator`` is written for classifiers, regressors and transformers; the checks
 that do not apply to a sampler are listed in ``SKLEARN_CHECKS_THAT_DO_NOT_APPLY`` with
-the reason, and every other one runs and passes.
+the reason, and every other one runs and passes. scikit-learn skips its array-API checks
+itself (12 of them, "SCIPY_ARRAY_API is not set"): the samplers take NumPy, SciPy sparse,
+pandas and polars inputs, not array-API arrays.
 """
 
 from __future__ import annotations
