@@ -12,6 +12,7 @@ from imblearn import combine as imb_combine
 from imblearn import over_sampling as imb_over
 from imblearn import under_sampling as imb_under
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import get_tags
 
 import fast_smote
 from fast_smote import _core
@@ -265,6 +266,14 @@ def test_samplers_without_sparse_support_say_so(sampler: object, name: str) -> N
     X, y = dense_data()
     with pytest.raises(TypeError, match=rf"{name} does not take sparse X.*X\.toarray\(\)"):
         sampler.fit_resample(sp.csr_matrix(X), y)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("combination", [fast_smote.SMOTETomek, fast_smote.SMOTEENN])
+def test_a_combinations_sparse_tag_is_its_over_samplers(combination: type) -> None:
+    assert get_tags(combination()).input_tags.sparse
+    assert get_tags(combination(smote=fast_smote.ADASYN())).input_tags.sparse
+    # Which then refuses sparse X by name (test_samplers_without_sparse_support_say_so).
+    assert not get_tags(combination(smote=fast_smote.KMeansSMOTE())).input_tags.sparse
 
 
 def test_complex_and_empty_sparse_x_are_refused() -> None:

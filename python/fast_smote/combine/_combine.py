@@ -7,7 +7,7 @@ from typing import Any
 from sklearn.base import clone
 
 from .._validation import Dataset
-from ..base import BaseCleaningSampler, BaseOverSampler, BaseSampler
+from ..base import BaseCleaningSampler, BaseOverSampler, BaseSampler, SamplerEstimatorTags
 from ..over_sampling import SMOTE
 from ..under_sampling import EditedNearestNeighbours, TomekLinks
 
@@ -18,6 +18,12 @@ class _OverThenClean(BaseSampler):
     #: The cleaning parameter's name (its fitted clone is stored as ``<name>_``) and class.
     _cleaner_param: str
     _cleaner_type: type[BaseCleaningSampler]
+
+    def __sklearn_tags__(self) -> SamplerEstimatorTags:
+        tags = super().__sklearn_tags__()
+        # Sparse X is for the over-sampler to take: every cleaner takes it.
+        tags.input_tags.sparse = self.smote is None or bool(getattr(self.smote, "_accepts_sparse", False))
+        return tags
 
     def _parts(self) -> tuple[BaseOverSampler, BaseCleaningSampler]:
         smote = self.smote
