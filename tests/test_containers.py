@@ -214,3 +214,30 @@ def test_random_over_sampler_copies_keep_the_callers_dtypes(kind):
     with_floats = fast_smote.RandomOverSampler(random_state=0)
     with_floats.fit_resample(X, y)
     np.testing.assert_array_equal(with_floats.sample_indices_, rows)
+
+
+def test_random_over_sampler_copies_any_values_without_shrinkage():
+    rng = np.random.default_rng(0)
+    y = np.r_[np.zeros(30, int), np.ones(10, int)]
+    words = np.array(["ant", "bee", "cat"])[rng.integers(0, 3, 40)]
+    numbers = rng.normal(size=40)
+    numbers[[3, 35]] = [np.nan, np.inf]
+    frame = pd.DataFrame({"word": pd.array(words, dtype="string"), "number": numbers})
+    sampler = fast_smote.RandomOverSampler(random_state=0)
+    X_res, y_res = sampler.fit_resample(frame, y)
+    pd.testing.assert_frame_equal(X_res, frame.iloc[sampler.sample_indices_].reset_index(drop=True))
+    assert np.bincount(y_res).tolist() == [30, 30]
+    # The rows are those drawn for the numeric columns alone: the values do not matter.
+    numeric_only = fast_smote.RandomOverSampler(random_state=0)
+    numeric_only.fit_resample(np.nan_to_num(numbers).reshape(-1, 1), y)
+    np.testing.assert_array_equal(numeric_only.sample_indices_, sampler.sample_indices_)
+    X_words, _ = fast_smote.RandomOverSampler(random_state=0).fit_resample(words.reshape(-1, 1), y)
+    assert X_words.dtype == words.dtype
+    np.testing.assert_array_equal(X_words[:, 0], words[sampler.sample_indices_])
+    X_nan, _ = fast_smote.RandomOverSampler(random_state=0).fit_resample(numbers.reshape(-1, 1), y)
+    np.testing.assert_array_equal(X_nan[:, 0], numbers[sampler.sample_indices_])
+    # The smoothed bootstrap adds noise: it needs finite numbers.
+    with pytest.raises(TypeError, match=r"non-numeric columns: 'word'"):
+        fast_smote.RandomOverSampler(shrinkage=1.0).fit_resample(frame, y)
+    with pytest.raises(ValueError, match="X contains NaN at row 3, column 0"):
+        fast_smote.RandomOverSampler(shrinkage=1.0).fit_resample(numbers.reshape(-1, 1), y)

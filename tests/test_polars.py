@@ -158,3 +158,10 @@ def test_pandas_and_polars_frames_give_the_same_rows():
     X_pd, _ = fast_smote.ADASYN(random_state=0).fit_resample(X.to_pandas(), y.to_pandas())
     assert isinstance(X_pd, pd.DataFrame)
     np.testing.assert_array_equal(X_pl.to_numpy(), X_pd.to_numpy())
+
+
+def test_random_over_sampler_copies_polars_rows_of_any_type():
+    X, y = mixed_frame()
+    sampler = fast_smote.RandomOverSampler(random_state=0)
+    X_res, _ = sampler.fit_resample(X, y)
+    assert X_res.equals(X[sampler.sample_indices_])

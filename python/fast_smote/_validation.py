@@ -235,40 +235,66 @@ def non_finite_error(value: Any, row: int, column: int) -> ValueError:
     )
 
 
-def check_X(X: Any, columns: np.ndarray | None = None) -> tuple[np.ndarray, XLayout | None]:
+def check_X(
+    X: Any, columns: np.ndarray | None = None, *, any_values: bool = False
+) -> tuple[np.ndarray, XLayout | None]:
     """X as a C-contiguous float32/float64 array, plus its layout unless it is a NumPy array.
 
     ``columns`` gives the caller's column position of each column of ``X`` when ``X``
     is a selection of the caller's columns, for messages. Sparse X is checked by
     :func:`fast_smote._sparse.check_sparse_X` (a canonical CSR matrix instead of an array).
+    With ``any_values`` (for samplers that only copy rows), missing and infinite values
+    pass, and non-numeric X comes back as an object array.
     """
     from ._sparse import check_sparse_X, is_sparse  # a module built on this one
 
     if is_sparse(X):
         return check_sparse_X(X)
-    container: XLayout | None = None
-    if is_pandas_frame(X):
-        values, container = _check_pandas_frame(X)
-    elif is_polars_frame(X):
-        values, container = _check_polars_frame(X)
-    else:
-        container = x_layout_of(X)
-        values = np.asarray(X)
-        if values.dtype.kind == "O":
-            try:
-                values = values.astype(np.float64)
-            except (TypeError, ValueError) as exc:
-                raise TypeError(f"X contains non-numeric values ({exc}); {_NOT_NUMERIC}") from None
-        reject_complex(values)
-        if values.dtype.kind not in _NUMERIC_KINDS:
-            raise TypeError(f"X has dtype {values.dtype}, which is not numeric; {_NOT_NUMERIC}")
+    try:
+        values, container = _numeric_values(X)
+    except TypeError:
+        if not any_values:
+            raise
+        values, container = _object_values(X)
     check_shape(values.shape)
+    if values.dtype == object:
+        return np.ascontiguousarray(values), container
     values = np.ascontiguousarray(values, dtype=_float_dtype_for(values.dtype))
+    if any_values:
+        return values, container
     bad = _core.find_non_finite(values)
     if bad is not None:
         row, column = bad
         raise non_finite_error(values[row, column], row, column if columns is None else int(columns[column]))
     return values, container
+
+
+def _numeric_values(X: Any) -> tuple[np.ndarray, XLayout | None]:
+    """A dense X's values as a numeric array, and its layout; a TypeError names what is
+    not numeric."""
+    if is_pandas_frame(X):
+        return _check_pandas_frame(X)
+    if is_polars_frame(X):
+        return _check_polars_frame(X)
+    values = np.asarray(X)
+    if values.dtype.kind == "O":
+        try:
+            values = values.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"X contains non-numeric values ({exc}); {_NOT_NUMERIC}") from None
+    reject_complex(values)
+    if values.dtype.kind not in _NUMERIC_KINDS:
+        raise TypeError(f"X has dtype {values.dtype}, which is not numeric; {_NOT_NUMERIC}")
+    return values, x_layout_of(X)
+
+
+def _object_values(X: Any) -> tuple[np.ndarray, XLayout | None]:
+    """A dense X with non-numeric values as an object array, and its layout."""
+    if is_pandas_frame(X):
+        return X.to_numpy(dtype=object), FrameLayout(X.columns, [], {})
+    if is_polars_frame(X):
+        return np.asarray(X.to_numpy(), dtype=object), PolarsLayout(X.schema)
+    return np.asarray(X, dtype=object), x_layout_of(X)
 
 
 def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, YLayout | None]:
@@ -312,15 +338,16 @@ def _encode_integer_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return classes, code_of_offset[offsets], counts_by_offset[present]
 
 
-def check_X_y(X: Any, y: Any, *, categorical_features: Any = None) -> Dataset:
+def check_X_y(X: Any, y: Any, *, categorical_features: Any = None, any_values: bool = False) -> Dataset:
     """Validate training data once for every sampler.
 
     ``categorical_features`` (for the samplers that take categorical features) selects
-    the categorical columns, as SMOTENC's parameter does, or is ``"all"``.
+    the categorical columns, as SMOTENC's parameter does, or is ``"all"``;
+    ``any_values`` is for samplers that only copy rows (see :func:`check_X`).
     """
     categorical = None
     if categorical_features is None:
-        values, x_container = check_X(X)
+        values, x_container = check_X(X, any_values=any_values)
     else:
         from ._categorical import check_mixed_X
 

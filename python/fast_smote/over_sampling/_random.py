@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import _core
 from .._sparse import is_sparse
-from .._validation import Dataset, StrategyDict, check_n_jobs, plain, seed_from
-from ..base import BaseOverSampler, Generated
+from .._validation import Dataset, StrategyDict, check_n_jobs, check_X_y, plain, seed_from
+from ..base import BaseOverSampler, Generated, SamplerEstimatorTags
 
 
 class RandomOverSampler(BaseOverSampler):
@@ -24,7 +24,9 @@ class RandomOverSampler(BaseOverSampler):
     (a smoothed bootstrap, as in imbalanced-learn).
 
     Without shrinkage the output is ``X[sample_indices_]`` in X's own container and
-    dtypes (integer features stay integers); with it, X's float type as for SMOTE.
+    dtypes (integer features stay integers), and X may hold any values (strings,
+    missing values), since rows are only copied; with it, X's float type as for SMOTE,
+    from finite numbers.
 
     Parameters
     ----------
@@ -106,8 +108,8 @@ class RandomOverSampler(BaseOverSampler):
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         codes, n_new = data.plan(strategy)
-        if is_sparse(data.X):
-            return self._gather_sparse(data, codes, n_new, seed, n_threads)
+        if is_sparse(data.X) or data.X.dtype == object:
+            return self._copy_drawn_rows(data, codes, n_new, seed, n_threads)
         n_samples, n_features = data.X.shape
         bandwidth = (4 / ((n_features + 2) * n_samples)) ** (1 / (n_features + 4))
         jobs = []
@@ -122,11 +124,21 @@ class RandomOverSampler(BaseOverSampler):
         copies = self.sample_indices_ if self.shrinkage_ is None else None
         return Generated(X_res, codes, n_new, rows=copies)
 
-    def _gather_sparse(
+    def _check_X_y(self, X: Any, y: Any) -> Dataset:
+        # Exact copies need no arithmetic: any values, missing ones too, are copied as they are.
+        return check_X_y(X, y, any_values=self.shrinkage is None)
+
+    def __sklearn_tags__(self) -> SamplerEstimatorTags:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = tags.input_tags.allow_nan = True
+        return tags
+
+    def _copy_drawn_rows(
         self, data: Dataset, codes: list[int], n_new: list[int], seed: int, n_threads: int | None
     ) -> Generated:
-        """Exact copies of sparse rows: the rows the dense path draws for the same seed
-        (each chunk of a class's draws from its own seed), gathered sparse."""
+        """Exact copies of rows the core cannot copy itself (sparse rows, or values that
+        are not numbers): the rows the dense path draws for the same seed (each chunk of
+        a class's draws from its own seed), gathered here."""
         if self.shrinkage_ is not None:
             raise TypeError(
                 "RandomOverSampler with shrinkage does not take sparse X: the smoothed "
