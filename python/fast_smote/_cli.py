@@ -20,11 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ._resample import METHODS, MORE_METHODS
+from ._resample import METHODS, SAMPLERS
 from ._tables import Column, CommandError, csv_chunk_rows, load_backend, table_format
 
-#: Every sampler the command line takes, by its ``--method`` name.
-SAMPLERS = {**METHODS, **MORE_METHODS}
 #: The samplers that take non-numeric (categorical) features.
 CATEGORICAL_METHODS = ("smotenc", "smoten")
 #: Sampler parameters set by an option of their own rather than ``--param``.

@@ -36,6 +36,9 @@ MORE_METHODS: dict[str, type[BaseSampler]] = {
     "smote-enn": SMOTEENN,
 }
 
+#: Every sampler by name: ``METHODS`` and ``MORE_METHODS`` together.
+SAMPLERS: dict[str, type[BaseSampler]] = {**METHODS, **MORE_METHODS}
+
 
 def resample(
     X: Any,
@@ -87,10 +90,9 @@ def resample(
     >>> X_res.shape
     (100, 2)
     """
-    samplers = {**METHODS, **MORE_METHODS}
-    if method not in samplers:
-        raise ValueError(f"method={method!r} is not known; use one of {', '.join(map(repr, samplers))}")
-    sampler = samplers[method](
+    if method not in SAMPLERS:
+        raise ValueError(f"method={method!r} is not known; use one of {', '.join(map(repr, SAMPLERS))}")
+    sampler = SAMPLERS[method](
         sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs, **params
     )
     X_res, y_res = sampler.fit_resample(X, y)
