@@ -2,13 +2,14 @@
 //! bootstrap that adds Gaussian noise scaled per feature to each copy.
 
 use std::mem::MaybeUninit;
+use std::ops::Range;
 
-use ndarray::{s, Array2, ArrayView2, Axis};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::rng::{chunk_seed, stream, Rng, CHUNK_ROWS};
+use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
 use crate::sampling::{check_rows, copy_row, copy_rows};
 
 /// The new rows of one class.
@@ -41,6 +42,70 @@ pub fn bootstrap<F: Float>(
     random_state: u64,
 ) -> Result<Bootstrapped<F>> {
     let (n, d) = x.dim();
+    check_jobs(x, jobs)?;
+    let total_new: usize = jobs.iter().map(|job| job.n_new).sum();
+    // Not zeroed: the originals and every job's rows are written below.
+    let mut out = Array2::<F>::uninit((n + total_new, d));
+    copy_rows(x, out.slice_mut(s![..n, ..]));
+    let mut sample_indices = vec![0_i64; n + total_new];
+    sample_indices[..n]
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(i, s)| *s = i as i64);
+    let mut start = n;
+    for job in jobs {
+        let end = start + job.n_new;
+        let rows_out = out.slice_mut(s![start..end, ..]);
+        write_rows(
+            x,
+            job,
+            random_state,
+            0,
+            rows_out,
+            &mut sample_indices[start..end],
+        );
+        start = end;
+    }
+    // SAFETY: rows 0..n hold the copy of X and the jobs' consecutive ranges, which end
+    // at n + total_new, hold the drawn rows: every element has been written.
+    let out = unsafe { out.assume_init() };
+    Ok(Bootstrapped {
+        x: out,
+        sample_indices,
+    })
+}
+
+/// The new rows of one job's chunks `chunks` (its last chunk may be short), exactly as
+/// `bootstrap` makes them there, and the drawn row of each: a window of the job, which
+/// can be made on its own (`x` holds the window's rows only).
+pub fn bootstrap_window<F: Float>(
+    x: ArrayView2<F>,
+    job: &BootstrapJob,
+    random_state: u64,
+    chunks: Range<usize>,
+) -> Result<Bootstrapped<F>> {
+    check_jobs(x, std::slice::from_ref(job))?;
+    let rows = window_rows(job.n_new, chunks.clone())?;
+    let mut out = Array2::<F>::uninit((rows.len(), x.ncols()));
+    let mut sample_indices = vec![0_i64; rows.len()];
+    write_rows(
+        x,
+        job,
+        random_state,
+        chunks.start,
+        out.view_mut(),
+        &mut sample_indices,
+    );
+    // SAFETY: `write_rows` wrote every row of the window.
+    let out = unsafe { out.assume_init() };
+    Ok(Bootstrapped {
+        x: out,
+        sample_indices,
+    })
+}
+
+fn check_jobs<F: Float>(x: ArrayView2<F>, jobs: &[BootstrapJob]) -> Result<()> {
+    let (n, d) = x.dim();
     if d == 0 {
         return Err(Error::NoFeatures);
     }
@@ -63,53 +128,50 @@ pub fn bootstrap<F: Float>(
             }
         }
     }
-    let total_new: usize = jobs.iter().map(|job| job.n_new).sum();
-    // Not zeroed: the originals and every job's rows are written below.
-    let mut out = Array2::<F>::uninit((n + total_new, d));
-    copy_rows(x, out.slice_mut(s![..n, ..]));
-    let mut sample_indices = vec![0_i64; n + total_new];
-    sample_indices[..n]
-        .par_iter_mut()
+    Ok(())
+}
+
+/// Writes a job's rows from chunk `first_chunk` on into `rows_out` (not yet written),
+/// and the drawn row of each into `drawn`, chunks in parallel.
+fn write_rows<F: Float>(
+    x: ArrayView2<F>,
+    job: &BootstrapJob,
+    random_state: u64,
+    first_chunk: usize,
+    mut rows_out: ArrayViewMut2<MaybeUninit<F>>,
+    drawn: &mut [i64],
+) {
+    let d = x.ncols();
+    rows_out
+        .axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
+        .into_par_iter()
+        .zip(drawn.par_chunks_mut(CHUNK_ROWS))
         .enumerate()
-        .for_each(|(i, s)| *s = i as i64);
-    let mut start = n;
-    for job in jobs {
-        let end = start + job.n_new;
-        out.slice_mut(s![start..end, ..])
-            .axis_chunks_iter_mut(Axis(0), CHUNK_ROWS)
-            .into_par_iter()
-            .zip(sample_indices[start..end].par_chunks_mut(CHUNK_ROWS))
-            .enumerate()
-            .for_each(|(chunk, (mut rows_out, drawn))| {
-                let mut rng =
-                    Rng::new(chunk_seed(random_state, stream(job.class, 0), chunk as u64));
-                let rows_out = rows_out
-                    .as_slice_mut()
-                    .expect("a new standard-layout array");
-                for (row, index) in rows_out.chunks_exact_mut(d).zip(drawn.iter_mut()) {
-                    let r = job.rows[rng.below(job.rows.len())];
-                    *index = r as i64;
-                    copy_row(x, r, row);
+        .for_each(|(chunk, (mut rows_out, drawn))| {
+            let seed = chunk_seed(
+                random_state,
+                stream(job.class, 0),
+                (first_chunk + chunk) as u64,
+            );
+            let mut rng = Rng::new(seed);
+            let rows_out = rows_out
+                .as_slice_mut()
+                .expect("a new standard-layout array");
+            for (row, index) in rows_out.chunks_exact_mut(d).zip(drawn.iter_mut()) {
+                let r = job.rows[rng.below(job.rows.len())];
+                *index = r as i64;
+                copy_row(x, r, row);
+            }
+            // The noise goes on once the chunk's rows are in: its long chain of
+            // draws then runs over rows in cache instead of waiting on random reads.
+            if let Some(noise) = &job.noise {
+                // SAFETY: the loop above has written every row of the chunk.
+                let rows_out = unsafe { &mut *(rows_out as *mut [MaybeUninit<F>] as *mut [F]) };
+                for row in rows_out.chunks_exact_mut(d) {
+                    add_noise(&mut rng, row, noise);
                 }
-                // The noise goes on once the chunk's rows are in: its long chain of
-                // draws then runs over rows in cache instead of waiting on random reads.
-                if let Some(noise) = &job.noise {
-                    // SAFETY: the loop above has written every row of the chunk.
-                    let rows_out = unsafe { &mut *(rows_out as *mut [MaybeUninit<F>] as *mut [F]) };
-                    for row in rows_out.chunks_exact_mut(d) {
-                        add_noise(&mut rng, row, noise);
-                    }
-                }
-            });
-        start = end;
-    }
-    // SAFETY: rows 0..n hold the copy of X and the jobs' consecutive ranges, which end
-    // at n + total_new, hold the drawn rows: every element has been written.
-    let out = unsafe { out.assume_init() };
-    Ok(Bootstrapped {
-        x: out,
-        sample_indices,
-    })
+            }
+        });
 }
 
 /// Adds `noise[j]` times a standard normal draw to `row[j]`, computed in f64.
@@ -192,6 +254,35 @@ mod tests {
                 mean.abs() < 0.05 * want && (sd - want).abs() < 0.02 * want,
                 "{mean} {sd}"
             );
+        }
+    }
+
+    #[test]
+    fn windows_make_exactly_the_rows_of_the_whole_job() {
+        let x = data(300, 3);
+        for noise in [None, Some(vec![0.5, 1.0, 2.0])] {
+            let job = BootstrapJob {
+                class: 2,
+                rows: (100..200).collect(),
+                n_new: 3 * CHUNK_ROWS + 7,
+                noise,
+            };
+            let whole = bootstrap(x.view(), std::slice::from_ref(&job), 9).unwrap();
+            let windows: Vec<Bootstrapped<f64>> = [0..1, 1..3, 3..4]
+                .into_iter()
+                .map(|chunks| bootstrap_window(x.view(), &job, 9, chunks).unwrap())
+                .collect();
+            let views: Vec<_> = windows.iter().map(|w| w.x.view()).collect();
+            assert_eq!(
+                ndarray::concatenate(Axis(0), &views).unwrap(),
+                whole.x.slice(s![300.., ..])
+            );
+            let drawn: Vec<i64> = windows
+                .iter()
+                .flat_map(|w| w.sample_indices.clone())
+                .collect();
+            assert_eq!(drawn, whole.sample_indices[300..]);
+            assert!(bootstrap_window(x.view(), &job, 9, 3..5).is_err());
         }
     }
 

@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::neighbors::kneighbors_by;
-use crate::rng::{chunk_seed, stream, Rng, CHUNK_ROWS};
+use std::ops::Range;
+
+use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
 use crate::sampling::check_rows;
 
 /// Checks that every code of feature `f` is in `0..cardinalities[f]`.
@@ -235,14 +237,16 @@ fn most_frequent(ballot: &[i32]) -> i32 {
     best.1
 }
 
-/// `n_draws` positions drawn uniformly from `0..n_choices` for class `class`: chunk `c`
-/// of the draws comes from `chunk_seed(random_state, stream(class, 0), c)`, the
-/// seeding every generation kernel uses.
+/// The chunks `chunks` of `n_draws` positions drawn uniformly from `0..n_choices` for
+/// class `class` (`all_chunks(n_draws)` for all of them): chunk `c` of the draws comes
+/// from `chunk_seed(random_state, stream(class, 0), c)`, the seeding every generation
+/// kernel uses.
 pub fn draw_positions(
     random_state: u64,
     class: usize,
     n_choices: usize,
     n_draws: usize,
+    chunks: Range<usize>,
 ) -> Result<Vec<u32>> {
     if n_draws > 0 && n_choices == 0 {
         return Err(Error::TooFewSamples {
@@ -258,11 +262,12 @@ pub fn draw_positions(
             max: u32::MAX as usize,
         });
     }
-    let mut out = vec![0_u32; n_draws];
+    let mut out = vec![0_u32; window_rows(n_draws, chunks.clone())?.len()];
     out.par_chunks_mut(CHUNK_ROWS)
         .enumerate()
         .for_each(|(chunk, drawn)| {
-            let mut rng = Rng::new(chunk_seed(random_state, stream(class, 0), chunk as u64));
+            let chunk = (chunks.start + chunk) as u64;
+            let mut rng = Rng::new(chunk_seed(random_state, stream(class, 0), chunk));
             for d in drawn {
                 *d = rng.below(n_choices) as u32;
             }
@@ -273,6 +278,7 @@ pub fn draw_positions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::all_chunks;
     use ndarray::array;
 
     #[test]
@@ -330,12 +336,17 @@ mod tests {
 
     #[test]
     fn draws_are_uniform_and_reproducible() {
-        let a = draw_positions(7, 1, 10, 5000).unwrap();
-        assert_eq!(a, draw_positions(7, 1, 10, 5000).unwrap());
-        assert_ne!(a, draw_positions(8, 1, 10, 5000).unwrap());
+        let all = all_chunks(5000);
+        let a = draw_positions(7, 1, 10, 5000, all.clone()).unwrap();
+        assert_eq!(a, draw_positions(7, 1, 10, 5000, all.clone()).unwrap());
+        assert_ne!(a, draw_positions(8, 1, 10, 5000, all).unwrap());
         let mut counts = [0_usize; 10];
         a.iter().for_each(|&p| counts[p as usize] += 1);
         assert!(counts.iter().all(|&c| (400..600).contains(&c)));
-        assert!(draw_positions(7, 1, 0, 1).is_err());
+        assert!(draw_positions(7, 1, 0, 1, 0..1).is_err());
+        // A window of chunks draws what the whole run draws there.
+        let window = draw_positions(7, 1, 10, 5000, 2..5).unwrap();
+        assert_eq!(window, a[2 * CHUNK_ROWS..]);
+        assert!(draw_positions(7, 1, 10, 5000, 2..6).is_err());
     }
 }

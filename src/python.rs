@@ -5,6 +5,7 @@
 //! without copying them. Core errors become `ValueError`s; a panic, which would be a
 //! bug, becomes a `RuntimeError` instead of reaching the user as a crash.
 
+use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ndarray::{Array2, ArrayView2};
@@ -12,7 +13,9 @@ use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadon
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::bootstrap::{bootstrap as core_bootstrap, BootstrapJob};
+use crate::bootstrap::{
+    bootstrap as core_bootstrap, bootstrap_window as core_bootstrap_window, BootstrapJob,
+};
 use crate::categorical::{
     draw_positions as core_draw_positions, embed_mixed as core_embed_mixed, vote as core_vote,
     ValueDifference,
@@ -22,8 +25,11 @@ use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::{kneighbors_among, Engine, MAX_TREE_DIM};
 use crate::parallel::run_with_threads;
-use crate::rng::{split_fraction as core_split_fraction, CHUNK_ROWS};
-use crate::sampling::{generate as core_generate, Draws, Index, Job, NeighborTable};
+use crate::rng::{all_chunks, split_fraction as core_split_fraction, CHUNK_ROWS};
+use crate::sampling::{
+    generate as core_generate, generate_window as core_generate_window, Draws, Index, Job,
+    NeighborTable,
+};
 use crate::sparse::{
     generate as core_generate_sparse, kneighbors_among as sparse_kneighbors_among, Csr, CsrArrays,
     CsrMatrix,
@@ -177,16 +183,33 @@ type GenerateOutput<'py> = (
     Bound<'py, PyAny>,
 );
 
+/// What a dense generation makes: every job's rows after X's, or the rows of one
+/// job's chunks (a window).
+enum Extent<'a, J> {
+    All(&'a [J]),
+    Window(&'a J, Range<usize>),
+}
+
+impl<'a, J> Extent<'a, J> {
+    /// `jobs[0]`'s chunks `first_chunk..first_chunk + n_chunks`.
+    fn window(jobs: &'a [J], first_chunk: usize, n_chunks: usize) -> Self {
+        Extent::Window(&jobs[0], first_chunk..first_chunk.saturating_add(n_chunks))
+    }
+}
+
 fn generate_typed<'py, F: Float + Element, I: Index + Element>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, F>,
-    jobs: &[Job<'_>],
+    generation: &Extent<'_, Job<'_>>,
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<GenerateOutput<'py>> {
     let x = x.as_array();
-    let result = run_detached(py, n_threads, || {
-        core_generate::<F, I>(x, jobs, random_state)
+    let result = run_detached(py, n_threads, || match generation {
+        Extent::All(jobs) => core_generate::<F, I>(x, jobs, random_state),
+        Extent::Window(job, chunks) => {
+            core_generate_window::<F, I>(x, job, random_state, chunks.clone())
+        }
     })?;
     Ok((
         PyArray2::from_owned_array(py, result.x).into_any(),
@@ -194,6 +217,31 @@ fn generate_typed<'py, F: Float + Element, I: Index + Element>(
         result.neighbor.into_pyarray(py).into_any(),
         result.step.into_pyarray(py).into_any(),
     ))
+}
+
+/// Runs a generation in X's float type, with int32 provenance while X's rows fit it.
+fn generate_any<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    generation: &Extent<'_, Job<'_>>,
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<GenerateOutput<'py>> {
+    let narrow = n_rows(&x) <= <i32 as Index>::MAX;
+    match (x, narrow) {
+        (FloatMatrix::F64(x), true) => {
+            generate_typed::<f64, i32>(py, x, generation, random_state, n_threads)
+        }
+        (FloatMatrix::F64(x), false) => {
+            generate_typed::<f64, i64>(py, x, generation, random_state, n_threads)
+        }
+        (FloatMatrix::F32(x), true) => {
+            generate_typed::<f32, i32>(py, x, generation, random_state, n_threads)
+        }
+        (FloatMatrix::F32(x), false) => {
+            generate_typed::<f32, i64>(py, x, generation, random_state, n_threads)
+        }
+    }
 }
 
 fn n_rows(x: &FloatMatrix<'_>) -> usize {
@@ -216,21 +264,27 @@ fn generate<'py>(
 ) -> PyResult<GenerateOutput<'py>> {
     let tables = given_tables(&jobs)?;
     let core_jobs = core_jobs(&jobs, &tables)?;
-    let narrow = n_rows(&x) <= <i32 as Index>::MAX;
-    match (x, narrow) {
-        (FloatMatrix::F64(x), true) => {
-            generate_typed::<f64, i32>(py, x, &core_jobs, random_state, n_threads)
-        }
-        (FloatMatrix::F64(x), false) => {
-            generate_typed::<f64, i64>(py, x, &core_jobs, random_state, n_threads)
-        }
-        (FloatMatrix::F32(x), true) => {
-            generate_typed::<f32, i32>(py, x, &core_jobs, random_state, n_threads)
-        }
-        (FloatMatrix::F32(x), false) => {
-            generate_typed::<f32, i64>(py, x, &core_jobs, random_state, n_threads)
-        }
-    }
+    generate_any(py, x, &Extent::All(&core_jobs), random_state, n_threads)
+}
+
+/// One job's synthetic rows in its chunks `first_chunk..first_chunk + n_chunks`:
+/// `(rows, base_index, neighbor_index, step)`; see `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (x, job, random_state, first_chunk, n_chunks, n_threads))]
+fn generate_window<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    job: JobArg<'py>,
+    random_state: u64,
+    first_chunk: usize,
+    n_chunks: usize,
+    n_threads: Option<usize>,
+) -> PyResult<GenerateOutput<'py>> {
+    let jobs = [job];
+    let tables = given_tables(&jobs)?;
+    let core_jobs = core_jobs(&jobs, &tables)?;
+    let window = Extent::window(&core_jobs, first_chunk, n_chunks);
+    generate_any(py, x, &window, random_state, n_threads)
 }
 
 /// A sparse matrix's stored values.
@@ -417,16 +471,45 @@ struct BootstrapArg<'py>(usize, PyReadonlyArray1<'py, i64>, usize, Option<Vec<f6
 fn bootstrap_typed<'py, F: Float + Element>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, F>,
-    jobs: &[BootstrapJob],
+    extent: &Extent<'_, BootstrapJob>,
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let x = x.as_array();
-    let result = run_detached(py, n_threads, || core_bootstrap(x, jobs, random_state))?;
+    let result = run_detached(py, n_threads, || match extent {
+        Extent::All(jobs) => core_bootstrap(x, jobs, random_state),
+        Extent::Window(job, chunks) => core_bootstrap_window(x, job, random_state, chunks.clone()),
+    })?;
     Ok((
         PyArray2::from_owned_array(py, result.x).into_any(),
         result.sample_indices.into_pyarray(py).into_any(),
     ))
+}
+
+fn bootstrap_jobs(jobs: Vec<BootstrapArg<'_>>) -> Result<Vec<BootstrapJob>, Error> {
+    jobs.into_iter()
+        .map(|BootstrapArg(class, rows, n_new, noise)| {
+            Ok(BootstrapJob {
+                class,
+                rows: to_rows("class rows", &rows)?,
+                n_new,
+                noise,
+            })
+        })
+        .collect()
+}
+
+fn bootstrap_any<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    extent: &Extent<'_, BootstrapJob>,
+    random_state: u64,
+    n_threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    match x {
+        FloatMatrix::F64(x) => bootstrap_typed(py, x, extent, random_state, n_threads),
+        FloatMatrix::F32(x) => bootstrap_typed(py, x, extent, random_state, n_threads),
+    }
 }
 
 /// Random over-sampling: `(X_res, sample_indices)`; see `fast_smote._core.pyi`.
@@ -439,21 +522,26 @@ fn bootstrap<'py>(
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    let jobs = jobs
-        .into_iter()
-        .map(|BootstrapArg(class, rows, n_new, noise)| {
-            Ok(BootstrapJob {
-                class,
-                rows: to_rows("class rows", &rows)?,
-                n_new,
-                noise,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
-    match x {
-        FloatMatrix::F64(x) => bootstrap_typed(py, x, &jobs, random_state, n_threads),
-        FloatMatrix::F32(x) => bootstrap_typed(py, x, &jobs, random_state, n_threads),
-    }
+    let jobs = bootstrap_jobs(jobs)?;
+    bootstrap_any(py, x, &Extent::All(&jobs), random_state, n_threads)
+}
+
+/// One class's new rows in its chunks `first_chunk..first_chunk + n_chunks`:
+/// `(rows, sample_indices)`; see `fast_smote._core.pyi`.
+#[pyfunction]
+#[pyo3(signature = (x, job, random_state, first_chunk, n_chunks, n_threads))]
+fn bootstrap_window<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    job: BootstrapArg<'py>,
+    random_state: u64,
+    first_chunk: usize,
+    n_chunks: usize,
+    n_threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let jobs = bootstrap_jobs(vec![job])?;
+    let window = Extent::window(&jobs, first_chunk, n_chunks);
+    bootstrap_any(py, x, &window, random_state, n_threads)
 }
 
 fn kneighbors_typed<'py, F: Float + Element>(
@@ -659,9 +747,11 @@ fn vote<'py>(
     Ok(PyArray2::from_owned_array(py, out))
 }
 
-/// `n_draws` positions drawn uniformly from `0..n_choices`, seeded per chunk for `class`.
+/// `n_draws` positions drawn uniformly from `0..n_choices`, seeded per chunk for `class`:
+/// all of them, or those of the chunks `first_chunk..first_chunk + n_chunks`.
 #[pyfunction]
-#[pyo3(signature = (random_state, class_code, n_choices, n_draws, n_threads=None))]
+#[pyo3(signature = (random_state, class_code, n_choices, n_draws, n_threads=None, first_chunk=0, n_chunks=None))]
+#[allow(clippy::too_many_arguments)]
 fn draw_positions<'py>(
     py: Python<'py>,
     random_state: u64,
@@ -669,9 +759,21 @@ fn draw_positions<'py>(
     n_choices: usize,
     n_draws: usize,
     n_threads: Option<usize>,
+    first_chunk: usize,
+    n_chunks: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let end = match n_chunks {
+        Some(n) => first_chunk.saturating_add(n),
+        None => all_chunks(n_draws).end.max(first_chunk),
+    };
     let drawn = run_detached(py, n_threads, || {
-        core_draw_positions(random_state, class_code, n_choices, n_draws)
+        core_draw_positions(
+            random_state,
+            class_code,
+            n_choices,
+            n_draws,
+            first_chunk..end,
+        )
     })?;
     Ok(drawn.into_pyarray(py))
 }
@@ -679,9 +781,11 @@ fn draw_positions<'py>(
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_window, m)?)?;
     m.add_function(wrap_pyfunction!(generate_sparse, m)?)?;
     m.add_function(wrap_pyfunction!(sparse_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
+    m.add_function(wrap_pyfunction!(bootstrap_window, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
     m.add_function(wrap_pyfunction!(split_fraction, m)?)?;

@@ -7,11 +7,33 @@
 //! The generator (xoshiro256++) and the conversions are written out here so that the
 //! stream, and with it every result, stays stable across dependency upgrades.
 
+use std::ops::Range;
+
+use crate::error::{Error, Result};
 use crate::float::Float;
 
 /// Synthetic rows per chunk: the unit of parallel work and of seeding. Fixed forever,
 /// because changing it changes every result for a given `random_state`.
 pub const CHUNK_ROWS: usize = 1024;
+
+/// The rows of the chunks `chunks` of a stream of `total` rows (its last chunk may be
+/// short): a window of the stream, which can be made on its own.
+pub fn window_rows(total: usize, chunks: Range<usize>) -> Result<Range<usize>> {
+    let n_chunks = total.div_ceil(CHUNK_ROWS);
+    if chunks.start > chunks.end || chunks.end > n_chunks {
+        return Err(Error::IndexOutOfRange {
+            what: "the window's last chunk",
+            index: chunks.end.saturating_sub(1).max(chunks.start),
+            len: n_chunks,
+        });
+    }
+    Ok(total.min(chunks.start * CHUNK_ROWS)..total.min(chunks.end * CHUNK_ROWS))
+}
+
+/// Every chunk of a stream of `total` rows.
+pub fn all_chunks(total: usize) -> Range<usize> {
+    0..total.div_ceil(CHUNK_ROWS)
+}
 
 /// SplitMix64 finaliser: a bijective 64-bit mix with good avalanche.
 #[inline]
@@ -201,6 +223,29 @@ mod tests {
         assert_ne!(base, chunk_seed(7, 1, 4));
         assert_ne!(chunk_seed(0, 0, 1), chunk_seed(0, 1, 0));
         assert_eq!(base, chunk_seed(7, 1, 3));
+    }
+
+    #[test]
+    fn windows_are_whole_chunks_of_the_stream() {
+        let total = 2 * CHUNK_ROWS + 5;
+        assert_eq!(all_chunks(total), 0..3);
+        assert_eq!(all_chunks(0), 0..0);
+        assert_eq!(window_rows(total, 0..3).unwrap(), 0..total);
+        assert_eq!(
+            window_rows(total, 1..2).unwrap(),
+            CHUNK_ROWS..2 * CHUNK_ROWS
+        );
+        assert_eq!(window_rows(total, 2..3).unwrap(), 2 * CHUNK_ROWS..total);
+        assert_eq!(window_rows(total, 3..3).unwrap(), total..total);
+        assert_eq!(window_rows(0, 0..0).unwrap(), 0..0);
+        #[allow(clippy::reversed_empty_ranges)]
+        for outside in [2..4, 4..4, 2..1] {
+            assert!(matches!(
+                window_rows(total, outside),
+                Err(Error::IndexOutOfRange { len: 3, .. })
+            ));
+        }
+        assert!(window_rows(0, 0..1).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! interpolation and one for extrapolation; ADASYN fixes how many rows each base makes;
 //! KMeans-SMOTE has one job per cluster.
 
+use std::borrow::Cow;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::neighbors::kneighbors_among;
-use crate::rng::{chunk_seed, stream, Rng, CHUNK_ROWS};
+use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
 
 /// Where a job's neighbour table comes from.
 pub enum NeighborTable<'a> {
@@ -183,6 +184,44 @@ pub fn generate<F: Float, I: Index>(
     }
     // SAFETY: rows 0..n hold the copy of X, and `job_draws` gives the jobs' consecutive
     // ranges of synthetic rows, which end at total_new, each written by `interpolate`.
+    let out = unsafe { out.assume_init() };
+    Ok(Resampled {
+        x: out,
+        base: provenance.base,
+        neighbor: provenance.neighbor,
+        step: provenance.step,
+    })
+}
+
+/// The synthetic rows of one job's chunks `chunks` (the last chunk of the job may be
+/// short), with their provenance: exactly the rows `generate` writes there for the
+/// same job and seed, since every chunk draws from its own seed. A job's rows can so
+/// be made window by window, on as many machines as there are windows. `x` holds the
+/// made rows only (no originals).
+pub fn generate_window<F: Float, I: Index>(
+    x: ArrayView2<F>,
+    job: &Job<'_>,
+    random_state: u64,
+    chunks: Range<usize>,
+) -> Result<Resampled<F, I>> {
+    let (n, d) = x.dim();
+    let jobs = std::slice::from_ref(job);
+    let tables = search_tables::<I>(n, d, jobs, |job, k| {
+        kneighbors_among(x, &job.bases, &job.references, k)
+    })?;
+    let rows = window_rows(job.draws.total(), chunks.clone())?;
+    let mut out = Array2::<F>::uninit((rows.len(), d));
+    let mut provenance = Provenance::new(rows.len());
+    if let Some((draws, _)) = job_draws(jobs, &tables, random_state).next() {
+        let block = out.as_slice_mut().expect("a new standard-layout array");
+        interpolate(
+            x,
+            &draws.starting_at(chunks.start),
+            block,
+            provenance.part(0..rows.len()),
+        );
+    }
+    // SAFETY: `interpolate` wrote each of the window's rows (none when it is empty).
     let out = unsafe { out.assume_init() };
     Ok(Resampled {
         x: out,
@@ -387,6 +426,11 @@ impl<F: Float> Reachable<F> {
     }
 }
 
+/// Whether `rows` is `0..n`.
+fn is_every_row(rows: &[usize], n: usize) -> bool {
+    rows.len() == n && rows.iter().enumerate().all(|(i, &r)| i == r)
+}
+
 /// Writes one job's synthetic rows into `out` (row-major, not yet written) and their
 /// provenance: each row is `x_base + step * (x_neighbor - x_base)`.
 fn interpolate<F: Float, I: Index>(
@@ -397,8 +441,12 @@ fn interpolate<F: Float, I: Index>(
 ) {
     let d = x.ncols();
     // The rows gathered into blocks: the random reads stay in cache, and as slices the
-    // inner loop compiles to vector instructions.
-    let bases = gather(x, draws.bases.par_iter().copied());
+    // inner loop compiles to vector instructions. Bases that are every row of a
+    // C-ordered X, in order (a class gathered beforehand), are read where they are.
+    let bases = match x.as_slice() {
+        Some(all) if is_every_row(draws.bases, x.nrows()) => Cow::Borrowed(all),
+        _ => Cow::Owned(gather(x, draws.bases.par_iter().copied())),
+    };
     let reachable = Reachable::new(x, draws);
     let base_row = |b: usize| &bases[b * d..(b + 1) * d];
     let neighbor_row = |position: usize| match &reachable.slot {
@@ -452,6 +500,8 @@ pub(crate) struct JobDraws<'a, F> {
     scale: F,
     random_state: u64,
     total: usize,
+    /// The chunk `run` starts at (its outputs are this chunk's and the following).
+    first_chunk: usize,
 }
 
 impl<'a, F: Float> JobDraws<'a, F> {
@@ -475,6 +525,15 @@ impl<'a, F: Float> JobDraws<'a, F> {
             scale: F::from(job.step_scale).expect("a finite step scale"),
             random_state,
             total: job.draws.total(),
+            first_chunk: 0,
+        }
+    }
+
+    /// The same draws, with `run` starting at chunk `chunk` (a window of the job).
+    pub(crate) fn starting_at(self, chunk: usize) -> Self {
+        JobDraws {
+            first_chunk: chunk,
+            ..self
         }
     }
 
@@ -495,9 +554,9 @@ impl<'a, F: Float> JobDraws<'a, F> {
         }
     }
 
-    /// Draws every row, chunks in parallel, and records each row's provenance; hands
-    /// `write(output, i, draw)` the rest, with `output` the chunk's item of `outputs`
-    /// (one per chunk) and `i` the row's place in the chunk.
+    /// Draws every row from the first chunk on, chunks in parallel, and records each
+    /// row's provenance; hands `write(output, i, draw)` the rest, with `output` the
+    /// chunk's item of `outputs` (one per chunk) and `i` the row's place in the chunk.
     pub(crate) fn run<I: Index, T: Send>(
         &self,
         provenance: ProvenancePart<'_, F, I>,
@@ -510,7 +569,7 @@ impl<'a, F: Float> JobDraws<'a, F> {
             .zip(provenance.step.par_chunks_mut(CHUNK_ROWS))
             .enumerate()
             .for_each(|(chunk, (((mut output, bases), neighbors), steps))| {
-                for (i, draw) in self.chunk(chunk).enumerate() {
+                for (i, draw) in self.chunk(self.first_chunk + chunk).enumerate() {
                     write(&mut output, i, &draw);
                     bases[i] = I::from_usize(self.bases[draw.base]);
                     neighbors[i] = I::from_usize(self.references[draw.neighbor]);
@@ -917,6 +976,141 @@ pub(crate) mod tests {
         second.part = 1;
         let res = generate::<_, i32>(x.view(), &[first, second], 6).unwrap();
         assert_ne!(res.step[..50], res.step[50..]);
+    }
+
+    /// A job's rows made window by window: the windows' rows, concatenated.
+    fn by_windows(
+        x: ArrayView2<f64>,
+        job: &Job<'_>,
+        seed: u64,
+        widths: &[usize],
+    ) -> Resampled<f64, i64> {
+        let n_chunks = crate::rng::all_chunks(job.draws.total()).end;
+        let (mut rows, mut base, mut neighbor, mut step) = (Vec::new(), vec![], vec![], vec![]);
+        let mut start = 0;
+        for &width in widths.iter().cycle() {
+            if start == n_chunks {
+                break;
+            }
+            let end = n_chunks.min(start + width);
+            let window = generate_window::<_, i64>(x, job, seed, start..end).unwrap();
+            assert_eq!(window.x.nrows(), window.step.len());
+            rows.push(window.x);
+            base.extend(window.base);
+            neighbor.extend(window.neighbor);
+            step.extend(window.step);
+            start = end;
+        }
+        let views: Vec<_> = rows.iter().map(|r| r.view()).collect();
+        Resampled {
+            x: ndarray::concatenate(Axis(0), &views).unwrap(),
+            base,
+            neighbor,
+            step,
+        }
+    }
+
+    #[test]
+    fn windows_make_exactly_the_rows_of_the_whole_job() {
+        let x = data(2000, 3, 20);
+        let rows: Vec<usize> = (0..2000).step_by(3).collect();
+        let counts: Vec<usize> = (0..rows.len()).map(|i| (i * 5) % 11).collect();
+        let mut damped = job(
+            rows.clone(),
+            (0..2000).collect(),
+            NeighborTable::Search(4),
+            Draws::Pairs(5 * CHUNK_ROWS + 17),
+        );
+        damped.damped = Some((0..2000).map(|r| r % 3 != 0).collect());
+        let mut scaled = job(
+            rows.clone(),
+            rows.clone(),
+            NeighborTable::Search(3),
+            Draws::PerBase(counts),
+        );
+        (scaled.class, scaled.part, scaled.step_scale) = (4, 1, -0.5);
+        for one in [damped, scaled] {
+            let whole = generate::<_, i64>(x.view(), std::slice::from_ref(&one), 11).unwrap();
+            for widths in [&[1][..], &[2, 3], &[100]] {
+                let windows = by_windows(x.view(), &one, 11, widths);
+                assert_eq!(windows.x, whole.x.slice(s![2000.., ..]));
+                assert_eq!(windows.base, whole.base);
+                assert_eq!(windows.neighbor, whole.neighbor);
+                assert_eq!(windows.step, whole.step);
+            }
+        }
+    }
+
+    #[test]
+    fn a_gathered_class_makes_the_rows_of_the_class_in_place() {
+        // What a distributed run does: the class's rows gathered into their own array,
+        // searched and made there, window by window, give the rows made in X.
+        let x = data(3000, 5, 21);
+        let class: Vec<usize> = (0..3000).filter(|r| r % 7 == 2).collect();
+        let whole = smote::<_, i64>(
+            x.view(),
+            &[ClassPlan {
+                class: 2,
+                rows: class.clone(),
+                n_new: 3 * CHUNK_ROWS + 5,
+            }],
+            5,
+            3,
+        )
+        .unwrap();
+        let gathered = x.select(Axis(0), &class);
+        let positions: Vec<usize> = (0..class.len()).collect();
+        let table = kneighbors_among(gathered.view(), &positions, &positions, 5).unwrap();
+        let mut own = job(
+            positions.clone(),
+            positions,
+            NeighborTable::Given(table.view()),
+            Draws::Pairs(3 * CHUNK_ROWS + 5),
+        );
+        own.class = 2;
+        let windows = by_windows(gathered.view(), &own, 3, &[2]);
+        assert_eq!(windows.x, whole.x.slice(s![3000.., ..]));
+        let rows_of = |positions: &[i64]| -> Vec<i64> {
+            positions
+                .iter()
+                .map(|&p| class[p as usize] as i64)
+                .collect()
+        };
+        assert_eq!(rows_of(&windows.base), whole.base);
+        assert_eq!(rows_of(&windows.neighbor), whole.neighbor);
+        assert_eq!(windows.step, whole.step);
+    }
+
+    #[test]
+    fn a_window_must_lie_within_the_job() {
+        let x = data(100, 2, 22);
+        let rows: Vec<usize> = (0..100).collect();
+        let one = job(
+            rows.clone(),
+            rows,
+            NeighborTable::Search(3),
+            Draws::Pairs(CHUNK_ROWS + 1),
+        );
+        assert_eq!(
+            generate_window::<_, i32>(x.view(), &one, 0, 1..2)
+                .unwrap()
+                .x
+                .nrows(),
+            1
+        );
+        assert_eq!(
+            generate_window::<_, i32>(x.view(), &one, 0, 2..2)
+                .unwrap()
+                .x
+                .nrows(),
+            0
+        );
+        for outside in [1..3, 3..3] {
+            assert!(matches!(
+                generate_window::<_, i32>(x.view(), &one, 0, outside),
+                Err(Error::IndexOutOfRange { len: 2, .. })
+            ));
+        }
     }
 
     #[test]

@@ -13,11 +13,13 @@ __all__ = [
     "MAX_TREE_DIM",
     "__version__",
     "bootstrap",
+    "bootstrap_window",
     "draw_positions",
     "embed_mixed",
     "find_non_finite",
     "generate",
     "generate_sparse",
+    "generate_window",
     "kneighbors",
     "mean_pairwise_distance",
     "search_engine",
@@ -70,6 +72,22 @@ def generate(
     2**31 rows (int64 beyond), steps have X's type.
     """
 
+def generate_window(
+    x: FloatMatrix,
+    job: Job,
+    random_state: int,
+    first_chunk: int,
+    n_chunks: int,
+    n_threads: int | None,
+) -> tuple[FloatMatrix, npt.NDArray[np.signedinteger], npt.NDArray[np.signedinteger], FloatMatrix]:
+    """The synthetic rows of ``job`` in its chunks ``first_chunk .. first_chunk + n_chunks``
+    (of ``CHUNK_ROWS`` rows; the job's last chunk may be shorter), exactly as ``generate``
+    makes them there for the same seed.
+
+    Returns ``(rows, base_index, neighbor_index, step)`` for those rows only; a window
+    past the job's last chunk is a ``ValueError``.
+    """
+
 IndexVector = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
 #: A CSR matrix: ``(data, indices, indptr, n_cols)``, column indices sorted and unique
@@ -107,15 +125,30 @@ def sparse_kneighbors(
     """``kneighbors`` for a CSR matrix, through an inverted index of the references
     (memory O(nnz + threads x references)); exact up to ties within float64 rounding."""
 
+#: One class of random over-sampling: ``(class, rows, n_new, noise)``.
+BootstrapJob = tuple[int, IndexArray, int, list[float] | None]
+
 def bootstrap(
     x: FloatMatrix,
-    jobs: list[tuple[int, IndexArray, int, list[float] | None]],
+    jobs: list[BootstrapJob],
     random_state: int,
     n_threads: int | None,
 ) -> tuple[FloatMatrix, IndexArray]:
     """Random over-sampling: for each job ``(class, rows, n_new, noise)``, ``n_new`` copies
     of rows drawn uniformly from ``rows``, plus normal noise of standard deviation
     ``noise[j]`` on feature ``j`` if given. Returns ``(X_res, sample_indices)``."""
+
+def bootstrap_window(
+    x: FloatMatrix,
+    job: BootstrapJob,
+    random_state: int,
+    first_chunk: int,
+    n_chunks: int,
+    n_threads: int | None,
+) -> tuple[FloatMatrix, IndexArray]:
+    """The new rows of ``job`` in its chunks ``first_chunk .. first_chunk + n_chunks``,
+    exactly as ``bootstrap`` makes them there. Returns ``(rows, sample_indices)`` for
+    those rows only."""
 
 def kneighbors(
     x: FloatMatrix,
@@ -180,7 +213,14 @@ def vote(codes: CodeMatrix, voters: IndexArray, n_threads: int | None = None) ->
     frequent code among them; a tie goes to the code listed first."""
 
 def draw_positions(
-    random_state: int, class_code: int, n_choices: int, n_draws: int, n_threads: int | None = None
+    random_state: int,
+    class_code: int,
+    n_choices: int,
+    n_draws: int,
+    n_threads: int | None = None,
+    first_chunk: int = 0,
+    n_chunks: int | None = None,
 ) -> npt.NDArray[np.uint32]:
     """``n_draws`` positions drawn uniformly from ``range(n_choices)``; chunk ``c`` of the
-    draws comes from the seed of ``(random_state, class_code, c)``."""
+    draws comes from the seed of ``(random_state, class_code, c)``. With ``first_chunk``
+    and ``n_chunks``, only the draws of those chunks (None: to the last)."""
