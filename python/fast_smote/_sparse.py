@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import _NOT_NUMERIC, _float_dtype_for, check_shape, non_finite_error, reject_complex
+from ._validation import _NOT_NUMERIC, check_shape, float_dtype_for, non_finite_error, reject_complex
 
 
 def is_sparse(X: Any) -> bool:
@@ -67,7 +67,7 @@ def check_sparse_X(X: Any) -> tuple[Any, SparseLayout]:
     if X.dtype.kind not in "biuf":
         raise TypeError(f"X has dtype {X.dtype}, which is not numeric; {_NOT_NUMERIC}")
     layout = SparseLayout(X.format if X.format in ("csr", "csc") else "csr", isinstance(X, sparse.sparray))
-    csr = sparse.csr_matrix(X, dtype=_float_dtype_for(X.dtype))
+    csr = sparse.csr_matrix(X, dtype=float_dtype_for(X.dtype))
     if not csr.has_canonical_format:
         csr = csr.copy()  # it may share its arrays with the caller's X
         csr.sum_duplicates()

@@ -43,7 +43,33 @@ def plain(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Dataset:
+class ClassCounts:
+    """The classes of y and how many samples each has: what a sampling strategy is
+    resolved from. ``classes`` are the sorted labels; a class's code is its position
+    among them."""
+
+    #: The labels (a callable ``sampling_strategy`` is called with them).
+    y: Any
+    classes: np.ndarray
+    counts: np.ndarray
+
+    @cached_property
+    def code_of(self) -> dict[Any, int]:
+        """Class label -> code (its position among the sorted labels)."""
+        return {label: code for code, label in enumerate(self.classes.tolist())}
+
+    def label(self, code: int) -> Any:
+        """The label of class ``code`` as a plain Python value (for messages)."""
+        return plain(self.classes[code])
+
+    def plan(self, strategy: StrategyDict) -> tuple[list[int], list[int]]:
+        """Codes of the classes a resolved strategy grows, and how many samples each gets."""
+        grown = [(self.code_of[label], int(n)) for label, n in strategy.items() if n > 0]
+        return [code for code, _ in grown], [n for _, n in grown]
+
+
+@dataclass(frozen=True)
+class Dataset(ClassCounts):
     """Validated training data and what is needed to hand results back.
 
     ``X`` is C-contiguous float32 or float64 (the core's types); ``codes[i]`` is the
@@ -51,10 +77,7 @@ class Dataset:
     """
 
     X: np.ndarray
-    y: np.ndarray
-    classes: np.ndarray
     codes: np.ndarray
-    counts: np.ndarray
     #: How X and y came, when not as NumPy arrays (results go back the same way).
     x_container: XLayout | None = None
     y_container: YLayout | None = None
@@ -71,23 +94,9 @@ class Dataset:
         """Columns of the caller's X (continuous and categorical)."""
         return int(self.X.shape[1]) + (self.categorical.n_features if self.categorical else 0)
 
-    @cached_property
-    def code_of(self) -> dict[Any, int]:
-        """Class label -> code (its position among the sorted labels)."""
-        return {label: code for code, label in enumerate(self.classes.tolist())}
-
-    def label(self, code: int) -> Any:
-        """The label of class ``code`` as a plain Python value (for messages)."""
-        return plain(self.classes[code])
-
     def rows_of(self, code: int) -> np.ndarray:
         """Rows of X in class ``code``, in order."""
         return np.flatnonzero(self.codes == code)
-
-    def plan(self, strategy: StrategyDict) -> tuple[list[int], list[int]]:
-        """Codes of the classes a resolved strategy grows, and how many samples each gets."""
-        grown = [(self.code_of[label], int(n)) for label, n in strategy.items() if n > 0]
-        return [code for code, _ in grown], [n for _, n in grown]
 
     def wrap_X(self, X_res: np.ndarray, categorical_codes: np.ndarray | None = None) -> Any:
         """``X_res`` in the container X came in (a DataFrame keeps columns and float32
@@ -124,7 +133,7 @@ class Dataset:
         return self.y_container.wrap(y_res)
 
 
-def _float_dtype_for(dtype: np.dtype) -> np.dtype:
+def float_dtype_for(dtype: np.dtype) -> np.dtype:
     """The core type for an input dtype: float32 stays float32 (float16 widens to it),
     everything numeric else becomes float64 (integers are not rounded back later)."""
     if dtype.kind == "f" and dtype.itemsize <= 4:
@@ -236,13 +245,15 @@ def non_finite_error(value: Any, row: int, column: int) -> ValueError:
 
 
 def check_X(
-    X: Any, columns: np.ndarray | None = None, *, any_values: bool = False
+    X: Any, columns: np.ndarray | None = None, *, any_values: bool = False, first_row: int = 0
 ) -> tuple[np.ndarray, XLayout | None]:
     """X as a C-contiguous float32/float64 array, plus its layout unless it is a NumPy array.
 
     ``columns`` gives the caller's column position of each column of ``X`` when ``X``
-    is a selection of the caller's columns, for messages. Sparse X is checked by
-    :func:`fast_smote._sparse.check_sparse_X` (a canonical CSR matrix instead of an array).
+    is a selection of the caller's columns, and ``first_row`` the caller's row of X's
+    first row when ``X`` is a partition of the caller's rows, for messages. Sparse X is
+    checked by :func:`fast_smote._sparse.check_sparse_X` (a canonical CSR matrix instead
+    of an array).
     With ``any_values`` (for samplers that only copy rows), missing and infinite values
     pass, and non-numeric X comes back as an object array.
     """
@@ -251,7 +262,7 @@ def check_X(
     if is_sparse(X):
         return check_sparse_X(X)
     try:
-        values, container = _numeric_values(X)
+        values, container = numeric_values(X)
     except TypeError:
         if not any_values:
             raise
@@ -259,17 +270,18 @@ def check_X(
     check_shape(values.shape)
     if values.dtype == object:
         return np.ascontiguousarray(values), container
-    values = np.ascontiguousarray(values, dtype=_float_dtype_for(values.dtype))
+    values = np.ascontiguousarray(values, dtype=float_dtype_for(values.dtype))
     if any_values:
         return values, container
     bad = _core.find_non_finite(values)
     if bad is not None:
         row, column = bad
-        raise non_finite_error(values[row, column], row, column if columns is None else int(columns[column]))
+        caller_column = column if columns is None else int(columns[column])
+        raise non_finite_error(values[row, column], first_row + row, caller_column)
     return values, container
 
 
-def _numeric_values(X: Any) -> tuple[np.ndarray, XLayout | None]:
+def numeric_values(X: Any) -> tuple[np.ndarray, XLayout | None]:
     """A dense X's values as a numeric array, and its layout; a TypeError names what is
     not numeric."""
     if is_pandas_frame(X):
@@ -338,6 +350,39 @@ def _encode_integer_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return classes, code_of_offset[offsets], counts_by_offset[present]
 
 
+def encode_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sorted classes of 1-D ``labels``, each label's class code (in the narrowest
+    integer type) and each class's count; refuses labels that are not classes."""
+    if labels.dtype.kind in "biu":
+        return _encode_integer_labels(labels)
+    target_type = type_of_target(labels)
+    if target_type not in ("binary", "multiclass"):
+        raise ValueError(
+            f"Unknown label type: y must hold class labels, but its values look {target_type}; "
+            "SMOTE oversamples classification targets"
+        )
+    classes, codes, counts = unique_labels(labels)
+    return classes, codes.astype(np.min_scalar_type(len(classes) - 1)), counts
+
+
+def unique_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sorted distinct labels, the position of each label among them and their
+    counts (``np.unique``), with a clear error for labels that cannot be sorted."""
+    try:
+        classes, where, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    except TypeError as exc:
+        raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
+    return classes, where.ravel(), counts
+
+
+def check_several_classes(classes: np.ndarray) -> None:
+    if len(classes) < 2:
+        raise ValueError(
+            f"y has a single class ({classes.tolist()[0]!r}): 1 class, but resampling "
+            "needs at least 2 classes"
+        )
+
+
 def check_X_y(X: Any, y: Any, *, categorical_features: Any = None, any_values: bool = False) -> Dataset:
     """Validate training data once for every sampler.
 
@@ -353,25 +398,8 @@ def check_X_y(X: Any, y: Any, *, categorical_features: Any = None, any_values: b
 
         values, x_container, categorical = check_mixed_X(X, categorical_features)
     labels, y_container = check_y(y, values.shape[0])
-    if labels.dtype.kind in "biu":
-        classes, codes, counts = _encode_integer_labels(labels)
-    else:
-        target_type = type_of_target(labels)
-        if target_type not in ("binary", "multiclass"):
-            raise ValueError(
-                f"Unknown label type: y must hold class labels, but its values look {target_type}; "
-                "SMOTE oversamples classification targets"
-            )
-        try:
-            classes, codes, counts = np.unique(labels, return_inverse=True, return_counts=True)
-        except TypeError as exc:
-            raise TypeError(f"the labels in y cannot be compared with each other: {exc}") from None
-        codes = codes.ravel().astype(np.min_scalar_type(len(classes) - 1))
-    if len(classes) < 2:
-        raise ValueError(
-            f"y has a single class ({classes.tolist()[0]!r}): 1 class, but resampling "
-            "needs at least 2 classes"
-        )
+    classes, codes, counts = encode_labels(labels)
+    check_several_classes(classes)
     return Dataset(
         X=values,
         y=labels,
@@ -384,7 +412,7 @@ def check_X_y(X: Any, y: Any, *, categorical_features: Any = None, any_values: b
     )
 
 
-def _extreme_class(data: Dataset, largest: bool) -> int:
+def _extreme_class(data: ClassCounts, largest: bool) -> int:
     """Code of the majority (or minority) class; ties go to the smallest label."""
     return int(np.argmax(data.counts) if largest else np.argmin(data.counts))
 
@@ -393,7 +421,7 @@ StrategyDict = dict[Any, int]
 
 
 def resolve_sampling_strategy(
-    sampling_strategy: Any, data: Dataset, sampling_type: str = "over-sampling"
+    sampling_strategy: Any, data: ClassCounts, sampling_type: str = "over-sampling"
 ) -> StrategyDict:
     """``{class label: number of samples to generate}``, ordered by class label; for a
     cleaning sampler (``sampling_type="clean-sampling"``), the classes it may remove
@@ -428,7 +456,7 @@ def resolve_sampling_strategy(
     )
 
 
-def _strategy_by_name(name: str, data: Dataset) -> StrategyDict:
+def _strategy_by_name(name: str, data: ClassCounts) -> StrategyDict:
     if name == "majority":
         raise ValueError("sampling_strategy='majority' cannot be used with an over-sampler")
     if name not in OVER_SAMPLING_STRATEGIES:
@@ -441,7 +469,7 @@ def _strategy_by_name(name: str, data: Dataset) -> StrategyDict:
     return {data.classes[code]: n_majority - int(data.counts[code]) for code in codes}
 
 
-def _classes_named(name: str, data: Dataset) -> list[int]:
+def _classes_named(name: str, data: ClassCounts) -> list[int]:
     """Codes of the classes a strategy name selects: ``'minority'``, ``'majority'``,
     ``'not minority'``, ``'not majority'`` or ``'all'`` (each sampler kind reads
     ``'auto'`` as one of these itself)."""
@@ -461,7 +489,7 @@ def _classes_named(name: str, data: Dataset) -> list[int]:
 CLEANING_STRATEGIES = ("auto", "majority", "not minority", "not majority", "all")
 
 
-def _cleaning_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
+def _cleaning_strategy(sampling_strategy: Any, data: ClassCounts) -> StrategyDict:
     if isinstance(sampling_strategy, str):
         if sampling_strategy == "minority":
             raise ValueError(
@@ -503,7 +531,7 @@ def _cleaning_strategy(sampling_strategy: Any, data: Dataset) -> StrategyDict:
     return {data.classes[code]: n_minority for code in codes}
 
 
-def _strategy_from_ratio(ratio: float, data: Dataset) -> StrategyDict:
+def _strategy_from_ratio(ratio: float, data: ClassCounts) -> StrategyDict:
     if len(data.classes) != 2:
         raise ValueError(
             "a float sampling_strategy is only defined for binary targets, but y has "
@@ -523,7 +551,7 @@ def _strategy_from_ratio(ratio: float, data: Dataset) -> StrategyDict:
     return {data.classes[minority]: n_new}
 
 
-def _strategy_from_targets(targets: dict[Any, Any], data: Dataset) -> StrategyDict:
+def _strategy_from_targets(targets: dict[Any, Any], data: ClassCounts) -> StrategyDict:
     code_of = data.code_of
     unknown = [key for key in targets if key not in code_of]
     if unknown:
@@ -546,7 +574,7 @@ def _strategy_from_targets(targets: dict[Any, Any], data: Dataset) -> StrategyDi
     return {data.classes[code]: resolved[code] for code in sorted(resolved)}
 
 
-def check_class_sizes(data: Dataset, codes: list[int], needed: int, what: str) -> None:
+def check_class_sizes(data: ClassCounts, codes: list[int], needed: int, what: str) -> None:
     """Every class to oversample must have ``needed`` samples (a sample and its neighbours)."""
     for code in codes:
         if data.counts[code] < needed:
