@@ -19,6 +19,11 @@ def _library(obj: Any) -> str:
     return type(obj).__module__.partition(".")[0]
 
 
+def is_dask_collection(obj: Any) -> bool:
+    """Whether ``obj`` is a Dask array, DataFrame or Series (which go to ``fast_smote.dask``)."""
+    return _library(obj) == "dask" and hasattr(obj, "__dask_graph__")
+
+
 def is_pandas_frame(obj: Any) -> bool:
     return _library(obj) == "pandas" and hasattr(obj, "columns") and hasattr(obj, "iloc")
 

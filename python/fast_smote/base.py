@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils import InputTags, Tags
 
+from ._containers import is_dask_collection
 from ._validation import Dataset, StrategyDict, check_X_y, reject_sparse, resolve_sampling_strategy
 
 
@@ -83,6 +84,17 @@ class SamplerEstimatorTags(Tags):
     sampler_tags: SamplerTags = field(default_factory=SamplerTags)
 
 
+def is_dask_input(X: Any, y: Any) -> bool:
+    return is_dask_collection(X) or is_dask_collection(y)
+
+
+def dask_fit_resample(sampler: BaseSampler, X: Any, y: Any) -> tuple[Any, Any]:
+    """``fit_resample`` of Dask collections: lazy Dask results (see ``fast_smote.dask``)."""
+    from .dask import fit_resample
+
+    return fit_resample(sampler, X, y)
+
+
 class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
     """What every sampler shares: one validation path and ``sampling_strategy_``, and
     ``get_feature_names_out`` (a sampler keeps its features, as in imbalanced-learn).
@@ -122,6 +134,10 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
         -------
         self
         """
+        if is_dask_input(X, y):
+            from .dask import fit
+
+            return fit(self, X, y)
         self._check(X, y)
         return self
 
@@ -173,6 +189,8 @@ class BaseOverSampler(BaseSampler):
             by class in ``sampling_strategy_`` order.
         y_resampled : ndarray or Series of shape (n_samples_new,)
         """
+        if is_dask_input(X, y):
+            return dask_fit_resample(self, X, y)
         data = self._check(X, y)
         made = self._generate(data, self.sampling_strategy_)
         y_res = data.resampled_y(made.codes, made.n_new)
@@ -211,6 +229,8 @@ class BaseCleaningSampler(BaseSampler):
             columns and dtypes, with a new 0..n-1 index).
         y_resampled : ndarray or Series of shape (n_samples_kept,)
         """
+        if is_dask_input(X, y):
+            return dask_fit_resample(self, X, y)
         data = self._check(X, y)
         self.sample_indices_ = self._keep(data, self.sampling_strategy_)
         return data.take_X(X, self.sample_indices_), data.wrap_y(data.y[self.sample_indices_])

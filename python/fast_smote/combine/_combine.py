@@ -7,7 +7,14 @@ from typing import Any
 from sklearn.base import clone
 
 from .._validation import Dataset
-from ..base import BaseCleaningSampler, BaseOverSampler, BaseSampler, SamplerEstimatorTags
+from ..base import (
+    BaseCleaningSampler,
+    BaseOverSampler,
+    BaseSampler,
+    SamplerEstimatorTags,
+    dask_fit_resample,
+    is_dask_input,
+)
 from ..over_sampling import SMOTE
 from ..under_sampling import EditedNearestNeighbours, TomekLinks
 
@@ -78,6 +85,8 @@ class _OverThenClean(BaseSampler):
             that output that were kept.
         y_resampled : ndarray or Series
         """
+        if is_dask_input(X, y):
+            return dask_fit_resample(self, X, y)
         over, clean = self._parts()
         X_over, y_over = over.fit_resample(X, y)
         self._record(over)

@@ -1,0 +1,163 @@
+"""Benchmark ``fast_smote.dask`` on a ``distributed.LocalCluster`` against single-process
+``fast_smote.resample`` on the same data, in one run.
+
+The data (standard Gaussian features, 10 % minority shifted by 0.5, labels shuffled so
+every partition holds minority rows) is generated on the workers, chunk by chunk from
+fixed seeds, and persisted there: it starts where a cluster's data lives. The
+single-process run resamples the same rows computed into this process. The Dask run
+is timed in its two stages: ``fit_resample`` (one pass over y, the gather, the class's
+neighbour search and the replication to every worker) and the generation of every
+synthetic partition (``persist``: the result stays on the cluster). It then checks that
+both runs made the same rows, byte for byte, and reports the bytes the workers sent each
+other, the workers' peak memory and the ratios. Usage (``pip install 'fast-smote[dask]'``)::
+
+    python benches/bench_dask.py                       # 1e7 x 10 float64, 2 workers
+    python benches/bench_dask.py --rows 1e6 --json benches/results/dask.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.utils import key_split
+from distributed import Client, LocalCluster, wait
+
+import fast_smote
+import fast_smote.dask
+
+SEED = 0
+MINORITY = 0.1
+SHIFT = 0.5
+ROWS_PER_CHUNK = 500_000
+
+
+def _chunk(seed: int, n_rows: int, n_features: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng([SEED, seed])
+    y = (rng.random(n_rows) < MINORITY).astype(np.int64)
+    X = rng.standard_normal((n_rows, n_features), dtype=np.float64) + SHIFT * y[:, None]
+    return X.astype(dtype), y
+
+
+def make_data(n_rows: int, n_features: int, dtype: str) -> tuple[da.Array, da.Array]:
+    """X and y as Dask arrays of ``ROWS_PER_CHUNK``-row chunks, each from its own seed."""
+    sizes = [min(ROWS_PER_CHUNK, n_rows - start) for start in range(0, n_rows, ROWS_PER_CHUNK)]
+    parts = [dask.delayed(_chunk, nout=2)(i, n, n_features, dtype) for i, n in enumerate(sizes)]
+    X = da.concatenate([da.from_delayed(p[0], (n, n_features), dtype=dtype) for p, n in zip(parts, sizes)])
+    y = da.concatenate([da.from_delayed(p[1], (n,), dtype=np.int64) for p, n in zip(parts, sizes)])
+    return X, y
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _sent(dask_worker: Any) -> dict[str, int]:
+    """Bytes this worker sent to others, by the name of the tasks whose results they were."""
+    sent: dict[str, int] = {}
+    for transfer in dask_worker.transfer_outgoing_log:
+        for key, n_bytes in transfer["keys"].items():
+            name = key_split(key)
+            sent[name] = sent.get(name, 0) + int(n_bytes)
+    return sent
+
+
+def _sent_by_task(client: Client) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for sent in client.run(_sent).values():
+        for name, n_bytes in sent.items():
+            total[name] = total.get(name, 0) + n_bytes
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=float, default=1e7)
+    parser.add_argument("--features", type=int, default=10)
+    parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads-per-worker", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    n_rows = int(args.rows)
+    cluster = LocalCluster(
+        n_workers=args.workers,
+        threads_per_worker=args.threads_per_worker,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        memory_limit=None,
+    )
+    client = Client(cluster)
+    X, y = make_data(n_rows, args.features, args.dtype)
+    X, y = client.persist([X, y])
+    wait([X, y])
+    X_np, y_np = client.compute([X, y], sync=True)
+    sent_before = _sent_by_task(client)
+    workers = f"{args.workers} workers x {args.threads_per_worker} thread"
+    print(f"{n_rows:.0e} x {args.features} {args.dtype}, {workers}")
+
+    start = time.perf_counter()
+    X_single, y_single = fast_smote.resample(X_np, y_np, random_state=SEED)
+    single = time.perf_counter() - start
+    print(f"single process: {single:.2f} s")
+
+    start = time.perf_counter()
+    X_res, y_res = fast_smote.dask.resample(X, y, random_state=SEED)
+    fitted = time.perf_counter() - start
+    X_res, y_res = client.persist([X_res, y_res])
+    wait([X_res, y_res])
+    total = time.perf_counter() - start
+    print(f"fast_smote.dask: fit_resample {fitted:.2f} s, generation {total - fitted:.2f} s")
+    sent = {name: n - sent_before.get(name, 0) for name, n in _sent_by_task(client).items()}
+    sent = {name: n for name, n in sent.items() if n}
+    peaks = client.run(_peak_rss)
+
+    n = len(X_np)
+    same = bool(
+        np.array_equal(X_res[n:].compute(), X_single[n:])
+        and np.array_equal(y_res.compute(), y_single)
+        and np.array_equal(X_res[:n].compute(), X_single[:n])
+    )
+    minority = int((y_np == 1).sum())
+    block = minority * (args.features * X_np.itemsize + 8 + 8 * 5)
+    result = {
+        "rows": n_rows,
+        "features": args.features,
+        "dtype": args.dtype,
+        "workers": args.workers,
+        "threads_per_worker": args.threads_per_worker,
+        "cpus": os.cpu_count(),
+        "single_process_s": single,
+        "dask_fit_resample_s": fitted,
+        "dask_generation_s": total - fitted,
+        "dask_total_s": total,
+        "dask_over_single": total / single,
+        "minority_rows": minority,
+        "synthetic_rows": len(X_single) - n,
+        "bytes_sent_between_workers": sum(sent.values()),
+        "bytes_sent_by_task": sent,
+        "gathered_block_bytes": block,
+        "worker_peak_rss_bytes": sorted(peaks.values()),
+        "output_bytes": int(X_single.nbytes),
+        "identical": same,
+    }
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    client.close()
+    cluster.close()
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,775 @@
+"""Resampling Dask collections on a Dask cluster (``pip install 'fast-smote[dask]'``).
+
+``fast_smote.dask.resample(X, y, ...)``, and ``fit_resample`` of :class:`~fast_smote.SMOTE`
+and :class:`~fast_smote.RandomOverSampler` given Dask collections, take a ``dask.array``
+(chunked by rows) or a ``dask.dataframe`` X with a Dask y partitioned alike, and return
+lazy Dask collections of the same kind: X's partitions, untouched, then the synthetic
+partitions. ``compute()`` of the result equals ``fast_smote.resample`` of the computed X
+and y with the same seed, row for row, whatever the number of workers and the input
+chunking.
+
+How it works (the README's "Dask" section has the whole design, its limits and how it
+scales):
+
+1. One pass over y counts each partition's classes; X is not read.
+2. The rows of the classes to oversample, once checked to fit ``memory_budget``, are
+   gathered class by class on a worker, and every partition holding such rows is checked
+   as a single-process run checks X. Each class gets its exact k-nearest-neighbour table
+   within the class (the core's search, on the class's rows in their original order),
+   and the rows and table are replicated to every worker, once.
+3. The synthetic rows are made lazily, window by window: a window is a run of the core's
+   output chunks of ``CHUNK_ROWS`` rows, and chunk ``c`` of class ``k`` draws from the seed
+   of ``(random_state, k, c)``, exactly as in a single-process run. The windows spread over
+   the workers; rows of classes that are not oversampled are never read or moved.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+try:
+    import dask
+    import dask.array as da
+    from dask.base import get_scheduler
+    from dask.utils import parse_bytes
+except ImportError:  # pragma: no cover - the dask extra is a test dependency
+    raise ImportError(
+        "fast_smote.dask needs Dask's arrays and DataFrames: pip install 'fast-smote[dask]'"
+    ) from None
+
+from . import _core
+from ._containers import FrameLayout, is_dask_collection, labels_of
+from ._neighbors import NeighborSearch
+from ._resample import SAMPLERS
+from ._validation import (
+    ClassCounts,
+    StrategyDict,
+    check_n_jobs,
+    check_several_classes,
+    check_X,
+    encode_labels,
+    float_dtype_for,
+    numeric_values,
+    resolve_sampling_strategy,
+    seed_from,
+    unique_labels,
+)
+from .base import BaseSampler
+from .over_sampling import SMOTE, Provenance, RandomOverSampler
+
+__all__ = ["MemoryBudgetError", "fit", "fit_resample", "resample"]
+
+#: The dask.config key of the default ``memory_budget``.
+MEMORY_BUDGET_KEY = "fast_smote.memory_budget"
+
+
+class MemoryBudgetError(MemoryError):
+    """The rows to gather and replicate to every worker do not fit ``memory_budget``."""
+
+
+def resample(
+    X: Any,
+    y: Any,
+    *,
+    method: str = "smote",
+    sampling_strategy: Any = "auto",
+    k_neighbors: Any = 5,
+    random_state: Any = None,
+    memory_budget: int | str | None = None,
+    n_jobs: int | None = None,
+    **params: Any,
+) -> tuple[Any, Any]:
+    """Oversample Dask ``X, y`` on the current Dask scheduler (a ``distributed`` client if
+    one is active); the same rows as ``fast_smote.resample`` of the computed data.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features), or dask.dataframe.DataFrame
+        Chunked by rows (column chunks are merged first).
+    y : dask.array.Array of shape (n_samples,), or dask.dataframe.Series
+        Partitioned like X: the same number of partitions, of the same lengths (take
+        X and y from one DataFrame, ``ddf.drop(columns=target)`` and ``ddf[target]``).
+    method : {'smote', 'random'}, default='smote'
+        :class:`~fast_smote.SMOTE` or :class:`~fast_smote.RandomOverSampler`.
+    sampling_strategy, random_state, n_jobs
+        As for every sampler; a callable ``sampling_strategy`` is called with the Dask
+        y. ``n_jobs`` is the threads each task's core call uses (None: every core of
+        the worker's machine).
+    k_neighbors : int or estimator, default=5
+        For ``'smote'``.
+    memory_budget : int, str or None, default=None
+        Bytes a worker may hold for the gathered rows of the classes to oversample
+        (with their neighbour tables and the search's working memory): an int or a
+        string such as ``"4GiB"``. None takes dask.config's ``fast_smote.memory_budget``,
+        else half the smallest worker's memory limit (half this machine's memory
+        without a distributed client).
+    **params
+        The sampler's other parameters (``shrinkage`` for ``'random'``).
+
+    Returns
+    -------
+    X_resampled : dask.array.Array or dask.dataframe.DataFrame
+        Lazy: X's partitions, then the synthetic rows class by class.
+    y_resampled : dask.array.Array or dask.dataframe.Series
+
+    Raises
+    ------
+    MemoryBudgetError
+        When the gathered rows would not fit ``memory_budget``.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> import fast_smote.dask
+    >>> X = da.from_array(np.random.default_rng(0).normal(size=(1000, 3)), chunks=250)
+    >>> y = da.from_array(np.array([0] * 900 + [1] * 100), chunks=250)
+    >>> X_res, y_res = fast_smote.dask.resample(X, y, random_state=0)
+    >>> X_res.shape, int((y_res == 1).sum().compute())
+    ((1800, 3), 900)
+    """
+    if method not in _PLANS_BY_METHOD:
+        raise ValueError(
+            f"method={method!r} is not available on Dask; use one of "
+            f"{', '.join(map(repr, _PLANS_BY_METHOD))} (other samplers: compute X and y first)"
+        )
+    sampler_class = SAMPLERS[method]
+    if "k_neighbors" in sampler_class._get_param_names():
+        params["k_neighbors"] = k_neighbors
+    elif k_neighbors != 5:
+        raise ValueError(f"method={method!r} takes no k_neighbors")
+    sampler = sampler_class(
+        sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs, **params
+    )
+    return fit_resample(sampler, X, y, memory_budget=memory_budget)
+
+
+def fit_resample(
+    sampler: BaseSampler, X: Any, y: Any, *, memory_budget: int | str | None = None
+) -> tuple[Any, Any]:
+    """``sampler.fit_resample(X, y)`` for Dask collections (what the samplers call when
+    given them): sets the sampler's fitted attributes and returns lazy collections.
+    See :func:`resample` for the parameters."""
+    data, counts, plan = _fit(sampler, X, y)
+    window_rows = _window_rows(plan.window_row_bytes())
+    _check_budget(plan, counts, window_rows, _budget(memory_budget))
+    rows = _gather(data, counts, plan.codes, plan.lengths, raw=plan.raw)
+    shared = _share({code: (rows[code], plan.prepare(rows[code])) for code in plan.codes})
+    n_samples = sum(plan.lengths)
+    first_rows = np.cumsum([n_samples, *plan.n_new]).tolist()
+    made = [
+        _class_windows(plan, code, n_new, first_row, shared[code], window_rows)
+        for code, n_new, first_row in zip(plan.codes, plan.n_new, first_rows)
+    ]
+    plan.record(sampler, made, n_samples)
+    windows = [window for class_windows in made for window in class_windows]
+    labels = [counts.classes[code] for code, class_windows in zip(plan.codes, made) for _ in class_windows]
+    return data.output_X(plan.out_dtype, windows), data.output_y(labels, windows)
+
+
+def fit(sampler: BaseSampler, X: Any, y: Any) -> BaseSampler:
+    """``sampler.fit(X, y)`` for Dask collections: one pass over y counts the classes,
+    and ``sampling_strategy_`` and the parameters are checked, without resampling."""
+    _fit(sampler, X, y)
+    return sampler
+
+
+def _fit(sampler: BaseSampler, X: Any, y: Any) -> tuple[_Collections, ClassCounts, _Plan]:
+    """Checks the data and the parameters (counting y's classes), and sets what ``fit`` sets."""
+    plan_class = _PLANS_BY_SAMPLER.get(type(sampler))
+    if plan_class is None:
+        raise TypeError(
+            f"{type(sampler).__name__} does not take Dask collections: fast_smote.dask runs "
+            f"{' and '.join(cls.__name__ for cls in _PLANS_BY_SAMPLER)}. Compute X and y "
+            "first (X.compute(), y.compute()) to resample them in memory"
+        )
+    data = _collections(X, y, any_values=plan_class.any_values(sampler))
+    counts, lengths = _count_classes(data)
+    sampler.sampling_strategy_ = strategy = resolve_sampling_strategy(sampler.sampling_strategy, counts)
+    names = None if data.frame is None else np.asarray(data.frame.columns, dtype=object)
+    sampler._record_features(data.n_features, names)
+    return data, counts, plan_class(sampler, data, counts, strategy, lengths)
+
+
+# ---------------------------------------------------------------------------------------
+# The input: X and y as aligned partitions
+
+
+@dataclass(frozen=True)
+class _Collections:
+    """X and y as aligned partitions, and how to build the output alike."""
+
+    X: Any
+    y: Any
+    x_parts: list[Any]
+    y_parts: list[Any]
+    n_features: int
+    #: The core's float type for X (float32 stays float32, other numbers become float64).
+    dtype: np.dtype
+    #: X's columns and dtypes when it is a DataFrame.
+    frame: FrameLayout | None
+
+    def output_X(self, dtype: np.dtype | None, windows: list[_Window]) -> Any:
+        """X's partitions (in the output's dtypes: ``dtype``, or X's own for None), then
+        the windows' rows."""
+        if self.frame is None:
+            dtype = self.X.dtype if dtype is None else dtype
+            originals = self.X if self.X.dtype == dtype else self.X.astype(dtype)
+            made = [da.from_delayed(w.rows, shape=(w.n_rows, self.n_features), dtype=dtype) for w in windows]
+            return da.concatenate([originals, *made], axis=0) if made else originals
+        import dask.dataframe as dd
+
+        meta = self.X._meta if dtype is None else self.frame.wrap(np.empty((0, self.n_features), dtype=dtype))
+        originals = self.X
+        if dict(originals.dtypes) != dict(meta.dtypes):
+            originals = originals.astype(dict(meta.dtypes))
+        if not windows:
+            return originals
+        return dd.concat(
+            [originals, dd.from_delayed([w.rows for w in windows], meta=meta, verify_meta=False)]
+        )
+
+    def output_y(self, labels: list[Any], windows: list[_Window]) -> Any:
+        """y's partitions, then ``labels[i]`` for each row of window ``i``."""
+        if not windows:
+            return self.y
+        if _is_array(self.y):
+            parts = [
+                da.full((w.n_rows,), label, dtype=self.y.dtype, chunks=w.n_rows)
+                for label, w in zip(labels, windows)
+            ]
+            return da.concatenate([self.y, *parts])
+        import dask.dataframe as dd
+
+        meta = self.y._meta
+        series = [
+            dask.delayed(_label_series)(label, w.n_rows, w.first_row, meta)
+            for label, w in zip(labels, windows)
+        ]
+        return dd.concat([self.y, dd.from_delayed(series, meta=meta, verify_meta=False)])
+
+
+def _collections(X: Any, y: Any, *, any_values: bool) -> _Collections:
+    """Checks what can be checked without computing (kinds, shapes, dtypes, partitions)."""
+    if not is_dask_collection(X):
+        raise TypeError(f"fast_smote.dask takes X as a dask.array or dask.dataframe, got {type(X).__name__}")
+    if y is None:
+        raise ValueError("fit_resample requires y to be passed, but the target y is None")
+    frame = None
+    if _is_array(X):
+        if X.ndim != 2:
+            raise ValueError(
+                f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {X.shape}"
+            )
+        if not any_values:
+            numeric_values(X._meta)
+        dtype = float_dtype_for(X.dtype) if X.dtype.kind in "biuf" else np.dtype(object)
+        # Rows only: each partition holds whole rows.
+        X = X.rechunk({1: -1}) if X.numblocks[1] > 1 else X
+        n_features, x_parts = int(X.shape[1]), list(X.to_delayed()[:, 0])
+    else:
+        if X.ndim != 2:
+            raise TypeError(f"X must be 2-D: a dask DataFrame or array, got a {type(X).__name__}")
+        n_features, x_parts = len(X.columns), list(X.to_delayed())
+        if any_values:
+            dtype, frame = np.dtype(object), FrameLayout(X.columns, [], {})
+        else:
+            values, layout = numeric_values(X._meta)  # names the non-numeric columns
+            assert isinstance(layout, FrameLayout)
+            dtype, frame = values.dtype, layout
+    if n_features == 0:
+        raise ValueError("X has 0 feature(s) while a minimum of 1 is required.")
+    y = _aligned_y(X, y, len(x_parts))
+    y_parts = list(y.to_delayed().ravel()) if _is_array(y) else list(y.to_delayed())
+    return _Collections(X, y, x_parts, y_parts, n_features, dtype, frame)
+
+
+def _is_array(obj: Any) -> bool:
+    """Whether a Dask collection is an array (else a DataFrame or Series)."""
+    return hasattr(obj, "chunks")
+
+
+def _aligned_y(X: Any, y: Any, n_parts: int) -> Any:
+    """y as a 1-D Dask array or Series with X's partitions."""
+    if not is_dask_collection(y):
+        if not _is_array(X) or any(math.isnan(c) for c in X.chunks[0]):
+            raise TypeError(
+                "y must be a Dask Series or array partitioned like X (an in-memory y goes "
+                "only with a dask.array X of known chunks)"
+            )
+        labels = labels_of(y)[0]
+        y = da.from_array(labels, chunks=(X.chunks[0], *labels.shape[1:]))
+    if not _is_array(y) and y.ndim == 2:
+        if len(y.columns) != 1:
+            raise ValueError(f"y must be 1-D: a Series or one column, got {len(y.columns)} columns")
+        y = y[y.columns[0]]
+    if _is_array(y):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D of shape (n_samples,), got shape {y.shape}")
+        known = _is_array(X) and not any(math.isnan(c) for c in X.chunks[0] + y.chunks[0])
+        if known and y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X and y have different numbers of samples: X has {X.shape[0]}, y has {y.shape[0]}"
+            )
+        if known and y.chunks[0] != X.chunks[0]:
+            y = y.rechunk({0: X.chunks[0]})
+        n_y_parts = y.numblocks[0]
+    else:
+        n_y_parts = y.npartitions
+    if n_y_parts != n_parts:
+        raise ValueError(
+            f"X and y must be partitioned alike: X has {n_parts} partitions, y has {n_y_parts}; "
+            "take both from one DataFrame (X = ddf.drop(columns=target), y = ddf[target])"
+        )
+    return y
+
+
+def _label_series(label: Any, n_rows: int, first_row: int, meta: Any) -> Any:
+    import pandas as pd
+
+    index = pd.RangeIndex(first_row, first_row + n_rows)
+    return pd.Series(label, index=index, name=meta.name, dtype=meta.dtype)
+
+
+# ---------------------------------------------------------------------------------------
+# Pass 1: the classes of each partition
+
+
+def _partition_classes(y_part: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted classes of one partition of y and their counts."""
+    labels, _ = labels_of(y_part)
+    if labels.size == 0:
+        return labels, np.zeros(0, dtype=np.int64)
+    classes, _, counts = encode_labels(labels)
+    return classes, counts
+
+
+def _count_classes(data: _Collections) -> tuple[ClassCounts, list[int]]:
+    """The classes and their counts over all of y, and each partition's length."""
+    per_part = dask.compute(*[dask.delayed(_partition_classes)(part) for part in data.y_parts])
+    lengths = [int(counts.sum()) for _, counts in per_part]
+    if hasattr(data.X, "chunks"):
+        expected = data.X.chunks[0]
+        for i, (want, got) in enumerate(zip(expected, lengths)):
+            if not math.isnan(want) and want != got:
+                raise ValueError(f"X and y have different numbers of rows in partition {i}: {want} and {got}")
+    if sum(lengths) == 0:
+        raise ValueError("X is empty: it has 0 sample(s) while a minimum of 1 is required.")
+    classes, where, _ = unique_labels(np.concatenate([classes for classes, _ in per_part]))
+    counts = np.zeros(len(classes), dtype=np.int64)
+    np.add.at(counts, where, np.concatenate([counts for _, counts in per_part]))
+    check_several_classes(classes)
+    return ClassCounts(data.y, classes, counts), lengths
+
+
+# ---------------------------------------------------------------------------------------
+# Pass 2: the rows of the classes to oversample, gathered class by class
+
+
+@dataclass(frozen=True)
+class _ClassRows:
+    """One class's rows, in their original order, and their rows in the caller's X."""
+
+    X: Any
+    rows: np.ndarray
+
+
+def _select(
+    x_part: Any, y_part: Any, targets: np.ndarray, first_row: int, raw: bool
+) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The rows of one partition in the classes ``targets``: their values (X's own with
+    ``raw``; else checked and in the core's type, as single-process X is), labels and rows."""
+    labels, _ = labels_of(y_part)
+    if len(labels) != len(x_part):
+        raise ValueError(
+            f"X and y have different numbers of rows in the partition from row {first_row}: "
+            f"{len(x_part)} and {len(labels)}"
+        )
+    chosen = np.flatnonzero(np.isin(labels, targets))
+    if raw:
+        values = x_part.iloc[chosen] if hasattr(x_part, "iloc") else np.asarray(x_part)[chosen]
+    else:
+        values = check_X(x_part, first_row=first_row)[0][chosen]
+    return values, labels[chosen], chosen + first_row
+
+
+def _class_rows(label: Any, *selections: tuple[Any, np.ndarray, np.ndarray]) -> _ClassRows:
+    """One class's rows from every partition's selection."""
+    picked = [(values, rows, labels == label) for values, labels, rows in selections]
+    rows = np.concatenate([rows[mask] for _, rows, mask in picked])
+    parts = [values[mask] for values, _, mask in picked]
+    if hasattr(parts[0], "iloc"):
+        import pandas as pd
+
+        return _ClassRows(pd.concat(parts), rows)
+    return _ClassRows(np.ascontiguousarray(np.concatenate(parts)), rows)
+
+
+def _gather(
+    data: _Collections, counts: ClassCounts, codes: list[int], lengths: list[int], *, raw: bool
+) -> dict[int, Any]:
+    """Each class's rows (lazily): one selection per partition holding any of them."""
+    if not codes:
+        return {}
+    targets = counts.classes[codes]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
+    selections = [
+        dask.delayed(_select, pure=True)(x_part, y_part, targets, start, raw)
+        for x_part, y_part, start, length in zip(data.x_parts, data.y_parts, starts, lengths)
+        if length
+    ]
+    return {code: dask.delayed(_class_rows, pure=True)(counts.classes[code], *selections) for code in codes}
+
+
+def _share(objects: dict[int, tuple[Any, Any]]) -> dict[int, tuple[Any, Any]]:
+    """Computes each class's ``(rows, prepared)`` (prepared may be None: nothing) once,
+    and makes them available to every task: replicated to every worker of a distributed
+    client (as futures), else held here."""
+    keys = [(code, i) for code, pair in objects.items() for i, obj in enumerate(pair) if obj is not None]
+    if not keys:
+        return {}
+    flat = [objects[code][i] for code, i in keys]
+    client = _client()
+    if client is not None:
+        from distributed import wait
+
+        shared = client.compute(flat)
+        wait(shared)
+        for future in shared:
+            if future.status == "error":
+                future.result()  # raises the data's error now, as a single-process run does
+        client.replicate(shared)
+    else:
+        token = uuid.uuid4().hex
+        values = dask.compute(*flat)
+        shared = [dask.delayed(value, name=f"fast-smote-{token}-{i}") for i, value in enumerate(values)]
+    found = {key: ref for key, ref in zip(keys, shared)}
+    return {code: (found[code, 0], found.get((code, 1))) for code in objects}
+
+
+def _client() -> Any:
+    """The ``distributed`` client Dask computes with now (the current or default client,
+    unless dask.config's ``scheduler`` names another), or None."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return None
+    client = getattr(get_scheduler(), "__self__", None)
+    return client if isinstance(client, Client) else None
+
+
+# ---------------------------------------------------------------------------------------
+# The memory budget
+
+
+def _budget(memory_budget: int | str | None) -> int:
+    """The budget in bytes: the parameter, dask.config's, or half the smallest worker's
+    memory limit (half this machine's memory without a client)."""
+    if memory_budget is None:
+        memory_budget = dask.config.get(MEMORY_BUDGET_KEY, None)
+    if memory_budget is not None:
+        if isinstance(memory_budget, (bool, np.bool_)) or not isinstance(memory_budget, (int, str)):
+            raise TypeError(
+                f"memory_budget must be a number of bytes or a string such as '4GiB', got {memory_budget!r}"
+            )
+        try:
+            budget = parse_bytes(memory_budget) if isinstance(memory_budget, str) else int(memory_budget)
+        except ValueError:
+            raise ValueError(f"memory_budget={memory_budget!r} is not a size such as '4GiB'") from None
+        if budget <= 0:
+            raise ValueError(f"memory_budget must be positive, got {memory_budget!r}")
+        return budget
+    client = _client()
+    limits = []
+    if client is not None:
+        limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
+    known = [limit for limit in limits if limit > 0]
+    machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return (min(known) if known else machine) // 2
+
+
+def _check_budget(plan: _Plan, counts: ClassCounts, window_rows: int, budget: int) -> None:
+    rows = [int(counts.counts[code]) for code in plan.codes]
+    needed = plan.memory(rows) + min(window_rows, max(plan.n_new, default=0)) * plan.window_row_bytes()
+    if needed > budget:
+        sizes = ", ".join(f"class {counts.label(code)!r}: {n:,} rows" for code, n in zip(plan.codes, rows))
+        raise MemoryBudgetError(
+            f"the classes to oversample ({sizes}) need about {_size(needed)} on every worker "
+            f"(their rows gathered, {plan.held_what}), more than memory_budget={_size(budget)}. "
+            f"Give workers more memory and raise memory_budget (a parameter, or dask.config "
+            f"'{MEMORY_BUDGET_KEY}'), or oversample fewer rows"
+        )
+
+
+def _size(n_bytes: float) -> str:
+    return str(dask.utils.format_bytes(int(n_bytes)))
+
+
+# ---------------------------------------------------------------------------------------
+# The synthetic rows, window by window
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One synthetic partition: its rows (Delayed), its place among the output's rows,
+    and the Delayed arrays the sampler records of it."""
+
+    rows: Any
+    n_rows: int
+    first_row: int
+    recorded: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """What every window task of a run takes besides its class's data (small: it is
+    pickled with each task)."""
+
+    seed: int
+    n_threads: int | None
+    #: X's layout when it is a DataFrame: the windows are then DataFrames.
+    frame: FrameLayout | None
+
+    def output(self, values: Any, first_row: int) -> Any:
+        """A window's rows as an output partition: for a DataFrame X, a DataFrame (with
+        the output's columns and dtypes) indexed by output row."""
+        if self.frame is None:
+            return values
+        import pandas as pd
+
+        frame = values if hasattr(values, "iloc") else self.frame.wrap(values)
+        frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+        return frame
+
+
+def _window_rows(row_bytes: int) -> int:
+    """Rows per synthetic partition: whole output chunks, about dask.config's
+    ``array.chunk-size`` (the rows made do not depend on it)."""
+    target = int(parse_bytes(dask.config.get("array.chunk-size")))
+    return _core.CHUNK_ROWS * max(1, target // (_core.CHUNK_ROWS * max(row_bytes, 1)))
+
+
+class _Plan:
+    """What a sampler does on Dask: the classes it grows, how their rows are gathered,
+    what each class prepares once, and the task that makes a window of its rows."""
+
+    #: Outputs of the window task: the rows, then what ``record`` takes.
+    n_outputs = 2
+    #: What the gathered classes hold besides their rows, for the budget's message.
+    held_what = "their row numbers"
+
+    def __init__(
+        self,
+        sampler: Any,
+        data: _Collections,
+        counts: ClassCounts,
+        strategy: StrategyDict,
+        lengths: list[int],
+    ) -> None:
+        self.n_features = data.n_features
+        #: Each partition's rows.
+        self.lengths = lengths
+        self.codes, self.n_new = counts.plan(strategy)
+        self.draws = _Draws(seed_from(sampler.random_state), check_n_jobs(sampler.n_jobs), data.frame)
+        #: Whether the rows are gathered as X holds them (to be copied), not as core floats.
+        self.raw = False
+        #: The output's dtype (None: X's own dtypes).
+        self.out_dtype: np.dtype | None = data.dtype
+        self.itemsize = data.dtype.itemsize if data.dtype.kind == "f" else 8
+
+    @staticmethod
+    def any_values(sampler: Any) -> bool:
+        """Whether X may hold any values (the rows are only copied)."""
+        return False
+
+    @property
+    def row_bytes(self) -> int:
+        return self.n_features * self.itemsize
+
+    def memory(self, rows: list[int]) -> int:
+        """Bytes every worker holds for gathered classes of ``rows`` rows."""
+        return sum(rows) * (self.row_bytes + 8)
+
+    def window_row_bytes(self) -> int:
+        """Bytes per row of a window being made: the row and what is recorded of it."""
+        return self.row_bytes + 8
+
+    def prepare(self, rows: Any) -> Any:
+        """What every window of the class needs besides its rows (made once), or None."""
+        return None
+
+    def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        """The window function and its leading arguments; it then takes
+        ``(n_new, first_chunk, n_chunks, first_row)``."""
+        raise NotImplementedError
+
+    def record(self, sampler: Any, made: list[list[_Window]], n_samples: int) -> None:
+        """Sets the sampler's fitted attributes that describe the new rows."""
+
+
+def _class_windows(
+    plan: _Plan, code: int, n_new: int, first_row: int, shared: tuple[Any, Any], window_rows: int
+) -> list[_Window]:
+    """The windows of one class's ``n_new`` rows, the first at output row ``first_row``."""
+    function, leading = plan.window_task(code, shared)
+    make = dask.delayed(function, pure=True, nout=plan.n_outputs)
+    windows = []
+    for start in range(0, n_new, window_rows):
+        n_rows = min(window_rows, n_new - start)
+        first_chunk, n_chunks = start // _core.CHUNK_ROWS, -(-n_rows // _core.CHUNK_ROWS)
+        made = make(*leading, n_new, first_chunk, n_chunks, first_row + start)
+        windows.append(
+            _Window(made[0], n_rows, first_row + start, tuple(made[i] for i in range(1, plan.n_outputs)))
+        )
+    return windows
+
+
+def _concatenated(made: list[list[_Window]], which: int, dtype: Any) -> Any:
+    """Recorded array ``which`` of every window, in output order."""
+    parts = [da.from_delayed(w.recorded[which], shape=(w.n_rows,), dtype=dtype) for ws in made for w in ws]
+    return da.concatenate(parts) if parts else da.zeros(0, dtype=dtype)
+
+
+class _SmotePlan(_Plan):
+    n_outputs = 4
+    held_what = "their row numbers, neighbour tables and the search's working memory"
+
+    def __init__(
+        self,
+        sampler: SMOTE,
+        data: _Collections,
+        counts: ClassCounts,
+        strategy: StrategyDict,
+        lengths: list[int],
+    ) -> None:
+        super().__init__(sampler, data, counts, strategy, lengths)
+        self.k_search = NeighborSearch("k_neighbors", sampler.k_neighbors)
+        for code in self.codes:
+            self.k_search.check_size(int(counts.counts[code]), f"class {counts.label(code)!r}")
+        sampler.nn_k_ = self.k_search.estimator
+        self.dtype = data.dtype
+
+    def memory(self, rows: list[int]) -> int:
+        k = self.k_search.k or 5
+        # int64 tables beside the rows; the largest search's copy of its class and
+        # candidate lists.
+        held = sum(rows) * (self.row_bytes + 8 + 8 * k)
+        return held + max(rows, default=0) * (8 * (self.n_features + 2) + 16 * (k + 4))
+
+    def window_row_bytes(self) -> int:
+        return self.row_bytes + 16 + self.itemsize
+
+    def prepare(self, rows: Any) -> Any:
+        return dask.delayed(_smote_table, pure=True)(rows, self.k_search, self.draws.n_threads)
+
+    def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        return _smote_window, (*shared, self.draws, code)
+
+    def record(self, sampler: Any, made: list[list[_Window]], n_samples: int) -> None:
+        base, neighbor, step = (
+            _concatenated(made, i, t) for i, t in enumerate((np.int64, np.int64, self.dtype))
+        )
+        sampler.provenance_ = Provenance(n_samples, base, neighbor, step)
+
+
+def _smote_table(rows: _ClassRows, k_search: NeighborSearch, n_threads: int | None) -> np.ndarray:
+    """The class's neighbour table (positions into its rows), as a single-process run finds it."""
+    if k_search.in_core:
+        return _core.kneighbors(rows.X, k_search.searched_k, None, None, n_threads)
+    positions = np.arange(len(rows.rows))
+    return k_search.table(rows.X, positions, positions)
+
+
+def _smote_window(
+    rows: _ClassRows,
+    table: np.ndarray,
+    draws: _Draws,
+    code: int,
+    n_new: int,
+    first_chunk: int,
+    n_chunks: int,
+    first_row: int,
+) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
+    """SMOTE's rows of class ``code`` in its chunks from ``first_chunk``, and their provenance."""
+    job = (code, 0, np.arange(len(rows.rows)), None, table, n_new, 1.0, None)
+    values, base, neighbor, step = _core.generate_window(
+        rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads
+    )
+    return draws.output(values, first_row), rows.rows[base], rows.rows[neighbor], step
+
+
+class _RandomPlan(_Plan):
+    def __init__(
+        self,
+        sampler: RandomOverSampler,
+        data: _Collections,
+        counts: ClassCounts,
+        strategy: StrategyDict,
+        lengths: list[int],
+    ) -> None:
+        super().__init__(sampler, data, counts, strategy, lengths)
+        sampler.shrinkage_ = self.shrinkage = sampler._shrinkage(strategy)
+        self.raw = self.shrinkage is None
+        if self.raw:
+            self.out_dtype = None
+        self.classes = counts.classes
+        n_samples = sum(lengths)
+        #: The smoothed bootstrap's bandwidth factor, from all of X's shape as in memory.
+        self.bandwidth = (4 / ((self.n_features + 2) * n_samples)) ** (1 / (self.n_features + 4))
+
+    @staticmethod
+    def any_values(sampler: Any) -> bool:
+        return sampler.shrinkage is None
+
+    def prepare(self, rows: Any) -> Any:
+        return None if self.raw else dask.delayed(_spread, pure=True)(rows)
+
+    def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        noise = None if self.shrinkage is None else self.shrinkage[self.classes[code]] * self.bandwidth
+        return _random_window, (*shared, self.draws, code, noise)
+
+    def record(self, sampler: Any, made: list[list[_Window]], n_samples: int) -> None:
+        originals = da.arange(n_samples, dtype=np.int64, chunks=max(n_samples, 1))
+        sampler.sample_indices_ = da.concatenate([originals, _concatenated(made, 0, np.int64)])
+
+
+def _spread(rows: _ClassRows) -> np.ndarray:
+    """The class's standard deviation per feature, as a single-process run computes it."""
+    return np.asarray(np.std(rows.X, axis=0, dtype=np.float64))
+
+
+def _random_window(
+    rows: _ClassRows,
+    spread: np.ndarray | None,
+    draws: _Draws,
+    code: int,
+    noise: float | None,
+    n_new: int,
+    first_chunk: int,
+    n_chunks: int,
+    first_row: int,
+) -> tuple[Any, np.ndarray]:
+    """Random over-sampling's rows of class ``code`` in its chunks from ``first_chunk``
+    (copies, or with noise ``noise * spread``), and the row each copies."""
+    if noise is None or spread is None:
+        positions = _core.draw_positions(
+            draws.seed, code, len(rows.rows), n_new, draws.n_threads, first_chunk, n_chunks
+        )
+        values = rows.X.iloc[positions] if hasattr(rows.X, "iloc") else rows.X[positions]
+        return draws.output(values, first_row), rows.rows[positions]
+    job = (code, np.arange(len(rows.rows)), n_new, (noise * spread).tolist())
+    values, drawn = _core.bootstrap_window(rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads)
+    return draws.output(values, first_row), rows.rows[drawn]
+
+
+_PLANS_BY_SAMPLER: dict[type, type[_Plan]] = {SMOTE: _SmotePlan, RandomOverSampler: _RandomPlan}
+_PLANS_BY_METHOD: dict[str, type[_Plan]] = {"smote": _SmotePlan, "random": _RandomPlan}

@@ -1,0 +1,358 @@
+"""fast_smote.dask: Dask collections resampled on a distributed LocalCluster (worker
+processes on loopback), row for row as single-process fast_smote does."""
+
+import dask
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from dask.core import flatten
+from distributed import Client, LocalCluster, wait
+from sklearn.neighbors import NearestNeighbors
+
+import fast_smote
+import fast_smote.dask
+from fast_smote.dask import MemoryBudgetError
+
+
+def _cluster(n_workers):
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        # Any free port for the scheduler's HTTP server: the two clusters never collide.
+        dashboard_address="127.0.0.1:0",
+    )
+    return cluster, Client(cluster, set_as_default=False)
+
+
+@pytest.fixture(scope="module")
+def two_workers():
+    cluster, client = _cluster(2)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def one_worker():
+    cluster, client = _cluster(1)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture
+def on_two(two_workers):
+    with two_workers.as_current():
+        yield two_workers
+
+
+def make_data(n=6_000, d=4, dtype=np.float64, weights=(0.8, 0.15, 0.05), seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.choice(len(weights), size=n, p=weights)
+    X = (rng.normal(size=(n, d)) + 0.7 * y[:, None]).astype(dtype)
+    return X, y
+
+
+def as_dask(X, y, chunks=1_000):
+    return da.from_array(X, chunks=(chunks, -1)), da.from_array(y, chunks=chunks)
+
+
+def assert_same_resampling(dask_sampler, memory_sampler, X_res, y_res, X_mem, y_mem):
+    X_res, y_res = dask.compute(X_res, y_res)
+    assert X_res.dtype == X_mem.dtype
+    np.testing.assert_array_equal(X_res, X_mem)
+    np.testing.assert_array_equal(y_res, y_mem)
+    assert dask_sampler.sampling_strategy_ == memory_sampler.sampling_strategy_
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "strategy", ["auto", "minority", "not majority", "all", {1: 2_000, 2: 900}, lambda y: {2: 1_000}]
+)
+def test_smote_makes_the_single_process_rows(on_two, dtype, strategy):
+    X, y = make_data(dtype=dtype)
+    on_dask = fast_smote.SMOTE(random_state=7, sampling_strategy=strategy)
+    in_memory = fast_smote.SMOTE(random_state=7, sampling_strategy=strategy)
+    X_mem, y_mem = in_memory.fit_resample(X, y)
+    X_res, y_res = on_dask.fit_resample(*as_dask(X, y))
+    assert isinstance(X_res, da.Array) and isinstance(y_res, da.Array)
+    assert X_res.shape == X_mem.shape and X_res.dtype == dtype
+    assert_same_resampling(on_dask, in_memory, X_res, y_res, X_mem, y_mem)
+    for name in ("base_index", "neighbor_index", "step"):
+        np.testing.assert_array_equal(
+            getattr(on_dask.provenance_, name).compute(), getattr(in_memory.provenance_, name)
+        )
+    assert on_dask.provenance_.n_original == len(X)
+
+
+def test_counts_and_every_synthetic_row_on_a_segment_to_an_exact_neighbour(on_two):
+    X, y = make_data(n=4_000, d=3)
+    k = 4
+    sampler = fast_smote.SMOTE(k_neighbors=k, random_state=1)
+    X_res, y_res = dask.compute(*sampler.fit_resample(*as_dask(X, y, chunks=700)))
+    counts = np.bincount(y)
+    assert np.bincount(y_res).tolist() == [counts.max()] * 3
+    np.testing.assert_array_equal(X_res[: len(X)], X)
+    base = sampler.provenance_.base_index.compute()
+    neighbor = sampler.provenance_.neighbor_index.compute()
+    step = sampler.provenance_.step.compute()
+    new_labels = y_res[len(X) :]
+    assert (y[base] == new_labels).all() and (y[neighbor] == new_labels).all()
+    assert ((step >= 0) & (step < 1)).all()
+    np.testing.assert_allclose(
+        X_res[len(X) :], X[base] + step[:, None] * (X[neighbor] - X[base]), rtol=0, atol=1e-12
+    )
+    for label in (1, 2):
+        rows = np.flatnonzero(y == label)
+        distances = ((X[rows, None, :] - X[None, rows, :]) ** 2).sum(-1)
+        np.fill_diagonal(distances, np.inf)
+        kth = np.sort(distances, axis=1)[:, k - 1]
+        position = {r: i for i, r in enumerate(rows)}
+        mine = new_labels == label
+        b = np.array([position[r] for r in base[mine]])
+        nb = np.array([position[r] for r in neighbor[mine]])
+        assert (distances[b, nb] <= kth[b]).all(), "a neighbour outside the k nearest"
+
+
+def test_same_rows_for_any_workers_scheduler_and_chunking(one_worker, two_workers):
+    X, y = make_data(n=5_000, dtype=np.float32)
+    expected, _ = fast_smote.resample(X, y, random_state=3)
+    chunkings = [500, 1_700, (4_000, 1_000), (1, 2_499, 2_500), 5_000]
+    # Small output partitions: many windows per class, across chunk boundaries.
+    with dask.config.set({"array.chunk-size": "16KiB"}):
+        for client in (one_worker, two_workers, None):
+            for chunks in chunkings:
+                context = client.as_current() if client else dask.config.set(scheduler="threads")
+                with context:
+                    X_res, _ = fast_smote.dask.resample(*as_dask(X, y, chunks=chunks), random_state=3)
+                    assert len(X_res.chunks[0]) > len(as_dask(X, y, chunks=chunks)[0].chunks[0]) + 3
+                    np.testing.assert_array_equal(X_res.compute(), expected)
+
+
+def test_windows_spread_over_the_workers_and_majority_rows_stay_put(on_two):
+    X, y = make_data(n=40_000, d=8, weights=(0.95, 0.05))
+    X_d, y_d = on_two.persist(list(as_dask(X, y, chunks=5_000)))
+    on_two.wait_for_workers(2)
+    sent = lambda: sum(on_two.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total).values())  # noqa: E731
+    before = sent()
+    with dask.config.set({"array.chunk-size": "64KiB"}):
+        X_res, _ = fast_smote.dask.resample(X_d, y_d, random_state=0)
+    X_res = on_two.persist(X_res)
+    on_two.wait_for_workers(2)
+    wait(X_res)
+    n_original = len(X_d.chunks[0])
+    synthetic_keys = set(list(flatten(X_res.__dask_keys__()))[n_original:])
+    assert len(synthetic_keys) > 10
+    workers = {w for key, holders in on_two.who_has(X_res).items() if key in synthetic_keys for w in holders}
+    assert len(workers) == 2, "every synthetic partition was made on one worker"
+    # What crossed between workers is the gathered minority class (rows, row numbers,
+    # neighbour table), not X.
+    minority = int((y == 1).sum())
+    moved = sent() - before
+    assert moved < 3 * minority * (8 * 8 + 8 + 5 * 8) + 200_000
+    assert moved < X.nbytes / 4
+    np.testing.assert_array_equal(X_res.compute(), fast_smote.resample(X, y, random_state=0)[0])
+
+
+@pytest.mark.parametrize("shrinkage", [None, 0.5])
+def test_random_over_sampler_makes_the_single_process_rows(on_two, shrinkage):
+    X, y = make_data(n=3_000)
+    X = np.round(X * 10).astype(np.int32)
+    on_dask = fast_smote.RandomOverSampler(random_state=5, shrinkage=shrinkage)
+    in_memory = fast_smote.RandomOverSampler(random_state=5, shrinkage=shrinkage)
+    X_mem, y_mem = in_memory.fit_resample(X, y)
+    X_res, y_res = on_dask.fit_resample(*as_dask(X, y, chunks=800))
+    # Copies keep X's integers; the smoothed bootstrap interpolates in float64.
+    assert X_res.dtype == (np.int32 if shrinkage is None else np.float64)
+    assert_same_resampling(on_dask, in_memory, X_res, y_res, X_mem, y_mem)
+    np.testing.assert_array_equal(on_dask.sample_indices_.compute(), in_memory.sample_indices_)
+    assert on_dask.shrinkage_ == in_memory.shrinkage_
+
+
+def frame_data(n=4_000):
+    X, y = make_data(n=n, d=3)
+    frame = pd.DataFrame(
+        {
+            "f32": X[:, 0].astype(np.float32),
+            "f64": X[:, 1],
+            "count": np.round(X[:, 2] * 3).astype(np.int64),
+            "flag": X[:, 0] > 0,
+        }
+    )
+    labels = pd.Series(np.array(["low", "mid", "high"])[y], name="risk")
+    return frame, labels
+
+
+@pytest.mark.parametrize("method", ["smote", "random"])
+def test_dataframes_round_trip_columns_dtypes_and_index(on_two, method):
+    frame, labels = frame_data()
+    whole = frame.assign(risk=labels)
+    ddf = dd.from_pandas(whole, npartitions=5)
+    X_res, y_res = fast_smote.dask.resample(
+        ddf.drop(columns="risk"), ddf["risk"], method=method, random_state=2
+    )
+    X_mem, y_mem = fast_smote.resample(frame, labels, method=method, random_state=2)
+    assert isinstance(X_res, dd.DataFrame) and isinstance(y_res, dd.Series)
+    assert list(X_res.columns) == list(frame.columns)
+    assert X_res.dtypes.to_dict() == X_mem.dtypes.to_dict()
+    X_res, y_res = dask.compute(X_res, y_res)
+    assert X_res.dtypes.to_dict() == X_mem.dtypes.to_dict()
+    pd.testing.assert_frame_equal(X_res.reset_index(drop=True), X_mem)
+    # y keeps the Dask Series' dtype (Dask may have made it a string dtype of its own).
+    assert y_res.name == "risk" and y_res.dtype == ddf["risk"].dtype
+    np.testing.assert_array_equal(y_res.to_numpy(), y_mem.to_numpy())
+    # The original partitions keep their index; the new rows continue it.
+    np.testing.assert_array_equal(X_res.index[len(frame) :], np.arange(len(frame), len(X_mem)))
+
+
+def test_a_categorical_y_and_a_one_column_frame_y(on_two):
+    frame, labels = frame_data(n=2_000)
+    labels = labels.astype("category")
+    ddf = dd.from_pandas(frame.assign(risk=labels), npartitions=3)
+    X_mem, y_mem = fast_smote.resample(frame[["f32", "f64"]], labels, random_state=0)
+    for y in (ddf["risk"], ddf[["risk"]]):
+        X_res, y_res = fast_smote.dask.resample(ddf[["f32", "f64"]], y, random_state=0)
+        y_res = y_res.compute()
+        assert y_res.dtype == labels.dtype
+        np.testing.assert_array_equal(y_res.to_numpy(), y_mem.to_numpy())
+        np.testing.assert_array_equal(X_res.compute().to_numpy(), X_mem.to_numpy())
+
+
+def test_an_estimator_k_neighbors_and_a_dask_array_x_with_a_series_y(on_two):
+    X, y = make_data(n=2_000)
+    estimator = NearestNeighbors(n_neighbors=4)
+    in_memory = fast_smote.SMOTE(k_neighbors=estimator, random_state=0)
+    X_mem, y_mem = in_memory.fit_resample(X, y)
+    on_dask = fast_smote.SMOTE(k_neighbors=estimator, random_state=0)
+    y_series = dd.from_pandas(pd.Series(y), npartitions=4)
+    X_d = da.from_array(X, chunks=(500, -1))
+    X_res, y_res = on_dask.fit_resample(X_d, y_series)
+    np.testing.assert_array_equal(X_res.compute(), X_mem)
+    np.testing.assert_array_equal(y_res.compute().to_numpy(), y_mem)
+    assert not hasattr(estimator, "n_samples_fit_"), "the caller's estimator was fitted"
+
+
+def test_in_memory_y_with_a_dask_x_and_nothing_to_grow(on_two):
+    X, y = make_data(n=1_000)
+    X_res, y_res = fast_smote.dask.resample(da.from_array(X, chunks=300), y, random_state=0)
+    np.testing.assert_array_equal(X_res.compute(), fast_smote.resample(X, y, random_state=0)[0])
+    balanced = np.arange(1_000) % 2
+    X_res, y_res = fast_smote.dask.resample(da.from_array(X, chunks=300), balanced, random_state=0)
+    assert X_res.shape == X.shape
+    np.testing.assert_array_equal(X_res.compute(), X)
+    np.testing.assert_array_equal(y_res.compute(), balanced)
+
+
+def test_fit_counts_the_classes_only(on_two):
+    X, y = make_data()
+    sampler = fast_smote.SMOTE(sampling_strategy="minority").fit(*as_dask(X, y))
+    assert (
+        sampler.sampling_strategy_
+        == fast_smote.SMOTE(sampling_strategy="minority").fit(X, y).sampling_strategy_
+    )
+    assert sampler.n_features_in_ == 4 and not hasattr(sampler, "provenance_")
+
+
+def test_the_callers_collections_and_arrays_are_untouched(on_two):
+    X, y = make_data(n=2_000)
+    X_copy, y_copy = X.copy(), y.copy()
+    X_d, y_d = as_dask(X, y)
+    keys = (X_d.__dask_keys__(), y_d.__dask_keys__())
+    fast_smote.dask.resample(X_d, y_d, random_state=0)[0].compute()
+    assert (X_d.__dask_keys__(), y_d.__dask_keys__()) == keys
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+
+
+def test_a_budget_too_small_for_the_gathered_rows_fails_at_once(on_two):
+    X, y = make_data(n=20_000, d=10, weights=(0.9, 0.1))
+    X_d, y_d = as_dask(X, y)
+    with pytest.raises(
+        MemoryBudgetError, match=r"class 1: 1,\d{3} rows\) need about .* more than memory_budget=1.00 kiB"
+    ):
+        fast_smote.dask.resample(X_d, y_d, memory_budget=1024)
+    with dask.config.set({"fast_smote.memory_budget": "2 kB"}):
+        with pytest.raises(MemoryBudgetError, match=r"memory_budget=1\.95 kiB"):
+            fast_smote.SMOTE().fit_resample(X_d, y_d)
+    with pytest.raises(MemoryError):
+        fast_smote.dask.resample(X_d, y_d, method="random", memory_budget="10kB")
+    # Enough: about 2 000 rows x (80 bytes + 8 + 40 for the table) and the search's
+    # 240 bytes a row, plus the 16 000 new rows' 104 bytes each (one window).
+    fast_smote.dask.resample(X_d, y_d, memory_budget="2.5MiB")
+    for bad, error in [("lots", ValueError), (-5, ValueError), (True, TypeError), (1.5, TypeError)]:
+        with pytest.raises(error, match="memory_budget"):
+            fast_smote.dask.resample(X_d, y_d, memory_budget=bad)
+
+
+def test_the_default_budget_is_half_the_smallest_workers_memory(on_two):
+    limits = [w["memory_limit"] for w in on_two.scheduler_info()["workers"].values()]
+    assert fast_smote.dask._budget(None) == min(limits) // 2
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [
+        fast_smote.BorderlineSMOTE(),
+        fast_smote.ADASYN(),
+        fast_smote.SMOTETomek(),
+        fast_smote.TomekLinks(),
+        fast_smote.SMOTENC(categorical_features=[0]),
+    ],
+)
+def test_samplers_that_do_not_run_on_dask_say_so(on_two, sampler):
+    X_d, y_d = as_dask(*make_data(n=500))
+    name = type(sampler).__name__
+    with pytest.raises(
+        TypeError, match=rf"{name} does not take Dask collections: .* SMOTE and RandomOverSampler"
+    ):
+        sampler.fit_resample(X_d, y_d)
+    with pytest.raises(TypeError, match=f"{name} does not take Dask"):
+        sampler.fit(X_d, y_d)
+
+
+def test_bad_data_is_refused_before_anything_is_made(on_two):
+    X, y = make_data(n=3_000)
+    X_d, y_d = as_dask(X, y)
+    with pytest.raises(ValueError, match="method='adasyn' is not available on Dask"):
+        fast_smote.dask.resample(X_d, y_d, method="adasyn")
+    with pytest.raises(ValueError, match="method='random' takes no k_neighbors"):
+        fast_smote.dask.resample(X_d, y_d, method="random", k_neighbors=3)
+    with pytest.raises(ValueError, match="2-D array"):
+        fast_smote.dask.resample(X_d[:, 0], y_d)
+    with pytest.raises(ValueError, match="single class"):
+        fast_smote.dask.resample(X_d, da.zeros(3_000, chunks=1_000))
+    with pytest.raises(ValueError, match="different numbers of samples: X has 3000, y has 2999"):
+        fast_smote.dask.resample(X_d, y_d[1:])
+    with pytest.raises(ValueError, match="partitioned alike: X has 3 partitions, y has 2"):
+        fast_smote.dask.resample(X_d, dd.from_pandas(pd.Series(y), npartitions=2))
+    with pytest.raises(ValueError, match="class 2 has 3 samples, but k_neighbors=5 needs at least 6"):
+        fast_smote.dask.resample(
+            X_d, da.from_array(np.r_[np.zeros(2_997, dtype=int), [2, 2, 2]], chunks=1_000)
+        )
+    with pytest.raises(ValueError, match="fit_resample requires y"):
+        fast_smote.dask.resample(X_d, None)
+    with pytest.raises(TypeError, match=r"takes X as a dask\.array or dask\.dataframe"):
+        fast_smote.dask.fit_resample(fast_smote.SMOTE(), X, y_d)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        fast_smote.dask.resample(X_d, da.from_array(np.linspace(0, 1, 3_000), chunks=1_000))
+    frame = dd.from_pandas(pd.DataFrame({"a": X[:, 0], "name": ["x"] * 3_000}), npartitions=3)
+    with pytest.raises(TypeError, match=r"non-numeric columns: 'name'"):
+        fast_smote.dask.resample(frame, dd.from_pandas(pd.Series(y), npartitions=3))
+
+
+def test_non_finite_rows_are_found_where_single_process_finds_them(on_two):
+    X, y = make_data(n=3_000)
+    X[2_345, 1] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN at row 2345, column 1"):
+        fast_smote.resample(X, y)
+    with pytest.raises(ValueError, match="X contains NaN at row 2345, column 1"):
+        fast_smote.dask.resample(*as_dask(X, y))
+    # RandomOverSampler copies rows: missing values are copied as they are.
+    X_res, _ = fast_smote.dask.resample(*as_dask(X, y), method="random", random_state=0)
+    np.testing.assert_array_equal(
+        X_res.compute(), fast_smote.resample(X, y, method="random", random_state=0)[0]
+    )
