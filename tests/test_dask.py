@@ -356,3 +356,18 @@ def test_non_finite_rows_are_found_where_single_process_finds_them(on_two):
     np.testing.assert_array_equal(
         X_res.compute(), fast_smote.resample(X, y, method="random", random_state=0)[0]
     )
+
+
+def test_partitions_without_rows_to_oversample_are_not_read(on_two):
+    X, y = make_data(n=3_000)
+    y[:1_000] = 0  # the first partition: majority rows only
+    X_nan = X.copy()
+    X_nan[10, 0] = np.nan
+    X_res, _ = fast_smote.dask.resample(*as_dask(X_nan, y), random_state=0)
+    X_res = X_res.compute()
+    # Its NaN, which a single-process run refuses, comes back as it was; every other
+    # row is the single-process run's on the same data without it.
+    expected, _ = fast_smote.resample(X, y, random_state=0)
+    assert np.isnan(X_res[10, 0])
+    X_res[10, 0] = X[10, 0]
+    np.testing.assert_array_equal(X_res, expected)

@@ -157,12 +157,12 @@ def fit_resample(
     """``sampler.fit_resample(X, y)`` for Dask collections (what the samplers call when
     given them): sets the sampler's fitted attributes and returns lazy collections.
     See :func:`resample` for the parameters."""
-    data, counts, plan = _fit(sampler, X, y)
+    data, counts, partitions, plan = _fit(sampler, X, y)
     window_rows = _window_rows(plan.window_row_bytes())
     _check_budget(plan, counts, window_rows, _budget(memory_budget))
-    rows = _gather(data, counts, plan.codes, plan.lengths, raw=plan.raw)
+    rows = _gather(data, counts, plan.codes, partitions, raw=plan.raw)
     shared = _share({code: (rows[code], plan.prepare(rows[code])) for code in plan.codes})
-    n_samples = sum(plan.lengths)
+    n_samples = plan.n_samples
     first_rows = np.cumsum([n_samples, *plan.n_new]).tolist()
     made = [
         _class_windows(plan, code, n_new, first_row, shared[code], window_rows)
@@ -181,7 +181,7 @@ def fit(sampler: BaseSampler, X: Any, y: Any) -> BaseSampler:
     return sampler
 
 
-def _fit(sampler: BaseSampler, X: Any, y: Any) -> tuple[_Collections, ClassCounts, _Plan]:
+def _fit(sampler: BaseSampler, X: Any, y: Any) -> tuple[_Collections, ClassCounts, list[_Counts], _Plan]:
     """Checks the data and the parameters (counting y's classes), and sets what ``fit`` sets."""
     plan_class = _PLANS_BY_SAMPLER.get(type(sampler))
     if plan_class is None:
@@ -191,11 +191,12 @@ def _fit(sampler: BaseSampler, X: Any, y: Any) -> tuple[_Collections, ClassCount
             "first (X.compute(), y.compute()) to resample them in memory"
         )
     data = _collections(X, y, any_values=plan_class.any_values(sampler))
-    counts, lengths = _count_classes(data)
+    counts, partitions = _count_classes(data)
     sampler.sampling_strategy_ = strategy = resolve_sampling_strategy(sampler.sampling_strategy, counts)
     names = None if data.frame is None else np.asarray(data.frame.columns, dtype=object)
     sampler._record_features(data.n_features, names)
-    return data, counts, plan_class(sampler, data, counts, strategy, lengths)
+    n_samples = sum(len(part) for part in partitions)
+    return data, counts, partitions, plan_class(sampler, data, counts, strategy, n_samples)
 
 
 # ---------------------------------------------------------------------------------------
@@ -344,31 +345,41 @@ def _label_series(label: Any, n_rows: int, first_row: int, meta: Any) -> Any:
 # Pass 1: the classes of each partition
 
 
-def _partition_classes(y_part: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted classes of one partition of y and their counts."""
+@dataclass(frozen=True)
+class _Counts:
+    """One partition of y: its sorted classes and how many rows each has."""
+
+    classes: np.ndarray
+    counts: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.counts.sum())
+
+
+def _partition_classes(y_part: Any) -> _Counts:
     labels, _ = labels_of(y_part)
     if labels.size == 0:
-        return labels, np.zeros(0, dtype=np.int64)
+        return _Counts(labels, np.zeros(0, dtype=np.int64))
     classes, _, counts = encode_labels(labels)
-    return classes, counts
+    return _Counts(classes, counts)
 
 
-def _count_classes(data: _Collections) -> tuple[ClassCounts, list[int]]:
-    """The classes and their counts over all of y, and each partition's length."""
-    per_part = dask.compute(*[dask.delayed(_partition_classes)(part) for part in data.y_parts])
-    lengths = [int(counts.sum()) for _, counts in per_part]
-    if hasattr(data.X, "chunks"):
-        expected = data.X.chunks[0]
-        for i, (want, got) in enumerate(zip(expected, lengths)):
-            if not math.isnan(want) and want != got:
-                raise ValueError(f"X and y have different numbers of rows in partition {i}: {want} and {got}")
-    if sum(lengths) == 0:
+def _count_classes(data: _Collections) -> tuple[ClassCounts, list[_Counts]]:
+    """The classes and their counts over all of y, and each partition's."""
+    partitions = list(dask.compute(*[dask.delayed(_partition_classes)(part) for part in data.y_parts]))
+    if _is_array(data.X):
+        for i, (want, part) in enumerate(zip(data.X.chunks[0], partitions)):
+            if not math.isnan(want) and want != len(part):
+                raise ValueError(
+                    f"X and y have different numbers of rows in partition {i}: {want} and {len(part)}"
+                )
+    if sum(len(part) for part in partitions) == 0:
         raise ValueError("X is empty: it has 0 sample(s) while a minimum of 1 is required.")
-    classes, where, _ = unique_labels(np.concatenate([classes for classes, _ in per_part]))
+    classes, where, _ = unique_labels(np.concatenate([part.classes for part in partitions]))
     counts = np.zeros(len(classes), dtype=np.int64)
-    np.add.at(counts, where, np.concatenate([counts for _, counts in per_part]))
+    np.add.at(counts, where, np.concatenate([part.counts for part in partitions]))
     check_several_classes(classes)
-    return ClassCounts(data.y, classes, counts), lengths
+    return ClassCounts(data.y, classes, counts), partitions
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,17 +426,18 @@ def _class_rows(label: Any, *selections: tuple[Any, np.ndarray, np.ndarray]) -> 
 
 
 def _gather(
-    data: _Collections, counts: ClassCounts, codes: list[int], lengths: list[int], *, raw: bool
+    data: _Collections, counts: ClassCounts, codes: list[int], partitions: list[_Counts], *, raw: bool
 ) -> dict[int, Any]:
-    """Each class's rows (lazily): one selection per partition holding any of them."""
+    """Each class's rows (lazily): one selection from each partition that holds any of
+    them (the other partitions are not read)."""
     if not codes:
         return {}
     targets = counts.classes[codes]
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).tolist()
+    starts = np.cumsum([0, *map(len, partitions)]).tolist()
     selections = [
         dask.delayed(_select, pure=True)(x_part, y_part, targets, start, raw)
-        for x_part, y_part, start, length in zip(data.x_parts, data.y_parts, starts, lengths)
-        if length
+        for x_part, y_part, start, part in zip(data.x_parts, data.y_parts, starts, partitions)
+        if np.isin(part.classes, targets).any()
     ]
     return {code: dask.delayed(_class_rows, pure=True)(counts.classes[code], *selections) for code in codes}
 
@@ -573,11 +585,10 @@ class _Plan:
         data: _Collections,
         counts: ClassCounts,
         strategy: StrategyDict,
-        lengths: list[int],
+        n_samples: int,
     ) -> None:
         self.n_features = data.n_features
-        #: Each partition's rows.
-        self.lengths = lengths
+        self.n_samples = n_samples
         self.codes, self.n_new = counts.plan(strategy)
         self.draws = _Draws(seed_from(sampler.random_state), check_n_jobs(sampler.n_jobs), data.frame)
         #: Whether the rows are gathered as X holds them (to be copied), not as core floats.
@@ -649,9 +660,9 @@ class _SmotePlan(_Plan):
         data: _Collections,
         counts: ClassCounts,
         strategy: StrategyDict,
-        lengths: list[int],
+        n_samples: int,
     ) -> None:
-        super().__init__(sampler, data, counts, strategy, lengths)
+        super().__init__(sampler, data, counts, strategy, n_samples)
         self.k_search = NeighborSearch("k_neighbors", sampler.k_neighbors)
         for code in self.codes:
             self.k_search.check_size(int(counts.counts[code]), f"class {counts.label(code)!r}")
@@ -714,15 +725,14 @@ class _RandomPlan(_Plan):
         data: _Collections,
         counts: ClassCounts,
         strategy: StrategyDict,
-        lengths: list[int],
+        n_samples: int,
     ) -> None:
-        super().__init__(sampler, data, counts, strategy, lengths)
+        super().__init__(sampler, data, counts, strategy, n_samples)
         sampler.shrinkage_ = self.shrinkage = sampler._shrinkage(strategy)
         self.raw = self.shrinkage is None
         if self.raw:
             self.out_dtype = None
         self.classes = counts.classes
-        n_samples = sum(lengths)
         #: The smoothed bootstrap's bandwidth factor, from all of X's shape as in memory.
         self.bandwidth = (4 / ((self.n_features + 2) * n_samples)) ** (1 / (self.n_features + 4))
 
