@@ -169,9 +169,7 @@ pub fn generate<F: Float, I: Index>(
     random_state: u64,
 ) -> Result<Resampled<F, I>> {
     let (n, d) = x.dim();
-    let tables = search_tables::<I>(n, d, jobs, |job, k| {
-        kneighbors_among(x, &job.bases, &job.references, k)
-    })?;
+    let tables = dense_tables::<F, I>(x, jobs)?;
     let total_new = total_rows(jobs);
     // Not zeroed: every row is written below (the originals, then each job's rows).
     let mut out = Array2::<F>::uninit((n + total_new, d));
@@ -185,12 +183,7 @@ pub fn generate<F: Float, I: Index>(
     // SAFETY: rows 0..n hold the copy of X, and `job_draws` gives the jobs' consecutive
     // ranges of synthetic rows, which end at total_new, each written by `interpolate`.
     let out = unsafe { out.assume_init() };
-    Ok(Resampled {
-        x: out,
-        base: provenance.base,
-        neighbor: provenance.neighbor,
-        step: provenance.step,
-    })
+    Ok(provenance.with_rows(out))
 }
 
 /// The synthetic rows of one job's chunks `chunks` (the last chunk of the job may be
@@ -204,13 +197,10 @@ pub fn generate_window<F: Float, I: Index>(
     random_state: u64,
     chunks: Range<usize>,
 ) -> Result<Resampled<F, I>> {
-    let (n, d) = x.dim();
     let jobs = std::slice::from_ref(job);
-    let tables = search_tables::<I>(n, d, jobs, |job, k| {
-        kneighbors_among(x, &job.bases, &job.references, k)
-    })?;
+    let tables = dense_tables::<F, I>(x, jobs)?;
     let rows = window_rows(job.draws.total(), chunks.clone())?;
-    let mut out = Array2::<F>::uninit((rows.len(), d));
+    let mut out = Array2::<F>::uninit((rows.len(), x.ncols()));
     let mut provenance = Provenance::new(rows.len());
     if let Some((draws, _)) = job_draws(jobs, &tables, random_state).next() {
         let block = out.as_slice_mut().expect("a new standard-layout array");
@@ -223,11 +213,16 @@ pub fn generate_window<F: Float, I: Index>(
     }
     // SAFETY: `interpolate` wrote each of the window's rows (none when it is empty).
     let out = unsafe { out.assume_init() };
-    Ok(Resampled {
-        x: out,
-        base: provenance.base,
-        neighbor: provenance.neighbor,
-        step: provenance.step,
+    Ok(provenance.with_rows(out))
+}
+
+/// `search_tables` for dense X: the core's exact search among X's rows.
+fn dense_tables<F: Float, I: Index>(
+    x: ArrayView2<F>,
+    jobs: &[Job<'_>],
+) -> Result<Vec<Option<Array2<u32>>>> {
+    search_tables::<I>(x.nrows(), x.ncols(), jobs, |job, k| {
+        kneighbors_among(x, &job.bases, &job.references, k)
     })
 }
 
@@ -374,6 +369,16 @@ impl<F: Float, I: Index> Provenance<F, I> {
             base: vec![I::default(); n_rows],
             neighbor: vec![I::default(); n_rows],
             step: vec![F::zero(); n_rows],
+        }
+    }
+
+    /// The result: the rows made (`x`) and where each came from.
+    pub(crate) fn with_rows(self, x: Array2<F>) -> Resampled<F, I> {
+        Resampled {
+            x,
+            base: self.base,
+            neighbor: self.neighbor,
+            step: self.step,
         }
     }
 

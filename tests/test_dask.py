@@ -16,32 +16,27 @@ import fast_smote.dask
 from fast_smote.dask import MemoryBudgetError
 
 
-def _cluster(n_workers):
-    cluster = LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        # Any free port for the scheduler's HTTP server: the two clusters never collide.
-        dashboard_address="127.0.0.1:0",
-    )
-    return cluster, Client(cluster, set_as_default=False)
+def _client_of_a_cluster(n_workers):
+    """A module-wide fixture: a client of a LocalCluster of ``n_workers`` processes."""
+
+    @pytest.fixture(scope="module")
+    def client():
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            # Any free port for the scheduler's HTTP server: the two clusters never collide.
+            dashboard_address="127.0.0.1:0",
+        )
+        with cluster, Client(cluster, set_as_default=False) as client:
+            yield client
+
+    return client
 
 
-@pytest.fixture(scope="module")
-def two_workers():
-    cluster, client = _cluster(2)
-    yield client
-    client.close()
-    cluster.close()
-
-
-@pytest.fixture(scope="module")
-def one_worker():
-    cluster, client = _cluster(1)
-    yield client
-    client.close()
-    cluster.close()
+two_workers = _client_of_a_cluster(2)
+one_worker = _client_of_a_cluster(1)
 
 
 @pytest.fixture
@@ -283,6 +278,7 @@ def test_a_budget_too_small_for_the_gathered_rows_fails_at_once(on_two):
     # Enough: about 2 000 rows x (80 bytes + 8 + 40 for the table) and the search's
     # 240 bytes a row, plus the 16 000 new rows' 104 bytes each (one window).
     fast_smote.dask.resample(X_d, y_d, memory_budget="2.5MiB")
+    fast_smote.dask.resample(X_d, y_d, memory_budget=np.int64(3 << 20))
     for bad, error in [("lots", ValueError), (-5, ValueError), (True, TypeError), (1.5, TypeError)]:
         with pytest.raises(error, match="memory_budget"):
             fast_smote.dask.resample(X_d, y_d, memory_budget=bad)

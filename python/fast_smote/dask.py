@@ -25,9 +25,12 @@ scales):
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
 import os
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -135,13 +138,13 @@ def resample(
     >>> X_res.shape, int((y_res == 1).sum().compute())
     ((1800, 3), 900)
     """
-    if method not in _PLANS_BY_METHOD:
+    if method not in DASK_METHODS:
         raise ValueError(
             f"method={method!r} is not available on Dask; use one of "
-            f"{', '.join(map(repr, _PLANS_BY_METHOD))} (other samplers: compute X and y first)"
+            f"{', '.join(map(repr, DASK_METHODS))} (other samplers: compute X and y first)"
         )
     sampler_class = SAMPLERS[method]
-    if "k_neighbors" in sampler_class._get_param_names():
+    if "k_neighbors" in inspect.signature(sampler_class).parameters:
         params["k_neighbors"] = k_neighbors
     elif k_neighbors != 5:
         raise ValueError(f"method={method!r} takes no k_neighbors")
@@ -168,7 +171,7 @@ def fit_resample(
         _class_windows(plan, code, n_new, first_row, shared[code], window_rows)
         for code, n_new, first_row in zip(plan.codes, plan.n_new, first_rows)
     ]
-    plan.record(sampler, made, n_samples)
+    plan.record(sampler, made)
     windows = [window for class_windows in made for window in class_windows]
     labels = [counts.classes[code] for code, class_windows in zip(plan.codes, made) for _ in class_windows]
     return data.output_X(plan.out_dtype, windows), data.output_y(labels, windows)
@@ -464,7 +467,7 @@ def _share(objects: dict[int, tuple[Any, Any]]) -> dict[int, tuple[Any, Any]]:
         token = uuid.uuid4().hex
         values = dask.compute(*flat)
         shared = [dask.delayed(value, name=f"fast-smote-{token}-{i}") for i, value in enumerate(values)]
-    found = {key: ref for key, ref in zip(keys, shared)}
+    found = dict(zip(keys, shared))
     return {code: (found[code, 0], found.get((code, 1))) for code in objects}
 
 
@@ -489,12 +492,14 @@ def _budget(memory_budget: int | str | None) -> int:
     if memory_budget is None:
         memory_budget = dask.config.get(MEMORY_BUDGET_KEY, None)
     if memory_budget is not None:
-        if isinstance(memory_budget, (bool, np.bool_)) or not isinstance(memory_budget, (int, str)):
+        if isinstance(memory_budget, (bool, np.bool_)) or not isinstance(
+            memory_budget, (numbers.Integral, str)
+        ):
             raise TypeError(
                 f"memory_budget must be a number of bytes or a string such as '4GiB', got {memory_budget!r}"
             )
         try:
-            budget = parse_bytes(memory_budget) if isinstance(memory_budget, str) else int(memory_budget)
+            budget = int(parse_bytes(memory_budget)) if isinstance(memory_budget, str) else int(memory_budget)
         except ValueError:
             raise ValueError(f"memory_budget={memory_budget!r} is not a size such as '4GiB'") from None
         if budget <= 0:
@@ -506,7 +511,7 @@ def _budget(memory_budget: int | str | None) -> int:
         limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
     known = [limit for limit in limits if limit > 0]
     machine = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return (min(known) if known else machine) // 2
+    return int(min(known) if known else machine) // 2
 
 
 def _check_budget(plan: _Plan, counts: ClassCounts, window_rows: int, budget: int) -> None:
@@ -570,7 +575,7 @@ def _window_rows(row_bytes: int) -> int:
     return _core.CHUNK_ROWS * max(1, target // (_core.CHUNK_ROWS * max(row_bytes, 1)))
 
 
-class _Plan:
+class _Plan(ABC):
     """What a sampler does on Dask: the classes it grows, how their rows are gathered,
     what each class prepares once, and the task that makes a window of its rows."""
 
@@ -618,12 +623,13 @@ class _Plan:
         """What every window of the class needs besides its rows (made once), or None."""
         return None
 
+    @abstractmethod
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         """The window function and its leading arguments; it then takes
         ``(n_new, first_chunk, n_chunks, first_row)``."""
-        raise NotImplementedError
 
-    def record(self, sampler: Any, made: list[list[_Window]], n_samples: int) -> None:
+    @abstractmethod
+    def record(self, sampler: Any, made: list[list[_Window]]) -> None:
         """Sets the sampler's fitted attributes that describe the new rows."""
 
 
@@ -685,11 +691,11 @@ class _SmotePlan(_Plan):
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         return _smote_window, (*shared, self.draws, code)
 
-    def record(self, sampler: Any, made: list[list[_Window]], n_samples: int) -> None:
+    def record(self, sampler: Any, made: list[list[_Window]]) -> None:
         base, neighbor, step = (
             _concatenated(made, i, t) for i, t in enumerate((np.int64, np.int64, self.dtype))
         )
-        sampler.provenance_ = Provenance(n_samples, base, neighbor, step)
+        sampler.provenance_ = Provenance(self.n_samples, base, neighbor, step)
 
 
 def _smote_table(rows: _ClassRows, k_search: NeighborSearch, n_threads: int | None) -> np.ndarray:
@@ -747,8 +753,8 @@ class _RandomPlan(_Plan):
         noise = None if self.shrinkage is None else self.shrinkage[self.classes[code]] * self.bandwidth
         return _random_window, (*shared, self.draws, code, noise)
 
-    def record(self, sampler: Any, made: list[list[_Window]], n_samples: int) -> None:
-        originals = da.arange(n_samples, dtype=np.int64, chunks=max(n_samples, 1))
+    def record(self, sampler: Any, made: list[list[_Window]]) -> None:
+        originals = da.arange(self.n_samples, dtype=np.int64, chunks=max(self.n_samples, 1))
         sampler.sample_indices_ = da.concatenate([originals, _concatenated(made, 0, np.int64)])
 
 
@@ -782,4 +788,5 @@ def _random_window(
 
 
 _PLANS_BY_SAMPLER: dict[type, type[_Plan]] = {SMOTE: _SmotePlan, RandomOverSampler: _RandomPlan}
-_PLANS_BY_METHOD: dict[str, type[_Plan]] = {"smote": _SmotePlan, "random": _RandomPlan}
+#: The ``method`` names of ``resample`` that run on Dask.
+DASK_METHODS = [name for name, sampler in SAMPLERS.items() if sampler in _PLANS_BY_SAMPLER]
