@@ -47,13 +47,23 @@ def _chunk(seed: int, n_rows: int, n_features: int, dtype: str) -> tuple[np.ndar
     return X.astype(dtype), y
 
 
+def _chunk_sizes(n_rows: int) -> list[int]:
+    return [min(ROWS_PER_CHUNK, n_rows - start) for start in range(0, n_rows, ROWS_PER_CHUNK)]
+
+
 def make_data(n_rows: int, n_features: int, dtype: str) -> tuple[da.Array, da.Array]:
     """X and y as Dask arrays of ``ROWS_PER_CHUNK``-row chunks, each from its own seed."""
-    sizes = [min(ROWS_PER_CHUNK, n_rows - start) for start in range(0, n_rows, ROWS_PER_CHUNK)]
+    sizes = _chunk_sizes(n_rows)
     parts = [dask.delayed(_chunk, nout=2)(i, n, n_features, dtype) for i, n in enumerate(sizes)]
     X = da.concatenate([da.from_delayed(p[0], (n, n_features), dtype=dtype) for p, n in zip(parts, sizes)])
     y = da.concatenate([da.from_delayed(p[1], (n,), dtype=np.int64) for p, n in zip(parts, sizes)])
     return X, y
+
+
+def local_data(n_rows: int, n_features: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``make_data``, made in this process."""
+    chunks = [_chunk(i, n, n_features, dtype) for i, n in enumerate(_chunk_sizes(n_rows))]
+    return np.concatenate([X for X, _ in chunks]), np.concatenate([y for _, y in chunks])
 
 
 def _peak_rss() -> int:
@@ -61,9 +71,12 @@ def _peak_rss() -> int:
 
 
 def _sent(dask_worker: Any) -> dict[str, int]:
-    """Bytes this worker sent to others, by the name of the tasks whose results they were."""
+    """Bytes this worker sent to other workers (not to the client), by the name of the
+    tasks whose results they were."""
     sent: dict[str, int] = {}
     for transfer in dask_worker.transfer_outgoing_log:
+        if transfer["who"] is None:
+            continue
         for key, n_bytes in transfer["keys"].items():
             name = key_split(key)
             sent[name] = sent.get(name, 0) + int(n_bytes)
@@ -100,7 +113,9 @@ def main() -> int:
     X, y = make_data(n_rows, args.features, args.dtype)
     X, y = client.persist([X, y])
     wait([X, y])
-    X_np, y_np = client.compute([X, y], sync=True)
+    # The same rows made here, not fetched: a fetch would leave copies of X's partitions
+    # on other workers, which Dask later moves around as it drops them.
+    X_np, y_np = local_data(n_rows, args.features, args.dtype)
     sent_before = _sent_by_task(client)
     workers = f"{args.workers} workers x {args.threads_per_worker} thread"
     print(f"{n_rows:.0e} x {args.features} {args.dtype}, {workers}")

@@ -16,7 +16,7 @@ scales):
    gathered class by class on a worker, and every partition holding such rows is checked
    as a single-process run checks X. Each class gets its exact k-nearest-neighbour table
    within the class (the core's search, on the class's rows in their original order),
-   and the rows and table are replicated to every worker, once.
+   and the rows and table stay on the cluster: each worker fetches them once.
 3. The synthetic rows are made lazily, window by window: a window is a run of the core's
    output chunks of ``CHUNK_ROWS`` rows, and chunk ``c`` of class ``k`` draws from the seed
    of ``(random_state, k, c)``, exactly as in a single-process run. The windows spread over
@@ -41,6 +41,7 @@ try:
     import dask
     import dask.array as da
     from dask.base import get_scheduler
+    from dask.sizeof import sizeof
     from dask.utils import parse_bytes
 except ImportError:  # pragma: no cover - the dask extra is a test dependency
     raise ImportError(
@@ -74,7 +75,7 @@ MEMORY_BUDGET_KEY = "fast_smote.memory_budget"
 
 
 class MemoryBudgetError(MemoryError):
-    """The rows to gather and replicate to every worker do not fit ``memory_budget``."""
+    """The rows to gather, which every worker making new rows holds, do not fit ``memory_budget``."""
 
 
 def resample(
@@ -397,6 +398,14 @@ class _ClassRows:
     rows: np.ndarray
 
 
+def _sizeof_class_rows(rows: _ClassRows) -> int:
+    return int(sizeof(rows.X)) + rows.rows.nbytes
+
+
+# What the workers' memory accounting and the scheduler's transfer costs see of a class.
+sizeof.register(_ClassRows, _sizeof_class_rows)
+
+
 def _select(
     x_part: Any, y_part: Any, targets: np.ndarray, first_row: int, raw: bool
 ) -> tuple[Any, np.ndarray, np.ndarray]:
@@ -447,8 +456,8 @@ def _gather(
 
 def _share(objects: dict[int, tuple[Any, Any]]) -> dict[int, tuple[Any, Any]]:
     """Computes each class's ``(rows, prepared)`` (prepared may be None: nothing) once,
-    and makes them available to every task: replicated to every worker of a distributed
-    client (as futures), else held here."""
+    and makes them available to every task: on the workers of a distributed client (as
+    futures, which each worker fetches once), else held here."""
     keys = [(code, i) for code, pair in objects.items() for i, obj in enumerate(pair) if obj is not None]
     if not keys:
         return {}
@@ -462,7 +471,6 @@ def _share(objects: dict[int, tuple[Any, Any]]) -> dict[int, tuple[Any, Any]]:
         for future in shared:
             if future.status == "error":
                 future.result()  # raises the data's error now, as a single-process run does
-        client.replicate(shared)
     else:
         token = uuid.uuid4().hex
         values = dask.compute(*flat)
