@@ -606,9 +606,15 @@ class _Plan(ABC):
         self.draws = _Draws(seed_from(sampler.random_state), check_n_jobs(sampler.n_jobs), data.frame)
         #: Whether the rows are gathered as X holds them (to be copied), not as core floats.
         self.raw = False
-        #: The output's dtype (None: X's own dtypes).
+        #: X's float type in the core, and the output's dtype (None: X's own dtypes).
+        self.dtype = data.dtype
         self.out_dtype: np.dtype | None = data.dtype
         self.itemsize = data.dtype.itemsize if data.dtype.kind == "f" else 8
+        self.check(sampler, counts, strategy)
+
+    @abstractmethod
+    def check(self, sampler: Any, counts: ClassCounts, strategy: StrategyDict) -> None:
+        """Checks the sampler's own parameters and sets what ``fit`` sets of them."""
 
     @staticmethod
     def any_values(sampler: Any) -> bool:
@@ -668,20 +674,11 @@ class _SmotePlan(_Plan):
     n_outputs = 4
     held_what = "their row numbers, neighbour tables and the search's working memory"
 
-    def __init__(
-        self,
-        sampler: SMOTE,
-        data: _Collections,
-        counts: ClassCounts,
-        strategy: StrategyDict,
-        n_samples: int,
-    ) -> None:
-        super().__init__(sampler, data, counts, strategy, n_samples)
+    def check(self, sampler: SMOTE, counts: ClassCounts, strategy: StrategyDict) -> None:
         self.k_search = NeighborSearch("k_neighbors", sampler.k_neighbors)
         for code in self.codes:
             self.k_search.check_size(int(counts.counts[code]), f"class {counts.label(code)!r}")
         sampler.nn_k_ = self.k_search.estimator
-        self.dtype = data.dtype
 
     def memory(self, rows: list[int]) -> int:
         k = self.k_search.k or 5
@@ -733,22 +730,14 @@ def _smote_window(
 
 
 class _RandomPlan(_Plan):
-    def __init__(
-        self,
-        sampler: RandomOverSampler,
-        data: _Collections,
-        counts: ClassCounts,
-        strategy: StrategyDict,
-        n_samples: int,
-    ) -> None:
-        super().__init__(sampler, data, counts, strategy, n_samples)
+    def check(self, sampler: RandomOverSampler, counts: ClassCounts, strategy: StrategyDict) -> None:
         sampler.shrinkage_ = self.shrinkage = sampler._shrinkage(strategy)
         self.raw = self.shrinkage is None
         if self.raw:
             self.out_dtype = None
         self.classes = counts.classes
         #: The smoothed bootstrap's bandwidth factor, from all of X's shape as in memory.
-        self.bandwidth = (4 / ((self.n_features + 2) * n_samples)) ** (1 / (self.n_features + 4))
+        self.bandwidth = (4 / ((self.n_features + 2) * self.n_samples)) ** (1 / (self.n_features + 4))
 
     @staticmethod
     def any_values(sampler: Any) -> bool:
