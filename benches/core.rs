@@ -9,6 +9,7 @@ use fast_smote::neighbors::{kneighbors, kneighbors_among};
 use fast_smote::rng::Rng;
 use fast_smote::sampling::{generate, Draws, Job, NeighborTable};
 use fast_smote::sparse::{self, Csr};
+use fast_smote::stop::Stop;
 use ndarray::Array2;
 
 fn main() {
@@ -30,14 +31,14 @@ fn gaussian<F: Float>(n: usize, d: usize) -> Array2<F> {
 fn knn_f64(bencher: Bencher, (n, d): (usize, usize)) {
     let x = gaussian::<f64>(n, d);
     let rows: Vec<usize> = (0..n).collect();
-    bencher.bench(|| kneighbors(x.view(), &rows, 5).expect("valid input"));
+    bencher.bench(|| kneighbors(x.view(), &rows, 5, Stop::never()).expect("valid input"));
 }
 
 #[divan::bench(args = [(10_000, 10), (10_000, 50)])]
 fn knn_f32(bencher: Bencher, (n, d): (usize, usize)) {
     let x = gaussian::<f32>(n, d);
     let rows: Vec<usize> = (0..n).collect();
-    bencher.bench(|| kneighbors(x.view(), &rows, 5).expect("valid input"));
+    bencher.bench(|| kneighbors(x.view(), &rows, 5, Stop::never()).expect("valid input"));
 }
 
 /// Generation alone: 1e6 × d rows in, 9e5 synthetic rows out from given neighbour
@@ -61,7 +62,8 @@ fn generate_f64(bencher: Bencher, d: usize) {
         damped: None,
     };
     bencher.bench(|| {
-        generate::<f64, i32>(x.view(), std::slice::from_ref(&job), 0).expect("valid input")
+        generate::<f64, i32>(x.view(), std::slice::from_ref(&job), 0, Stop::never())
+            .expect("valid input")
     });
 }
 
@@ -73,7 +75,9 @@ fn knn_among_all_f64(bencher: Bencher, d: usize) {
     let x = gaussian::<f64>(n, d);
     let queries: Vec<usize> = (0..n).step_by(10).collect();
     let all: Vec<usize> = (0..n).collect();
-    bencher.bench(|| kneighbors_among(x.view(), &queries, &all, 10).expect("valid input"));
+    bencher.bench(|| {
+        kneighbors_among(x.view(), &queries, &all, 10, Stop::never()).expect("valid input")
+    });
 }
 
 /// Random over-sampling at 1e5 × 20: a 10 % class grown to 90 000 rows, as exact copies
@@ -88,7 +92,7 @@ fn bootstrap_f64(bencher: Bencher, smoothed: bool) {
         n_new: 80_000,
         noise: smoothed.then(|| vec![0.1; d]),
     }];
-    bencher.bench(|| bootstrap(x.view(), &jobs, 0).expect("valid input"));
+    bencher.bench(|| bootstrap(x.view(), &jobs, 0, Stop::never()).expect("valid input"));
 }
 
 /// A TF-IDF-like CSR matrix: `n` rows of `d` columns, each row about `density * d`
@@ -122,5 +126,7 @@ fn knn_sparse_f64(bencher: Bencher, (n, step): (usize, usize)) {
     let (indptr, indices, data) = tfidf_like(n, d, 0.001);
     let x = Csr::new(d, &indptr, &indices, &data).expect("valid CSR");
     let rows: Vec<usize> = (0..n).step_by(step).collect();
-    bencher.bench(|| sparse::kneighbors_among(&x, &rows, &rows, 5).expect("valid input"));
+    bencher.bench(|| {
+        sparse::kneighbors_among(&x, &rows, &rows, 5, Stop::never()).expect("valid input")
+    });
 }

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
 use crate::sampling::{check_rows, copy_row, copy_rows};
+use crate::stop::Stop;
 
 /// The new rows of one class.
 pub struct BootstrapJob {
@@ -33,13 +34,15 @@ pub struct Bootstrapped<F> {
     pub sample_indices: Vec<i64>,
 }
 
-/// Runs every job (in output order) on the current Rayon pool. Chunk `c` of a class's
+/// Runs every job (in output order) on the current Rayon pool, until `stop` is
+/// requested. Chunk `c` of a class's
 /// rows draws from `chunk_seed(random_state, stream(class, 0), c)`: the source row of
 /// each of its rows, then (smoothed bootstrap) the noise row by row, feature by feature.
 pub fn bootstrap<F: Float>(
     x: ArrayView2<F>,
     jobs: &[BootstrapJob],
     random_state: u64,
+    stop: &Stop,
 ) -> Result<Bootstrapped<F>> {
     let (n, d) = x.dim();
     check_jobs(x, jobs)?;
@@ -63,9 +66,12 @@ pub fn bootstrap<F: Float>(
             0,
             rows_out,
             &mut sample_indices[start..end],
+            stop,
         );
         start = end;
     }
+    // A stopped run has rows left unwritten: it is dropped uninitialised.
+    stop.check()?;
     // SAFETY: rows 0..n hold the copy of X and the jobs' consecutive ranges, which end
     // at n + total_new, hold the drawn rows: every element has been written.
     let out = unsafe { out.assume_init() };
@@ -83,6 +89,7 @@ pub fn bootstrap_window<F: Float>(
     job: &BootstrapJob,
     random_state: u64,
     chunks: Range<usize>,
+    stop: &Stop,
 ) -> Result<Bootstrapped<F>> {
     check_jobs(x, std::slice::from_ref(job))?;
     let rows = window_rows(job.n_new, chunks.clone())?;
@@ -95,7 +102,9 @@ pub fn bootstrap_window<F: Float>(
         chunks.start,
         out.view_mut(),
         &mut sample_indices,
+        stop,
     );
+    stop.check()?;
     // SAFETY: `write_rows` wrote every row of the window.
     let out = unsafe { out.assume_init() };
     Ok(Bootstrapped {
@@ -132,7 +141,8 @@ fn check_jobs<F: Float>(x: ArrayView2<F>, jobs: &[BootstrapJob]) -> Result<()> {
 }
 
 /// Writes a job's rows from chunk `first_chunk` on into `rows_out` (not yet written),
-/// and the drawn row of each into `drawn`, chunks in parallel.
+/// and the drawn row of each into `drawn`, chunks in parallel; a chunk that finds
+/// `stop` requested is left unwritten.
 fn write_rows<F: Float>(
     x: ArrayView2<F>,
     job: &BootstrapJob,
@@ -140,6 +150,7 @@ fn write_rows<F: Float>(
     first_chunk: usize,
     mut rows_out: ArrayViewMut2<MaybeUninit<F>>,
     drawn: &mut [i64],
+    stop: &Stop,
 ) {
     let d = x.ncols();
     rows_out
@@ -148,6 +159,9 @@ fn write_rows<F: Float>(
         .zip(drawn.par_chunks_mut(CHUNK_ROWS))
         .enumerate()
         .for_each(|(chunk, (mut rows_out, drawn))| {
+            if stop.requested() {
+                return;
+            }
             let seed = chunk_seed(
                 random_state,
                 stream(job.class, 0),
@@ -174,11 +188,13 @@ fn write_rows<F: Float>(
         });
 }
 
-/// Adds `noise[j]` times a standard normal draw to `row[j]`, computed in f64.
+/// Adds `noise[j]` times a standard normal draw to `row[j]`, computed in f64; a value
+/// the noise takes beyond F's largest finite value saturates there.
 fn add_noise<F: Float>(rng: &mut Rng, row: &mut [F], noise: &[f64]) {
+    let largest = F::max_value().to_f64().expect("a float");
     for (v, &scale) in row.iter_mut().zip(noise) {
         let shifted = v.to_f64().expect("a float") + scale * rng.normal();
-        *v = F::from(shifted).expect("a float");
+        *v = F::from(shifted.clamp(-largest, largest)).expect("a float");
     }
 }
 
@@ -186,6 +202,7 @@ fn add_noise<F: Float>(rng: &mut Rng, row: &mut [F], noise: &[f64]) {
 mod tests {
     use super::*;
     use crate::parallel::run_with_threads;
+    use crate::stop::Stop;
 
     fn data(n: usize, d: usize) -> Array2<f64> {
         Array2::from_shape_fn((n, d), |(i, j)| (i * 10 + j) as f64)
@@ -208,7 +225,7 @@ mod tests {
                 noise: None,
             },
         ];
-        let res = bootstrap(x.view(), &jobs, 4).unwrap();
+        let res = bootstrap(x.view(), &jobs, 4, Stop::never()).unwrap();
         assert_eq!(res.x.nrows(), 3600);
         assert_eq!(res.x.slice(s![..100, ..]), x);
         assert_eq!(
@@ -228,7 +245,7 @@ mod tests {
             .iter()
             .for_each(|&r| seen[r as usize] += 1);
         assert!(seen.iter().all(|&c| (200..400).contains(&c)), "{seen:?}");
-        let one = run_with_threads(Some(1), || bootstrap(x.view(), &jobs, 4))
+        let one = run_with_threads(Some(1), || bootstrap(x.view(), &jobs, 4, Stop::never()))
             .unwrap()
             .unwrap();
         assert_eq!(one.x, res.x);
@@ -243,7 +260,7 @@ mod tests {
             n_new: 40_000,
             noise: Some(vec![0.5, 2.0]),
         }];
-        let res = bootstrap(x.view(), &jobs, 1).unwrap();
+        let res = bootstrap(x.view(), &jobs, 1, Stop::never()).unwrap();
         for (j, want) in [0.5, 2.0].into_iter().enumerate() {
             let dev: Vec<f64> = (20..40_020)
                 .map(|i| f64::from(res.x[[i, j]] - x[[res.sample_indices[i] as usize, j]]))
@@ -267,10 +284,10 @@ mod tests {
                 n_new: 3 * CHUNK_ROWS + 7,
                 noise,
             };
-            let whole = bootstrap(x.view(), std::slice::from_ref(&job), 9).unwrap();
+            let whole = bootstrap(x.view(), std::slice::from_ref(&job), 9, Stop::never()).unwrap();
             let windows: Vec<Bootstrapped<f64>> = [0..1, 1..3, 3..4]
                 .into_iter()
-                .map(|chunks| bootstrap_window(x.view(), &job, 9, chunks).unwrap())
+                .map(|chunks| bootstrap_window(x.view(), &job, 9, chunks, Stop::never()).unwrap())
                 .collect();
             let views: Vec<_> = windows.iter().map(|w| w.x.view()).collect();
             assert_eq!(
@@ -282,7 +299,7 @@ mod tests {
                 .flat_map(|w| w.sample_indices.clone())
                 .collect();
             assert_eq!(drawn, whole.sample_indices[300..]);
-            assert!(bootstrap_window(x.view(), &job, 9, 3..5).is_err());
+            assert!(bootstrap_window(x.view(), &job, 9, 3..5, Stop::never()).is_err());
         }
     }
 
@@ -296,7 +313,7 @@ mod tests {
             noise: None,
         }];
         assert!(matches!(
-            bootstrap(x.view(), &empty, 0),
+            bootstrap(x.view(), &empty, 0, Stop::never()),
             Err(Error::TooFewSamples { class: 3, .. })
         ));
         let outside = [BootstrapJob {
@@ -306,7 +323,7 @@ mod tests {
             noise: None,
         }];
         assert!(matches!(
-            bootstrap(x.view(), &outside, 0),
+            bootstrap(x.view(), &outside, 0, Stop::never()),
             Err(Error::IndexOutOfRange { index: 10, .. })
         ));
         let noise = [BootstrapJob {
@@ -316,7 +333,7 @@ mod tests {
             noise: Some(vec![1.0]),
         }];
         assert!(matches!(
-            bootstrap(x.view(), &noise, 0),
+            bootstrap(x.view(), &noise, 0, Stop::never()),
             Err(Error::ShapeMismatch { .. })
         ));
     }

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
 use crate::sampling::check_rows;
+use crate::stop::Stop;
 
 /// Checks that every code of feature `f` is in `0..cardinalities[f]`.
 fn check_codes(codes: ArrayView2<i32>, cardinalities: &[usize]) -> Result<()> {
@@ -166,25 +167,32 @@ impl ValueDifference {
     }
 
     /// The `k` nearest rows of each row of the class, itself excluded, as positions.
-    pub fn kneighbors(&self, k: usize) -> Result<Array2<u32>> {
-        kneighbors_by(self.embedded.nrows(), k, |i, j, bar| {
-            self.distance(i, j, bar)
-        })
+    pub fn kneighbors(&self, k: usize, stop: &Stop) -> Result<Array2<u32>> {
+        kneighbors_by(
+            self.embedded.nrows(),
+            k,
+            |i, j, bar| self.distance(i, j, bar),
+            stop,
+        )
     }
 
     /// Every pairwise distance (for a user's estimator with a precomputed metric).
-    pub fn pairwise(&self) -> Array2<f64> {
+    pub fn pairwise(&self, stop: &Stop) -> Result<Array2<f64>> {
         let n = self.embedded.nrows();
         let mut out = Array2::<f64>::zeros((n, n));
         out.axis_iter_mut(Axis(0))
             .into_par_iter()
             .enumerate()
             .for_each(|(i, mut row)| {
+                if stop.requested() {
+                    return;
+                }
                 for (j, d) in row.iter_mut().enumerate() {
                     *d = self.distance(i, j, f64::INFINITY);
                 }
             });
-        out
+        stop.check()?;
+        Ok(out)
     }
 }
 
@@ -279,6 +287,7 @@ pub fn draw_positions(
 mod tests {
     use super::*;
     use crate::rng::all_chunks;
+    use crate::stop::Stop;
     use ndarray::array;
 
     #[test]
@@ -320,8 +329,8 @@ mod tests {
         let codes = array![[0, 0], [1, 1], [2, 0], [0, 1], [2, 1], [1, 0]];
         let rows: Vec<usize> = (0..6).collect();
         let vdm = ValueDifference::new(codes.view(), &[3, 2], probabilities.view(), &rows).unwrap();
-        let d = vdm.pairwise();
-        let table = vdm.kneighbors(2).unwrap();
+        let d = vdm.pairwise(Stop::never()).unwrap();
+        let table = vdm.kneighbors(2, Stop::never()).unwrap();
         for i in 0..6 {
             let mut others: Vec<usize> = (0..6).filter(|&j| j != i).collect();
             others.sort_by(|&a, &b| d[[i, a]].total_cmp(&d[[i, b]]).then(a.cmp(&b)));

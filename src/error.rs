@@ -59,6 +59,10 @@ pub enum Error {
     #[error("X is not a valid CSR matrix: {0}")]
     MalformedSparse(&'static str),
 
+    /// A stop was requested (see `stop::Stop`): the computation ended early.
+    #[error("interrupted")]
+    Interrupted,
+
     #[error("could not start a thread pool with {threads} threads: {reason}")]
     ThreadPool { threads: usize, reason: String },
 }

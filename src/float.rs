@@ -16,6 +16,13 @@ pub trait Float:
     /// Whether the brute-force search runs a float32 pass first (see `neighbors`).
     const SEARCH_IN_F32_FIRST: bool;
 
+    /// Magnitudes within `2^±SAFE_EXPONENT` keep squared distances computed in this
+    /// type far from overflow and underflow, over any number of features.
+    const SAFE_EXPONENT: i32;
+
+    /// The largest `e` for which both `2^e` and `2^-e` are normal numbers of this type.
+    const MAX_NORMAL_EXPONENT: i32;
+
     /// A uniform draw from `[0, 1)` built from the top mantissa-width bits of `bits`.
     fn unit_from_bits(bits: u64) -> Self;
 
@@ -23,10 +30,39 @@ pub trait Float:
     fn gemm_abt(m: usize, n: usize, depth: usize, a: &[Self], b: &[Self], c: &mut [Self]);
 }
 
+/// `a + step * (c − a)`: the one interpolation of every generation kernel. Where that
+/// is not finite though `a` and `c` are (their difference overflows, at opposite signs
+/// near the type's limit, or an extrapolation leaves its range), see `interpolate_far`.
+#[inline]
+pub fn interpolate<F: Float>(a: F, c: F, step: F) -> F {
+    let v = a + step * (c - a);
+    if v.is_finite() {
+        v
+    } else {
+        interpolate_far(a, c, step)
+    }
+}
+
+/// The same point as `a (1 − step) + c step`, which cannot overflow for steps in
+/// `[0, 1]`; an extrapolation beyond the largest finite value saturates there, on the
+/// side the extrapolation goes.
+#[cold]
+fn interpolate_far<F: Float>(a: F, c: F, step: F) -> F {
+    let v = a * (F::one() - step) + c * step;
+    if v.is_finite() {
+        return v;
+    }
+    let direction = a + step * (c - a);
+    let side = if direction.is_nan() { a } else { direction };
+    F::max_value().copysign(side)
+}
+
 macro_rules! impl_float {
-    ($t:ty, $mantissa_bits:expr, $search_in_f32_first:expr) => {
+    ($t:ty, $mantissa_bits:expr, $search_in_f32_first:expr, $safe_exponent:expr) => {
         impl Float for $t {
             const SEARCH_IN_F32_FIRST: bool = $search_in_f32_first;
+            const SAFE_EXPONENT: i32 = $safe_exponent;
+            const MAX_NORMAL_EXPONENT: i32 = 1 - <$t>::MIN_EXP;
 
             #[inline]
             fn unit_from_bits(bits: u64) -> Self {
@@ -68,12 +104,30 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, 24, false);
-impl_float!(f64, 53, true);
+impl_float!(f32, 24, false, 32);
+impl_float!(f64, 53, true, 256);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interpolation_stays_finite_and_on_the_segment_near_the_limits() {
+        let big = f64::MAX * 0.9;
+        for step in [0.0, 0.25, 0.5, 0.999] {
+            let v = interpolate(-big, big, step);
+            assert!(v.is_finite());
+            let want = big * (2.0 * step - 1.0);
+            assert!((v - want).abs() <= 1e-15 * big, "{step}: {v} vs {want}");
+        }
+        let big32 = f32::MAX * 0.9;
+        assert_eq!(interpolate(-big32, big32, 0.5f32), 0.0);
+        // Ordinary values take the plain formula, bit for bit.
+        assert_eq!(interpolate(1.5, 4.0, 0.3), 1.5 + 0.3 * (4.0 - 1.5));
+        // An extrapolation past the largest value saturates on its side.
+        assert_eq!(interpolate(big, 0.0, -0.5), f64::MAX);
+        assert_eq!(interpolate(-big, 0.0, -0.5), -f64::MAX);
+    }
 
     #[test]
     fn unit_draws_stay_below_one() {

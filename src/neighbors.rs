@@ -15,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// Largest dimension the KD-tree is ever used for.
 pub const MAX_TREE_DIM: usize = 13;
@@ -46,9 +47,14 @@ const REFERENCE_BLOCK: usize = 256;
 /// The `k` nearest neighbours of every row `rows[i]` of `x` among the other rows of
 /// `rows`, as positions into `rows`: row `i` of the result lists them nearest first.
 ///
-/// Runs on the current Rayon pool.
-pub fn kneighbors<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize) -> Result<Array2<u32>> {
-    kneighbors_among(x, rows, rows, k)
+/// Runs on the current Rayon pool, until `stop` is requested.
+pub fn kneighbors<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    k: usize,
+    stop: &Stop,
+) -> Result<Array2<u32>> {
+    kneighbors_among(x, rows, rows, k, stop)
 }
 
 /// The `k` nearest neighbours of every row `queries[i]` of `x` among the rows
@@ -56,16 +62,18 @@ pub fn kneighbors<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize) -> Resul
 /// itself one of the references never lists itself (it is excluded by row, so its
 /// exact twins remain valid neighbours).
 ///
-/// Runs on the current Rayon pool.
+/// Runs on the current Rayon pool, until `stop` is requested.
 pub fn kneighbors_among<F: Float>(
     x: ArrayView2<F>,
     queries: &[usize],
     references: &[usize],
     k: usize,
+    stop: &Stop,
 ) -> Result<Array2<u32>> {
     check_search(x.nrows(), x.ncols(), queries, references, k)?;
     let own = own_positions(x.nrows(), queries, references);
-    let engine = Engine::for_class(x, references, k);
+    let engine = Engine::for_class(x, references, k, stop);
+    let scale = overflow_safe_scale(x, &[queries, references], stop);
     // Most of the references searched among all of them: the brute force's symmetric
     // scan of all of them computes each pair once (measured 1.3x faster than scanning
     // all queries), so from 80 % on it answers every reference and keeps the queries.
@@ -74,7 +82,7 @@ pub fn kneighbors_among<F: Float>(
         && queries != references
         && own.iter().all(|&o| o != NOT_A_REFERENCE)
     {
-        let all = kneighbors_among(x, references, references, k)?;
+        let all = kneighbors_among(x, references, references, k, stop)?;
         let rows: Vec<usize> = own.iter().map(|&o| o as usize).collect();
         return Ok(all.select(Axis(0), &rows));
     }
@@ -84,12 +92,16 @@ pub fn kneighbors_among<F: Float>(
         references,
         own: &own,
         k,
+        scale,
+        stop,
     };
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     match engine {
         Engine::Tree => F::tree_kneighbors(&search, out.view_mut())?,
         Engine::Brute => brute_kneighbors(&search, out.view_mut()),
     }
+    // A stopped search leaves its table unfinished: it is never handed back.
+    stop.check()?;
     Ok(out)
 }
 
@@ -149,6 +161,64 @@ pub struct Search<'a, F> {
     references: &'a [usize],
     own: &'a [u32],
     k: usize,
+    /// What every coordinate is multiplied by before distances are taken (see
+    /// `overflow_safe_scale`).
+    scale: F,
+    /// Checked between blocks of queries and tiles of references.
+    stop: &'a Stop,
+}
+
+impl<'a, F: Float> Search<'a, F> {
+    /// Coordinate `j` of row `r`, scaled.
+    #[inline]
+    fn value(&self, r: usize, j: usize) -> F {
+        self.x[[r, j]] * self.scale
+    }
+
+    /// Row `r`, scaled.
+    #[inline]
+    fn row(&self, r: usize) -> impl Iterator<Item = F> + 'a {
+        let scale = self.scale;
+        self.x
+            .index_axis_move(Axis(0), r)
+            .into_iter()
+            .map(move |&v| v * scale)
+    }
+}
+
+/// A power of two that brings the largest magnitude among `rows` of `x` near 1 when it
+/// lies outside the safe range (float32 data of 1e30, float64 data of 1e300 or 1e-300,
+/// whose squared distances would overflow to infinity or underflow to zero), else 1.
+/// Scaling by a power of two is exact, so no distance changes its order; values far
+/// below the largest may underflow, as they would be lost in any sum of squares anyway.
+fn overflow_safe_scale<F: Float>(x: ArrayView2<F>, rows: &[&[usize]], stop: &Stop) -> F {
+    let largest = rows
+        .iter()
+        .flat_map(|rows| rows.par_chunks(ROWS_BETWEEN_CHECKS).collect::<Vec<_>>())
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|chunk| {
+            if stop.requested() {
+                return F::zero();
+            }
+            chunk
+                .iter()
+                .flat_map(|&r| x.row(r))
+                .fold(F::zero(), |m, &v| m.max(v.abs()))
+        })
+        .reduce(F::zero, F::max);
+    power_of_two_scale(largest, F::SAFE_EXPONENT)
+}
+
+/// 1 when `largest` lies within `2^±safe_exponent`; otherwise the power of two that
+/// brings it near 1 (bounded so that the scale stays a normal number of F).
+pub(crate) fn power_of_two_scale<F: Float>(largest: F, safe_exponent: i32) -> F {
+    let exponent = largest.to_f64().map_or(0.0, |l| l.log2().floor()) as i32;
+    if largest == F::zero() || exponent.abs() < safe_exponent {
+        return F::one();
+    }
+    let bound = F::MAX_NORMAL_EXPONENT;
+    F::from(2f64.powi(-exponent.clamp(-bound, bound))).expect("a power of two F represents")
 }
 
 /// Marks a query that is not among the references (positions stay below `u32::MAX`).
@@ -186,11 +256,11 @@ impl Engine {
     /// alone says brute force but a tree is possible, heavy duplication still picks the
     /// tree: when the rows have `k` exact twins each on average, its queries end at
     /// distance 0 almost at once, while the brute force still scans every pair.
-    pub fn for_class<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize) -> Engine {
+    pub fn for_class<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize, stop: &Stop) -> Engine {
         let d = x.ncols();
         match Engine::by_size(d, rows.len()) {
             Engine::Brute
-                if d <= MAX_TREE_DIM && distinct_rows(x, rows) * (k + 1) <= rows.len() =>
+                if d <= MAX_TREE_DIM && distinct_rows(x, rows, stop) * (k + 1) <= rows.len() =>
             {
                 Engine::Tree
             }
@@ -200,18 +270,25 @@ impl Engine {
 }
 
 /// How many different rows `rows` holds (by bit pattern, through a 64-bit hash: a
-/// rare collision only undercounts, which is harmless for choosing an engine).
-fn distinct_rows<F: Float>(x: ArrayView2<F>, rows: &[usize]) -> usize {
-    let hashes: std::collections::HashSet<u64> = rows
-        .iter()
-        .map(|&r| {
-            x.row(r).iter().fold(0x243f_6a88_85a3_08d3_u64, |h, v| {
-                (h ^ v.to_f64().map_or(0, f64::to_bits))
-                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                    .rotate_left(29)
-            })
+/// rare collision only undercounts, which is harmless for choosing an engine). A
+/// stopped count is short, and the search it was for is abandoned anyway.
+fn distinct_rows<F: Float>(x: ArrayView2<F>, rows: &[usize], stop: &Stop) -> usize {
+    let hash = |r: usize| {
+        x.row(r).iter().fold(0x243f_6a88_85a3_08d3_u64, |h, v| {
+            (h ^ v.to_f64().map_or(0, f64::to_bits))
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .rotate_left(29)
+        })
+    };
+    let mut hashes: Vec<u64> = rows
+        .par_chunks(ROWS_BETWEEN_CHECKS)
+        .flat_map_iter(|chunk| {
+            let wanted = if stop.requested() { 0 } else { chunk.len() };
+            chunk[..wanted].iter().map(|&r| hash(r))
         })
         .collect();
+    hashes.par_sort_unstable();
+    hashes.dedup();
     hashes.len()
 }
 
@@ -256,8 +333,8 @@ macro_rules! impl_tree_search {
                     search: &Search<'_, $t>,
                     mut out: ArrayViewMut2<u32>,
                 ) -> Result<()> {
-                    let x = search.x;
-                    let point = |r: usize| -> [$t; K] { std::array::from_fn(|j| x[[r, j]]) };
+                    let point =
+                        |r: usize| -> [$t; K] { std::array::from_fn(|j| search.value(r, j)) };
                     let points: Vec<[$t; K]> =
                         search.references.par_iter().map(|&r| point(r)).collect();
                     let tree = ImmutableKdTree::<$t, K>::new_from_slice(&points).map_err(|_| {
@@ -273,6 +350,9 @@ macro_rules! impl_tree_search {
                         .into_par_iter()
                         .enumerate()
                         .for_each(|(block, mut chunk)| {
+                            if search.stop.requested() {
+                                return;
+                            }
                             for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
                                 let query = block * TREE_QUERY_BLOCK + offset;
                                 let found = tree
@@ -380,7 +460,7 @@ const SPARE_CANDIDATES: usize = 4;
 /// `[−2 r, |r|²]`, both centred on the references' mean so that the expansion loses
 /// as little precision as possible. Wide rows are padded with zeros to whole cache
 /// lines, which the GEMM packs faster.
-struct Tiles<C> {
+struct Tiles<'a, C> {
     queries: Vec<C>,
     references: Vec<C>,
     depth: usize,
@@ -388,6 +468,7 @@ struct Tiles<C> {
     dim: usize,
     /// The queries are the references themselves (see `scan_symmetric`).
     symmetric: bool,
+    stop: &'a Stop,
 }
 
 /// The mean of the references, which every row is centred on.
@@ -395,8 +476,11 @@ fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
     let x = search.x;
     let count = F::from(search.references.len()).expect("row count fits the float type");
     let mut mean = vec![F::zero(); x.ncols()];
-    for &r in search.references {
-        for (m, &v) in mean.iter_mut().zip(x.row(r)) {
+    for (i, &r) in search.references.iter().enumerate() {
+        if i % ROWS_BETWEEN_CHECKS == 0 && search.stop.requested() {
+            break;
+        }
+        for (m, v) in mean.iter_mut().zip(search.row(r)) {
             *m = *m + v;
         }
     }
@@ -404,9 +488,9 @@ fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
     mean
 }
 
-impl<C: Float> Tiles<C> {
-    fn new<F: Float>(search: &Search<'_, F>, mean: &[F]) -> Self {
-        let (x, d) = (search.x, search.x.ncols());
+impl<'a, C: Float> Tiles<'a, C> {
+    fn new<F: Float>(search: &Search<'a, F>, mean: &[F]) -> Self {
+        let d = search.x.ncols();
         let line = 64 / std::mem::size_of::<C>();
         let depth = if d >= 64 {
             (d + 1).div_ceil(line) * line
@@ -420,7 +504,7 @@ impl<C: Float> Tiles<C> {
                 .zip(rows.par_iter())
                 .for_each(|(dst, &r)| {
                     let mut norm = F::zero();
-                    for ((t, &v), &m) in dst.iter_mut().zip(x.row(r)).zip(mean) {
+                    for ((t, v), &m) in dst.iter_mut().zip(search.row(r)).zip(mean) {
                         let c = v - m;
                         *t = cast(if reference { -two * c } else { c });
                         norm = norm + c * c;
@@ -435,6 +519,7 @@ impl<C: Float> Tiles<C> {
             depth,
             dim: d,
             symmetric: search.queries == search.references,
+            stop: search.stop,
         }
     }
 }
@@ -449,7 +534,7 @@ fn cast<F: Float, C: Float>(v: F) -> C {
 /// the references), and hands each block's lists to `finish(first query, output rows,
 /// lists)`, which returns the queries it rejects.
 fn scan_blocks<C: Float>(
-    tiles: &Tiles<C>,
+    tiles: &Tiles<'_, C>,
     own: &[u32],
     keep: usize,
     mut out: ArrayViewMut2<u32>,
@@ -475,7 +560,7 @@ fn scan_blocks<C: Float>(
 
 /// The `keep` best references of the `m` queries from `first` on, tile by tile.
 fn scan_block<C: Float>(
-    tiles: &Tiles<C>,
+    tiles: &Tiles<'_, C>,
     own: &[u32],
     keep: usize,
     first: usize,
@@ -487,6 +572,9 @@ fn scan_block<C: Float>(
     let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
     let mut tile = vec![C::zero(); m * REFERENCE_BLOCK];
     for start in (0..n).step_by(REFERENCE_BLOCK) {
+        if tiles.stop.requested() {
+            break;
+        }
         let width = REFERENCE_BLOCK.min(n - start);
         let block_references = &tiles.references[start * depth..(start + width) * depth];
         C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
@@ -509,7 +597,7 @@ fn scan_block<C: Float>(
 /// block `i` and `c` of block `j`; as query `c`'s key for reference `a` it becomes
 /// `|r_a|² − 2 q_c·r_a` by adding `|r_a|² − |r_c|²`. Blocks' lists are shared under
 /// locks; the order offers arrive in does not change the result (see `Nearest`).
-fn scan_symmetric<C: Float>(tiles: &Tiles<C>, keep: usize) -> Vec<Nearest<C>> {
+fn scan_symmetric<C: Float>(tiles: &Tiles<'_, C>, keep: usize) -> Vec<Nearest<C>> {
     const B: usize = BRUTE_QUERY_BLOCK;
     let depth = tiles.depth;
     let n = tiles.references.len() / depth;
@@ -528,6 +616,9 @@ fn scan_symmetric<C: Float>(tiles: &Tiles<C>, keep: usize) -> Vec<Nearest<C>> {
         let mut mine: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
         let mut tile = vec![C::zero(); m * B];
         for j in i..blocks {
+            if tiles.stop.requested() {
+                return;
+            }
             let (start, width) = (j * B, block_len(j));
             let block_references = &tiles.references[start * depth..(start + width) * depth];
             C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
@@ -586,13 +677,13 @@ fn exact_brute<F: Float>(search: &Search<'_, F>, out: ArrayViewMut2<u32>) {
 
 /// The float32 pass with exact re-ranking (see `brute_kneighbors`).
 fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
-    let (x, k) = (search.x, search.k);
+    let k = search.k;
     let mean = reference_mean(search);
     let centred_norm = |r: usize| -> f64 {
-        x.row(r)
-            .iter()
+        search
+            .row(r)
             .zip(&mean)
-            .map(|(&v, &m)| (v - m).to_f64().map_or(f64::INFINITY, |c| c * c))
+            .map(|(v, &m)| (v - m).to_f64().map_or(f64::INFINITY, |c| c * c))
             .sum::<f64>()
             .sqrt()
     };
@@ -615,10 +706,10 @@ fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>)
     let n_references = search.references.len();
     let keep = k + SPARE_CANDIDATES;
     let exact_distance = |q: usize, r: usize| -> f64 {
-        x.row(q)
-            .iter()
-            .zip(x.row(r))
-            .map(|(&a, &b)| (a - b).to_f64().map_or(f64::INFINITY, |c| c * c))
+        search
+            .row(q)
+            .zip(search.row(r))
+            .map(|(a, b)| (a - b).to_f64().map_or(f64::INFINITY, |c| c * c))
             .sum()
     };
     let rejected = scan_blocks(
@@ -669,11 +760,9 @@ fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>)
     let own: Vec<u32> = rejected.iter().map(|&i| search.own[i]).collect();
     let mut redo = Array2::<u32>::zeros((rejected.len(), k));
     let again = Search {
-        x,
         queries: &queries,
-        references: search.references,
         own: &own,
-        k,
+        ..*search
     };
     exact_brute(&again, redo.view_mut());
     for (&query, row) in rejected.iter().zip(redo.rows()) {
@@ -691,6 +780,7 @@ pub fn kneighbors_by(
     n: usize,
     k: usize,
     distance: impl Fn(usize, usize, f64) -> f64 + Sync,
+    stop: &Stop,
 ) -> Result<Array2<u32>> {
     check_search_size(n, k)?;
     let mut out = Array2::<u32>::zeros((n, k));
@@ -698,6 +788,9 @@ pub fn kneighbors_by(
         .into_par_iter()
         .enumerate()
         .for_each(|(block, mut chunk)| {
+            if stop.requested() {
+                return;
+            }
             for (offset, mut row) in chunk.rows_mut().into_iter().enumerate() {
                 let query = block * TREE_QUERY_BLOCK + offset;
                 let mut nearest = Nearest::<f64>::new(k);
@@ -711,6 +804,7 @@ pub fn kneighbors_by(
                 }
             }
         });
+    stop.check()?;
     Ok(out)
 }
 
@@ -804,6 +898,7 @@ fn least_of_16<F: Float>(v: &[F; 16]) -> F {
 mod tests {
     use super::*;
     use crate::rng::Rng;
+    use crate::stop::Stop;
 
     /// Distances to every other row, computed directly in f64, sorted.
     fn sorted_distances_from(x: &Array2<f64>, query: usize) -> Vec<f64> {
@@ -893,6 +988,8 @@ mod tests {
             references,
             own: &own,
             k,
+            scale: overflow_safe_scale(x.view(), &[queries, references], Stop::never()),
+            stop: Stop::never(),
         };
         let mut out = Array2::<u32>::zeros((queries.len(), k));
         match engine {
@@ -937,9 +1034,9 @@ mod tests {
         let rows: Vec<usize> = (0..900).collect();
         let most: Vec<usize> = (0..900).filter(|r| r % 7 != 3).collect();
         let few: Vec<usize> = (0..900).filter(|r| r % 3 == 0).collect();
-        let all = kneighbors(x.view(), &rows, 4).unwrap();
+        let all = kneighbors(x.view(), &rows, 4, Stop::never()).unwrap();
         for queries in [&most, &few] {
-            let table = kneighbors_among(x.view(), queries, &rows, 4).unwrap();
+            let table = kneighbors_among(x.view(), queries, &rows, 4, Stop::never()).unwrap();
             assert_eq!(table, all.select(Axis(0), queries));
             assert_eq!(table, streaming_brute(&x, queries, &rows, 4));
         }
@@ -962,8 +1059,8 @@ mod tests {
                     let (symmetric, symmetric32) =
                         crate::parallel::run_with_threads(Some(threads), || {
                             (
-                                kneighbors(x.view(), &rows, k).unwrap(),
-                                kneighbors(x32.view(), &rows, k).unwrap(),
+                                kneighbors(x.view(), &rows, k, Stop::never()).unwrap(),
+                                kneighbors(x32.view(), &rows, k, Stop::never()).unwrap(),
                             )
                         })
                         .unwrap();
@@ -985,7 +1082,7 @@ mod tests {
                 duplicated(400, d, 5),
             ] {
                 let rows: Vec<usize> = (0..x.nrows()).collect();
-                let table = kneighbors(x.view(), &rows, 6).unwrap();
+                let table = kneighbors(x.view(), &rows, 6, Stop::never()).unwrap();
                 assert_exact(&x, &table, 6);
             }
         }
@@ -1014,7 +1111,7 @@ mod tests {
         let x = random(200, 4, 9);
         let rows: Vec<usize> = (0..200).filter(|r| r % 3 == 0).collect();
         let subset = x.select(Axis(0), &rows);
-        let table = kneighbors(x.view(), &rows, 4).unwrap();
+        let table = kneighbors(x.view(), &rows, 4, Stop::never()).unwrap();
         assert_exact(&subset, &table, 4);
     }
 
@@ -1071,7 +1168,7 @@ mod tests {
             centres[[i / 2, j]] + 1e-5 * jitter[[i, j]]
         });
         let rows: Vec<usize> = (0..300).collect();
-        let table = kneighbors(x.view(), &rows, 3).unwrap();
+        let table = kneighbors(x.view(), &rows, 3, Stop::never()).unwrap();
         for query in 0..300 {
             assert_eq!(table[[query, 0]] as usize, query ^ 1, "row {query}");
         }
@@ -1079,7 +1176,7 @@ mod tests {
         // Far out of float32's range the float64 search runs alone, still exact.
         for scale in [1e-140, 1e140] {
             let scaled = x.mapv(|v| v * scale);
-            let table = kneighbors(scaled.view(), &rows, 1).unwrap();
+            let table = kneighbors(scaled.view(), &rows, 1, Stop::never()).unwrap();
             for query in 0..300 {
                 assert_eq!(
                     table[[query, 0]] as usize,
@@ -1091,15 +1188,52 @@ mod tests {
     }
 
     #[test]
+    fn extreme_magnitudes_give_the_neighbours_of_the_same_data_near_one() {
+        // Multiplying by a power of two changes no distance's order, so data of 1e30
+        // in float32 and of 1e±300 in float64 (whose squared distances overflow or
+        // underflow in their type) must get exactly the table of the data itself.
+        let rows: Vec<usize> = (0..300).collect();
+        for d in [3, 20] {
+            let x = random(300, d, 5);
+            let x32 = x.mapv(|v| v as f32);
+            for engine in [Engine::Tree, Engine::Brute] {
+                if engine == Engine::Tree && d > MAX_TREE_DIM {
+                    continue;
+                }
+                let want = search_among(&x, &rows, &rows, 5, engine);
+                for factor in [2f64.powi(1000), 2f64.powi(-1000)] {
+                    let far = x.mapv(|v| v * factor);
+                    let got = search_among(&far, &rows, &rows, 5, engine);
+                    assert_eq!(got, want, "float64 x {factor:e}, d = {d}, {engine:?}");
+                }
+                let want32 = search_among(&x32, &rows, &rows, 5, engine);
+                for factor in [2f32.powi(100), 2f32.powi(-100)] {
+                    let far = x32.mapv(|v| v * factor);
+                    let got = search_among(&far, &rows, &rows, 5, engine);
+                    assert_eq!(got, want32, "float32 x {factor:e}, d = {d}, {engine:?}");
+                }
+            }
+            // And through the public entry point, whichever engine it picks.
+            let far = x.mapv(|v| v * 1e300);
+            let table = kneighbors(far.view(), &rows, 5, Stop::never()).unwrap();
+            assert_exact(&x, &table, 5);
+        }
+    }
+
+    #[test]
     fn float32_search_is_exact_too() {
         let x = random(250, 5, 11);
         let x32 = x.mapv(|v| v as f32);
         let x_back = x32.mapv(f64::from);
         let rows: Vec<usize> = (0..250).collect();
-        assert_exact(&x_back, &kneighbors(x32.view(), &rows, 5).unwrap(), 5);
+        assert_exact(
+            &x_back,
+            &kneighbors(x32.view(), &rows, 5, Stop::never()).unwrap(),
+            5,
+        );
         let wide = random(250, 40, 12).mapv(|v| v as f32);
         let wide_back = wide.mapv(f64::from);
-        let table = kneighbors(wide.view(), &rows, 5).unwrap();
+        let table = kneighbors(wide.view(), &rows, 5, Stop::never()).unwrap();
         // f32 Gram products are exact to about 1e-6 relative.
         for query in 0..250 {
             let mut got: Vec<f64> = table
@@ -1123,7 +1257,7 @@ mod tests {
         let x = random(5, 2, 1);
         let rows: Vec<usize> = (0..5).collect();
         assert_eq!(
-            kneighbors(x.view(), &rows, 5).unwrap_err(),
+            kneighbors(x.view(), &rows, 5, Stop::never()).unwrap_err(),
             Error::TooFewSamples {
                 class: 0,
                 n_samples: 5,
@@ -1131,16 +1265,16 @@ mod tests {
             }
         );
         assert_eq!(
-            kneighbors(x.view(), &rows, 0).unwrap_err(),
+            kneighbors(x.view(), &rows, 0, Stop::never()).unwrap_err(),
             Error::InvalidK(0)
         );
         assert!(matches!(
-            kneighbors(x.view(), &[0, 1, 7], 1).unwrap_err(),
+            kneighbors(x.view(), &[0, 1, 7], 1, Stop::never()).unwrap_err(),
             Error::IndexOutOfRange { index: 7, .. }
         ));
         let empty = Array2::<f64>::zeros((5, 0));
         assert_eq!(
-            kneighbors(empty.view(), &rows, 2).unwrap_err(),
+            kneighbors(empty.view(), &rows, 2, Stop::never()).unwrap_err(),
             Error::NoFeatures
         );
     }
@@ -1163,12 +1297,21 @@ mod tests {
     fn heavy_duplication_picks_the_tree() {
         let rows: Vec<usize> = (0..600).collect();
         let distinct = random(600, 10, 1);
-        assert_eq!(distinct_rows(distinct.view(), &rows), 600);
-        assert_eq!(Engine::for_class(distinct.view(), &rows, 5), Engine::Brute);
+        assert_eq!(distinct_rows(distinct.view(), &rows, Stop::never()), 600);
+        assert_eq!(
+            Engine::for_class(distinct.view(), &rows, 5, Stop::never()),
+            Engine::Brute
+        );
         let twins = duplicated(600, 10, 1); // 7 distinct rows
-        assert_eq!(distinct_rows(twins.view(), &rows), 7);
-        assert_eq!(Engine::for_class(twins.view(), &rows, 5), Engine::Tree);
+        assert_eq!(distinct_rows(twins.view(), &rows, Stop::never()), 7);
+        assert_eq!(
+            Engine::for_class(twins.view(), &rows, 5, Stop::never()),
+            Engine::Tree
+        );
         let wide = duplicated(600, 20, 1);
-        assert_eq!(Engine::for_class(wide.view(), &rows, 5), Engine::Brute);
+        assert_eq!(
+            Engine::for_class(wide.view(), &rows, 5, Stop::never()),
+            Engine::Brute
+        );
     }
 }

@@ -1,19 +1,23 @@
 //! Thread pools for `n_jobs`: one pool per requested size, built once and reused,
-//! so a call pays no thread start-up. `None` means Rayon's global pool (all cores).
+//! so a call pays no thread start-up. `None` means every core (or `RAYON_NUM_THREADS`).
+//!
+//! Rayon's global pool is never used: a process forked after its threads started would
+//! wait for them forever. Our pools can be forgotten in the child (`forget_pools`) and
+//! are built anew there.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::ThreadPool;
 
 use crate::error::{Error, Result};
 
+static POOLS: Mutex<Option<HashMap<usize, Arc<ThreadPool>>>> = Mutex::new(None);
+
 fn pool_with(threads: usize) -> Result<Arc<ThreadPool>> {
-    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    let pools = pools.get_or_insert_with(HashMap::new);
     if let Some(pool) = pools.get(&threads) {
         return Ok(Arc::clone(pool));
     }
@@ -30,13 +34,33 @@ fn pool_with(threads: usize) -> Result<Arc<ThreadPool>> {
     Ok(pool)
 }
 
-/// Runs `work` on `threads` threads (`None`: every core, through the global pool).
+/// The threads `None` stands for: `RAYON_NUM_THREADS` if set, else every core.
+pub fn every_core() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+}
+
+/// For the child of a fork: the pools' threads stayed in the parent, so the pools are
+/// dropped from the table without being shut down (their threads cannot be reached),
+/// and the next call builds new ones.
+pub fn forget_pools() {
+    if let Ok(mut pools) = POOLS.try_lock() {
+        if let Some(pools) = pools.take() {
+            std::mem::forget(pools);
+        }
+    }
+}
+
+/// Runs `work` on `threads` threads (`None`: every core).
 pub fn run_with_threads<T: Send>(
     threads: Option<usize>,
     work: impl FnOnce() -> T + Send,
 ) -> Result<T> {
     match threads {
-        None => Ok(work()),
+        None => Ok(pool_with(every_core())?.install(work)),
         Some(0) => Err(Error::ThreadPool {
             threads: 0,
             reason: "the number of threads must be at least 1".into(),
@@ -61,7 +85,12 @@ mod tests {
         );
         assert_eq!(
             run_with_threads(None, rayon::current_num_threads).unwrap(),
-            rayon::current_num_threads()
+            every_core()
+        );
+        forget_pools();
+        assert_eq!(
+            run_with_threads(Some(3), rayon::current_num_threads).unwrap(),
+            3
         );
         assert!(run_with_threads(Some(0), || ()).is_err());
     }

@@ -7,10 +7,12 @@
 
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use ndarray::{Array2, ArrayView2};
 use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::bootstrap::{
@@ -24,7 +26,7 @@ use crate::distances::mean_pairwise_distance as core_mean_pairwise_distance;
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::{kneighbors_among, Engine, MAX_TREE_DIM};
-use crate::parallel::run_with_threads;
+use crate::parallel::{forget_pools, run_with_threads};
 use crate::rng::{all_chunks, split_fraction as core_split_fraction, CHUNK_ROWS};
 use crate::sampling::{
     generate as core_generate, generate_window as core_generate_window, Draws, Index, Job,
@@ -34,24 +36,66 @@ use crate::sparse::{
     generate as core_generate_sparse, kneighbors_among as sparse_kneighbors_among, Csr, CsrArrays,
     CsrMatrix,
 };
+use crate::stop::Stop;
 
 impl From<Error> for PyErr {
     fn from(err: Error) -> PyErr {
         match err {
             Error::ThreadPool { .. } => PyRuntimeError::new_err(err.to_string()),
+            Error::Interrupted => PyKeyboardInterrupt::new_err(err.to_string()),
             _ => PyValueError::new_err(err.to_string()),
         }
     }
 }
 
+/// How often a call waiting for the core checks for signals: Ctrl-C is answered
+/// within this plus the time the core takes to reach its next check.
+const SIGNAL_POLL: Duration = Duration::from_millis(20);
+
 /// Runs `work` without the GIL on `n_threads` threads, turning a panic into an error.
+///
+/// The work runs on a thread of its own while the caller waits for it, checking for
+/// signals: when a signal handler raises (`KeyboardInterrupt` on Ctrl-C), the work's
+/// `Stop` is requested, the caller waits for the work to end at its next check, and
+/// the handler's exception is raised. Nothing keeps running after the call returns.
 fn run_detached<T: Send>(
     py: Python<'_>,
     n_threads: Option<usize>,
-    work: impl FnOnce() -> Result<T, Error> + Send,
+    work: impl FnOnce(&Stop) -> Result<T, Error> + Send,
 ) -> PyResult<T> {
-    py.detach(|| {
-        catch_unwind(AssertUnwindSafe(|| run_with_threads(n_threads, work)))
+    let stop = Stop::new();
+    let finished = (Mutex::new(false), Condvar::new());
+    let (stop, finished) = (&stop, &finished);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                run_with_threads(n_threads, || work(stop))
+            }));
+            *finished.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
+            finished.1.notify_one();
+            outcome
+        });
+        let wait = || {
+            let done = finished.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let (done, _) = finished
+                .1
+                .wait_timeout_while(done, SIGNAL_POLL, |done| !*done)
+                .unwrap_or_else(PoisonError::into_inner);
+            *done
+        };
+        let mut signal = None;
+        while !py.detach(wait) {
+            if let Err(raised) = py.check_signals() {
+                stop.request();
+                signal = Some(raised);
+                break;
+            }
+        }
+        let outcome = py.detach(|| worker.join()).unwrap_or_else(Err);
+        if let Some(raised) = signal {
+            return Err(raised);
+        }
+        outcome
             .map_err(|panic| {
                 let what = panic
                     .downcast_ref::<&str>()
@@ -205,10 +249,10 @@ fn generate_typed<'py, F: Float + Element, I: Index + Element>(
     n_threads: Option<usize>,
 ) -> PyResult<GenerateOutput<'py>> {
     let x = x.as_array();
-    let result = run_detached(py, n_threads, || match generation {
-        Extent::All(jobs) => core_generate::<F, I>(x, jobs, random_state),
+    let result = run_detached(py, n_threads, |stop| match generation {
+        Extent::All(jobs) => core_generate::<F, I>(x, jobs, random_state, stop),
         Extent::Window(job, chunks) => {
-            core_generate_window::<F, I>(x, job, random_state, chunks.clone())
+            core_generate_window::<F, I>(x, job, random_state, chunks.clone(), stop)
         }
     })?;
     Ok((
@@ -353,9 +397,9 @@ fn generate_sparse_typed<'py, F: Float + Element, I: Index + Element, S: Index>(
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<SparseGenerateOutput<'py>> {
-    let result = run_detached(py, n_threads, || {
+    let result = run_detached(py, n_threads, |stop| {
         let x = Csr::new(n_cols, indptr, indices, data)?;
-        core_generate_sparse::<F, I, S>(&x, jobs, random_state)
+        core_generate_sparse::<F, I, S>(&x, jobs, random_state, stop)
     })?;
     let (data, indices, indptr) = match result.x {
         CsrMatrix::Narrow(m) => csr_into_numpy(py, m),
@@ -454,11 +498,11 @@ fn sparse_kneighbors<'py>(
     let (queries, references) = search_rows(queries, references)?;
     let n_cols = x.3;
     let table = with_csr_slices!(x, |data, indices, indptr| {
-        run_detached(py, n_threads, || {
+        run_detached(py, n_threads, |stop| {
             let x = Csr::new(n_cols, indptr, indices, data)?;
             let references = references.unwrap_or_else(|| (0..x.n_rows()).collect());
             let queries = queries.as_deref().unwrap_or(&references);
-            Ok(sparse_kneighbors_among(&x, queries, &references, k)?.mapv(i64::from))
+            Ok(sparse_kneighbors_among(&x, queries, &references, k, stop)?.mapv(i64::from))
         })
     })?;
     Ok(PyArray2::from_owned_array(py, table))
@@ -476,9 +520,11 @@ fn bootstrap_typed<'py, F: Float + Element>(
     n_threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let x = x.as_array();
-    let result = run_detached(py, n_threads, || match extent {
-        Extent::All(jobs) => core_bootstrap(x, jobs, random_state),
-        Extent::Window(job, chunks) => core_bootstrap_window(x, job, random_state, chunks.clone()),
+    let result = run_detached(py, n_threads, |stop| match extent {
+        Extent::All(jobs) => core_bootstrap(x, jobs, random_state, stop),
+        Extent::Window(job, chunks) => {
+            core_bootstrap_window(x, job, random_state, chunks.clone(), stop)
+        }
     })?;
     Ok((
         PyArray2::from_owned_array(py, result.x).into_any(),
@@ -553,12 +599,12 @@ fn kneighbors_typed<'py, F: Float + Element>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let x = x.as_array();
-    let table = run_detached(py, n_threads, || {
+    let table = run_detached(py, n_threads, |stop| {
         let all = || (0..x.nrows()).collect::<Vec<_>>();
         let references = references.unwrap_or_else(all);
         let table = match &queries {
-            Some(queries) => kneighbors_among(x, queries, &references, k)?,
-            None => kneighbors_among(x, &references, &references, k)?,
+            Some(queries) => kneighbors_among(x, queries, &references, k, stop)?,
+            None => kneighbors_among(x, &references, &references, k, stop)?,
         };
         Ok(table.mapv(i64::from))
     })?;
@@ -598,11 +644,15 @@ fn mean_pairwise_distance(
     match x {
         FloatMatrix::F64(x) => {
             let x = x.as_array();
-            run_detached(py, n_threads, || core_mean_pairwise_distance(x, &rows))
+            run_detached(py, n_threads, |stop| {
+                core_mean_pairwise_distance(x, &rows, stop)
+            })
         }
         FloatMatrix::F32(x) => {
             let x = x.as_array();
-            run_detached(py, n_threads, || core_mean_pairwise_distance(x, &rows))
+            run_detached(py, n_threads, |stop| {
+                core_mean_pairwise_distance(x, &rows, stop)
+            })
         }
     }
 }
@@ -613,13 +663,20 @@ fn split_fraction(random_state: u64, class_code: usize) -> f64 {
     core_split_fraction(random_state, class_code)
 }
 
+/// For the child of a fork (registered with `os.register_at_fork`): the thread pools'
+/// threads stayed in the parent, so the next call builds new pools.
+#[pyfunction]
+fn forget_thread_pools() {
+    forget_pools();
+}
+
 /// The engine `kneighbors(x, k)` uses: `"kd-tree"` or `"brute-force"`.
 #[pyfunction]
 fn search_engine(x: FloatMatrix<'_>, k: usize) -> &'static str {
     fn name<F: Float + Element>(x: PyReadonlyArray2<'_, F>, k: usize) -> &'static str {
         let x = x.as_array();
         let rows: Vec<usize> = (0..x.nrows()).collect();
-        match Engine::for_class(x, &rows, k) {
+        match Engine::for_class(x, &rows, k, Stop::never()) {
             Engine::Tree => "kd-tree",
             Engine::Brute => "brute-force",
         }
@@ -636,11 +693,11 @@ fn find_non_finite(py: Python<'_>, x: FloatMatrix<'_>) -> PyResult<Option<(usize
     match x {
         FloatMatrix::F64(x) => {
             let x = x.as_array();
-            run_detached(py, None, || Ok(first_non_finite(x)))
+            run_detached(py, None, |_| Ok(first_non_finite(x)))
         }
         FloatMatrix::F32(x) => {
             let x = x.as_array();
-            run_detached(py, None, || Ok(first_non_finite(x)))
+            run_detached(py, None, |_| Ok(first_non_finite(x)))
         }
     }
 }
@@ -669,7 +726,7 @@ fn embed_mixed<'py>(
     ) -> PyResult<Bound<'py, PyAny>> {
         let continuous = continuous.as_array();
         let scale = F::from(scale).unwrap_or_else(F::infinity);
-        let out = run_detached(py, n_threads, || {
+        let out = run_detached(py, n_threads, |_| {
             core_embed_mixed(continuous, codes, cardinalities, rows, scale)
         })?;
         Ok(PyArray2::from_owned_array(py, out).into_any())
@@ -693,7 +750,7 @@ fn value_difference<'py>(
 ) -> PyResult<ValueDifference> {
     let rows = to_rows("class rows", rows)?;
     let (codes, probabilities) = (codes.as_array(), probabilities.as_array());
-    run_detached(py, n_threads, || {
+    run_detached(py, n_threads, |_| {
         ValueDifference::new(codes, cardinalities, probabilities, &rows)
     })
 }
@@ -712,7 +769,9 @@ fn value_difference_kneighbors<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let metric = value_difference(py, &codes, &cardinalities, &probabilities, &rows, n_threads)?;
-    let table = run_detached(py, n_threads, || Ok(metric.kneighbors(k)?.mapv(i64::from)))?;
+    let table = run_detached(py, n_threads, |stop| {
+        Ok(metric.kneighbors(k, stop)?.mapv(i64::from))
+    })?;
     Ok(PyArray2::from_owned_array(py, table))
 }
 
@@ -728,7 +787,7 @@ fn value_difference_pairwise<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let metric = value_difference(py, &codes, &cardinalities, &probabilities, &rows, n_threads)?;
-    let distances = run_detached(py, n_threads, || Ok(metric.pairwise()))?;
+    let distances = run_detached(py, n_threads, |stop| metric.pairwise(stop))?;
     Ok(PyArray2::from_owned_array(py, distances))
 }
 
@@ -743,7 +802,7 @@ fn vote<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i32>>> {
     let (codes, voters) = (codes.as_array(), voters.as_array());
-    let out = run_detached(py, n_threads, || core_vote(codes, voters))?;
+    let out = run_detached(py, n_threads, |_| core_vote(codes, voters))?;
     Ok(PyArray2::from_owned_array(py, out))
 }
 
@@ -766,7 +825,7 @@ fn draw_positions<'py>(
         Some(n) => first_chunk.saturating_add(n),
         None => all_chunks(n_draws).end.max(first_chunk),
     };
-    let drawn = run_detached(py, n_threads, || {
+    let drawn = run_detached(py, n_threads, |_| {
         core_draw_positions(
             random_state,
             class_code,
@@ -780,6 +839,7 @@ fn draw_positions<'py>(
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(forget_thread_pools, m)?)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
     m.add_function(wrap_pyfunction!(generate_window, m)?)?;
     m.add_function(wrap_pyfunction!(generate_sparse, m)?)?;

@@ -16,9 +16,10 @@ use ndarray::{s, Array2, ArrayView2, ArrayViewMut2, Axis, Zip};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::float::Float;
+use crate::float::{interpolate as interpolate_value, Float};
 use crate::neighbors::kneighbors_among;
 use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
+use crate::stop::Stop;
 
 /// Where a job's neighbour table comes from.
 pub enum NeighborTable<'a> {
@@ -162,24 +163,27 @@ fn check_job(job: &Job<'_>, n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Runs every job (in output order) on the current Rayon pool.
+/// Runs every job (in output order) on the current Rayon pool, until `stop` is requested.
 pub fn generate<F: Float, I: Index>(
     x: ArrayView2<F>,
     jobs: &[Job<'_>],
     random_state: u64,
+    stop: &Stop,
 ) -> Result<Resampled<F, I>> {
     let (n, d) = x.dim();
-    let tables = dense_tables::<F, I>(x, jobs)?;
+    let tables = dense_tables::<F, I>(x, jobs, stop)?;
     let total_new = total_rows(jobs);
     // Not zeroed: every row is written below (the originals, then each job's rows).
     let mut out = Array2::<F>::uninit((n + total_new, d));
     copy_rows(x, out.slice_mut(s![..n, ..]));
     let mut provenance = Provenance::new(total_new);
     let synthetic = &mut out.as_slice_mut().expect("a new standard-layout array")[n * d..];
-    for (draws, rows) in job_draws(jobs, &tables, random_state) {
+    for (draws, rows) in job_draws(jobs, &tables, random_state, stop) {
         let block = &mut synthetic[rows.start * d..rows.end * d];
         interpolate(x, &draws, block, provenance.part(rows));
     }
+    // A stopped run has rows left unwritten: it is dropped uninitialised.
+    stop.check()?;
     // SAFETY: rows 0..n hold the copy of X, and `job_draws` gives the jobs' consecutive
     // ranges of synthetic rows, which end at total_new, each written by `interpolate`.
     let out = unsafe { out.assume_init() };
@@ -196,13 +200,14 @@ pub fn generate_window<F: Float, I: Index>(
     job: &Job<'_>,
     random_state: u64,
     chunks: Range<usize>,
+    stop: &Stop,
 ) -> Result<Resampled<F, I>> {
     let jobs = std::slice::from_ref(job);
-    let tables = dense_tables::<F, I>(x, jobs)?;
+    let tables = dense_tables::<F, I>(x, jobs, stop)?;
     let rows = window_rows(job.draws.total(), chunks.clone())?;
     let mut out = Array2::<F>::uninit((rows.len(), x.ncols()));
     let mut provenance = Provenance::new(rows.len());
-    if let Some((draws, _)) = job_draws(jobs, &tables, random_state).next() {
+    if let Some((draws, _)) = job_draws(jobs, &tables, random_state, stop).next() {
         let block = out.as_slice_mut().expect("a new standard-layout array");
         interpolate(
             x,
@@ -211,6 +216,7 @@ pub fn generate_window<F: Float, I: Index>(
             provenance.part(0..rows.len()),
         );
     }
+    stop.check()?;
     // SAFETY: `interpolate` wrote each of the window's rows (none when it is empty).
     let out = unsafe { out.assume_init() };
     Ok(provenance.with_rows(out))
@@ -220,9 +226,10 @@ pub fn generate_window<F: Float, I: Index>(
 fn dense_tables<F: Float, I: Index>(
     x: ArrayView2<F>,
     jobs: &[Job<'_>],
+    stop: &Stop,
 ) -> Result<Vec<Option<Array2<u32>>>> {
     search_tables::<I>(x.nrows(), x.ncols(), jobs, |job, k| {
-        kneighbors_among(x, &job.bases, &job.references, k)
+        kneighbors_among(x, &job.bases, &job.references, k, stop)
     })
 }
 
@@ -265,11 +272,13 @@ pub(crate) fn total_rows(jobs: &[Job<'_>]) -> usize {
 }
 
 /// How each job that makes rows draws them, with the range of its rows among all
-/// synthetic rows (jobs in order, their ranges consecutive).
+/// synthetic rows (jobs in order, their ranges consecutive); each checks `stop`
+/// before every chunk.
 pub(crate) fn job_draws<'a, 't, F: Float>(
     jobs: &'a [Job<'t>],
     tables: &'a [Option<Array2<u32>>],
     random_state: u64,
+    stop: &'a Stop,
 ) -> impl Iterator<Item = (JobDraws<'a, F>, Range<usize>)> + use<'a, 't, F> {
     let mut start = 0;
     jobs.iter()
@@ -281,7 +290,7 @@ pub(crate) fn job_draws<'a, 't, F: Float>(
                 (NeighborTable::Search(_), Some(table)) => table.view(),
                 (NeighborTable::Search(_), None) => unreachable!("searched by search_tables"),
             };
-            let draws = JobDraws::new(job, table, random_state);
+            let draws = JobDraws::new(job, table, random_state, stop);
             let rows = start..start + draws.total;
             start = rows.end;
             (draws, rows)
@@ -466,12 +475,19 @@ fn interpolate<F: Float, I: Index>(
         out.par_chunks_mut(CHUNK_ROWS * d),
         |rows, i, draw| {
             let row = &mut rows[i * d..(i + 1) * d];
-            for ((o, &a), &c) in row
-                .iter_mut()
-                .zip(base_row(draw.base))
-                .zip(neighbor_row(draw.neighbor))
-            {
-                o.write(a + draw.step * (c - a));
+            let (base, neighbor) = (base_row(draw.base), neighbor_row(draw.neighbor));
+            // The plain formula, in vector instructions; the rare row it takes out of
+            // range (values near the type's limit) again, value by value, safely.
+            let mut finite = true;
+            for ((o, &a), &c) in row.iter_mut().zip(base).zip(neighbor) {
+                let v = a + draw.step * (c - a);
+                finite &= v.is_finite();
+                o.write(v);
+            }
+            if !finite {
+                for ((o, &a), &c) in row.iter_mut().zip(base).zip(neighbor) {
+                    o.write(interpolate_value(a, c, draw.step));
+                }
             }
         },
     );
@@ -507,10 +523,17 @@ pub(crate) struct JobDraws<'a, F> {
     total: usize,
     /// The chunk `run` starts at (its outputs are this chunk's and the following).
     first_chunk: usize,
+    /// Checked before each chunk: a stopped run leaves the remaining chunks unwritten.
+    stop: &'a Stop,
 }
 
 impl<'a, F: Float> JobDraws<'a, F> {
-    fn new(job: &'a Job<'_>, table: ArrayView2<'a, u32>, random_state: u64) -> Self {
+    fn new(
+        job: &'a Job<'_>,
+        table: ArrayView2<'a, u32>,
+        random_state: u64,
+        stop: &'a Stop,
+    ) -> Self {
         let first_row = match &job.draws {
             Draws::Pairs(_) => Vec::new(),
             Draws::PerBase(counts) => std::iter::once(0)
@@ -531,6 +554,7 @@ impl<'a, F: Float> JobDraws<'a, F> {
             random_state,
             total: job.draws.total(),
             first_chunk: 0,
+            stop,
         }
     }
 
@@ -574,6 +598,9 @@ impl<'a, F: Float> JobDraws<'a, F> {
             .zip(provenance.step.par_chunks_mut(CHUNK_ROWS))
             .enumerate()
             .for_each(|(chunk, (((mut output, bases), neighbors), steps))| {
+                if self.stop.requested() {
+                    return;
+                }
                 for (i, draw) in self.chunk(self.first_chunk + chunk).enumerate() {
                     write(&mut output, i, &draw);
                     bases[i] = I::from_usize(self.bases[draw.base]);
@@ -634,6 +661,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::parallel::run_with_threads;
     use crate::rng::Rng;
+    use crate::stop::Stop;
 
     fn data(n: usize, d: usize, seed: u64) -> Array2<f64> {
         let mut rng = Rng::new(seed);
@@ -670,7 +698,7 @@ pub(crate) mod tests {
         k: usize,
         random_state: u64,
     ) -> Result<Resampled<F, I>> {
-        generate(x, &smote_jobs(plans, k), random_state)
+        generate(x, &smote_jobs(plans, k), random_state, Stop::never())
     }
 
     /// Three classes: codes 0 (majority), 1 and 2.
@@ -712,7 +740,8 @@ pub(crate) mod tests {
             assert_eq!(res.x.slice(s![..1000, ..]), x);
             let mut start = 1000;
             for plan in &plans {
-                let table = crate::neighbors::kneighbors(x.view(), &plan.rows, k).unwrap();
+                let table =
+                    crate::neighbors::kneighbors(x.view(), &plan.rows, k, Stop::never()).unwrap();
                 for i in 0..plan.n_new {
                     let (b, nb, t) = (
                         res.base[start - 1000 + i],
@@ -827,22 +856,22 @@ pub(crate) mod tests {
                 Draws::Pairs(200),
             )]
         };
-        let res = generate::<_, i64>(x.view(), &given(table.view()), 1).unwrap();
+        let res = generate::<_, i64>(x.view(), &given(table.view()), 1, Stop::never()).unwrap();
         assert!(res.neighbor.iter().all(|&nb| nb == 0));
 
         let short = Array2::<u32>::zeros((9, 1));
         assert!(matches!(
-            generate::<_, i64>(x.view(), &given(short.view()), 1),
+            generate::<_, i64>(x.view(), &given(short.view()), 1, Stop::never()),
             Err(Error::ShapeMismatch { .. })
         ));
         let outside = Array2::<u32>::from_elem((10, 1), 10);
         assert!(matches!(
-            generate::<_, i64>(x.view(), &given(outside.view()), 1),
+            generate::<_, i64>(x.view(), &given(outside.view()), 1, Stop::never()),
             Err(Error::IndexOutOfRange { index: 10, .. })
         ));
         let empty = Array2::<u32>::zeros((10, 0));
         assert_eq!(
-            generate::<_, i64>(x.view(), &given(empty.view()), 1).unwrap_err(),
+            generate::<_, i64>(x.view(), &given(empty.view()), 1, Stop::never()).unwrap_err(),
             Error::InvalidK(0)
         );
     }
@@ -859,8 +888,8 @@ pub(crate) mod tests {
             NeighborTable::Search(4),
             Draws::Pairs(3000),
         )];
-        let res = generate::<_, i32>(x.view(), &jobs, 3).unwrap();
-        let table = kneighbors_among(x.view(), &bases, &references, 4).unwrap();
+        let res = generate::<_, i32>(x.view(), &jobs, 3, Stop::never()).unwrap();
+        let table = kneighbors_among(x.view(), &bases, &references, 4, Stop::never()).unwrap();
         for i in 0..3000 {
             let (b, nb, t) = (res.base[i] as usize, res.neighbor[i] as usize, res.step[i]);
             let local = bases
@@ -895,7 +924,7 @@ pub(crate) mod tests {
             NeighborTable::Search(3),
             Draws::PerBase(counts.clone()),
         )];
-        let res = generate::<_, i32>(x.view(), &jobs, 8).unwrap();
+        let res = generate::<_, i32>(x.view(), &jobs, 8, Stop::never()).unwrap();
         assert_eq!(res.x.nrows(), 300 + total);
         let expected: Vec<i32> = rows
             .iter()
@@ -903,9 +932,11 @@ pub(crate) mod tests {
             .flat_map(|(&r, &c)| std::iter::repeat_n(r as i32, c))
             .collect();
         assert_eq!(res.base, expected);
-        let one_thread = run_with_threads(Some(1), || generate::<_, i32>(x.view(), &jobs, 8))
-            .unwrap()
-            .unwrap();
+        let one_thread = run_with_threads(Some(1), || {
+            generate::<_, i32>(x.view(), &jobs, 8, Stop::never())
+        })
+        .unwrap()
+        .unwrap();
         assert_eq!(one_thread.x, res.x);
     }
 
@@ -920,7 +951,7 @@ pub(crate) mod tests {
             Draws::Pairs(2000),
         );
         away.step_scale = -0.5;
-        let res = generate::<_, i32>(x.view(), &[away], 4).unwrap();
+        let res = generate::<_, i32>(x.view(), &[away], 4, Stop::never()).unwrap();
         assert!(res.step.iter().all(|&t| (-0.5..=0.0).contains(&t)));
         assert!(res.step.iter().any(|&t| t < -0.4));
         for i in 0..2000 {
@@ -946,7 +977,7 @@ pub(crate) mod tests {
             Draws::Pairs(20_000),
         );
         mixed.damped = Some(damped);
-        let res = generate::<_, i32>(x.view(), &[mixed], 5).unwrap();
+        let res = generate::<_, i32>(x.view(), &[mixed], 5, Stop::never()).unwrap();
         let (mut odd, mut even) = (Vec::new(), Vec::new());
         for (&nb, &t) in res.neighbor.iter().zip(&res.step) {
             if nb % 2 == 1 {
@@ -979,7 +1010,7 @@ pub(crate) mod tests {
             Draws::Pairs(50),
         );
         second.part = 1;
-        let res = generate::<_, i32>(x.view(), &[first, second], 6).unwrap();
+        let res = generate::<_, i32>(x.view(), &[first, second], 6, Stop::never()).unwrap();
         assert_ne!(res.step[..50], res.step[50..]);
     }
 
@@ -998,7 +1029,8 @@ pub(crate) mod tests {
                 break;
             }
             let end = n_chunks.min(start + width);
-            let window = generate_window::<_, i64>(x, job, seed, start..end).unwrap();
+            let window =
+                generate_window::<_, i64>(x, job, seed, start..end, Stop::never()).unwrap();
             assert_eq!(window.x.nrows(), window.step.len());
             rows.push(window.x);
             base.extend(window.base);
@@ -1035,7 +1067,8 @@ pub(crate) mod tests {
         );
         (scaled.class, scaled.part, scaled.step_scale) = (4, 1, -0.5);
         for one in [damped, scaled] {
-            let whole = generate::<_, i64>(x.view(), std::slice::from_ref(&one), 11).unwrap();
+            let whole = generate::<_, i64>(x.view(), std::slice::from_ref(&one), 11, Stop::never())
+                .unwrap();
             for widths in [&[1][..], &[2, 3], &[100]] {
                 let windows = by_windows(x.view(), &one, 11, widths);
                 assert_eq!(windows.x, whole.x.slice(s![2000.., ..]));
@@ -1065,7 +1098,8 @@ pub(crate) mod tests {
         .unwrap();
         let gathered = x.select(Axis(0), &class);
         let positions: Vec<usize> = (0..class.len()).collect();
-        let table = kneighbors_among(gathered.view(), &positions, &positions, 5).unwrap();
+        let table =
+            kneighbors_among(gathered.view(), &positions, &positions, 5, Stop::never()).unwrap();
         let mut own = job(
             positions.clone(),
             positions,
@@ -1097,14 +1131,14 @@ pub(crate) mod tests {
             Draws::Pairs(CHUNK_ROWS + 1),
         );
         assert_eq!(
-            generate_window::<_, i32>(x.view(), &one, 0, 1..2)
+            generate_window::<_, i32>(x.view(), &one, 0, 1..2, Stop::never())
                 .unwrap()
                 .x
                 .nrows(),
             1
         );
         assert_eq!(
-            generate_window::<_, i32>(x.view(), &one, 0, 2..2)
+            generate_window::<_, i32>(x.view(), &one, 0, 2..2, Stop::never())
                 .unwrap()
                 .x
                 .nrows(),
@@ -1112,7 +1146,7 @@ pub(crate) mod tests {
         );
         for outside in [1..3, 3..3] {
             assert!(matches!(
-                generate_window::<_, i32>(x.view(), &one, 0, outside),
+                generate_window::<_, i32>(x.view(), &one, 0, outside, Stop::never()),
                 Err(Error::IndexOutOfRange { len: 2, .. })
             ));
         }
@@ -1129,7 +1163,7 @@ pub(crate) mod tests {
             Draws::PerBase(vec![1; 9]),
         );
         assert!(matches!(
-            generate::<_, i32>(x.view(), &[bad_counts], 0),
+            generate::<_, i32>(x.view(), &[bad_counts], 0, Stop::never()),
             Err(Error::ShapeMismatch { .. })
         ));
         let mut bad_mask = job(
@@ -1140,7 +1174,7 @@ pub(crate) mod tests {
         );
         bad_mask.damped = Some(vec![false; 3]);
         assert!(matches!(
-            generate::<_, i32>(x.view(), &[bad_mask], 0),
+            generate::<_, i32>(x.view(), &[bad_mask], 0, Stop::never()),
             Err(Error::ShapeMismatch { .. })
         ));
         let no_bases = job(
@@ -1150,12 +1184,12 @@ pub(crate) mod tests {
             Draws::Pairs(3),
         );
         assert!(matches!(
-            generate::<_, i32>(x.view(), &[no_bases], 0),
+            generate::<_, i32>(x.view(), &[no_bases], 0, Stop::never()),
             Err(Error::ShapeMismatch { .. })
         ));
         let outside = job(vec![0, 30], rows, NeighborTable::Search(2), Draws::Pairs(3));
         assert!(matches!(
-            generate::<_, i32>(x.view(), &[outside], 0),
+            generate::<_, i32>(x.view(), &[outside], 0, Stop::never()),
             Err(Error::IndexOutOfRange { index: 30, .. })
         ));
     }

@@ -16,10 +16,11 @@ use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::float::Float;
-use crate::neighbors::{check_search, own_positions, Nearest};
+use crate::float::{interpolate, Float};
+use crate::neighbors::{check_search, own_positions, power_of_two_scale, Nearest};
 use crate::rng::CHUNK_ROWS;
 use crate::sampling::{job_draws, search_tables, total_rows, Index, Job, Provenance};
+use crate::stop::Stop;
 
 /// A CSR matrix borrowed from SciPy: row `r` stores the values
 /// `data[indptr[r]..indptr[r + 1]]` in the columns `indices[indptr[r]..indptr[r + 1]]`,
@@ -130,20 +131,22 @@ fn to_f64<F: Float>(v: F) -> f64 {
     v.to_f64().expect("a float")
 }
 
-/// `Σ v²` in f64, in column order.
-fn squared_norm<F: Float>(values: &[F]) -> f64 {
-    values
-        .iter()
-        .fold(0.0, |sum, &v| sum + to_f64(v) * to_f64(v))
+/// `Σ (v scale)²` in f64, in column order.
+fn squared_norm<F: Float>(values: &[F], scale: F) -> f64 {
+    values.iter().fold(0.0, |sum, &v| {
+        let v = to_f64(v * scale);
+        sum + v * v
+    })
 }
 
 /// `Σ (a_j − c_j)²` over the columns either row stores, each difference taken in `F`
-/// and squared in f64, in column order: the dense search's exact distance bit for bit
-/// (there, the columns neither row stores add exact zeros).
-fn squared_distance<F: Float, S: Index>(a: Row<'_, F, S>, c: Row<'_, F, S>) -> f64 {
+/// and squared in f64, in column order, of the values times `scale`: the dense
+/// search's exact distance bit for bit (there, the columns neither row stores add
+/// exact zeros).
+fn squared_distance<F: Float, S: Index>(a: Row<'_, F, S>, c: Row<'_, F, S>, scale: F) -> f64 {
     let mut total = 0.0;
     merge(a, c, |_, a, c| {
-        let difference = to_f64(a - c);
+        let difference = to_f64(a * scale - c * scale);
         total += difference * difference;
     });
     total
@@ -170,10 +173,19 @@ pub fn kneighbors_among<F: Float, S: Index>(
     queries: &[usize],
     references: &[usize],
     k: usize,
+    stop: &Stop,
 ) -> Result<Array2<u32>> {
     check_search(x.n_rows(), x.n_cols(), queries, references, k)?;
     let own = own_positions(x.n_rows(), queries, references);
-    let index = InvertedIndex::new(x, references);
+    // Distances are taken in f64: float64 magnitudes beyond 2^±256 are scaled by a
+    // power of two (exactly, as in the dense search) so that none overflows.
+    let largest = [queries, references]
+        .iter()
+        .flat_map(|rows| rows.iter())
+        .flat_map(|&r| x.row(r).1)
+        .fold(F::zero(), |m, &v| m.max(v.abs()));
+    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
+    let index = InvertedIndex::new(x, references, scale);
     let keep = k + SPARE_CANDIDATES;
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     out.axis_chunks_iter_mut(Axis(0), QUERY_BLOCK)
@@ -182,6 +194,9 @@ pub fn kneighbors_among<F: Float, S: Index>(
         .for_each_init(
             || Scratch::new(references.len()),
             |scratch, (block, mut chunk)| {
+                if stop.requested() {
+                    return;
+                }
                 for (offset, mut row) in chunk.rows_mut().into_iter().enumerate() {
                     let query = block * QUERY_BLOCK + offset;
                     let q = x.row(queries[query]);
@@ -189,7 +204,10 @@ pub fn kneighbors_among<F: Float, S: Index>(
                     let mut ranked: Vec<(f64, u32)> = candidates
                         .index
                         .iter()
-                        .map(|&p| (squared_distance(q, x.row(references[p as usize])), p))
+                        .map(|&p| {
+                            let r = x.row(references[p as usize]);
+                            (squared_distance(q, r, scale), p)
+                        })
                         .collect();
                     ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                     for (slot, &(_, position)) in row.iter_mut().zip(&ranked) {
@@ -198,6 +216,7 @@ pub fn kneighbors_among<F: Float, S: Index>(
                 }
             },
         );
+    stop.check()?;
     Ok(out)
 }
 
@@ -211,10 +230,12 @@ struct InvertedIndex<F> {
     norms: Vec<f64>,
     /// Reference positions in ascending order of (squared norm, position).
     by_norm: Vec<u32>,
+    /// What the values were multiplied by (queries' values are too).
+    scale: F,
 }
 
 impl<F: Float> InvertedIndex<F> {
-    fn new<S: Index>(x: &Csr<'_, F, S>, references: &[usize]) -> Self {
+    fn new<S: Index>(x: &Csr<'_, F, S>, references: &[usize], scale: F) -> Self {
         let mut column_start = vec![0usize; x.n_cols() + 1];
         for &r in references {
             for &column in x.row(r).0 {
@@ -233,13 +254,13 @@ impl<F: Float> InvertedIndex<F> {
             for (&column, &v) in columns.iter().zip(row_values) {
                 let at = &mut next[column.to_usize()];
                 positions[*at] = position as u32;
-                values[*at] = v;
+                values[*at] = v * scale;
                 *at += 1;
             }
         }
         let norms: Vec<f64> = references
             .par_iter()
-            .map(|&r| squared_norm(x.row(r).1))
+            .map(|&r| squared_norm(x.row(r).1, scale))
             .collect();
         let mut by_norm: Vec<u32> = (0..references.len() as u32).collect();
         by_norm.par_sort_unstable_by(|&a, &b| {
@@ -253,6 +274,7 @@ impl<F: Float> InvertedIndex<F> {
             values,
             norms,
             by_norm,
+            scale,
         }
     }
 
@@ -267,7 +289,7 @@ impl<F: Float> InvertedIndex<F> {
     ) -> Nearest<f64> {
         let Scratch { dot, touched, seen } = scratch;
         for (&column, &qv) in q.0.iter().zip(q.1) {
-            let qv = to_f64(qv);
+            let qv = to_f64(qv * self.scale);
             let entries =
                 self.column_start[column.to_usize()]..self.column_start[column.to_usize() + 1];
             for (&p, &rv) in self.positions[entries.clone()]
@@ -283,7 +305,7 @@ impl<F: Float> InvertedIndex<F> {
                 dot[at] += qv * to_f64(rv);
             }
         }
-        let q_norm = squared_norm(q.1);
+        let q_norm = squared_norm(q.1, self.scale);
         let mut nearest = Nearest::new(keep);
         for &p in touched.iter().filter(|&&p| p != own) {
             let at = p as usize;
@@ -338,7 +360,7 @@ fn interpolate_row<F: Float, S: Index>(
     mut emit: impl FnMut(S, F),
 ) {
     merge(a, c, |column, a, c| {
-        let v = a + step * (c - a);
+        let v = interpolate(a, c, step);
         if v != F::zero() {
             emit(column, v);
         }
@@ -380,15 +402,16 @@ pub fn generate<F: Float, I: Index, S: Index>(
     x: &Csr<'_, F, S>,
     jobs: &[Job<'_>],
     random_state: u64,
+    stop: &Stop,
 ) -> Result<SparseResampled<F, I>> {
     let tables = search_tables::<I>(x.n_rows(), x.n_cols(), jobs, |job, k| {
-        kneighbors_among(x, &job.bases, &job.references, k)
+        kneighbors_among(x, &job.bases, &job.references, k, stop)
     })?;
     let total_new = total_rows(jobs);
     let mut provenance = Provenance::new(total_new);
     // First pass: draw every row (its provenance) and count the values it stores.
     let mut stored = vec![0usize; total_new];
-    for (draws, rows) in job_draws::<F>(jobs, &tables, random_state) {
+    for (draws, rows) in job_draws::<F>(jobs, &tables, random_state, stop) {
         draws.run(
             provenance.part(rows.clone()),
             stored[rows].par_chunks_mut(CHUNK_ROWS),
@@ -401,6 +424,7 @@ pub fn generate<F: Float, I: Index, S: Index>(
             },
         );
     }
+    stop.check()?;
     let nnz = x.nnz() + stored.iter().sum::<usize>();
     let matrix = if nnz.max(x.n_cols()) <= <i32 as Index>::MAX {
         CsrMatrix::Narrow(fill(x, &provenance, &stored))
@@ -488,6 +512,7 @@ mod tests {
     use crate::rng::Rng;
     use crate::sampling::tests::job;
     use crate::sampling::{generate as dense_generate, Draws, NeighborTable};
+    use crate::stop::Stop;
     use ndarray::ArrayView2;
 
     /// A dense matrix of which about `density` of the entries are non-zero, with rows
@@ -599,7 +624,7 @@ mod tests {
                 let want = brute(dense, queries, references, k);
                 for threads in [1, 2, 3] {
                     let got = run_with_threads(Some(threads), || {
-                        kneighbors_among(&x.view(), queries, references, k).unwrap()
+                        kneighbors_among(&x.view(), queries, references, k, Stop::never()).unwrap()
                     })
                     .unwrap();
                     assert_eq!(got, want, "k={k}, {threads} threads");
@@ -631,8 +656,9 @@ mod tests {
         let rows: Vec<usize> = (0..500).collect();
         let queries: Vec<usize> = (0..500).step_by(7).collect();
         assert_eq!(
-            kneighbors_among(&x.view(), &queries, &rows, 5).unwrap(),
-            crate::neighbors::kneighbors_among(dense.view(), &queries, &rows, 5).unwrap()
+            kneighbors_among(&x.view(), &queries, &rows, 5, Stop::never()).unwrap(),
+            crate::neighbors::kneighbors_among(dense.view(), &queries, &rows, 5, Stop::never())
+                .unwrap()
         );
     }
 
@@ -641,7 +667,7 @@ mod tests {
         let x = Owned::<f64, i32>::of(sparse_data(5, 3, 0.5, 5).view());
         let rows: Vec<usize> = (0..5).collect();
         assert_eq!(
-            kneighbors_among(&x.view(), &rows, &rows, 5).unwrap_err(),
+            kneighbors_among(&x.view(), &rows, &rows, 5, Stop::never()).unwrap_err(),
             Error::TooFewSamples {
                 class: 0,
                 n_samples: 5,
@@ -649,16 +675,16 @@ mod tests {
             }
         );
         assert_eq!(
-            kneighbors_among(&x.view(), &rows, &rows, 0).unwrap_err(),
+            kneighbors_among(&x.view(), &rows, &rows, 0, Stop::never()).unwrap_err(),
             Error::InvalidK(0)
         );
         assert!(matches!(
-            kneighbors_among(&x.view(), &[0, 7], &rows, 1).unwrap_err(),
+            kneighbors_among(&x.view(), &[0, 7], &rows, 1, Stop::never()).unwrap_err(),
             Error::IndexOutOfRange { index: 7, .. }
         ));
         let empty = Owned::<f64, i32>::of(Array2::zeros((5, 0)).view());
         assert_eq!(
-            kneighbors_among(&empty.view(), &rows, &rows, 2).unwrap_err(),
+            kneighbors_among(&empty.view(), &rows, &rows, 2, Stop::never()).unwrap_err(),
             Error::NoFeatures
         );
     }
@@ -740,10 +766,10 @@ mod tests {
         let table = Array2::from_shape_fn((50, 3), |(i, j)| ((i * 3 + j * 11) % n) as u32);
         let jobs = every_kind_of_job(n, &table);
         let x = Owned::<F, S>::of(dense);
-        let want = dense_generate::<F, i32>(dense, &jobs, 17).unwrap();
+        let want = dense_generate::<F, i32>(dense, &jobs, 17, Stop::never()).unwrap();
         for threads in [1, 2, 3] {
             let got = run_with_threads(Some(threads), || {
-                generate::<F, i32, S>(&x.view(), &jobs, 17).unwrap()
+                generate::<F, i32, S>(&x.view(), &jobs, 17, Stop::never()).unwrap()
             })
             .unwrap();
             let CsrMatrix::Narrow(matrix) = &got.x else {
@@ -784,7 +810,7 @@ mod tests {
             NeighborTable::Search(5),
             Draws::Pairs(3000),
         )];
-        let res = generate::<f64, i64, i64>(&x.view(), &jobs, 2).unwrap();
+        let res = generate::<f64, i64, i64>(&x.view(), &jobs, 2, Stop::never()).unwrap();
         let CsrMatrix::Narrow(matrix) = &res.x else {
             panic!("a small output has int32 indices");
         };
@@ -815,12 +841,12 @@ mod tests {
             Draws::Pairs(500),
         )];
         let tables = search_tables::<i32>(100, 20, &jobs, |job, k| {
-            kneighbors_among(&x.view(), &job.bases, &job.references, k)
+            kneighbors_among(&x.view(), &job.bases, &job.references, k, Stop::never())
         })
         .unwrap();
         let mut provenance = Provenance::<f64, i32>::new(500);
         let mut stored = vec![0usize; 500];
-        for (draws, rows) in job_draws::<f64>(&jobs, &tables, 0) {
+        for (draws, rows) in job_draws::<f64>(&jobs, &tables, 0, Stop::never()) {
             draws.run(
                 provenance.part(rows.clone()),
                 stored[rows].par_chunks_mut(CHUNK_ROWS),

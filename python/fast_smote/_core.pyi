@@ -17,6 +17,7 @@ __all__ = [
     "draw_positions",
     "embed_mixed",
     "find_non_finite",
+    "forget_thread_pools",
     "generate",
     "generate_sparse",
     "generate_window",
@@ -38,6 +39,10 @@ MAX_TREE_DIM: int
 __version__: str
 
 IndexArray = npt.NDArray[np.int64]
+
+def forget_thread_pools() -> None:
+    """In the child of a fork: drop the thread pools, whose threads stayed in the
+    parent, so that the next call builds new ones."""
 
 #: One generation job: ``(class, part, bases, references, neighbors, draws, step_scale, damped)``.
 Job = tuple[
