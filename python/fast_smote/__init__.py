@@ -11,8 +11,13 @@ Resample training data only (put the sampler in an ``imblearn.pipeline.Pipeline`
 synthetic rows in a test set leak information and inflate scores.
 """
 
+import os as _os
+
+from . import _core
 from ._core import __version__
+from ._memory import MemoryBudgetError
 from ._resample import METHODS, MORE_METHODS, resample
+from .base import UnsuitableDataError
 from .combine import SMOTEENN, SMOTETomek
 from .over_sampling import (
     ADASYN,
@@ -27,6 +32,11 @@ from .over_sampling import (
 )
 from .under_sampling import EditedNearestNeighbours, TomekLinks
 
+# A child forked after the core's threads started must not wait for them: it builds
+# its own thread pools.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_core.forget_thread_pools)
+
 __all__ = [
     "ADASYN",
     "METHODS",
@@ -39,10 +49,12 @@ __all__ = [
     "BorderlineSMOTE",
     "EditedNearestNeighbours",
     "KMeansSMOTE",
+    "MemoryBudgetError",
     "Provenance",
     "RandomOverSampler",
     "SMOTETomek",
     "TomekLinks",
+    "UnsuitableDataError",
     "__version__",
     "resample",
 ]

@@ -8,6 +8,7 @@ caller passed their objects, so neither is needed at run time.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -127,7 +128,9 @@ class ListLayout:
         return values.tolist()
 
     def take(self, X: Any, rows: np.ndarray) -> Any:
-        return list(map(X.__getitem__, rows.tolist()))
+        """Copies of the rows: the result shares no row object with the caller's X,
+        which changing the result would otherwise change."""
+        return [copy.copy(X[row]) for row in rows.tolist()]
 
     def wrap_mixed(self, values: np.ndarray, continuous: np.ndarray) -> Any:
         return values.tolist()

@@ -15,7 +15,15 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils import InputTags, Tags
 
 from ._containers import is_dask_collection
+from ._memory import check_output_fits
 from ._validation import Dataset, StrategyDict, check_X_y, reject_sparse, resolve_sampling_strategy
+
+
+class UnsuitableDataError(ValueError, RuntimeError):
+    """The data gives the method nothing to work with: ADASYN without a sample that is
+    hard to learn, KMeans-SMOTE without a cluster that qualifies. A ``ValueError``, as
+    for any data a sampler cannot resample, and a ``RuntimeError``, which is what
+    imbalanced-learn raises there."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +200,7 @@ class BaseOverSampler(BaseSampler):
         if is_dask_input(X, y):
             return dask_fit_resample(self, X, y)
         data = self._check(X, y)
+        check_output_fits(type(self).__name__, data, sum(int(n) for n in self.sampling_strategy_.values()))
         made = self._generate(data, self.sampling_strategy_)
         y_res = data.resampled_y(made.codes, made.n_new)
         if made.rows is not None and not made.keeps_dtypes_of(X):

@@ -50,6 +50,7 @@ except ImportError:  # pragma: no cover - the dask extra is a test dependency
 
 from . import _core
 from ._containers import FrameLayout, is_dask_collection, labels_of
+from ._memory import MemoryBudgetError
 from ._neighbors import NeighborSearch
 from ._resample import SAMPLERS
 from ._validation import (
@@ -72,10 +73,6 @@ __all__ = ["MemoryBudgetError", "fit", "fit_resample", "resample"]
 
 #: The dask.config key of the default ``memory_budget``.
 MEMORY_BUDGET_KEY = "fast_smote.memory_budget"
-
-
-class MemoryBudgetError(MemoryError):
-    """The rows to gather, which every worker making new rows holds, do not fit ``memory_budget``."""
 
 
 def resample(

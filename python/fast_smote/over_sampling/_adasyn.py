@@ -8,7 +8,7 @@ import numpy as np
 
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
-from ..base import Generated, warn_count
+from ..base import Generated, UnsuitableDataError, warn_count
 from ._base import BaseSMOTE, Job
 
 
@@ -51,9 +51,10 @@ class ADASYN(BaseSMOTE):
 
     Raises
     ------
-    RuntimeError
-        When no neighbour of any sample of a class belongs to another class: no sample
-        is hard to learn, and the proportions are undefined (use SMOTE).
+    UnsuitableDataError
+        (a ``ValueError`` and ``RuntimeError``) When no neighbour of any sample of a
+        class belongs to another class: no sample is hard to learn, and the
+        proportions are undefined (use SMOTE).
     ValueError
         When the rounded counts add up to no sample at all.
 
@@ -95,7 +96,7 @@ class ADASYN(BaseSMOTE):
         for code, n, class_rows, difficulty in zip(codes, n_new, rows, difficulties):
             label = data.label(code)
             if not difficulty.any():
-                raise RuntimeError(
+                raise UnsuitableDataError(
                     f"no neighbour of any sample of class {label!r} belongs to another class, "
                     "so ADASYN has no hard sample to weight (its weights would divide by zero); "
                     "use SMOTE for this data"

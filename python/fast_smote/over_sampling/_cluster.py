@@ -12,7 +12,7 @@ from sklearn.base import clone
 from .. import _core
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
-from ..base import Generated, warn_count
+from ..base import Generated, UnsuitableDataError, warn_count
 from ._base import BaseSMOTE, Job
 
 
@@ -72,8 +72,8 @@ class KMeansSMOTE(BaseSMOTE):
 
     Raises
     ------
-    RuntimeError
-        When no cluster qualifies for a class.
+    UnsuitableDataError
+        (a ``ValueError`` and ``RuntimeError``) When no cluster qualifies for a class.
 
     Examples
     --------
@@ -128,15 +128,29 @@ class KMeansSMOTE(BaseSMOTE):
             f"estimator with fit and predict; got {estimator!r}"
         )
 
-    def _sparsity(self, data: Dataset, rows: np.ndarray, n_threads: int | None) -> float:
-        """A cluster's sparsity for one class: mean distance ** exponent / count."""
-        m = len(rows)
-        exponent = (
-            math.log(m, 1.6) ** 1.8 * 0.16
-            if self.density_exponent == "auto"
-            else float(self.density_exponent)
+    def _weights(self, data: Dataset, clusters: list[np.ndarray], n_threads: int | None) -> np.ndarray:
+        """Each cluster's share of a class's new samples: its sparsity (mean distance **
+        exponent / count) over their sum; equal shares when no cluster has any spread."""
+        sizes = np.array([len(rows) for rows in clusters], dtype=np.float64)
+        exponents = np.array(
+            [
+                math.log(len(rows), 1.6) ** 1.8 * 0.16
+                if self.density_exponent == "auto"
+                else float(self.density_exponent)
+                for rows in clusters
+            ]
         )
-        return float(_core.mean_pairwise_distance(data.X, rows, n_threads) ** exponent / m)
+        distances = np.array([_core.mean_pairwise_distance(data.X, rows, n_threads) for rows in clusters])
+        with np.errstate(over="ignore", divide="ignore"):
+            sparsity: np.ndarray = distances**exponents / sizes
+            if np.all(np.isfinite(sparsity)):
+                total = sparsity.sum()
+                return sparsity / total if total > 0 else np.full(len(clusters), 1 / len(clusters))
+            # Distances so large that their powers overflow: the same shares, in logs.
+            logs = exponents * np.log(distances) - np.log(sizes)
+        shares: np.ndarray = np.exp(logs - logs.max())
+        shares /= shares.sum()
+        return shares
 
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
         _auto_or_real("cluster_balance_threshold", self.cluster_balance_threshold)
@@ -171,7 +185,7 @@ class KMeansSMOTE(BaseSMOTE):
             class_counts = np.bincount(in_cluster, minlength=len(cluster_sizes))
             qualifies = (class_counts / cluster_sizes >= threshold) & (class_counts >= least_samples)
             if not qualifies.any():
-                raise RuntimeError(
+                raise UnsuitableDataError(
                     f"no cluster has enough samples of class {label!r} (a share of at least "
                     f"{threshold:.3g} and more than {least_samples - 1}); lower "
                     "cluster_balance_threshold or use more clusters"
@@ -179,11 +193,7 @@ class KMeansSMOTE(BaseSMOTE):
             order = np.argsort(in_cluster, kind="stable")
             groups = np.split(class_rows[order], np.cumsum(class_counts)[:-1])
             chosen = [groups[c] for c in np.flatnonzero(qualifies)]
-            sparsity = np.array([self._sparsity(data, rows, n_threads) for rows in chosen])
-            # Clusters of identical rows have no spread at all: weigh them equally.
-            weights = (
-                sparsity / sparsity.sum() if sparsity.sum() > 0 else np.full(len(chosen), 1 / len(chosen))
-            )
+            weights = self._weights(data, chosen, n_threads)
             counts = [math.ceil(n * w) for w in weights]
             for part, (rows, count) in enumerate(zip(chosen, counts)):
                 jobs.append(Job(code, part, rows, None, k_search.for_job(data.X, rows, rows), count))

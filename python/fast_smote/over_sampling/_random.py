@@ -117,7 +117,7 @@ class RandomOverSampler(BaseOverSampler):
             rows = data.rows_of(code)
             noise = None
             if self.shrinkage_ is not None:
-                spread = np.std(data.X[rows], axis=0, dtype=np.float64)
+                spread = _spread(data.X[rows])
                 noise = (self.shrinkage_[data.classes[code]] * bandwidth * spread).tolist()
             jobs.append((code, rows, n, noise))
         X_res, self.sample_indices_ = _core.bootstrap(data.X, jobs, seed, n_threads)
@@ -151,3 +151,16 @@ class RandomOverSampler(BaseOverSampler):
         ]
         self.sample_indices_ = np.concatenate([np.arange(data.n_samples), *drawn]).astype(np.int64)
         return Generated(data.X[self.sample_indices_], codes, n_new, rows=self.sample_indices_)
+
+
+def _spread(values: np.ndarray) -> np.ndarray:
+    """Each column's standard deviation in float64; for magnitudes whose squares overflow
+    (beyond about 1e154), computed on the column divided by its largest magnitude."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread: np.ndarray = np.std(values, axis=0, dtype=np.float64)
+    if np.all(np.isfinite(spread)):
+        return spread
+    peak = np.max(np.abs(values), axis=0).astype(np.float64)
+    peak[peak == 0] = 1.0
+    scaled: np.ndarray = np.std(values / peak, axis=0, dtype=np.float64) * peak
+    return scaled
