@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import fast_smote
+
+# Property tests (test_properties.py): a modest number of examples by default (CI), many
+# more with HYPOTHESIS_PROFILE=thorough (``make check``).
+settings.register_profile("ci", max_examples=int(os.environ.get("FAST_SMOTE_PROPERTY_EXAMPLES", "15")))
+settings.register_profile("thorough", max_examples=int(os.environ.get("FAST_SMOTE_PROPERTY_EXAMPLES", "300")))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def make_imbalanced(counts, n_features=4, seed=0, dtype=np.float64, spread=3.0):
