@@ -546,6 +546,10 @@ fn scan_blocks<C: Float>(
         .into_par_iter()
         .enumerate()
         .flat_map_iter(|(block, chunk)| {
+            if tiles.stop.requested() {
+                // A stopped scan's lists are unfinished: nothing to finish or redo.
+                return Vec::new();
+            }
             let first = block * BRUTE_QUERY_BLOCK;
             let m = chunk.nrows();
             match &lists {

@@ -2,18 +2,28 @@
 //! so a call pays no thread start-up. `None` means every core (or `RAYON_NUM_THREADS`).
 //!
 //! Rayon's global pool is never used: a process forked after its threads started would
-//! wait for them forever. Our pools can be forgotten in the child (`forget_pools`) and
-//! are built anew there.
+//! wait for them forever. Our pools are forgotten in the child (`forget_pools`) and
+//! built anew there; the table is locked across the fork (`lock_pools_for_fork`) so
+//! that no other thread holds it then.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use rayon::ThreadPool;
 
 use crate::error::{Error, Result};
 
-static POOLS: Mutex<Option<HashMap<usize, Arc<ThreadPool>>>> = Mutex::new(None);
+type Pools = Option<HashMap<usize, Arc<ThreadPool>>>;
+
+static POOLS: Mutex<Pools> = Mutex::new(None);
+
+thread_local! {
+    /// The table's lock, held by the forking thread from just before a fork until just
+    /// after it (in the parent and in the child alike).
+    static HELD_FOR_FORK: RefCell<Option<MutexGuard<'static, Pools>>> = const { RefCell::new(None) };
+}
 
 fn pool_with(threads: usize) -> Result<Arc<ThreadPool>> {
     let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
@@ -43,14 +53,26 @@ pub fn every_core() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
-/// For the child of a fork: the pools' threads stayed in the parent, so the pools are
-/// dropped from the table without being shut down (their threads cannot be reached),
-/// and the next call builds new ones.
+/// Before a fork: takes the table's lock, so that the child does not inherit it held
+/// by a thread it will not have.
+pub fn lock_pools_for_fork() {
+    let guard = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    HELD_FOR_FORK.with(|held| *held.borrow_mut() = Some(guard));
+}
+
+/// After a fork, in the parent: releases the lock `lock_pools_for_fork` took.
+pub fn unlock_pools_after_fork() {
+    HELD_FOR_FORK.with(|held| held.borrow_mut().take());
+}
+
+/// After a fork, in the child: the pools' threads stayed in the parent, so the pools
+/// are dropped from the table without being shut down (their threads cannot be
+/// reached), and the next call builds new ones.
 pub fn forget_pools() {
-    if let Ok(mut pools) = POOLS.try_lock() {
-        if let Some(pools) = pools.take() {
-            std::mem::forget(pools);
-        }
+    let held = HELD_FOR_FORK.with(|held| held.borrow_mut().take());
+    let mut pools = held.unwrap_or_else(|| POOLS.lock().unwrap_or_else(PoisonError::into_inner));
+    if let Some(pools) = pools.take() {
+        std::mem::forget(pools);
     }
 }
 

@@ -26,7 +26,9 @@ use crate::distances::mean_pairwise_distance as core_mean_pairwise_distance;
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::{kneighbors_among, Engine, MAX_TREE_DIM};
-use crate::parallel::{forget_pools, run_with_threads};
+use crate::parallel::{
+    forget_pools, lock_pools_for_fork, run_with_threads, unlock_pools_after_fork,
+};
 use crate::rng::{all_chunks, split_fraction as core_split_fraction, CHUNK_ROWS};
 use crate::sampling::{
     generate as core_generate, generate_window as core_generate_window, Draws, Index, Job,
@@ -663,8 +665,21 @@ fn split_fraction(random_state: u64, class_code: usize) -> f64 {
     core_split_fraction(random_state, class_code)
 }
 
-/// For the child of a fork (registered with `os.register_at_fork`): the thread pools'
-/// threads stayed in the parent, so the next call builds new pools.
+/// Before a fork (registered with `os.register_at_fork`): no other thread may hold
+/// the thread pools' table while the process forks.
+#[pyfunction]
+fn lock_thread_pools() {
+    lock_pools_for_fork();
+}
+
+/// After a fork, in the parent: the table is released.
+#[pyfunction]
+fn unlock_thread_pools() {
+    unlock_pools_after_fork();
+}
+
+/// After a fork, in the child: the thread pools' threads stayed in the parent, so the
+/// next call builds new pools.
 #[pyfunction]
 fn forget_thread_pools() {
     forget_pools();
@@ -839,6 +854,8 @@ fn draw_positions<'py>(
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(lock_thread_pools, m)?)?;
+    m.add_function(wrap_pyfunction!(unlock_thread_pools, m)?)?;
     m.add_function(wrap_pyfunction!(forget_thread_pools, m)?)?;
     m.add_function(wrap_pyfunction!(generate, m)?)?;
     m.add_function(wrap_pyfunction!(generate_window, m)?)?;

@@ -33,9 +33,13 @@ from .over_sampling import (
 from .under_sampling import EditedNearestNeighbours, TomekLinks
 
 # A child forked after the core's threads started must not wait for them: it builds
-# its own thread pools.
+# its own thread pools (whose table no other thread holds while the process forks).
 if hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_core.forget_thread_pools)
+    _os.register_at_fork(
+        before=_core.lock_thread_pools,
+        after_in_parent=_core.unlock_thread_pools,
+        after_in_child=_core.forget_thread_pools,
+    )
 
 __all__ = [
     "ADASYN",

@@ -22,10 +22,12 @@ __all__ = [
     "generate_sparse",
     "generate_window",
     "kneighbors",
+    "lock_thread_pools",
     "mean_pairwise_distance",
     "search_engine",
     "sparse_kneighbors",
     "split_fraction",
+    "unlock_thread_pools",
     "value_difference_kneighbors",
     "value_difference_pairwise",
     "vote",
@@ -39,6 +41,12 @@ MAX_TREE_DIM: int
 __version__: str
 
 IndexArray = npt.NDArray[np.int64]
+
+def lock_thread_pools() -> None:
+    """Before a fork: hold the thread pools' table, so that no other thread does."""
+
+def unlock_thread_pools() -> None:
+    """After a fork, in the parent: release the table."""
 
 def forget_thread_pools() -> None:
     """In the child of a fork: drop the thread pools, whose threads stayed in the
