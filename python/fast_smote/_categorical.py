@@ -286,11 +286,14 @@ def check_mixed_X(
         frame_dtypes = []
         for j, position in enumerate(columns):
             column = X.iloc[:, position]
+            frame_dtypes.append(column.dtype)
+            if column.dtype == np.float16:
+                # pandas has no float16 index for the categories; float32 holds every value.
+                column = column.astype(np.float32)
             values = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
             codes[:, j], column_categories, missing = _categorical_codes(values)
             categories.append(column_categories)
             missing_code.append(missing)
-            frame_dtypes.append(column.dtype)
         continuous_part: Any = X.iloc[:, continuous_columns]
     else:
         for j, position in enumerate(columns):

@@ -585,7 +585,9 @@ def check_class_sizes(data: ClassCounts, codes: list[int], needed: int, what: st
 
 
 def check_n_jobs(n_jobs: Any) -> int | None:
-    """Threads for the core: ``None`` means every core (joblib's conventions otherwise)."""
+    """Threads for the core: ``None`` means every core (joblib's conventions otherwise).
+    No more threads than CPUs are started: results never depend on the thread count, and
+    each count keeps a pool of its own."""
     if n_jobs is None:
         return None
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
@@ -593,9 +595,9 @@ def check_n_jobs(n_jobs: Any) -> int | None:
     threads = int(n_jobs)
     if threads == -1:
         return None
-    if threads > 0:
-        return threads
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if threads > 0:
+        return min(threads, cpus)
     if threads == 0 or cpus + 1 + threads < 1:
         raise ValueError(
             f"n_jobs={threads} leaves no thread to run on ({cpus} CPUs); use None, -1 "
@@ -605,6 +607,14 @@ def check_n_jobs(n_jobs: Any) -> int | None:
 
 
 _SEED_BOUND = 2**32
+
+
+def estimator_random_state(random_state: Any) -> Any:
+    """``random_state`` for a scikit-learn estimator, which takes None, an int or a
+    RandomState: a NumPy Generator gives an int drawn from it (advancing it)."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(_SEED_BOUND))
+    return random_state
 
 
 def seed_from(random_state: Any) -> int:

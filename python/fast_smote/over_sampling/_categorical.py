@@ -117,6 +117,11 @@ class SMOTENC(BaseSMOTE):
         self.n_jobs = n_jobs
 
     def _check_X_y(self, X: Any, y: Any) -> Dataset:
+        if self.categorical_features is None:
+            raise ValueError(
+                "SMOTENC needs categorical_features: column indices, names, a boolean mask or "
+                "'auto' (a DataFrame's category, object and string columns); got None"
+            )
         return check_X_y(X, y, categorical_features=self.categorical_features)
 
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:

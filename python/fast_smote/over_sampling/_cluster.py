@@ -11,7 +11,7 @@ from sklearn.base import clone
 
 from .. import _core
 from .._neighbors import NeighborSearch
-from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from .._validation import Dataset, StrategyDict, check_n_jobs, estimator_random_state, seed_from
 from ..base import Generated, UnsuitableDataError, warn_count
 from ._base import BaseSMOTE, Job
 
@@ -21,6 +21,8 @@ def _auto_or_real(name: str, value: Any) -> None:
         return
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be 'auto' or a float, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be 'auto' or a finite float, got {value!r}")
 
 
 class KMeansSMOTE(BaseSMOTE):
@@ -114,13 +116,15 @@ class KMeansSMOTE(BaseSMOTE):
 
         estimator = self.kmeans_estimator
         if estimator is None:
-            return MiniBatchKMeans(random_state=self.random_state)
+            return MiniBatchKMeans(random_state=estimator_random_state(self.random_state))
         if isinstance(estimator, numbers.Integral) and not isinstance(estimator, (bool, np.bool_)):
             if estimator < 1:
                 raise ValueError(
                     f"kmeans_estimator as a number of clusters must be at least 1, got {estimator}"
                 )
-            return MiniBatchKMeans(n_clusters=int(estimator), random_state=self.random_state)
+            return MiniBatchKMeans(
+                n_clusters=int(estimator), random_state=estimator_random_state(self.random_state)
+            )
         if hasattr(estimator, "fit") and hasattr(estimator, "predict"):
             return clone(estimator)
         raise TypeError(

@@ -11,7 +11,7 @@ from sklearn.base import clone
 
 from .. import _core
 from .._neighbors import NeighborSearch, danger_and_noise
-from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from .._validation import Dataset, StrategyDict, check_n_jobs, estimator_random_state, seed_from
 from ..base import Generated, warn_count
 from ._base import BaseSMOTE, Job
 
@@ -205,7 +205,7 @@ class SVMSMOTE(BaseSMOTE):
         if self.svm_estimator is None:
             from sklearn.svm import SVC
 
-            svm = SVC(gamma="scale", random_state=self.random_state)
+            svm = SVC(gamma="scale", random_state=estimator_random_state(self.random_state))
         elif hasattr(self.svm_estimator, "fit"):
             svm = clone(self.svm_estimator)
         else:
