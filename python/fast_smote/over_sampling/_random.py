@@ -100,10 +100,10 @@ class RandomOverSampler(BaseOverSampler):
         for label, factor in by_class.items():
             if isinstance(factor, (bool, np.bool_)) or not isinstance(factor, numbers.Real):
                 raise TypeError(f"shrinkage[{plain(label)!r}] must be a float, got {factor!r}")
-            if not 0 <= factor < math.inf:
-                raise ValueError(
-                    f"shrinkage must be a finite float >= 0, got {factor} for class {plain(label)!r}"
-                )
+            if not factor >= 0:
+                raise ValueError(f"shrinkage must be >= 0, got {factor} for class {plain(label)!r}")
+            if not math.isfinite(factor):
+                raise ValueError(f"shrinkage must be finite, got {factor} for class {plain(label)!r}")
         return by_class
 
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
