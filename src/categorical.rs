@@ -40,6 +40,26 @@ fn check_codes(codes: ArrayView2<i32>, cardinalities: &[usize]) -> Result<()> {
 
 /// Where each feature's block of `cardinalities[f]` rows or columns starts, the first
 /// at `first`.
+/// `Σ cardinalities`, the width of the one-hot blocks, refused when it overflows.
+fn total_categories(cardinalities: &[usize]) -> Result<usize> {
+    cardinalities
+        .iter()
+        .try_fold(0usize, |sum, &c| sum.checked_add(c))
+        .ok_or(Error::TooLarge("the total number of categories"))
+}
+
+/// A `rows × width` matrix of `F`, refused when its size overflows.
+fn zeros<F: Float>(rows: usize, width: usize) -> Result<Array2<F>> {
+    let fits = rows
+        .checked_mul(width)
+        .and_then(|n| n.checked_mul(std::mem::size_of::<F>()))
+        .is_some_and(|bytes| bytes <= isize::MAX as usize);
+    if !fits {
+        return Err(Error::TooLarge("the embedded class"));
+    }
+    Ok(Array2::zeros((rows, width)))
+}
+
 fn block_starts(cardinalities: &[usize], first: usize) -> Vec<usize> {
     cardinalities
         .iter()
@@ -72,12 +92,14 @@ pub fn embed_mixed<F: Float>(
     check_rows("class rows", rows, continuous.nrows())?;
     check_codes(codes, cardinalities)?;
     let p = continuous.ncols();
-    let width = p + cardinalities.iter().sum::<usize>();
+    let width = total_categories(cardinalities)?
+        .checked_add(p)
+        .ok_or(Error::TooLarge("the total number of features"))?;
     if width == 0 {
         return Err(Error::NoFeatures);
     }
     let offsets = block_starts(cardinalities, p);
-    let mut out = Array2::<F>::zeros((rows.len(), width));
+    let mut out = zeros::<F>(rows.len(), width)?;
     out.axis_iter_mut(Axis(0))
         .into_par_iter()
         .zip(rows.par_iter())
@@ -113,7 +135,7 @@ impl ValueDifference {
     ) -> Result<Self> {
         check_rows("class rows", rows, codes.nrows())?;
         check_codes(codes, cardinalities)?;
-        let expected: usize = cardinalities.iter().sum();
+        let expected = total_categories(cardinalities)?;
         if probabilities.nrows() != expected {
             return Err(Error::ShapeMismatch {
                 what: "the class shares per category",
@@ -126,7 +148,10 @@ impl ValueDifference {
             return Err(Error::NoFeatures);
         }
         let offsets = block_starts(cardinalities, 0);
-        let mut embedded = Array2::<f64>::zeros((rows.len(), q * classes));
+        let width = q
+            .checked_mul(classes)
+            .ok_or(Error::TooLarge("the embedded class"))?;
+        let mut embedded = zeros::<f64>(rows.len(), width)?;
         embedded
             .axis_iter_mut(Axis(0))
             .into_par_iter()
@@ -209,6 +234,9 @@ pub fn vote(codes: ArrayView2<i32>, voters: ArrayView2<i64>) -> Result<Array2<i3
             index: bad.unsigned_abs() as usize,
             len: n,
         });
+    }
+    if voters.ncols() == 0 && voters.nrows() > 0 {
+        return Err(Error::NoVoters);
     }
     let q = codes.ncols();
     let mut out = Array2::<i32>::zeros((voters.nrows(), q));
@@ -299,6 +327,15 @@ mod tests {
         // 6,5,5 -> 5. Row 2: 1,2,0 -> 1; 6,6,5 -> 6.
         assert_eq!(out, array![[1, 5], [2, 5], [1, 6]]);
         assert!(vote(codes.view(), array![[4_i64]].view()).is_err());
+        // Found by fuzzing: no voter at all, and category counts whose sum overflows.
+        let nobody = Array2::<i64>::zeros((2, 0));
+        assert_eq!(vote(codes.view(), nobody.view()), Err(Error::NoVoters));
+        let continuous = Array2::<f64>::zeros((4, 1));
+        let huge = [usize::MAX, 7];
+        assert!(matches!(
+            embed_mixed(continuous.view(), codes.view(), &huge, &[0, 1], 1.0),
+            Err(Error::TooLarge(_))
+        ));
     }
 
     #[test]

@@ -59,6 +59,14 @@ pub enum Error {
     #[error("X is not a valid CSR matrix: {0}")]
     MalformedSparse(&'static str),
 
+    /// Sizes whose product or sum does not fit the machine's address space.
+    #[error("{0} is too large for this machine's memory")]
+    TooLarge(&'static str),
+
+    /// A majority vote over no voters.
+    #[error("every synthetic row needs at least one voter for its categories")]
+    NoVoters,
+
     /// A stop was requested (see `stop::Stop`): the computation ended early.
     #[error("interrupted")]
     Interrupted,

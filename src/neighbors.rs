@@ -276,7 +276,7 @@ fn check_search_size(n: usize, k: usize) -> Result<()> {
             max: u32::MAX as usize,
         });
     }
-    if n < k + 1 {
+    if n <= k {
         return Err(Error::TooFewSamples {
             class: 0,
             n_samples: n,
@@ -393,7 +393,9 @@ impl Engine {
         let d = x.ncols();
         match Engine::by_size(d, rows.len()) {
             Engine::Brute
-                if d <= MAX_TREE_DIM && distinct_rows(x, rows, stop) * (k + 1) <= rows.len() =>
+                if d <= MAX_TREE_DIM
+                    && distinct_rows(x, rows, stop).saturating_mul(k.saturating_add(1))
+                        <= rows.len() =>
             {
                 Engine::Tree
             }
@@ -1430,6 +1432,11 @@ mod tests {
     fn rejects_what_it_cannot_answer() {
         let x = random(5, 2, 1);
         let rows: Vec<usize> = (0..5).collect();
+        // Found by fuzzing: k + 1 overflowed.
+        assert!(matches!(
+            kneighbors(x.view(), &rows, usize::MAX, Stop::never()),
+            Err(Error::TooFewSamples { .. })
+        ));
         assert_eq!(
             kneighbors(x.view(), &rows, 5, Stop::never()).unwrap_err(),
             Error::TooFewSamples {

@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use ndarray::{Array2, ArrayView2};
 use numpy::{Element, IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
 
 use crate::bootstrap::{
@@ -45,6 +47,7 @@ impl From<Error> for PyErr {
         match err {
             Error::ThreadPool { .. } => PyRuntimeError::new_err(err.to_string()),
             Error::Interrupted => PyKeyboardInterrupt::new_err(err.to_string()),
+            Error::TooLarge(_) => PyMemoryError::new_err(err.to_string()),
             _ => PyValueError::new_err(err.to_string()),
         }
     }

@@ -177,14 +177,15 @@ pub fn kneighbors_among<F: Float, S: Index>(
 ) -> Result<Array2<u32>> {
     check_search(x.n_rows(), x.n_cols(), queries, references, k)?;
     let own = own_positions(x.n_rows(), queries, references);
-    // Distances are taken in f64: float64 magnitudes beyond 2^±256 are scaled by a
-    // power of two (exactly, as in the dense search) so that none overflows.
+    // Differences are taken in F and squared in f64: magnitudes beyond F's safe range
+    // are scaled by a power of two (exactly, as in the dense search) so that none
+    // overflows.
     let largest = [queries, references]
         .iter()
         .flat_map(|rows| rows.iter())
         .flat_map(|&r| x.row(r).1)
         .fold(F::zero(), |m, &v| m.max(v.abs()));
-    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
+    let scale = power_of_two_scale(largest, F::SAFE_EXPONENT);
     let index = InvertedIndex::new(x, references, scale);
     let keep = k + SPARE_CANDIDATES;
     let mut out = Array2::<u32>::zeros((queries.len(), k));
@@ -658,6 +659,20 @@ mod tests {
         assert_eq!(
             kneighbors_among(&x.view(), &queries, &rows, 5, Stop::never()).unwrap(),
             crate::neighbors::kneighbors_among(dense.view(), &queries, &rows, 5, Stop::never())
+                .unwrap()
+        );
+    }
+
+    #[test]
+    fn float32_values_near_the_limit_do_not_overflow_their_differences() {
+        // Found by fuzzing: a float32 difference of opposite values near f32::MAX was
+        // infinite. Scaled as the dense search scales, both give the same table.
+        let dense = sparse_data(300, 40, 0.3, 6).mapv(|v| (v * 3.0e37) as f32);
+        let x = Owned::<f32, i32>::of(dense.view());
+        let rows: Vec<usize> = (0..300).collect();
+        assert_eq!(
+            kneighbors_among(&x.view(), &rows, &rows, 5, Stop::never()).unwrap(),
+            crate::neighbors::kneighbors_among(dense.view(), &rows, &rows, 5, Stop::never())
                 .unwrap()
         );
     }
