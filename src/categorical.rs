@@ -48,16 +48,19 @@ fn total_categories(cardinalities: &[usize]) -> Result<usize> {
         .ok_or(Error::TooLarge("the total number of categories"))
 }
 
-/// A `rows × width` matrix of `F`, refused when its size overflows.
+/// A `rows × width` matrix of zeros, refused when its size overflows or its memory
+/// cannot be had (instead of aborting on a failed allocation).
 fn zeros<F: Float>(rows: usize, width: usize) -> Result<Array2<F>> {
-    let fits = rows
+    let too_large = Error::TooLarge("the embedded class");
+    let limit = isize::MAX as usize / std::mem::size_of::<F>();
+    let n = rows
         .checked_mul(width)
-        .and_then(|n| n.checked_mul(std::mem::size_of::<F>()))
-        .is_some_and(|bytes| bytes <= isize::MAX as usize);
-    if !fits {
-        return Err(Error::TooLarge("the embedded class"));
-    }
-    Ok(Array2::zeros((rows, width)))
+        .filter(|&n| n <= limit && width <= limit);
+    let n = n.ok_or(too_large.clone())?;
+    let mut values = Vec::new();
+    values.try_reserve_exact(n).map_err(|_| too_large.clone())?;
+    values.resize(n, F::zero());
+    Array2::from_shape_vec((rows, width), values).map_err(|_| too_large)
 }
 
 fn block_starts(cardinalities: &[usize], first: usize) -> Vec<usize> {
@@ -336,6 +339,13 @@ mod tests {
             embed_mixed(continuous.view(), codes.view(), &huge, &[0, 1], 1.0),
             Err(Error::TooLarge(_))
         ));
+        // No rows but a width no array can have, and a size no machine has.
+        for (cardinalities, rows) in [([usize::MAX / 2, 7], &[][..]), ([1 << 40, 7], &[0, 1][..])] {
+            assert!(matches!(
+                embed_mixed(continuous.view(), codes.view(), &cardinalities, rows, 1.0),
+                Err(Error::TooLarge(_))
+            ));
+        }
     }
 
     #[test]

@@ -186,7 +186,7 @@ pub fn kneighbors_among<F: Float, S: Index>(
         .flat_map(|&r| x.row(r).1)
         .fold(F::zero(), |m, &v| m.max(v.abs()));
     let scale = power_of_two_scale(largest, F::SAFE_EXPONENT);
-    let index = InvertedIndex::new(x, references, scale);
+    let index = InvertedIndex::new(x, references, scale)?;
     let keep = k + SPARE_CANDIDATES;
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     out.axis_chunks_iter_mut(Axis(0), QUERY_BLOCK)
@@ -236,8 +236,14 @@ struct InvertedIndex<F> {
 }
 
 impl<F: Float> InvertedIndex<F> {
-    fn new<S: Index>(x: &Csr<'_, F, S>, references: &[usize], scale: F) -> Self {
-        let mut column_start = vec![0usize; x.n_cols() + 1];
+    fn new<S: Index>(x: &Csr<'_, F, S>, references: &[usize], scale: F) -> Result<Self> {
+        // One entry per column: refused, not aborted, when X has more columns than
+        // memory can index.
+        let mut column_start = Vec::new();
+        column_start
+            .try_reserve_exact(x.n_cols() + 1)
+            .map_err(|_| Error::TooLarge("the column index of X"))?;
+        column_start.resize(x.n_cols() + 1, 0usize);
         for &r in references {
             for &column in x.row(r).0 {
                 column_start[column.to_usize() + 1] += 1;
@@ -269,14 +275,14 @@ impl<F: Float> InvertedIndex<F> {
                 .total_cmp(&norms[b as usize])
                 .then(a.cmp(&b))
         });
-        InvertedIndex {
+        Ok(InvertedIndex {
             column_start,
             positions,
             values,
             norms,
             by_norm,
             scale,
-        }
+        })
     }
 
     /// The `keep` best references for the query row `q` (reference position `own`,
@@ -674,6 +680,18 @@ mod tests {
             kneighbors_among(&x.view(), &rows, &rows, 5, Stop::never()).unwrap(),
             crate::neighbors::kneighbors_among(dense.view(), &rows, &rows, 5, Stop::never())
                 .unwrap()
+        );
+    }
+
+    #[test]
+    fn more_columns_than_memory_can_index_are_refused() {
+        // Found by fuzzing: 2^43 columns asked for a 64 TiB column index and aborted.
+        let (indptr, indices, data) =
+            (vec![0_i64, 1, 2, 3], vec![0_i64, 5, 9], vec![1.0, 2.0, 3.0]);
+        let x = Csr::new(1 << 43, &indptr, &indices, &data).unwrap();
+        assert_eq!(
+            kneighbors_among(&x, &[0, 1, 2], &[0, 1, 2], 1, Stop::never()),
+            Err(Error::TooLarge("the column index of X"))
         );
     }
 

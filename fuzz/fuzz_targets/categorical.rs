@@ -37,8 +37,8 @@ fn codes(u: &mut Unstructured<'_>, n: usize, q: usize, most: usize) -> Array2<i3
 }
 
 /// Category counts for `q` features: mostly small, the list sometimes of the wrong
-/// length, a count sometimes large (not near usize::MAX: their sum overflows in
-/// `embed_mixed` and `ValueDifference::new`, finding 3).
+/// length, a count sometimes large or so large that sums overflow (`TooLarge`). Not
+/// one that fits `usize` but not memory: the embedding would abort on allocation.
 fn cardinalities(u: &mut Unstructured<'_>, q: usize) -> Vec<usize> {
     let len = match int(u, 0, 15) {
         0 => q + 1,
@@ -48,7 +48,7 @@ fn cardinalities(u: &mut Unstructured<'_>, q: usize) -> Vec<usize> {
     (0..len)
         .map(|_| {
             if one_in(u, 64) {
-                [64, 1000][int(u, 0, 1)]
+                [64, 1000, usize::MAX, usize::MAX / 2 + 1][int(u, 0, 3)]
             } else {
                 int(u, 0, 5)
             }
@@ -59,8 +59,7 @@ fn cardinalities(u: &mut Unstructured<'_>, q: usize) -> Vec<usize> {
 fn vote(u: &mut Unstructured<'_>, t: usize) {
     let (n, q) = (int(u, 0, 50), int(u, 0, 4));
     let codes = codes(u, n, q, 3);
-    // At least one voter per row: a row of none panics in `most_frequent` (finding 2).
-    let (m, w) = (int(u, 0, 40), int(u, 1, 6));
+    let (m, w) = (int(u, 0, 40), int(u, 0, 6));
     let mut mix = Mix(seed(u));
     let wild = one_in(u, 8);
     let voters = Array2::from_shape_simple_fn((m, w), || {
@@ -70,7 +69,8 @@ fn vote(u: &mut Unstructured<'_>, t: usize) {
             mix.below(n) as i64
         }
     });
-    let valid = voters.iter().all(|&r| r >= 0 && (r as usize) < n);
+    // Rows of no voters have no majority (`NoVoters`).
+    let valid = voters.iter().all(|&r| r >= 0 && (r as usize) < n) && (w > 0 || m == 0);
     let got = core::threads(t, || core::vote(codes.view(), voters.view()));
     let got = match got {
         Err(e) => {
@@ -183,6 +183,11 @@ fn embed_mixed_typed<F: FuzzFloat>(u: &mut Unstructured<'_>, t: usize) {
     let cardinalities = cardinalities(u, q);
     let listed = rows(u, n, 80);
     let scale = if flag(u) { F::one() } else { finite::<F>(u) };
+    let width = cardinalities.iter().try_fold(p, |w, &c| w.checked_add(c));
+    if listed.is_empty() && width.is_some_and(|w| w > isize::MAX as usize) {
+        // No rows, but more columns than ndarray allows: a panic (finding 6).
+        return;
+    }
     let got = core::threads(t, || {
         core::embed_mixed(
             continuous.view(),
@@ -192,11 +197,17 @@ fn embed_mixed_typed<F: FuzzFloat>(u: &mut Unstructured<'_>, t: usize) {
             scale,
         )
     });
-    let width = cardinalities.iter().try_fold(p, |w, &c| w.checked_add(c));
+    // The embedding must fit an allocation (`TooLarge`); even an empty one, since
+    // ndarray refuses shapes whose non-zero lengths multiply past isize::MAX.
+    let fits = |w: usize| {
+        w.checked_mul(listed.len().max(1))
+            .and_then(|v| v.checked_mul(std::mem::size_of::<F>()))
+            .is_some_and(|bytes| bytes <= isize::MAX as usize)
+    };
     let valid = code_rows == n
         && listed.iter().all(|&r| r < n)
         && codes_valid(codes.view(), &cardinalities)
-        && width.is_some_and(|w| w > 0);
+        && width.is_some_and(|w| w > 0 && fits(w));
     let got = match got {
         Err(e) => {
             assert!(!valid, "unexpected {e:?}");

@@ -138,9 +138,13 @@ fn engine<F: Float>(
     t1: usize,
     t2: usize,
 ) {
-    // A k the search itself would refuse still names an engine (`search_engine`), but
-    // not one near usize::MAX: `distinct * (k + 1)` overflows there (finding 1).
-    let k = if one_in(u, 8) { int(u, 0, 1 << 20) } else { k };
+    // A k the search itself would refuse still names an engine (`search_engine`),
+    // even one where `k + 1` overflows.
+    let k = match int(u, 0, 15) {
+        0 => usize::MAX - int(u, 0, 2),
+        1 => int(u, 0, 1 << 20),
+        _ => k,
+    };
     let picked = core::threads(t1, || core::engine_for_class(x, rows, k));
     if x.ncols() > MAX_TREE_DIM {
         assert_eq!(picked, Engine::Brute, "a tree in {} dimensions", x.ncols());

@@ -105,12 +105,18 @@ def check_output_fits(sampler: str, data: Dataset, n_new: int) -> None:
         stored_per_row = int(getattr(data.X, "nnz", 0)) / max(data.n_samples, 1)
         # A synthetic row stores at most the union of its two rows' values.
         row_bytes = int(np.ceil(2 * stored_per_row * (itemsize + 8))) + 8
+        # The sparse search indexes every column.
+        search_index = (data.X.shape[1] + 1) * 8
     else:
         row_bytes = data.n_features * itemsize
+        search_index = 0
     copies = 2 if data.x_container is not None or data.categorical is not None else 1
     largest_class = int(data.counts.max(initial=0))
     needed = (
-        copies * n_rows * row_bytes + n_new * (16 + itemsize) + 2 * largest_class * (data.n_features + 1) * 8
+        copies * n_rows * row_bytes
+        + n_new * (16 + itemsize)
+        + 2 * largest_class * (data.n_features + 1) * 8
+        + search_index
     )
     check_fits(
         sampler,
