@@ -51,16 +51,16 @@ fn total_categories(cardinalities: &[usize]) -> Result<usize> {
 /// A `rows × width` matrix of zeros, refused when its size overflows or its memory
 /// cannot be had (instead of aborting on a failed allocation).
 fn zeros<F: Float>(rows: usize, width: usize) -> Result<Array2<F>> {
-    let too_large = Error::TooLarge("the embedded class");
+    let too_large = || Error::TooLarge("the embedded class");
     let limit = isize::MAX as usize / std::mem::size_of::<F>();
     let n = rows
         .checked_mul(width)
         .filter(|&n| n <= limit && width <= limit);
-    let n = n.ok_or(too_large.clone())?;
+    let n = n.ok_or_else(too_large)?;
     let mut values = Vec::new();
-    values.try_reserve_exact(n).map_err(|_| too_large.clone())?;
+    values.try_reserve_exact(n).map_err(|_| too_large())?;
     values.resize(n, F::zero());
-    Array2::from_shape_vec((rows, width), values).map_err(|_| too_large)
+    Array2::from_shape_vec((rows, width), values).map_err(|_| too_large())
 }
 
 fn block_starts(cardinalities: &[usize], first: usize) -> Vec<usize> {

@@ -26,7 +26,7 @@ pub fn mean_pairwise_distance<F: Float>(
         });
     }
     let d = x.ncols();
-    let block: Vec<f64> = gather(x, rows.par_iter().copied())
+    let mut block: Vec<f64> = gather(x, rows.par_iter().copied())
         .into_iter()
         .map(|v| v.to_f64().expect("a float"))
         .collect();
@@ -34,11 +34,9 @@ pub fn mean_pairwise_distance<F: Float>(
     // two, exactly, and the mean scaled back.
     let largest = block.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
     let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
-    let block: Vec<f64> = if scale == 1.0 {
-        block
-    } else {
-        block.into_iter().map(|v| v * scale).collect()
-    };
+    if scale != 1.0 {
+        block.iter_mut().for_each(|v| *v *= scale);
+    }
     let row = |i: usize| &block[i * d..(i + 1) * d];
     let total: f64 = (0..m)
         .into_par_iter()

@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error, PartialEq, Eq)]
 pub enum Error {
     /// A class to oversample cannot supply `k` neighbours besides each sample itself.
     #[error(

@@ -72,12 +72,18 @@ pub fn kneighbors_among<F: Float>(
     stop: &Stop,
 ) -> Result<Array2<u32>> {
     check_search(x.nrows(), x.ncols(), queries, references, k)?;
-    if let Some(table) = search_without_surplus_twins(x, queries, references, k, stop)? {
+    let hashes = RowHashes::new(x, references, stop);
+    stop.check()?;
+    if let Some(table) = search_without_surplus_twins(x, queries, references, k, &hashes, stop)? {
         return Ok(table);
     }
     let own = own_positions(x.nrows(), queries, references);
-    let engine = Engine::for_class(x, references, k, stop);
-    let scale = overflow_safe_scale(x, &[queries, references], stop);
+    let engine = Engine::choose(x.ncols(), references.len(), k, || hashes.distinct());
+    let scale = if std::ptr::eq(queries, references) {
+        overflow_safe_scale(x, &[references], stop)
+    } else {
+        overflow_safe_scale(x, &[queries, references], stop)
+    };
     // Most of the references searched among all of them: the brute force's symmetric
     // scan of all of them computes each pair once (measured 1.3x faster than scanning
     // all queries), so from 80 % on it answers every reference and keeps the queries.
@@ -180,16 +186,14 @@ fn search_without_surplus_twins<F: Float>(
     queries: &[usize],
     references: &[usize],
     k: usize,
+    hashes: &RowHashes,
     stop: &Stop,
 ) -> Result<Option<Array2<u32>>> {
-    // Most searches share no value that often: sorted hashes tell at once.
-    let hashes: Vec<u64> = references.par_iter().map(|&r| row_hash(x, r)).collect();
-    let mut sorted = hashes.clone();
-    sorted.par_sort_unstable();
-    if sorted.chunk_by(|a, b| a == b).all(|run| run.len() <= k + 1) {
+    // Most searches share no value that often: the sorted hashes tell at once.
+    if hashes.longest_run() <= k + 1 {
         return Ok(None);
     }
-    let twins = Twins::new(x, references, &hashes);
+    let twins = Twins::new(x, references, &hashes.by_position);
     if twins.groups.iter().all(|group| group.len() <= k + 1) {
         return Ok(None);
     }
@@ -325,21 +329,23 @@ impl<'a, F: Float> Search<'a, F> {
 /// Scaling by a power of two is exact, so no distance changes its order; values far
 /// below the largest may underflow, as they would be lost in any sum of squares anyway.
 fn overflow_safe_scale<F: Float>(x: ArrayView2<F>, rows: &[&[usize]], stop: &Stop) -> F {
+    let largest_in = |rows: &[usize]| {
+        rows.par_chunks(ROWS_BETWEEN_CHECKS)
+            .map(|chunk| {
+                if stop.requested() {
+                    return F::zero();
+                }
+                chunk
+                    .iter()
+                    .flat_map(|&r| x.row(r))
+                    .fold(F::zero(), |m, &v| m.max(v.abs()))
+            })
+            .reduce(F::zero, F::max)
+    };
     let largest = rows
         .iter()
-        .flat_map(|rows| rows.par_chunks(ROWS_BETWEEN_CHECKS).collect::<Vec<_>>())
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|chunk| {
-            if stop.requested() {
-                return F::zero();
-            }
-            chunk
-                .iter()
-                .flat_map(|&r| x.row(r))
-                .fold(F::zero(), |m, &v| m.max(v.abs()))
-        })
-        .reduce(F::zero, F::max);
+        .map(|rows| largest_in(rows))
+        .fold(F::zero(), F::max);
     power_of_two_scale(largest, F::SAFE_EXPONENT)
 }
 
@@ -390,12 +396,17 @@ impl Engine {
     /// tree: when the rows have `k` exact twins each on average, its queries end at
     /// distance 0 almost at once, while the brute force still scans every pair.
     pub fn for_class<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize, stop: &Stop) -> Engine {
-        let d = x.ncols();
-        match Engine::by_size(d, rows.len()) {
+        Engine::choose(x.ncols(), rows.len(), k, || {
+            RowHashes::new(x, rows, stop).distinct()
+        })
+    }
+
+    /// `for_class` for `n` rows in `d` dimensions, `distinct` of them different (asked
+    /// only where it decides).
+    fn choose(d: usize, n: usize, k: usize, distinct: impl FnOnce() -> usize) -> Engine {
+        match Engine::by_size(d, n) {
             Engine::Brute
-                if d <= MAX_TREE_DIM
-                    && distinct_rows(x, rows, stop).saturating_mul(k.saturating_add(1))
-                        <= rows.len() =>
+                if d <= MAX_TREE_DIM && distinct().saturating_mul(k.saturating_add(1)) <= n =>
             {
                 Engine::Tree
             }
@@ -404,21 +415,46 @@ impl Engine {
     }
 }
 
-/// How many different rows `rows` holds (by bit pattern, through a 64-bit hash: a
-/// rare collision only undercounts, which is harmless for choosing an engine). A
-/// stopped count is short, and the search it was for is abandoned anyway.
-fn distinct_rows<F: Float>(x: ArrayView2<F>, rows: &[usize], stop: &Stop) -> usize {
-    let hash = |r: usize| row_hash(x, r);
-    let mut hashes: Vec<u64> = rows
-        .par_chunks(ROWS_BETWEEN_CHECKS)
-        .flat_map_iter(|chunk| {
-            let wanted = if stop.requested() { 0 } else { chunk.len() };
-            chunk[..wanted].iter().map(|&r| hash(r))
-        })
-        .collect();
-    hashes.par_sort_unstable();
-    hashes.dedup();
-    hashes.len()
+/// The row hashes of a search's references, by position and sorted: what the twin
+/// check and the engine's duplication rule both read, computed once. Different rows
+/// are told apart through a 64-bit hash: a rare collision only undercounts, which is
+/// harmless for choosing an engine (the twins compare values). A stopped pass is short,
+/// and the search it was for is abandoned.
+struct RowHashes {
+    by_position: Vec<u64>,
+    sorted: Vec<u64>,
+}
+
+impl RowHashes {
+    fn new<F: Float>(x: ArrayView2<F>, rows: &[usize], stop: &Stop) -> Self {
+        let by_position: Vec<u64> = rows
+            .par_chunks(ROWS_BETWEEN_CHECKS)
+            .flat_map_iter(|chunk| {
+                let wanted = if stop.requested() { 0 } else { chunk.len() };
+                chunk[..wanted].iter().map(|&r| row_hash(x, r))
+            })
+            .collect();
+        let mut sorted = by_position.clone();
+        sorted.par_sort_unstable();
+        RowHashes {
+            by_position,
+            sorted,
+        }
+    }
+
+    /// How many different rows there are.
+    fn distinct(&self) -> usize {
+        self.sorted.chunk_by(|a, b| a == b).count()
+    }
+
+    /// The most rows sharing one hash.
+    fn longest_run(&self) -> usize {
+        self.sorted
+            .chunk_by(|a, b| a == b)
+            .map(<[u64]>::len)
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// Writes the first `k` of `found` (nearest first) that are not the query itself (at
@@ -1478,13 +1514,19 @@ mod tests {
     fn heavy_duplication_picks_the_tree() {
         let rows: Vec<usize> = (0..600).collect();
         let distinct = random(600, 10, 1);
-        assert_eq!(distinct_rows(distinct.view(), &rows, Stop::never()), 600);
+        assert_eq!(
+            RowHashes::new(distinct.view(), &rows, Stop::never()).distinct(),
+            600
+        );
         assert_eq!(
             Engine::for_class(distinct.view(), &rows, 5, Stop::never()),
             Engine::Brute
         );
         let twins = duplicated(600, 10, 1); // 7 distinct rows
-        assert_eq!(distinct_rows(twins.view(), &rows, Stop::never()), 7);
+        assert_eq!(
+            RowHashes::new(twins.view(), &rows, Stop::never()).distinct(),
+            7
+        );
         assert_eq!(
             Engine::for_class(twins.view(), &rows, 5, Stop::never()),
             Engine::Tree

@@ -103,8 +103,3 @@ def public_sampler_classes() -> set[type]:
 
     exported = (getattr(fast_smote, name) for name in fast_smote.__all__)
     return {obj for obj in exported if isinstance(obj, type) and issubclass(obj, BaseSampler)}
-
-
-def every_sampler() -> list[Any]:
-    """One seeded instance of every registered sampler, for data with a few features."""
-    return [case.make(4, random_state=0) for case in CASES.values()]
