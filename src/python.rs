@@ -24,7 +24,7 @@ use crate::categorical::{
     draw_positions as core_draw_positions, embed_mixed as core_embed_mixed, vote as core_vote,
     ValueDifference,
 };
-use crate::distances::mean_pairwise_distance as core_mean_pairwise_distance;
+use crate::distances::{mean_pairwise_distance as core_mean_pairwise_distance, paired_distances};
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::{kneighbors_among, Engine, MAX_TREE_DIM};
@@ -636,6 +636,49 @@ fn kneighbors<'py>(
     }
 }
 
+fn nearest_typed<'py, F: Float + Element>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, F>,
+    queries: Vec<usize>,
+    references: Vec<usize>,
+    n_threads: Option<usize>,
+) -> PyResult<NearestResult<'py>> {
+    let x = x.as_array();
+    let (positions, distances) = run_detached(py, n_threads, |stop| {
+        let table = kneighbors_among(x, &queries, &references, 1, stop)?;
+        let nearest: Vec<usize> = table.iter().map(|&p| references[p as usize]).collect();
+        let distances = paired_distances(x, &queries, &nearest, stop)?;
+        Ok((
+            table.iter().map(|&p| i64::from(p)).collect::<Vec<_>>(),
+            distances,
+        ))
+    })?;
+    Ok((positions.into_pyarray(py), distances.into_pyarray(py)))
+}
+
+type NearestResult<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
+
+/// The nearest of the rows `references` of `x` to each row `queries[i]` (the query
+/// itself excluded), as a position into `references`, and its exact Euclidean distance.
+#[pyfunction]
+#[pyo3(signature = (x, queries, references, n_threads=None))]
+fn nearest<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    queries: PyReadonlyArray1<'py, i64>,
+    references: PyReadonlyArray1<'py, i64>,
+    n_threads: Option<usize>,
+) -> PyResult<NearestResult<'py>> {
+    let (queries, references) = (
+        to_rows("query rows", &queries)?,
+        to_rows("reference rows", &references)?,
+    );
+    match x {
+        FloatMatrix::F64(x) => nearest_typed(py, x, queries, references, n_threads),
+        FloatMatrix::F32(x) => nearest_typed(py, x, queries, references, n_threads),
+    }
+}
+
 /// The mean Euclidean distance between two different rows among `rows` of `x`.
 #[pyfunction]
 #[pyo3(signature = (x, rows, n_threads=None))]
@@ -867,6 +910,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap_window, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
+    m.add_function(wrap_pyfunction!(nearest, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
     m.add_function(wrap_pyfunction!(split_fraction, m)?)?;
     m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;

@@ -24,6 +24,7 @@ __all__ = [
     "kneighbors",
     "lock_thread_pools",
     "mean_pairwise_distance",
+    "nearest",
     "search_engine",
     "sparse_kneighbors",
     "split_fraction",
@@ -173,6 +174,15 @@ def kneighbors(
     """The ``k`` nearest neighbours of the rows ``queries`` (default: the references)
     among the rows ``references`` (default: all rows), each query itself excluded, as
     positions into ``references``, nearest first."""
+
+def nearest(
+    x: FloatMatrix,
+    queries: IndexArray,
+    references: IndexArray,
+    n_threads: int | None = None,
+) -> tuple[IndexArray, npt.NDArray[np.float64]]:
+    """The nearest of the rows ``references`` to each row ``queries[i]`` (the query itself
+    excluded), as a position into ``references``, and its exact Euclidean distance."""
 
 def mean_pairwise_distance(x: FloatMatrix, rows: IndexArray, n_threads: int | None = None) -> float:
     """The mean Euclidean distance between two different rows among ``rows``."""
