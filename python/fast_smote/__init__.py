@@ -6,6 +6,7 @@ nearest neighbours and their combinations::
     import fast_smote
     X_res, y_res = fast_smote.resample(X, y, random_state=0)
     X_res, y_res = fast_smote.SMOTE(k_neighbors=5, random_state=0).fit_resample(X, y)
+    print(fast_smote.diagnose(X, y, X_res, y_res))  # where the new rows landed
 
 Resample training data only (put the sampler in an ``imblearn.pipeline.Pipeline``):
 synthetic rows in a test set leak information and inflate scores.
@@ -15,6 +16,13 @@ import os as _os
 
 from . import _core
 from ._core import __version__
+from ._diagnostics import (
+    ClassDiagnostics,
+    DiagnosticReport,
+    DistanceSummary,
+    SamplingQualityWarning,
+    diagnose,
+)
 from ._memory import MemoryBudgetError
 from ._resample import METHODS, MORE_METHODS, resample
 from .base import UnsuitableDataError
@@ -51,14 +59,19 @@ __all__ = [
     "SMOTENC",
     "SVMSMOTE",
     "BorderlineSMOTE",
+    "ClassDiagnostics",
+    "DiagnosticReport",
+    "DistanceSummary",
     "EditedNearestNeighbours",
     "KMeansSMOTE",
     "MemoryBudgetError",
     "Provenance",
     "RandomOverSampler",
     "SMOTETomek",
+    "SamplingQualityWarning",
     "TomekLinks",
     "UnsuitableDataError",
     "__version__",
+    "diagnose",
     "resample",
 ]
