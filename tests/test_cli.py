@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import subprocess
 import sys
@@ -460,3 +461,66 @@ def test_python_dash_m():
     )
     assert done.stdout.startswith("usage: fast-smote ")
     assert all(command in done.stdout for command in ("resample", "demo", "bench"))
+
+
+def test_resample_writes_a_report_in_each_format(backend, csv_file, tmp_path, pl, capsys):
+    out = tmp_path / "out.csv"
+    args = [csv_file, "-t", "label", "-o", out, "--seed", 0]
+    assert resample(*args, "--report", tmp_path / "report.png") == 0
+    assert (tmp_path / "report.png").read_bytes()[:4] == b"\x89PNG"
+    printed = capsys.readouterr().out
+    assert "fast-smote diagnostics of SMOTE(random_state=0) (3 features)" in printed
+    assert re.search(r"^new rows +0 +400$", printed, flags=re.MULTILINE)
+    assert resample(*args, "--report", tmp_path / "report.json", "-q") == 0
+    assert capsys.readouterr().out == ""
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [c["label"] for c in report["classes"]] == ["no", "yes"]
+    assert report["classes"][1]["n_synthetic"] == 400 and report["provenance"] is True
+    assert resample(*args, "--report", tmp_path / "report.txt", "-q") == 0
+    # The same numbers as the library's own report of the same resampling.
+    frame = pl.read_csv(csv_file)
+    X = frame.drop("label").to_numpy().astype(np.float64)
+    y = frame["label"].to_numpy()
+    sampler = fast_smote.SMOTE(random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    expected = fast_smote.diagnose(X, y, X_res, y_res, sampler, warn=False)
+    assert (tmp_path / "report.txt").read_text() == f"{expected}\n"
+
+
+def test_a_bad_report_extension_is_refused_before_any_work(csv_file, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert resample(csv_file, "-t", "label", "-o", out, "--report", tmp_path / "report.docx") == 2
+    error = capsys.readouterr().err
+    assert "--report" in error and "report.docx" in error and ".png, .svg, .pdf" in error
+    assert not out.exists()
+
+
+def test_diagnose_resamples_in_memory_and_prints_the_report(backend, csv_file, tmp_path, capsys):
+    assert main(["diagnose", str(csv_file), "--target", "label", "--seed", 0, "-m", "adasyn", "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("fast-smote diagnostics of ADASYN(random_state=0) (3 features)")
+    assert "bases used" in printed and "in other-class territory" in printed
+    assert sorted(tmp_path.iterdir()) == [csv_file]  # nothing written
+
+
+def test_diagnose_reads_a_resampled_file(backend, csv_file, tmp_path, pl, capsys):
+    out = tmp_path / "out.parquet"
+    assert resample(csv_file, "-t", "label", "-o", out, "--seed", 3, "-q") == 0
+    report = tmp_path / "report.json"
+    command = ["diagnose", str(csv_file), "-t", "label", "--resampled", str(out), "--report", str(report)]
+    assert main(command) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("fast-smote diagnostics of a resampling") and "bases used" not in printed
+    data = json.loads(report.read_text())
+    assert data["provenance"] is False and data["classes"][1]["n_synthetic"] == N_MAJORITY - N_MINORITY
+
+
+def test_diagnose_refusals(csv_file, categorical_file, tmp_path, pl, capsys):
+    assert main(["diagnose", str(categorical_file), "-t", "label", "-m", "smotenc", "--seed", 0]) == 2
+    assert "diagnose needs numeric features" in capsys.readouterr().err
+    other = tmp_path / "other.csv"
+    make_frame(pl).drop("score").write_csv(other)
+    assert main(["diagnose", str(csv_file), "-t", "label", "--resampled", str(other)]) == 2
+    assert "must have the columns of" in capsys.readouterr().err
+    assert main(["diagnose", str(tmp_path / "missing.csv"), "-t", "label"]) == 2
+    assert "not found" in capsys.readouterr().err

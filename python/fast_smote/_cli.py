@@ -1,8 +1,9 @@
 """The ``fast-smote`` command line (also ``python -m fast_smote``).
 
 ``fast-smote resample data.csv --target label -o out.csv`` oversamples a CSV or
-Parquet file, ``fast-smote demo`` a generated dataset, and ``fast-smote bench`` times
-fast-smote against imbalanced-learn.
+Parquet file, ``fast-smote diagnose data.csv --target label`` shows where the new rows
+land, ``fast-smote demo`` oversamples a generated dataset, and ``fast-smote bench``
+times fast-smote against imbalanced-learn.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._resample import METHODS, SAMPLERS
-from ._tables import Column, CommandError, csv_chunk_rows, load_backend, table_format
+from ._tables import Backend, Column, CommandError, csv_chunk_rows, load_backend, table_format
 
 #: The samplers that take non-numeric (categorical) features.
 CATEGORICAL_METHODS = ("smotenc", "smoten")
@@ -33,6 +35,8 @@ OPTION_OF = {
     "k_neighbors": "--k-neighbors",
     "categorical_features": "--categorical",
 }
+#: ``--report`` extensions that get a plot (matplotlib's formats).
+REPORT_FIGURES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")
 #: Column names shown in a message before the rest are only counted.
 MAX_NAMES_SHOWN = 20
 
@@ -240,67 +244,184 @@ def class_count_table(target: str, y: np.ndarray, y_res: np.ndarray) -> str:
     )
 
 
-def resample_file(args: argparse.Namespace) -> None:
-    """``fast-smote resample``: read, oversample, write, and print the class counts."""
-    source, destination = Path(args.input), Path(args.output)
-    source_format, destination_format = table_format(source), table_format(destination)
-    if not source.is_file():
-        raise CommandError(f"input file {str(source)!r} not found")
-    backend = load_backend()
-    # What reading or writing a file can raise: the file system's errors and the backend's.
-    io_errors: tuple[type[Exception], ...] = (OSError, *backend.errors)
-    progress = Progress(args.quiet)
+@dataclass(frozen=True)
+class TrainingData:
+    """A file read for a sampler: its columns, the target, and X and y."""
 
-    progress.start(f"reading {source} ({_file_size(source)}) with {backend.name}")
+    columns: list[Column]
+    target: Column
+    features: list[Column]
+    X: np.ndarray
+    y: np.ndarray
+    categorical: list[int] | None
+
+
+def io_errors(backend: Backend) -> tuple[type[Exception], ...]:
+    """What reading or writing a file can raise: the file system's errors and the backend's."""
+    return (OSError, *backend.errors)
+
+
+def read_table(path: Path, backend: Backend, progress: Progress) -> list[Column]:
+    """Every column of a CSV or Parquet file."""
+    fmt = table_format(path)
+    if not path.is_file():
+        raise CommandError(f"input file {str(path)!r} not found")
+    progress.start(f"reading {path} ({_file_size(path)}) with {backend.name}")
     try:
-        table = backend.read(source, source_format)
-    except io_errors as exc:
-        raise CommandError(f"cannot read {source}: {exc}") from exc
+        table = backend.read(path, fmt)
+    except io_errors(backend) as exc:
+        raise CommandError(f"cannot read {path}: {exc}") from exc
     columns = backend.columns(table)
     progress.finish(f"{backend.n_rows(table):,} rows x {len(columns)} columns")
+    return columns
 
+
+def read_training_data(
+    path: Path, args: argparse.Namespace, backend: Backend, progress: Progress
+) -> TrainingData:
+    """X and y of a file, checked for ``args.method``: the target column ``args.target``
+    and the other columns as features."""
+    columns = read_table(path, backend, progress)
     names = [column.name for column in columns]
     if args.target not in names:
-        raise CommandError(f"no column {args.target!r} in {source}; its columns: {_names(names)}")
+        raise CommandError(f"no column {args.target!r} in {path}; its columns: {_names(names)}")
     target = columns[names.index(args.target)]
     if target.null_count:
         raise CommandError(f"target column {args.target!r} has {target.null_count:,} missing values")
     features = [column for column in columns if column is not target]
     if not features:
-        raise CommandError(f"{source} has no column besides the target {args.target!r}")
+        raise CommandError(f"{path} has no column besides the target {args.target!r}")
     categorical = categorical_features(args.categorical, args.method, features)
     X = feature_matrix(features, args.method, categorical)
-    y = target.values
-    sampler = SAMPLERS[args.method](**sampler_params(args, y, categorical))
+    return TrainingData(columns, target, features, X, target.values, categorical)
 
+
+def run_sampler(args: argparse.Namespace, data: TrainingData, progress: Progress) -> tuple[Any, Any, Any]:
+    """The sampler ``args`` describe, and its ``fit_resample`` of the data; its
+    warnings are printed in the command's words."""
+    sampler = SAMPLERS[args.method](**sampler_params(args, data.y, data.categorical))
     progress.start(f"resampling with {sampler!r}")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            X_res, y_res = sampler.fit_resample(X, y)
+            X_res, y_res = sampler.fit_resample(data.X, data.y)
     except (ValueError, TypeError, RuntimeError) as exc:
         # The samplers' documented errors, about the data or the parameters.
         raise CommandError(f"{type(sampler).__name__}: {exc}") from exc
     for warning in caught:  # in the command's words, not as a line of its source
         print(f"fast-smote: warning: {warning.message}", file=sys.stderr)
-    progress.finish(f"{len(y_res):,} rows ({len(y_res) - len(y):+,})")
+    progress.finish(f"{len(y_res):,} rows ({len(y_res) - len(data.y):+,})")
+    return sampler, X_res, y_res
+
+
+def report_format(path: Path) -> str:
+    """How ``--report`` writes: a figure (by matplotlib), JSON or text."""
+    suffix = path.suffix.lower()
+    if suffix in REPORT_FIGURES:
+        return "figure"
+    if suffix in (".json", ".txt"):
+        return suffix[1:]
+    raise CommandError(
+        f"--report {str(path)!r}: the extension must be one of {', '.join(REPORT_FIGURES)} (a plot), "
+        ".json or .txt"
+    )
+
+
+def write_report(
+    data: TrainingData,
+    X_res: Any,
+    y_res: Any,
+    sampler: Any,
+    destination: Path | None,
+    progress: Progress,
+    show: bool,
+) -> None:
+    """Diagnose the resampling; print the report (with ``show``) and write it to ``destination``."""
+    from ._diagnostics import diagnose
+
+    fmt = report_format(destination) if destination is not None else None
+    progress.start("diagnosing the new rows")
+    try:
+        report = diagnose(data.X, data.y, X_res, y_res, sampler, warn=False)
+    except (ValueError, TypeError) as exc:
+        raise CommandError(f"cannot diagnose the resampling: {exc}") from exc
+    progress.finish(f"{len(report.warnings)} warning(s)")
+    if show:
+        print(report)
+    if destination is None:
+        return
+    try:
+        if fmt == "figure":
+            report.plot(destination)
+        elif fmt == "json":
+            destination.write_text(json.dumps(report.to_dict(), indent=2, default=str) + "\n")
+        else:
+            destination.write_text(f"{report}\n")
+    except ImportError as exc:
+        raise CommandError(str(exc)) from exc
+    except OSError as exc:
+        raise CommandError(f"cannot write {destination}: {exc}") from exc
+    if not progress.quiet:
+        print(f"report written to {destination}", file=sys.stderr)
+
+
+def resample_file(args: argparse.Namespace) -> None:
+    """``fast-smote resample``: read, oversample, write, and print the class counts."""
+    source, destination = Path(args.input), Path(args.output)
+    table_format(source)
+    destination_format = table_format(destination)
+    report = Path(args.report) if args.report else None
+    if report is not None:
+        report_format(report)  # refused before the work, not after
+    backend = load_backend()
+    progress = Progress(args.quiet)
+    data = read_training_data(source, args, backend, progress)
+    sampler, X_res, y_res = run_sampler(args, data, progress)
 
     progress.start(f"writing {destination}")
     resampled = iter(np.asarray(X_res).T)
-    output = backend.build([output_column(c, y_res if c is target else next(resampled)) for c in columns])
-    chunked = destination_format == "csv" and len(y_res) > csv_chunk_rows(len(columns))
+    output = backend.build(
+        [output_column(c, y_res if c is data.target else next(resampled)) for c in data.columns]
+    )
+    chunked = destination_format == "csv" and len(y_res) > csv_chunk_rows(len(data.columns))
 
-    def report(rows_written: int) -> None:
+    def report_rows(rows_written: int) -> None:
         if chunked:
             progress.step(f"{rows_written:,} of {len(y_res):,} rows ({rows_written / len(y_res):.0%})")
 
     try:
-        backend.write(output, destination, destination_format, report)
-    except io_errors as exc:
+        backend.write(output, destination, destination_format, report_rows)
+    except io_errors(backend) as exc:
         raise CommandError(f"cannot write {destination}: {exc}") from exc
-    progress.finish(f"{len(y_res):,} rows x {len(columns)} columns")
+    progress.finish(f"{len(y_res):,} rows x {len(data.columns)} columns")
     if not args.quiet:
-        print(class_count_table(args.target, y, np.asarray(y_res)))
+        print(class_count_table(args.target, data.y, np.asarray(y_res)))
+    if report is not None:
+        write_report(data, X_res, y_res, sampler, report, progress, show=not args.quiet)
+
+
+def diagnose_file(args: argparse.Namespace) -> None:
+    """``fast-smote diagnose``: resample a file in memory (or read a resampled one) and
+    print the diagnostics."""
+    source = Path(args.input)
+    table_format(source)
+    report = Path(args.report) if args.report else None
+    if report is not None:
+        report_format(report)
+    backend = load_backend()
+    progress = Progress(args.quiet)
+    data = read_training_data(source, args, backend, progress)
+    if args.resampled is None:
+        sampler, X_res, y_res = run_sampler(args, data, progress)
+    else:
+        resampled = read_training_data(Path(args.resampled), args, backend, progress)
+        feature_names = [c.name for c in data.features]
+        if [c.name for c in resampled.features] != feature_names:
+            raise CommandError(
+                f"{args.resampled} must have the columns of {source}: features {_names(feature_names)}"
+            )
+        sampler, X_res, y_res = None, resampled.X, resampled.y
+    write_report(data, X_res, y_res, sampler, report, progress, show=True)
 
 
 def demo(n_samples: int, n_features: int, seed: int, method: str) -> None:
@@ -352,6 +473,39 @@ def bench(argv: Sequence[str]) -> int:
     return _bench.main(argv, prog="fast-smote bench")
 
 
+def add_sampler_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose and set up the sampler."""
+    parser.add_argument(
+        "-m", "--method", default="smote", choices=list(SAMPLERS), help="the sampler (default: smote)"
+    )
+    parser.add_argument(
+        "-s",
+        "--sampling-strategy",
+        default="auto",
+        metavar="STRATEGY",
+        help=(
+            "auto, minority, 'not minority', 'not majority' or all; a float (binary data: minority "
+            "as a share of the majority); or a JSON object of class to count, e.g. '{\"1\": 500}'"
+        ),
+    )
+    parser.add_argument("-k", "--k-neighbors", type=int, help="neighbours to interpolate with (default 5)")
+    parser.add_argument(
+        "--categorical",
+        metavar="COLUMNS",
+        help="smotenc: the categorical columns, comma-separated, or auto (the non-numeric ones, the default)",
+    )
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="another parameter of the sampler, e.g. kind=borderline-2 (VALUE is JSON or text); repeatable",
+    )
+    parser.add_argument("--seed", type=int, help="random_state (default: a fresh seed every run)")
+    parser.add_argument("-j", "--n-jobs", type=int, help="threads (default: all cores)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fast-smote", description=__doc__.split("\n\n")[1])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -368,38 +522,42 @@ def build_parser() -> argparse.ArgumentParser:
     resample.add_argument("input", help="the data: .csv or .parquet")
     resample.add_argument("-t", "--target", required=True, help="the column holding the class labels")
     resample.add_argument("-o", "--output", required=True, help="where to write the result: .csv or .parquet")
+    add_sampler_options(resample)
     resample.add_argument(
-        "-m", "--method", default="smote", choices=list(SAMPLERS), help="the sampler (default: smote)"
-    )
-    resample.add_argument(
-        "-s",
-        "--sampling-strategy",
-        default="auto",
-        metavar="STRATEGY",
+        "--report",
+        metavar="PATH",
         help=(
-            "auto, minority, 'not minority', 'not majority' or all; a float (binary data: minority "
-            "as a share of the majority); or a JSON object of class to count, e.g. '{\"1\": 500}'"
+            "also diagnose the new rows (see fast-smote diagnose) and write the report: a plot "
+            "(.png, .svg, .pdf; needs matplotlib), .json or .txt"
         ),
     )
-    resample.add_argument("-k", "--k-neighbors", type=int, help="neighbours to interpolate with (default 5)")
-    resample.add_argument(
-        "--categorical",
-        metavar="COLUMNS",
-        help="smotenc: the categorical columns, comma-separated, or auto (the non-numeric ones, the default)",
-    )
-    resample.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="another parameter of the sampler, e.g. kind=borderline-2 (VALUE is JSON or text); repeatable",
-    )
-    resample.add_argument("--seed", type=int, help="random_state (default: a fresh seed every run)")
-    resample.add_argument("-j", "--n-jobs", type=int, help="threads (default: all cores)")
     resample.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, no summary (errors and warnings still show)"
     )
+
+    diagnose_parser = commands.add_parser(
+        "diagnose",
+        help="show where resampling puts the new rows: class territory, spacing, duplicates, bases",
+        description=(
+            "Resample a CSV or Parquet file in memory (or read a resampled one with --resampled) and "
+            "print fast_smote.diagnose's report: the class counts, the share of new rows nearer to "
+            "another class than to their own, their distances to the class against the originals' "
+            "spacing, near duplicates and the most used base samples, with warnings in plain words. "
+            "Needs polars or pyarrow: pip install 'fast-smote[cli]'."
+        ),
+    )
+    diagnose_parser.add_argument("input", help="the data before resampling: .csv or .parquet")
+    diagnose_parser.add_argument("-t", "--target", required=True, help="the column holding the class labels")
+    diagnose_parser.add_argument(
+        "--resampled",
+        metavar="PATH",
+        help="diagnose this resampled file (same columns) instead of resampling with --method",
+    )
+    add_sampler_options(diagnose_parser)
+    diagnose_parser.add_argument(
+        "--report", metavar="PATH", help="also write the report: a plot (.png, .svg, .pdf), .json or .txt"
+    )
+    diagnose_parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
     demo_parser = commands.add_parser("demo", help="oversample a generated imbalanced dataset")
     demo_parser.add_argument("--n-samples", type=int, default=100_000)
@@ -433,6 +591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "resample":
             resample_file(args)
+        elif args.command == "diagnose":
+            diagnose_file(args)
         else:
             demo(args.n_samples, args.n_features, args.seed, args.method)
     except CommandError as exc:
