@@ -13,8 +13,8 @@ test:
 
 # The linters and type checks CI runs.
 lint:
-	ruff check python tests benches
-	ruff format --check python tests benches
+	ruff check python tests benches docs
+	ruff format --check python tests benches docs
 	cargo clippy --release --all-targets --features python -- -D warnings
 	$(PYTHON) -m mypy --strict
 	$(PYTHON) -m mypy.stubtest --mypy-config-file pyproject.toml --allowlist .ci/stubtest-allowlist fast_smote

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -25,6 +28,13 @@ def make_imbalanced(counts, n_features=4, seed=0, dtype=np.float64, spread=3.0):
     y = np.repeat(np.arange(len(counts)), counts)
     order = rng.permutation(len(y))
     return X[order].astype(dtype), y[order]
+
+
+def packages_imported_by(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after running ``code``."""
+    report = "\nimport json, sys\nprint(json.dumps(sorted({m.partition('.')[0] for m in sys.modules})))\n"
+    result = subprocess.run([sys.executable, "-c", code + report], capture_output=True, text=True, check=True)
+    return set(json.loads(result.stdout.splitlines()[-1]))
 
 
 @pytest.fixture

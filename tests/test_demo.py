@@ -23,6 +23,9 @@ def test_demo_balances_the_classes(method, capsys):
     # Samplers that round per sample or cluster may miss the target by a few rows.
     assert abs(int(after[2]) - n_majority) <= 0.01 * n_majority
     assert re.search(rf"row {n_majority + n_minority} (=|is a copy of) X\[\d+\]", out), out
+    # Then the diagnostics of the same resampling.
+    assert re.search(rf"^new rows +0 +{made:,}$", out, flags=re.MULTILINE), out
+    assert "in other-class territory" in out and re.search(r"diagnosed in [\d.]+ s", out)
 
 
 def test_demo_rejects_an_unknown_method(capsys):

@@ -66,7 +66,8 @@ def test_each_class_gets_its_originals_new_rows_segments_and_histogram(tmp_path,
         assert on_segment.sum() >= 7
     assert len(histograms) == 2
     for axes, label in zip(histograms, (1, 2)):
-        assert axes.get_title() == f"class {label!r}: distance to the class"
+        share = f"{100 * report[label].other_class_share:.1f} % of its new rows in other-class territory"
+        assert axes.get_title() == f"class {label!r}: distance to the class\n{share}"
         # One bar per bin for the originals, one outline for the new rows.
         assert len(axes.patches) == HISTOGRAM_BINS + 1
     if n_features > 2:

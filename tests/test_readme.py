@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,3 +23,18 @@ def test_every_python_example_runs():
             exec(compile(block, str(README), "exec"), namespace)
         except Exception as exc:  # pragma: no cover - the message shows which example
             pytest.fail(f"README example failed with {exc!r}:\n{block}")
+
+
+def test_the_diagnostics_example_script_prints_the_readmes_report(tmp_path):
+    """docs/diagnostics_example.py (which makes the README's image) runs, writes the
+    image, and prints the report the README shows."""
+    script = README.parent / "docs" / "diagnostics_example.py"
+    image = tmp_path / "example.png"
+    result = subprocess.run(
+        [sys.executable, str(script), str(image)], capture_output=True, text=True, check=True
+    )
+    assert image.read_bytes()[:4] == b"\x89PNG"
+    section = README.read_text().split("## Diagnostics: see what SMOTE did", 1)[1]
+    shown = re.search(r"```text\n(.*?)```", section, flags=re.DOTALL).group(1)
+    assert result.stdout.startswith(shown)
+    assert (README.parent / "docs" / "diagnostics-example.png").is_file()

@@ -460,6 +460,9 @@ def demo(n_samples: int, n_features: int, seed: int, method: str) -> None:
         print(f"row {first} = X[{base}] + {provenance.step[0]:.3f} * (X[{neighbor}] - X[{base}])")
     else:
         print(f"row {first} is a copy of X[{sampler.sample_indices_[first]}]")
+    start = time.perf_counter()
+    report = fast_smote.diagnose(X, y, X_res, y_res, sampler, warn=False)
+    print(f"\n{report}\n(diagnosed in {time.perf_counter() - start:.3f} s)")
 
 
 def bench(argv: Sequence[str]) -> int:

@@ -99,11 +99,12 @@ def plot_report(
             )
     for code, label, bases, neighbors in links:
         starts, ends = project(found.points[bases]), project(found.points[neighbors])
+        # A darker shade of the class's colour: visible over the class's own points.
+        shade = tuple(0.45 * channel for channel in colors[code][:3])
         lines = LineCollection(
             list(np.stack([starts, ends], axis=1)),
-            colors=[colors[code]],
-            linewidths=0.9,
-            alpha=0.9,
+            colors=[shade],
+            linewidths=1.1,
             zorder=4,
             label=f"{label}: base to neighbour",
         )
@@ -174,7 +175,11 @@ def _histogram(axes: Axes, report: DiagnosticReport, code: int, label: Any, colo
         color="black",
         label="new rows: to the nearest original",
     )
-    axes.set_title(f"class {label!r}: distance to the class", fontsize=10)
+    title = f"class {label!r}: distance to the class"
+    share = report.classes[code].other_class_share
+    if share is not None:
+        title += f"\n{100 * share:.1f} % of its new rows in other-class territory"
+    axes.set_title(title, fontsize=10)
     axes.set_xlabel("Euclidean distance")
     axes.set_ylabel("density")
     axes.legend(fontsize=7)
