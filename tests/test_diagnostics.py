@@ -200,6 +200,19 @@ def test_combined_samplers_count_the_removed_originals_and_keep_the_provenance()
     assert [d.n_removed for d in unknown.classes] == [d.n_removed for d in report.classes]
 
 
+def test_a_combination_around_random_oversampling_keeps_the_copies_bases():
+    X, y = overlapping(n_majority=300, n_minority=40)
+    sampler = fast_smote.SMOTETomek(smote=fast_smote.RandomOverSampler(random_state=0))
+    X_res, y_res = sampler.fit_resample(X, y)
+    report = quiet_diagnose(X, y, X_res, y_res, sampler)
+    kept = sampler.tomek_.sample_indices_
+    drawn = sampler.smote_.sample_indices_[kept]
+    new = kept >= len(y)
+    assert report.provenance and report[1].n_synthetic == np.count_nonzero(new)
+    used = np.bincount(drawn[new], minlength=len(y))
+    assert report[1].top_bases[0] == (int(used.argmax()), int(used.max()))
+
+
 def test_new_rows_are_told_from_originals_by_value_with_multiplicity():
     X, y = separated(n_majority=50, n_minority=10)
     X[1] = X[0]  # two equal majority rows
@@ -372,7 +385,7 @@ def test_sparse_and_dask_inputs_and_bad_parameters_are_refused():
     X_res, y_res = fast_smote.SMOTE(random_state=0).fit_resample(X, y)
     with pytest.raises(TypeError, match="dense in-memory X_res"):
         quiet_diagnose(X, y, sparse.csr_matrix(X_res), y_res)
-    for bad in (0, -1, 2.5, "all"):
+    for bad in (0, -1, 2.5, "all", True):
         with pytest.raises(ValueError, match="max_rows must be a positive int or None"):
             quiet_diagnose(X, y, X_res, y_res, max_rows=bad)
     with pytest.raises(ValueError, match="n_jobs"):

@@ -21,7 +21,7 @@ import numpy as np
 from . import _core
 from ._containers import is_dask_collection
 from ._sparse import is_sparse
-from ._validation import check_X, check_y, plain, unique_labels
+from ._validation import check_n_jobs, check_X, check_y, plain, unique_labels
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -118,7 +118,8 @@ class ClassDiagnostics:
         return self.n_synthetic > 0
 
 
-@dataclass(frozen=True)
+# Classes holding arrays compare by identity (eq=False): field-wise == would be ambiguous.
+@dataclass(frozen=True, eq=False)
 class _Sample:
     """The rows the plots and histograms of one class draw from."""
 
@@ -126,7 +127,7 @@ class _Sample:
     original_distances: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Points:
     """X's rows, then the new rows (``points``), their class codes and provenance."""
 
@@ -139,7 +140,7 @@ class _Points:
     feature_names: list[str] | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DiagnosticReport:
     """The result of :func:`fast_smote.diagnose`.
 
@@ -304,10 +305,12 @@ def diagnose(
     >>> report[1].n_synthetic, report[1].other_class_share
     (180, 0.0)
     """
-    if max_rows is not None and (not isinstance(max_rows, (int, np.integer)) or max_rows < 1):
+    if max_rows is not None and (
+        not isinstance(max_rows, (int, np.integer)) or isinstance(max_rows, bool) or max_rows < 1
+    ):
         raise ValueError(f"max_rows must be a positive int or None, got {max_rows!r}")
+    n_threads = check_n_jobs(n_jobs)
     found, classes, codes_res = _points(X, y, X_res, y_res, sampler)
-    n_threads = _threads(n_jobs)
     rng = np.random.default_rng(random_state)
     diagnostics, samples = [], {}
     for code, label in enumerate(classes.tolist()):
@@ -328,12 +331,6 @@ def diagnose(
         _points=found,
         _samples=samples,
     )
-
-
-def _threads(n_jobs: Any) -> int | None:
-    from ._validation import check_n_jobs
-
-    return check_n_jobs(n_jobs)
 
 
 def _dense(X: Any, name: str) -> tuple[np.ndarray, Any]:
@@ -396,11 +393,10 @@ def _new_rows(
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """The positions of the new rows in the output, with their base and neighbour rows
     of X when the sampler recorded them; every other output row must be one of X's."""
-    n = len(X)
-    recorded = _recorded_origin(sampler, n, len(X_res))
-    if recorded is None:
+    record = _recorded_origin(sampler, len(X), len(X_res))
+    if record is None:
         return _new_rows_by_value(X, codes, X_res, codes_res), None, None
-    origin, base, neighbor = recorded
+    origin = record.origin
     kept = origin >= 0
     if not (
         np.array_equal(X_res[kept], X[origin[kept]]) and np.array_equal(codes_res[kept], codes[origin[kept]])
@@ -409,36 +405,66 @@ def _new_rows(
             f"X_res and y_res do not match what the sampler {type(sampler).__name__} recorded: pass "
             "the sampler that made them, fitted on X and y"
         )
-    return np.flatnonzero(~kept), base, neighbor
+    new = np.flatnonzero(~kept)
+    return new, record.base[new], None if record.neighbor is None else record.neighbor[new]
 
 
-def _recorded_origin(
-    sampler: Any, n: int, n_out: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """For each output row the row of X it is (-1: new), and the new rows' bases and
-    neighbours, from what a fitted sampler recorded; None when it recorded nothing."""
+@dataclass(frozen=True, eq=False)
+class _Record:
+    """What a fitted sampler recorded of its output, row by row."""
+
+    #: The row of X each output row is, or -1 for a new row.
+    origin: np.ndarray
+    #: The row of X each new row was made from (-1 for the originals).
+    base: np.ndarray
+    #: The row of X each new row was made toward (-1 for the originals), if recorded.
+    neighbor: np.ndarray | None
+
+    def __getitem__(self, rows: np.ndarray) -> _Record:
+        neighbor = None if self.neighbor is None else self.neighbor[rows]
+        return _Record(self.origin[rows], self.base[rows], neighbor)
+
+
+def _recorded_origin(sampler: Any, n: int, n_out: int) -> _Record | None:
+    """The record of the ``n_out`` output rows a fitted sampler made from X's ``n``
+    rows; None when it recorded nothing (or recorded another output)."""
     if sampler is None:
         return None
-    over = getattr(sampler, "smote_", sampler)
-    cleaners = [v for k, v in vars(sampler).items() if k.endswith("_") and hasattr(v, "sample_indices_")]
-    provenance = getattr(over, "provenance_", None)
-    kept = cleaners[0].sample_indices_ if over is not sampler and cleaners else None
+    over = getattr(sampler, "smote_", None)
+    if over is None:
+        record = _record_of(sampler, n)
+        return record if record is not None and len(record.origin) == n_out else None
+    # A combination: the over-sampler's output, of which the cleaner kept some rows.
+    cleaners = (v for k, v in vars(sampler).items() if k.endswith("_") and v is not over)
+    cleaner = next((v for v in cleaners if hasattr(v, "sample_indices_")), None)
+    record = _record_of(over, n)
+    if record is None or cleaner is None:
+        return None
+    kept = np.asarray(cleaner.sample_indices_, dtype=np.int64)
+    if len(kept) != n_out or (len(kept) and kept.max() >= len(record.origin)):
+        return None
+    return record[kept]
+
+
+def _record_of(sampler: Any, n: int) -> _Record | None:
+    """An over-sampler's record: its ``provenance_`` (interpolation) or its
+    ``sample_indices_`` (copies, and a cleaner's kept rows)."""
+    provenance = getattr(sampler, "provenance_", None)
     if provenance is not None and provenance.n_original == n:
-        n_over = n + len(provenance)
-        rows = np.arange(n_over) if kept is None else np.asarray(kept)
-        if len(rows) == n_out and (len(rows) == 0 or rows.max() < n_over):
-            origin = np.where(rows < n, rows, -1)
-            made = rows[rows >= n] - n
-            neighbor = np.asarray(provenance.neighbor_index, dtype=np.int64)[made]
-            return origin, np.asarray(provenance.base_index, dtype=np.int64)[made], neighbor
+        originals = np.full(n, -1, dtype=np.int64)
+        return _Record(
+            origin=np.concatenate([np.arange(n), np.full(len(provenance), -1)]),
+            base=np.concatenate([originals, np.asarray(provenance.base_index, dtype=np.int64)]),
+            neighbor=np.concatenate([originals, np.asarray(provenance.neighbor_index, dtype=np.int64)]),
+        )
     indices = getattr(sampler, "sample_indices_", None)
-    if indices is not None and len(indices) == n_out:
-        indices = np.asarray(indices, dtype=np.int64)
-        # A row's first appearance is the original; later ones are new rows drawn from it.
-        first = np.zeros(n_out, dtype=bool)
-        first[np.unique(indices, return_index=True)[1]] = True
-        return np.where(first, indices, -1), indices[~first], None
-    return None
+    if indices is None:
+        return None
+    indices = np.asarray(indices, dtype=np.int64)
+    # A row's first appearance is the original; later ones are new rows drawn from it.
+    first = np.zeros(len(indices), dtype=bool)
+    first[np.unique(indices, return_index=True)[1]] = True
+    return _Record(origin=np.where(first, indices, -1), base=np.where(first, -1, indices), neighbor=None)
 
 
 def _new_rows_by_value(
