@@ -21,14 +21,18 @@ def _client_of_a_cluster(n_workers):
 
     @pytest.fixture(scope="module")
     def client():
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            # Any free port for the scheduler's HTTP server: the two clusters never collide.
-            dashboard_address="127.0.0.1:0",
-        )
+        # No work stealing: the scheduler would otherwise move a partition on its own to
+        # balance a busy machine's load (seen in 2 of ~14 full runs on 2 cores), which the
+        # transfer test would count against the graph fast_smote.dask builds.
+        with dask.config.set({"distributed.scheduler.work-stealing": False}):
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                # Any free port for the scheduler's HTTP server: the two clusters never collide.
+                dashboard_address="127.0.0.1:0",
+            )
         with cluster, Client(cluster, set_as_default=False) as client:
             yield client
 
