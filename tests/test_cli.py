@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import fast_smote
-from fast_smote import _tables
+from fast_smote import _cli, _tables
 from fast_smote._cli import SAMPLERS, main
 
 N_MAJORITY, N_MINORITY = 450, 50
@@ -495,6 +495,15 @@ def test_a_bad_report_extension_is_refused_before_any_work(csv_file, tmp_path, c
     assert not out.exists()
 
 
+def test_a_plot_report_without_matplotlib_is_refused_before_any_work(csv_file, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(_cli, "find_spec", lambda name: None if name == "matplotlib" else object())
+    out = tmp_path / "out.csv"
+    assert resample(csv_file, "-t", "label", "-o", out, "--report", tmp_path / "report.svg") == 2
+    assert "pip install 'fast-smote[plot]'" in capsys.readouterr().err and not out.exists()
+    # Text and JSON reports need no matplotlib.
+    assert resample(csv_file, "-t", "label", "-o", out, "--report", tmp_path / "report.json", "-q") == 0
+
+
 def test_diagnose_resamples_in_memory_and_prints_the_report(backend, csv_file, tmp_path, capsys):
     assert main(["diagnose", str(csv_file), "--target", "label", "--seed", 0, "-m", "adasyn", "-q"]) == 0
     printed = capsys.readouterr().out
@@ -518,6 +527,10 @@ def test_diagnose_reads_a_resampled_file(backend, csv_file, tmp_path, pl, capsys
 def test_diagnose_refusals(csv_file, categorical_file, tmp_path, pl, capsys):
     assert main(["diagnose", str(categorical_file), "-t", "label", "-m", "smotenc", "--seed", 0]) == 2
     assert "diagnose needs numeric features" in capsys.readouterr().err
+    out = tmp_path / "out.csv"
+    command = [categorical_file, "-t", "label", "-o", out, "-m", "smoten", "--report", tmp_path / "r.png"]
+    assert resample(*command) == 2
+    assert "diagnose needs numeric features" in capsys.readouterr().err and not out.exists()
     other = tmp_path / "other.csv"
     make_frame(pl).drop("score").write_csv(other)
     assert main(["diagnose", str(csv_file), "-t", "label", "--resampled", str(other)]) == 2

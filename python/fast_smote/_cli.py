@@ -17,11 +17,13 @@ import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._diagnostics import diagnose
 from ._resample import METHODS, SAMPLERS
 from ._tables import Backend, Column, CommandError, csv_chunk_rows, load_backend, table_format
 
@@ -35,6 +37,8 @@ OPTION_OF = {
     "k_neighbors": "--k-neighbors",
     "categorical_features": "--categorical",
 }
+#: How to install what plots need.
+PLOT_EXTRA = "pip install 'fast-smote[plot]'"
 #: ``--report`` extensions that get a plot (matplotlib's formats).
 REPORT_FIGURES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")
 #: Column names shown in a message before the rest are only counted.
@@ -327,6 +331,17 @@ def report_format(path: Path) -> str:
     )
 
 
+def check_report_request(args: argparse.Namespace, destination: Path | None) -> None:
+    """Refuses, before any work, a report that cannot be made."""
+    if destination is not None and report_format(destination) == "figure" and not find_spec("matplotlib"):
+        raise CommandError(f"--report {str(destination)!r} is a plot, which needs matplotlib: {PLOT_EXTRA}")
+    if args.method in CATEGORICAL_METHODS:
+        raise CommandError(
+            f"diagnose needs numeric features, and --method {args.method} resamples categorical ones: "
+            "its results are not diagnosed"
+        )
+
+
 def write_report(
     data: TrainingData,
     X_res: Any,
@@ -337,9 +352,6 @@ def write_report(
     show: bool,
 ) -> None:
     """Diagnose the resampling; print the report (with ``show``) and write it to ``destination``."""
-    from ._diagnostics import diagnose
-
-    fmt = report_format(destination) if destination is not None else None
     progress.start("diagnosing the new rows")
     try:
         report = diagnose(data.X, data.y, X_res, y_res, sampler, warn=False)
@@ -350,6 +362,7 @@ def write_report(
         print(report)
     if destination is None:
         return
+    fmt = report_format(destination)
     try:
         if fmt == "figure":
             report.plot(destination)
@@ -372,7 +385,7 @@ def resample_file(args: argparse.Namespace) -> None:
     destination_format = table_format(destination)
     report = Path(args.report) if args.report else None
     if report is not None:
-        report_format(report)  # refused before the work, not after
+        check_report_request(args, report)
     backend = load_backend()
     progress = Progress(args.quiet)
     data = read_training_data(source, args, backend, progress)
@@ -406,8 +419,7 @@ def diagnose_file(args: argparse.Namespace) -> None:
     source = Path(args.input)
     table_format(source)
     report = Path(args.report) if args.report else None
-    if report is not None:
-        report_format(report)
+    check_report_request(args, report)
     backend = load_backend()
     progress = Progress(args.quiet)
     data = read_training_data(source, args, backend, progress)
