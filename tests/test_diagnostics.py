@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from samplers import CASES
 from scipy.spatial.distance import cdist
 
 import fast_smote
@@ -198,6 +199,29 @@ def test_combined_samplers_count_the_removed_originals_and_keep_the_provenance()
     unknown = quiet_diagnose(X, y, X_res, y_res)
     assert [d.n_synthetic for d in unknown.classes] == [d.n_synthetic for d in report.classes]
     assert [d.n_removed for d in unknown.classes] == [d.n_removed for d in report.classes]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_sampler_is_diagnosed_alike_with_and_without_its_record(name):
+    X, y = make_imbalanced([300, 60, 30], n_features=3, seed=6, spread=1.0)
+    if CASES[name].kind == "categorical":
+        X = np.round(X)  # few distinct values per column, as categories have
+    sampler = CASES[name].make(3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # ADASYN's rounding and the like
+        X_res, y_res = sampler.fit_resample(X, y)
+    recorded = quiet_diagnose(X, y, X_res, y_res, sampler)
+    by_value = quiet_diagnose(X, y, X_res, y_res)
+    # SMOTEN votes every category among neighbours and records no base row.
+    assert recorded.provenance == (name != "SMOTEN")
+    for label, with_record, without in zip((0, 1, 2), recorded.classes, by_value.classes):
+        assert with_record.n_before == np.count_nonzero(y == label)
+        assert with_record.n_after == np.count_nonzero(y_res == label)
+        assert with_record.n_after == with_record.n_before - with_record.n_removed + with_record.n_synthetic
+        assert (with_record.n_synthetic, with_record.n_removed) == (without.n_synthetic, without.n_removed)
+        if with_record.n_synthetic and recorded.provenance:
+            assert sum(count for _, count in with_record.top_bases) <= with_record.n_synthetic
+        assert with_record.other_class_share == without.other_class_share
 
 
 def test_a_combination_around_random_oversampling_keeps_the_copies_bases():
