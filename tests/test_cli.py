@@ -525,15 +525,25 @@ def test_diagnose_reads_a_resampled_file(backend, csv_file, tmp_path, pl, capsys
 
 
 def test_diagnose_refusals(csv_file, categorical_file, tmp_path, pl, capsys):
-    assert main(["diagnose", str(categorical_file), "-t", "label", "-m", "smotenc", "--seed", 0]) == 2
-    assert "diagnose needs numeric features" in capsys.readouterr().err
+    assert main(["diagnose", str(categorical_file), "-t", "label", "-m", "smoten", "--seed", 0]) == 2
+    assert "diagnose needs continuous features" in capsys.readouterr().err
     out = tmp_path / "out.csv"
     command = [categorical_file, "-t", "label", "-o", out, "-m", "smoten", "--report", tmp_path / "r.png"]
     assert resample(*command) == 2
-    assert "diagnose needs numeric features" in capsys.readouterr().err and not out.exists()
+    assert "diagnose needs continuous features" in capsys.readouterr().err and not out.exists()
     other = tmp_path / "other.csv"
     make_frame(pl).drop("score").write_csv(other)
     assert main(["diagnose", str(csv_file), "-t", "label", "--resampled", str(other)]) == 2
     assert "must have the columns of" in capsys.readouterr().err
     assert main(["diagnose", str(tmp_path / "missing.csv"), "-t", "label"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_smotenc_results_are_diagnosed_with_their_categories(categorical_file, tmp_path, capsys):
+    report = tmp_path / "report.json"
+    command = ["diagnose", str(categorical_file), "-t", "label", "-m", "smotenc", "--seed", 0, "-q"]
+    assert main([*command, "--report", str(report)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("fast-smote diagnostics of SMOTENC(") and "(5 features)" in printed
+    data = json.loads(report.read_text())
+    assert data["n_features"] == 5 and data["classes"][1]["n_synthetic"] == N_MAJORITY - N_MINORITY

@@ -211,7 +211,10 @@ def test_every_sampler_is_diagnosed_alike_with_and_without_its_record(name):
         warnings.simplefilter("ignore", UserWarning)  # ADASYN's rounding and the like
         X_res, y_res = sampler.fit_resample(X, y)
     recorded = quiet_diagnose(X, y, X_res, y_res, sampler)
-    by_value = quiet_diagnose(X, y, X_res, y_res)
+    # SMOTENC's distance from its columns (the sampler would give them).
+    by_value = quiet_diagnose(
+        X, y, X_res, y_res, categorical_features=getattr(sampler, "categorical_features_", None)
+    )
     # SMOTEN votes every category among neighbours and records no base row.
     assert recorded.provenance == (name != "SMOTEN")
     for label, with_record, without in zip((0, 1, 2), recorded.classes, by_value.classes):
@@ -434,3 +437,60 @@ def test_no_matplotlib_import_unless_plotting():
         "r = fast_smote.diagnose(X, y, Xr, yr, s, warn=False); str(r); r.to_dict()\n"
     )
     assert "matplotlib" not in packages_imported_by(code)
+
+
+def mixed_frame(n_majority=300, n_minority=40, seed=0):
+    """A continuous column, a category per class pair and an integer column."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "amount": np.r_[rng.normal(0, 1, n_majority), rng.normal(1, 1, n_minority)],
+            "plan": np.r_[rng.choice(["a", "b", "c"], n_majority), rng.choice(["b", "c", "d"], n_minority)],
+            "age": np.r_[rng.normal(0, 1, n_majority), rng.normal(1, 1, n_minority)],
+        }
+    )
+    return frame, np.repeat([0, 1], [n_majority, n_minority])
+
+
+def test_mixed_data_is_measured_with_smotencs_distance():
+    X, y = mixed_frame()
+    sampler = fast_smote.SMOTENC(categorical_features=["plan"], random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    report = quiet_diagnose(X, y, X_res, y_res, sampler, max_rows=None)
+    assert report.n_features == 3 and report.provenance
+    assert report._points.feature_names == ["amount", "age"]
+    # SMOTE-NC's distance for class 1: continuous differences, plus the class's median
+    # continuous standard deviation, squared, where the plan differs.
+    continuous = X_res[["amount", "age"]].to_numpy()
+    plans = X_res["plan"].to_numpy()
+    n = len(y)
+    originals = np.flatnonzero(y == 1)
+    new = n + np.flatnonzero(y_res[n:] == 1)
+    median_std = np.median(continuous[originals].std(axis=0))
+    squared = cdist(continuous[new], continuous[originals], "sqeuclidean")
+    squared += median_std**2 * (plans[new][:, None] != plans[originals][None, :])
+    np.testing.assert_allclose(
+        report._samples[1].synthetic_distances, np.sqrt(squared.min(axis=1)), rtol=1e-12
+    )
+    everyone = cdist(continuous[new], continuous[:n], "sqeuclidean")
+    everyone += median_std**2 * (plans[new][:, None] != plans[:n][None, :])
+    assert report[1].other_class_share == np.mean(y[everyone.argmin(axis=1)] != 1)
+    # The same from the columns given, on an object array, without the sampler.
+    given = quiet_diagnose(X.to_numpy(), y, X_res.to_numpy(), y_res, categorical_features=[1], max_rows=None)
+    assert not given.provenance
+    assert given[1].other_class_share == report[1].other_class_share
+    assert given[1].synthetic_distances == report[1].synthetic_distances
+
+
+def test_mixed_data_refusals():
+    X, y = mixed_frame()
+    X_res, y_res = fast_smote.SMOTENC(categorical_features=["plan"], random_state=0).fit_resample(X, y)
+    with pytest.raises(TypeError, match=r"categorical_features= \(or the fitted SMOTENC\)"):
+        quiet_diagnose(X, y, X_res, y_res)
+    with pytest.raises(TypeError, match="categorical-only data"):
+        quiet_diagnose(X, y, X_res, y_res, categorical_features=[0, 1, 2])
+    strange = X_res.copy()
+    strange.loc[len(y), "plan"] = "zzz"
+    with pytest.raises(ValueError, match=r"categories that X's column 1 does not: \['zzz'\]"):
+        quiet_diagnose(X, y, strange, y_res, categorical_features=["plan"])

@@ -150,7 +150,7 @@ def _categorical_dtypes(X: Any) -> list[bool] | None:
     return None
 
 
-def _column_positions(spec: Any, X: Any, n_features: int) -> np.ndarray:
+def column_positions(spec: Any, X: Any, n_features: int) -> np.ndarray:
     """The sorted positions of the columns ``categorical_features`` selects."""
     if isinstance(spec, str) and spec == ALL_COLUMNS:
         return np.arange(n_features)
@@ -260,7 +260,7 @@ def check_mixed_X(
         reject_complex(X)
     check_shape(X.shape)
     n_samples, n_features = X.shape
-    columns = _column_positions(spec, X, n_features)
+    columns = column_positions(spec, X, n_features)
     if polars_frame:
         # Column by column below, as for an object array; polars keeps the schema.
         X = X.to_numpy()

@@ -335,10 +335,10 @@ def check_report_request(args: argparse.Namespace, destination: Path | None) -> 
     """Refuses, before any work, a report that cannot be made."""
     if destination is not None and report_format(destination) == "figure" and not find_spec("matplotlib"):
         raise CommandError(f"--report {str(destination)!r} is a plot, which needs matplotlib: {PLOT_EXTRA}")
-    if args.method in CATEGORICAL_METHODS:
+    if args.method == "smoten":
         raise CommandError(
-            f"diagnose needs numeric features, and --method {args.method} resamples categorical ones: "
-            "its results are not diagnosed"
+            "diagnose needs continuous features, and --method smoten resamples categorical ones "
+            "only: its results are not diagnosed"
         )
 
 

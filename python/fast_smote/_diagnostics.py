@@ -128,8 +128,18 @@ class _Sample:
 
 
 @dataclass(frozen=True, eq=False)
+class _Mixed:
+    """The categorical features of mixed data, for SMOTE-NC's distance."""
+
+    #: Codes of X's rows, then of the new rows: ``(n_points, n_categorical)`` int32.
+    codes: np.ndarray
+    cardinalities: list[int]
+
+
+@dataclass(frozen=True, eq=False)
 class _Points:
-    """X's rows, then the new rows (``points``), their class codes and provenance."""
+    """X's rows, then the new rows (``points``: the continuous features), their class
+    codes and provenance."""
 
     points: np.ndarray
     codes: np.ndarray
@@ -138,6 +148,23 @@ class _Points:
     base: np.ndarray | None
     neighbor: np.ndarray | None
     feature_names: list[str] | None
+    n_features: int
+    mixed: _Mixed | None = None
+
+    def space(self, code: int, n_threads: int | None) -> np.ndarray:
+        """Where class ``code``'s distances are measured: the points themselves, or for
+        mixed data SMOTE-NC's space for the class (each categorical feature one-hot at
+        the class's median continuous standard deviation over √2, so that a differing
+        category adds that median squared)."""
+        if self.mixed is None:
+            return self.points
+        originals = np.flatnonzero(self.codes[: self.n_original] == code)
+        median_std = float(np.median(self.points[originals].std(axis=0)))
+        every = np.arange(len(self.points), dtype=np.int64)
+        scale = median_std / math.sqrt(2)
+        return _core.embed_mixed(
+            self.points, self.mixed.codes, self.mixed.cardinalities, every, scale, n_threads
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -254,6 +281,7 @@ def diagnose(
     y_res: Any,
     sampler: Any = None,
     *,
+    categorical_features: Any = None,
     max_rows: int | None = 5000,
     random_state: int = 0,
     n_jobs: int | None = None,
@@ -277,6 +305,12 @@ def diagnose(
     y_res : array-like or Series of shape (n_samples_new,)
     sampler : fitted sampler, optional
         The sampler that made ``X_res`` from ``X``.
+    categorical_features : optional
+        The categorical columns of mixed data, as SMOTENC takes them (indices, a mask,
+        names or ``'auto'``); default: a fitted SMOTENC ``sampler``'s. Distances are
+        then SMOTE-NC's: the continuous features, plus for each categorical feature
+        that differs the class's median continuous standard deviation, squared.
+        Categorical-only data (SMOTEN's) is not diagnosed.
     max_rows : int or None, default=5000
         New rows and originals per class each search examines; beyond, a uniform
         sample (shares then have a standard error below 0.71 percentage points).
@@ -310,7 +344,7 @@ def diagnose(
     ):
         raise ValueError(f"max_rows must be a positive int or None, got {max_rows!r}")
     n_threads = check_n_jobs(n_jobs)
-    found, classes, codes_res = _points(X, y, X_res, y_res, sampler)
+    found, classes, codes_res = _points(X, y, X_res, y_res, sampler, categorical_features)
     rng = np.random.default_rng(random_state)
     diagnostics, samples = [], {}
     for code, label in enumerate(classes.tolist()):
@@ -326,7 +360,7 @@ def diagnose(
         classes=diagnostics,
         warnings=findings,
         sampler=None if sampler is None else repr(sampler),
-        n_features=int(found.points.shape[1]),
+        n_features=found.n_features,
         provenance=found.base is not None,
         _points=found,
         _samples=samples,
@@ -334,25 +368,97 @@ def diagnose(
 
 
 def _dense(X: Any, name: str) -> tuple[np.ndarray, Any]:
-    if is_sparse(X) or is_dask_collection(X):
-        raise TypeError(
-            f"diagnose takes dense in-memory {name}; got {type(X).__name__} "
-            "(densify a sample of rows, e.g. X[:100_000].toarray() or .compute())"
-        )
+    _refuse_distributed(X, name)
     try:
         values, layout = check_X(X)
     except TypeError as exc:
-        raise TypeError(f"{name}: {exc}; diagnose needs numeric features") from None
+        raise TypeError(
+            f"{name}: {exc}; diagnose needs numeric features, or categorical_features= (or the "
+            "fitted SMOTENC) for mixed data"
+        ) from None
     except ValueError as exc:
         raise ValueError(str(exc).replace("X contains", f"{name} contains", 1)) from None
     return values, layout
 
 
-def _points(X: Any, y: Any, X_res: Any, y_res: Any, sampler: Any) -> tuple[_Points, np.ndarray, np.ndarray]:
+def _refuse_distributed(X: Any, name: str) -> None:
+    if is_sparse(X) or is_dask_collection(X):
+        raise TypeError(
+            f"diagnose takes dense in-memory {name}; got {type(X).__name__} "
+            "(densify a sample of rows, e.g. X[:100_000].toarray() or .compute())"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class _MixedData:
+    """Mixed X and X_res read apart: the continuous features, and the categorical ones
+    as codes (X_res's in X's categories)."""
+
+    values: np.ndarray
+    resampled: np.ndarray
+    layout: Any
+    codes: np.ndarray
+    codes_res: np.ndarray
+    cardinalities: list[int]
+    continuous_columns: np.ndarray
+
+
+def _mixed(X: Any, X_res: Any, spec: Any) -> _MixedData:
+    from ._categorical import check_mixed_X, column_positions
+
+    _refuse_distributed(X, "X")
+    _refuse_distributed(X_res, "X_res")
+    shape = X.shape if hasattr(X, "shape") else np.shape(X)
+    n_features = shape[1] if len(shape) == 2 else 0
+    if n_features and len(column_positions(spec, X, n_features)) == n_features:
+        raise TypeError(
+            "categorical_features selects every column: diagnose measures distances with "
+            "continuous features, and categorical-only data (SMOTEN's) is not diagnosed"
+        )
+    values, layout, features = check_mixed_X(X, spec)
+    resampled, _, resampled_features = check_mixed_X(X_res, features.columns)
+    codes_res = np.empty_like(resampled_features.codes)
+    for j, (known, found) in enumerate(zip(features.categories, resampled_features.categories)):
+        known_values, found_values = list(np.asarray(known, dtype=object)), np.asarray(found, dtype=object)
+        position = {_category_key(v): i for i, v in enumerate(known_values)}
+        unknown = [v for v in found_values if _category_key(v) not in position]
+        if unknown:
+            column = int(features.columns[j])
+            raise ValueError(f"X_res has categories that X's column {column} does not: {unknown[:5]}")
+        mapping = np.array([position[_category_key(v)] for v in found_values], dtype=np.int32)
+        codes_res[:, j] = mapping[resampled_features.codes[:, j]] if len(mapping) else 0
+    return _MixedData(
+        values,
+        resampled,
+        layout,
+        features.codes,
+        codes_res,
+        features.cardinalities,
+        features.continuous_columns,
+    )
+
+
+def _category_key(value: Any) -> Any:
+    """A category as a dictionary key (every missing value is one category)."""
+    return "\0missing" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _points(
+    X: Any, y: Any, X_res: Any, y_res: Any, sampler: Any, categorical_features: Any
+) -> tuple[_Points, np.ndarray, np.ndarray]:
     """X's rows and the new rows of ``X_res`` as one matrix, with codes and provenance;
     the classes of y (sorted) and the class code of each row of the output."""
-    values, layout = _dense(X, "X")
-    resampled, _ = _dense(X_res, "X_res")
+    if categorical_features is None:
+        categorical_features = getattr(getattr(sampler, "smote_", sampler), "categorical_features_", None)
+    mixed, parts = None, None
+    if categorical_features is None:
+        values, layout = _dense(X, "X")
+        resampled, _ = _dense(X_res, "X_res")
+        n_features = int(values.shape[1])
+    else:
+        parts = _mixed(X, X_res, categorical_features)
+        values, resampled, layout = parts.values, parts.resampled, parts.layout
+        n_features = int(values.shape[1]) + parts.codes.shape[1]
     labels, _ = check_y(y, values.shape[0])
     labels_res, _ = check_y(y_res, resampled.shape[0])
     if resampled.shape[1] != values.shape[1]:
@@ -371,12 +477,22 @@ def _points(X: Any, y: Any, X_res: Any, y_res: Any, sampler: Any) -> tuple[_Poin
     if values.dtype != resampled.dtype:
         values, resampled = values.astype(np.float64), resampled.astype(np.float64)
     codes_x, codes_res = codes[:n], codes[n:]
-    new, base, neighbor = _new_rows(values, codes_x, resampled, codes_res, sampler)
+    if parts is None:
+        new, base, neighbor = _new_rows(values, codes_x, resampled, codes_res, sampler)
+    else:
+        # Rows compared whole: the continuous values and the categories.
+        whole_x = np.hstack([values, parts.codes.astype(values.dtype)])
+        whole_res = np.hstack([resampled, parts.codes_res.astype(values.dtype)])
+        new, base, neighbor = _new_rows(whole_x, codes_x, whole_res, codes_res, sampler)
+        category_codes = np.concatenate([parts.codes, parts.codes_res[new]])
+        mixed = _Mixed(np.ascontiguousarray(category_codes), parts.cardinalities)
     if len(new) == len(resampled) - n and np.array_equal(new, np.arange(n, len(resampled))):
         matrix = resampled  # X, then the new rows: the output as it is
     else:
         matrix = np.concatenate([values, resampled[new]])
     names = layout.columns if layout is not None else None
+    if names is not None and parts is not None:
+        names = [names[j] for j in parts.continuous_columns]
     found = _Points(
         points=matrix,
         codes=np.concatenate([codes_x, codes_res[new]]),
@@ -384,6 +500,8 @@ def _points(X: Any, y: Any, X_res: Any, y_res: Any, sampler: Any) -> tuple[_Poin
         base=base,
         neighbor=neighbor,
         feature_names=None if names is None else [str(c) for c in names],
+        n_features=n_features,
+        mixed=mixed,
     )
     return found, classes, codes_res
 
@@ -535,21 +653,22 @@ def _diagnose_class(
     examined = _sample(new, max_rows, rng)
     own = _sample(originals, max_rows, rng)
     everyone = np.arange(n)
+    space = found.space(code, n_threads)
     result: dict[str, Any] = {}
     if n >= 2:
-        nearest, _ = _nearest(found.points, np.concatenate([examined, own]), everyone, n_threads)
+        nearest, _ = _nearest(space, np.concatenate([examined, own]), everyone, n_threads)
         elsewhere = found.codes[nearest] != code
         result["other_class_share"] = float(elsewhere[: len(examined)].mean())
         result["original_other_class_share"] = float(elsewhere[len(examined) :].mean())
-    _, synthetic_distances = _nearest(found.points, examined, originals, n_threads)
+    _, synthetic_distances = _nearest(space, examined, originals, n_threads)
     original_distances = np.empty(0)
     if len(originals) >= 2:
-        _, original_distances = _nearest(found.points, own, originals, n_threads)
+        _, original_distances = _nearest(space, own, originals, n_threads)
         far = np.quantile(original_distances, FAR_QUANTILE)
         result["far_share"] = float(np.mean(synthetic_distances > far))
     class_rows = np.concatenate([originals, new])
     if len(class_rows) >= 2:
-        _, closest = _nearest(found.points, examined, class_rows, n_threads)
+        _, closest = _nearest(space, examined, class_rows, n_threads)
         spacing = np.median(original_distances[original_distances > 0]) if original_distances.any() else 0.0
         result["near_duplicate_share"] = float(np.mean(closest <= NEAR_DUPLICATE_FRACTION * spacing))
     if found.base is not None:
