@@ -609,7 +609,8 @@ def _new_rows_by_value(
     return np.flatnonzero(occurrence >= available[value_res])
 
 
-def _sample(rows: np.ndarray, max_rows: int | None, rng: np.random.Generator) -> np.ndarray:
+def sample_rows(rows: np.ndarray, max_rows: int | None, rng: np.random.Generator) -> np.ndarray:
+    """``rows``, or a uniform sample of ``max_rows`` of them in order."""
     if max_rows is None or len(rows) <= max_rows:
         return rows
     return np.sort(rng.choice(rows, size=max_rows, replace=False))
@@ -650,8 +651,8 @@ def _diagnose_class(
     }
     if len(new) == 0:
         return ClassDiagnostics(**counts, n_examined=0), None
-    examined = _sample(new, max_rows, rng)
-    own = _sample(originals, max_rows, rng)
+    examined = sample_rows(new, max_rows, rng)
+    own = sample_rows(originals, max_rows, rng)
     everyone = np.arange(n)
     space = found.space(code, n_threads)
     result: dict[str, Any] = {}
@@ -695,7 +696,7 @@ def _base_usage(bases: np.ndarray, n: int, n_class: int) -> dict[str, Any]:
     }
 
 
-def _percent(share: float) -> str:
+def percent(share: float) -> str:
     return f"{100 * share:.1f} %"
 
 
@@ -705,9 +706,9 @@ def _warnings_of(d: ClassDiagnostics) -> list[str]:
     name = f"class {d.label!r}"
     if d.other_class_share is not None and d.other_class_share > OTHER_CLASS_LIMIT:
         before = d.original_other_class_share
-        baseline = "" if before is None else f" (for its original rows: {_percent(before)})"
+        baseline = "" if before is None else f" (for its original rows: {percent(before)})"
         found.append(
-            f"{_percent(d.other_class_share)} of the new rows of {name} lie in other-class territory: "
+            f"{percent(d.other_class_share)} of the new rows of {name} lie in other-class territory: "
             f"their nearest original row belongs to another class{baseline}. The classes overlap "
             "there, and these rows teach a model to predict the class inside the others' region. "
             "BorderlineSMOTE or SVMSMOTE generate along the class border instead; SMOTEENN and "
@@ -715,14 +716,14 @@ def _warnings_of(d: ClassDiagnostics) -> list[str]:
         )
     if d.far_share is not None and d.far_share > FAR_LIMIT:
         found.append(
-            f"{_percent(d.far_share)} of the new rows of {name} lie farther from every original of "
+            f"{percent(d.far_share)} of the new rows of {name} lie farther from every original of "
             f"the class than {FAR_QUANTILE:.0%} of its originals lie from their nearest neighbour: "
             "SMOTE filled gaps between distant samples (outliers, or separate clusters of the "
             "class). KMeansSMOTE keeps to dense clusters; a smaller k_neighbors keeps to close pairs."
         )
     if d.near_duplicate_share is not None and d.near_duplicate_share > NEAR_DUPLICATE_LIMIT:
         found.append(
-            f"{_percent(d.near_duplicate_share)} of the new rows of {name} nearly duplicate a row of "
+            f"{percent(d.near_duplicate_share)} of the new rows of {name} nearly duplicate a row of "
             f"the class (closer than {NEAR_DUPLICATE_FRACTION:.0%} of its originals' typical "
             "spacing), so they add little a model could learn from: the class has many duplicate "
             "rows, or it is oversampled far beyond its size. Ask for fewer rows (a lower "
@@ -738,7 +739,7 @@ def _warnings_of(d: ClassDiagnostics) -> list[str]:
     if d.top_decile_share is not None and d.n_before >= 10 and d.top_decile_share > CONCENTRATION_LIMIT:
         rows = ", ".join(f"X[{row}]" for row, _ in d.top_bases or [])
         found.append(
-            f"{_percent(d.top_decile_share)} of the new rows of {name} were made from the most used "
+            f"{percent(d.top_decile_share)} of the new rows of {name} were made from the most used "
             f"10 % of its samples (most used: {rows}). If those samples are noise or outliers, the "
             "resampling amplifies them: check them, or clean the data first (EditedNearestNeighbours, "
             "TomekLinks)."
@@ -750,7 +751,7 @@ def _text(report: DiagnosticReport) -> str:
     """The report as an aligned table, one column per class, then the warnings."""
 
     def share(value: float | None) -> str:
-        return "-" if value is None else _percent(value)
+        return "-" if value is None else percent(value)
 
     def distance(summary: DistanceSummary | None) -> str:
         return "-" if summary is None else f"{summary.q50:.4g}"

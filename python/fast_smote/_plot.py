@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._diagnostics import percent, sample_rows
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -59,10 +61,10 @@ def plot_report(
     scatter = figure.add_subplot(grid[:, 0])
     drawn, links = [], []
     for code, diagnostics in enumerate(report.classes):
-        originals = _at_most(np.flatnonzero(found.codes[:n] == code), max_points, rng)
+        originals = sample_rows(np.flatnonzero(found.codes[:n] == code), max_points, rng)
         new = n + np.flatnonzero(found.codes[n:] == code)
-        linked = _at_most(new, segments, rng) if segments and diagnostics.grown else new[:0]
-        new = np.union1d(_at_most(new, max_points, rng), linked)
+        linked = sample_rows(new, segments, rng) if segments and diagnostics.grown else new[:0]
+        new = np.union1d(sample_rows(new, max_points, rng), linked)
         drawn.append((code, diagnostics.label, originals, new))
         if len(linked):
             assert found.base is not None and found.neighbor is not None
@@ -120,12 +122,6 @@ def plot_report(
     return figure
 
 
-def _at_most(rows: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
-    if len(rows) <= count:
-        return rows
-    return np.sort(rng.choice(rows, size=count, replace=False))
-
-
 def _colors(n_classes: int) -> list[Any]:
     from matplotlib import colormaps
 
@@ -146,7 +142,7 @@ def _projection(found: Any, n: int, rng: np.random.Generator) -> tuple[Any, tupl
     from sklearn.decomposition import PCA
 
     pca = PCA(n_components=2, random_state=0)
-    pca.fit(found.points[_at_most(np.arange(n), PCA_ROWS, rng)])
+    pca.fit(found.points[sample_rows(np.arange(n), PCA_ROWS, rng)])
     share = pca.explained_variance_ratio_
     return pca.transform, (f"PC1 ({share[0]:.0%} of variance)", f"PC2 ({share[1]:.0%} of variance)")
 
@@ -178,7 +174,7 @@ def _histogram(axes: Axes, report: DiagnosticReport, code: int, label: Any, colo
     title = f"class {label!r}: distance to the class"
     share = report.classes[code].other_class_share
     if share is not None:
-        title += f"\n{100 * share:.1f} % of its new rows in other-class territory"
+        title += f"\n{percent(share)} of its new rows in other-class territory"
     axes.set_title(title, fontsize=10)
     axes.set_xlabel("Euclidean distance")
     axes.set_ylabel("density")
