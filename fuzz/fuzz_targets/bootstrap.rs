@@ -9,20 +9,12 @@ use arbitrary::Unstructured;
 use fast_smote::bootstrap::{BootstrapJob, Bootstrapped};
 use fast_smote::rng::CHUNK_ROWS;
 use fast_smote_fuzz::{
-    cols, core, finite, flag, int, layout, one_in, row_count, rows, seed, threads, values,
-    FuzzFloat, Mat,
+    cols, core, finite, flag, fuzz_each_float, int, layout, one_in, row_count, rows, seed, threads,
+    values, window_of, FuzzFloat, Mat,
 };
-use libfuzzer_sys::fuzz_target;
 use ndarray::ArrayView2;
 
-fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    if flag(&mut u) {
-        run::<f32>(&mut u);
-    } else {
-        run::<f64>(&mut u);
-    }
-});
+fuzz_each_float!(run);
 
 fn decode_job(u: &mut Unstructured<'_>, n: usize, d: usize) -> BootstrapJob {
     let rows = rows(u, n, 300);
@@ -160,18 +152,11 @@ fn window<F: FuzzFloat>(
         return;
     }
     let n_chunks = job.n_new.div_ceil(CHUNK_ROWS);
-    let (first, end) = (int(u, 0, n_chunks + 1), int(u, 0, n_chunks + 1));
-    let got = core::threads(t, || {
-        core::bootstrap_window(x, job, random_state, first..end)
-    });
-    if first > end || end > n_chunks {
-        assert!(
-            got.is_err(),
-            "window {first}..{end} of {n_chunks} chunks accepted"
-        );
+    let Some((first, end, window)) = window_of(u, n_chunks, |chunks| {
+        core::threads(t, || core::bootstrap_window(x, job, random_state, chunks))
+    }) else {
         return;
-    }
-    let window = got.expect("a window of a valid job");
+    };
     let lo = rows.start + (first * CHUNK_ROWS).min(job.n_new);
     let hi = rows.start + (end * CHUNK_ROWS).min(job.n_new);
     assert_eq!(

@@ -10,21 +10,12 @@ use arbitrary::Unstructured;
 use fast_smote::rng::CHUNK_ROWS;
 use fast_smote::sampling::{Draws, Index, Job, NeighborTable, Resampled};
 use fast_smote_fuzz::{
-    cols, core, flag, int, k_for, layout, one_in, row_count, rows, seed, threads, values,
-    FuzzFloat, Mat, Mix,
+    cols, core, flag, fuzz_each_float_and_index, int, k_for, layout, one_in, row_count, rows, seed,
+    threads, values, window_of, FuzzFloat, Mat, Mix,
 };
-use libfuzzer_sys::fuzz_target;
 use ndarray::{Array2, ArrayView2};
 
-fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    match int(&mut u, 0, 3) {
-        0 => run::<f32, i32>(&mut u),
-        1 => run::<f32, i64>(&mut u),
-        2 => run::<f64, i32>(&mut u),
-        _ => run::<f64, i64>(&mut u),
-    }
-});
+fuzz_each_float_and_index!(run);
 
 /// A job as decoded, owning what `Job` borrows.
 struct Spec {
@@ -325,19 +316,13 @@ fn window<F: FuzzFloat, I: Index + PartialEq + std::fmt::Debug>(
         return;
     }
     let n_chunks = spec.total().div_ceil(CHUNK_ROWS);
-    let first = int(u, 0, n_chunks + 1);
-    let end = int(u, 0, n_chunks + 1);
-    let got = core::threads(t, || {
-        core::generate_window::<F, I>(x, job, random_state, first..end)
-    });
-    if first > end || end > n_chunks {
-        assert!(
-            got.is_err(),
-            "window {first}..{end} of {n_chunks} chunks accepted"
-        );
+    let Some((first, end, window)) = window_of(u, n_chunks, |chunks| {
+        core::threads(t, || {
+            core::generate_window::<F, I>(x, job, random_state, chunks)
+        })
+    }) else {
         return;
-    }
-    let window = got.expect("a window of a valid job");
+    };
     let lo = rows.start + (first * CHUNK_ROWS).min(spec.total());
     let hi = rows.start + (end * CHUNK_ROWS).min(spec.total());
     assert_eq!(

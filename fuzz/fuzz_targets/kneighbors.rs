@@ -9,19 +9,11 @@ use fast_smote::error::Error;
 use fast_smote::float::Float;
 use fast_smote::neighbors::{Engine, MAX_TREE_DIM};
 use fast_smote_fuzz::{
-    check_knn, cols, core, flag, int, k_for, largest, layout, one_in, row_count, rows,
-    scaled_points, squared, threads, unit_scale, values, FuzzFloat, Mat,
+    check_knn, cols, core, flag, fuzz_each_float, int, k_for, largest, layout, one_in, row_count,
+    rows, scaled_points, squared, threads, unit_scale, values, FuzzFloat, Mat,
 };
-use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    if flag(&mut u) {
-        run::<f32>(&mut u);
-    } else {
-        run::<f64>(&mut u);
-    }
-});
+fuzz_each_float!(run);
 
 fn run<F: FuzzFloat>(u: &mut Unstructured<'_>) {
     non_finite::<F>(u);

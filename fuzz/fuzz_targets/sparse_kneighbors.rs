@@ -9,21 +9,12 @@ use fast_smote::error::Error;
 use fast_smote::sampling::{Draws, Index, Job, NeighborTable, Resampled};
 use fast_smote::sparse::{CsrArrays, CsrMatrix, SparseResampled};
 use fast_smote_fuzz::{
-    check_knn, core, flag, int, k_for, one_in, row_count, rows, seed, squared, threads, unit_scale,
-    values, FuzzFloat, Mix,
+    check_knn, core, flag, fuzz_each_float_and_index, int, k_for, one_in, row_count, rows, seed,
+    squared, threads, unit_scale, values, FuzzFloat, Mix,
 };
-use libfuzzer_sys::fuzz_target;
 use ndarray::Array2;
 
-fuzz_target!(|data: &[u8]| {
-    let mut u = Unstructured::new(data);
-    match int(&mut u, 0, 3) {
-        0 => run::<f32, i32>(&mut u),
-        1 => run::<f32, i64>(&mut u),
-        2 => run::<f64, i32>(&mut u),
-        _ => run::<f64, i64>(&mut u),
-    }
-});
+fuzz_each_float_and_index!(run);
 
 /// CSR arrays as decoded (maybe malformed).
 struct Arrays<F, S> {

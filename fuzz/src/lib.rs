@@ -4,9 +4,64 @@
 
 pub mod core;
 
+use std::fmt::Debug;
+use std::ops::Range;
+
 use arbitrary::Unstructured;
 use fast_smote::float::Float;
 use ndarray::{s, Array2, ArrayView2};
+
+/// A fuzz target running `$run::<F>(&mut u)` for `F` f32 or f64, as the input picks.
+#[macro_export]
+macro_rules! fuzz_each_float {
+    ($run:ident) => {
+        ::libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+            let mut u = ::arbitrary::Unstructured::new(data);
+            if $crate::flag(&mut u) {
+                $run::<f32>(&mut u);
+            } else {
+                $run::<f64>(&mut u);
+            }
+        });
+    };
+}
+
+/// A fuzz target running `$run::<F, I>(&mut u)` for each float type `F` and index
+/// type `I` (i32, i64), as the input picks.
+#[macro_export]
+macro_rules! fuzz_each_float_and_index {
+    ($run:ident) => {
+        ::libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+            let mut u = ::arbitrary::Unstructured::new(data);
+            match $crate::int(&mut u, 0, 3) {
+                0 => $run::<f32, i32>(&mut u),
+                1 => $run::<f32, i64>(&mut u),
+                2 => $run::<f64, i32>(&mut u),
+                _ => $run::<f64, i64>(&mut u),
+            }
+        });
+    };
+}
+
+/// A window `first..end` of a job's `n_chunks` chunks, drawn to be invalid at times,
+/// and what `make` returns for it; `None` once an invalid window is checked refused.
+pub fn window_of<T, E: Debug>(
+    u: &mut Unstructured<'_>,
+    n_chunks: usize,
+    make: impl FnOnce(Range<usize>) -> Result<T, E>,
+) -> Option<(usize, usize, T)> {
+    let first = int(u, 0, n_chunks + 1);
+    let end = int(u, 0, n_chunks + 1);
+    let got = make(first..end);
+    if first > end || end > n_chunks {
+        assert!(
+            got.is_err(),
+            "window {first}..{end} of {n_chunks} chunks accepted"
+        );
+        return None;
+    }
+    Some((first, end, got.expect("a window of a valid job")))
+}
 
 /// A draw in `lo..=hi` (`lo` once the input has run out).
 pub fn int(u: &mut Unstructured<'_>, lo: usize, hi: usize) -> usize {
