@@ -27,6 +27,7 @@ from ._memory import MemoryBudgetError
 from ._resample import METHODS, MORE_METHODS, resample
 from .base import UnsuitableDataError
 from .combine import SMOTEENN, SMOTETomek
+from .neighbors import ApproximateNearestNeighbors, NearestNeighbors
 from .over_sampling import (
     ADASYN,
     SMOTE,
@@ -58,6 +59,7 @@ __all__ = [
     "SMOTEN",
     "SMOTENC",
     "SVMSMOTE",
+    "ApproximateNearestNeighbors",
     "BorderlineSMOTE",
     "ClassDiagnostics",
     "DiagnosticReport",
@@ -65,6 +67,7 @@ __all__ = [
     "EditedNearestNeighbours",
     "KMeansSMOTE",
     "MemoryBudgetError",
+    "NearestNeighbors",
     "Provenance",
     "RandomOverSampler",
     "SMOTETomek",

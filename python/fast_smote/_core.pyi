@@ -12,6 +12,7 @@ __all__ = [
     "CHUNK_ROWS",
     "MAX_TREE_DIM",
     "__version__",
+    "approximate_kneighbors",
     "bootstrap",
     "bootstrap_window",
     "draw_positions",
@@ -174,6 +175,22 @@ def kneighbors(
     """The ``k`` nearest neighbours of the rows ``queries`` (default: the references)
     among the rows ``references`` (default: all rows), each query itself excluded, as
     positions into ``references``, nearest first."""
+
+def approximate_kneighbors(
+    x: FloatMatrix,
+    k: int,
+    effort: float,
+    seed: int,
+    queries: IndexArray | None = None,
+    references: IndexArray | None = None,
+    n_threads: int | None = None,
+) -> IndexArray:
+    """``kneighbors`` by the approximate engine: the references are grouped into k-means
+    cells seeded by ``seed`` (a uint64), each query scans the rows of its nearest few
+    cells (``effort`` > 0 scales how many: higher is slower and finds more of the true
+    neighbours), and when the queries are the references each list is refined with its
+    neighbours' neighbours. The ``k`` found are ordered by exact distance, then position;
+    the table is the same for any ``n_threads``."""
 
 def nearest(
     x: FloatMatrix,
