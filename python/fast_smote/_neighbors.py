@@ -1,5 +1,11 @@
 """Neighbour parameters (``k_neighbors``, ``m_neighbors``, ``n_neighbors``): an int the
 Rust core searches with, or a user's nearest-neighbours estimator, answered the same way.
+
+fast-smote's own estimators (:mod:`fast_smote.neighbors`) are recognised and searched in
+the core directly, without fitting them: ``NearestNeighbors(n_neighbors=k + 1)`` exactly
+as the int ``k``, ``ApproximateNearestNeighbors`` by the approximate engine with its
+``effort`` and a seed from its ``random_state`` (None: the sampler's seed). The threads
+are always the sampler's ``n_jobs`` (the estimator's ``n_jobs`` is for its own use).
 """
 
 from __future__ import annotations
@@ -11,9 +17,17 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 
-from . import _core
+from . import _core, neighbors
 from ._sparse import is_sparse, sparse_kneighbors
 from ._validation import Dataset
+
+
+class ApproximateSearch:
+    """The approximate engine's settings for one sampler's search."""
+
+    def __init__(self, effort: float, seed: int) -> None:
+        self.effort = effort
+        self.seed = seed
 
 
 class NeighborSearch:
@@ -24,13 +38,24 @@ class NeighborSearch:
     name : str
         The parameter's name, for messages.
     value : int or estimator
-        An int ``k >= 1`` (searched exactly by the core), or an estimator with
-        ``kneighbors`` whose lists include the sample itself (it is cloned, and fitted
-        here on the rows each search needs).
+        An int ``k >= 1`` (searched exactly by the core), a
+        :class:`fast_smote.neighbors.NearestNeighbors` or
+        :class:`~fast_smote.neighbors.ApproximateNearestNeighbors` (``k = n_neighbors - 1``,
+        searched by the core), or another estimator with ``kneighbors`` whose lists
+        include the sample itself (it is cloned, and fitted here on the rows each search
+        needs).
+    seed : int or None
+        The sampler's seed, for an ``ApproximateNearestNeighbors`` without a
+        ``random_state`` (None: a fresh seed).
     """
 
-    def __init__(self, name: str, value: Any) -> None:
+    def __init__(self, name: str, value: Any, seed: int | None = None) -> None:
         self.name = name
+        #: The approximate engine's settings, for an ``ApproximateNearestNeighbors``.
+        self.approximate: ApproximateSearch | None = None
+        if isinstance(value, (neighbors.NearestNeighbors, neighbors.ApproximateNearestNeighbors)):
+            self._from_core_estimator(value, seed)
+            return
         if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
@@ -38,7 +63,9 @@ class NeighborSearch:
             #: An unfitted ``NearestNeighbors`` describing the search the core runs.
             self.estimator: Any = NearestNeighbors(n_neighbors=self.k + 1)
             self.in_core = True
+            self.given_int = True
             return
+        self.given_int = False
         if not (hasattr(value, "kneighbors") and hasattr(value, "kneighbors_graph")):
             raise TypeError(
                 f"{name} must be an int >= 1 or an estimator with kneighbors and "
@@ -54,6 +81,39 @@ class NeighborSearch:
         self.estimator = clone(value)
         self.in_core = False
 
+    def _from_core_estimator(self, value: Any, seed: int | None) -> None:
+        """A fast-smote estimator: searched by the core, never fitted."""
+        width = neighbors.check_n_neighbors(value.n_neighbors, f"{self.name}.n_neighbors")
+        if width < 2:
+            raise ValueError(
+                f"the {self.name} estimator asks for n_neighbors={width}, but its lists "
+                "include the sample itself: use at least 2"
+            )
+        self.k = width - 1
+        self.estimator = clone(value)
+        self.in_core = True
+        if isinstance(value, neighbors.ApproximateNearestNeighbors):
+            effort = neighbors.check_effort(value.effort)
+            random_state = self.estimator.random_state
+            if random_state is None:
+                search_seed = neighbors.search_seed(None) if seed is None else seed
+            else:
+                search_seed = neighbors.search_seed(random_state)
+            self.approximate = ApproximateSearch(effort, search_seed)
+
+    def refuse_sparse(self, X: Any, where: str) -> None:
+        """The approximate search does not take sparse X (it is never densified)."""
+        if self.approximate is not None and is_sparse(X):
+            raise neighbors.refuse_sparse_approximate(f"{where} with {self.name}={self.estimator!r}")
+
+    def refuse_approximate(self, where: str, why: str) -> None:
+        """For searches the approximate engine cannot run (another metric)."""
+        if self.approximate is not None:
+            raise TypeError(
+                f"{where} cannot use {self.name}={self.estimator!r}: {why}; use an int or "
+                "fast_smote.neighbors.NearestNeighbors"
+            )
+
     @property
     def searched_k(self) -> int:
         """``k`` for the core's own search (an int parameter, ``in_core``)."""
@@ -63,7 +123,7 @@ class NeighborSearch:
     @property
     def needed(self) -> str:
         """What the search needs, for messages about too few samples."""
-        if self.in_core:
+        if self.given_int:
             return f"{self.name}={self.k}"
         return f"the {self.name} estimator with n_neighbors={self.k + 1}" if self.k is not None else ""
 
@@ -75,8 +135,8 @@ class NeighborSearch:
             )
 
     def for_job(self, X: np.ndarray, bases: np.ndarray, references: np.ndarray) -> int | np.ndarray:
-        """What a generation job takes: ``k`` for the core's search, or the estimator's table."""
-        if self.in_core:
+        """What a generation job takes: ``k`` for the core's exact search, or a table."""
+        if self.in_core and self.approximate is None:
             return self.searched_k
         return self.table(X, bases, references)
 
@@ -89,6 +149,18 @@ class NeighborSearch:
     ) -> np.ndarray:
         """The neighbours of the rows ``queries`` among the rows ``references`` (default:
         all of X), each query itself excluded, as positions into ``references``."""
+        if self.approximate is not None:
+            self.refuse_sparse(X, "the neighbour search")
+            found: np.ndarray = _core.approximate_kneighbors(
+                X,
+                self.searched_k,
+                self.approximate.effort,
+                self.approximate.seed,
+                queries,
+                references,
+                n_threads,
+            )
+            return found
         if self.in_core:
             return kneighbors(X, self.searched_k, queries, references, n_threads)
         fitted_on = X if references is None else X[references]

@@ -672,7 +672,7 @@ class _SmotePlan(_Plan):
     held_what = "their row numbers, neighbour tables and the search's working memory"
 
     def check(self, sampler: SMOTE, counts: ClassCounts, strategy: StrategyDict) -> None:
-        self.k_search = NeighborSearch("k_neighbors", sampler.k_neighbors)
+        self.k_search = NeighborSearch("k_neighbors", sampler.k_neighbors, self.draws.seed)
         for code in self.codes:
             self.k_search.check_size(int(counts.counts[code]), f"class {counts.label(code)!r}")
         sampler.nn_k_ = self.k_search.estimator
@@ -702,10 +702,10 @@ class _SmotePlan(_Plan):
 
 def _smote_table(rows: _ClassRows, k_search: NeighborSearch, n_threads: int | None) -> np.ndarray:
     """The class's neighbour table (positions into its rows), as a single-process run finds it."""
-    if k_search.in_core:
+    if k_search.in_core and k_search.approximate is None:
         return _core.kneighbors(rows.X, k_search.searched_k, None, None, n_threads)
     positions = np.arange(len(rows.rows))
-    return k_search.table(rows.X, positions, positions)
+    return k_search.table(rows.X, positions, positions, n_threads)
 
 
 def _smote_window(

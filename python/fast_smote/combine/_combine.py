@@ -6,7 +6,7 @@ from typing import Any
 
 from sklearn.base import clone
 
-from .._validation import Dataset
+from .._validation import Dataset, seed_from
 from ..base import (
     BaseCleaningSampler,
     BaseOverSampler,
@@ -54,9 +54,24 @@ class _OverThenClean(BaseSampler):
                 f"{self._cleaner_param} must be None or a fast-smote "
                 f"{self._cleaner_type.__name__}, got {cleaner!r}"
             )
+        self._seed_approximate_search(clean)
         self.smote_ = over
         setattr(self, f"{self._cleaner_param}_", clean)
         return over, clean
+
+    def _seed_approximate_search(self, clean: BaseCleaningSampler) -> None:
+        """A cleaner has no ``random_state``: an ``ApproximateNearestNeighbors`` in it
+        without one takes the combination's (when it has one), so that a fixed
+        ``random_state`` makes the whole run reproducible."""
+        from ..neighbors import ApproximateNearestNeighbors
+
+        search = getattr(clean, "n_neighbors", None)
+        if (
+            self.random_state is not None
+            and isinstance(search, ApproximateNearestNeighbors)
+            and search.random_state is None
+        ):
+            clean.set_params(n_neighbors=clone(search).set_params(random_state=seed_from(self.random_state)))
 
     def _record(self, over: BaseOverSampler) -> None:
         self.sampling_strategy_ = self.sampling_strategy
@@ -103,7 +118,8 @@ class SMOTETomek(_OverThenClean):
     sampling_strategy : float, str, dict or callable, default='auto'
         The default SMOTE's ``sampling_strategy`` (ignored when ``smote`` is given).
     random_state : None, int, RandomState or Generator, default=None
-        The default SMOTE's seed (ignored when ``smote`` is given).
+        The default SMOTE's seed (ignored when ``smote`` is given), and the seed of an
+        ``ApproximateNearestNeighbors`` without ``random_state`` in ``enn``.
     smote : fast-smote over-sampler or None, default=None
         Any fast-smote over-sampler (``SMOTE``, ``BorderlineSMOTE``, ``ADASYN``,
         ``SMOTENC`` ...), cloned; None for ``SMOTE(sampling_strategy=sampling_strategy,
@@ -166,7 +182,8 @@ class SMOTEENN(_OverThenClean):
     sampling_strategy : float, str, dict or callable, default='auto'
         The default SMOTE's ``sampling_strategy`` (ignored when ``smote`` is given).
     random_state : None, int, RandomState or Generator, default=None
-        The default SMOTE's seed (ignored when ``smote`` is given).
+        The default SMOTE's seed (ignored when ``smote`` is given), and the seed of an
+        ``ApproximateNearestNeighbors`` without ``random_state`` in ``enn``.
     smote : fast-smote over-sampler or None, default=None
         Any fast-smote over-sampler, cloned; None for
         ``SMOTE(sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs)``.

@@ -82,9 +82,9 @@ class ADASYN(BaseSMOTE):
         self.n_jobs = n_jobs
 
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
-        search = NeighborSearch("n_neighbors", self.n_neighbors)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
+        search = NeighborSearch("n_neighbors", self.n_neighbors, seed)
         self.nn_ = search.estimator
         codes, n_new = data.plan(strategy)
         if not codes:  # no class to oversample: nothing to search

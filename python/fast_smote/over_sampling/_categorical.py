@@ -127,9 +127,9 @@ class SMOTENC(BaseSMOTE):
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
         features = data.categorical
         assert features is not None
-        k_search = NeighborSearch("k_neighbors", self.k_neighbors)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
+        k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
         self.categorical_features_ = features.columns
         self.continuous_features_ = features.continuous_columns
         default = OneHotEncoder(handle_unknown="ignore", dtype=data.X.dtype)
@@ -265,15 +265,18 @@ class SMOTEN(BaseOverSampler):
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
         features = data.categorical
         assert features is not None
-        k_search = NeighborSearch("k_neighbors", self.k_neighbors)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
+        k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
+        k_search.refuse_approximate("SMOTEN", "the Value Difference Metric has no approximate search")
         self.categorical_encoder_ = _encoder(
             self.categorical_encoder,
             OrdinalEncoder(dtype=np.int32, encoded_missing_value=-1),
             features.category_table(),
         )
-        k_search.estimator.set_params(metric="precomputed")
+        if k_search.given_int or not k_search.in_core:
+            # fast-smote's NearestNeighbors is run by the core's own metric search instead.
+            k_search.estimator.set_params(metric="precomputed")
         self.nn_k_ = k_search.estimator
         shares = _class_shares(features, data)
         codes, n_made = data.plan(strategy)

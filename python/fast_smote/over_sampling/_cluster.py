@@ -159,9 +159,9 @@ class KMeansSMOTE(BaseSMOTE):
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
         _auto_or_real("cluster_balance_threshold", self.cluster_balance_threshold)
         _auto_or_real("density_exponent", self.density_exponent)
-        k_search = NeighborSearch("k_neighbors", self.k_neighbors)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
+        k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
         self.nn_k_ = k_search.estimator
         self.kmeans_estimator_ = self._clustering()
         single = getattr(self.kmeans_estimator_, "n_clusters", None) == 1

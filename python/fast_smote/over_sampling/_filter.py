@@ -105,10 +105,10 @@ class BorderlineSMOTE(BaseSMOTE):
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
         if self.kind not in ("borderline-1", "borderline-2"):
             raise ValueError(f"kind must be 'borderline-1' or 'borderline-2', got {self.kind!r}")
-        k_search = NeighborSearch("k_neighbors", self.k_neighbors)
-        m_search = NeighborSearch("m_neighbors", self.m_neighbors)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
+        k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
+        m_search = NeighborSearch("m_neighbors", self.m_neighbors, seed)
         self.nn_k_, self.nn_m_ = k_search.estimator, m_search.estimator
         codes, n_new = data.plan(strategy)
         rows = [data.rows_of(code) for code in codes]
@@ -226,10 +226,10 @@ class SVMSMOTE(BaseSMOTE):
             raise TypeError(f"out_step must be a float in [0, 1], got {out_step!r}")
         if not 0.0 <= out_step <= 1.0:
             raise ValueError(f"out_step must be in [0, 1], got {out_step}")
-        k_search = NeighborSearch("k_neighbors", self.k_neighbors)
-        m_search = NeighborSearch("m_neighbors", self.m_neighbors)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
+        k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
+        m_search = NeighborSearch("m_neighbors", self.m_neighbors, seed)
         self.nn_k_, self.nn_m_ = k_search.estimator, m_search.estimator
         codes, n_new = data.plan(strategy)
         self.svm_estimator_ = self._fitted_svm(data)

@@ -80,9 +80,9 @@ class SMOTE(BaseSMOTE):
         self.n_jobs = n_jobs
 
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
-        k_search = NeighborSearch("k_neighbors", self.k_neighbors)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
+        k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
         self.nn_k_ = k_search.estimator
         jobs = []
         for code, n_new in zip(*data.plan(strategy)):
