@@ -26,6 +26,7 @@ import numpy as np
 from ._diagnostics import diagnose
 from ._resample import METHODS, SAMPLERS
 from ._tables import Backend, Column, CommandError, csv_chunk_rows, load_backend, table_format
+from .neighbors import ApproximateNearestNeighbors, check_effort
 
 #: The samplers that take non-numeric (categorical) features.
 CATEGORICAL_METHODS = ("smotenc", "smoten")
@@ -37,6 +38,8 @@ OPTION_OF = {
     "k_neighbors": "--k-neighbors",
     "categorical_features": "--categorical",
 }
+#: The parameters that set a neighbour search (an int k, or an estimator).
+NEIGHBOR_PARAMS = ("k_neighbors", "m_neighbors", "n_neighbors")
 #: How to install what plots need.
 PLOT_EXTRA = "pip install 'fast-smote[plot]'"
 #: ``--report`` extensions that get a plot (matplotlib's formats).
@@ -143,7 +146,54 @@ def sampler_params(args: argparse.Namespace, y: np.ndarray, categorical: list[in
         params[name] = _param_value(text)
     if categorical is not None:
         params["categorical_features"] = categorical
+    approximate_searches(args, params, sampler)
     return params
+
+
+def approximate_searches(args: argparse.Namespace, params: dict[str, Any], sampler: type[Any]) -> None:
+    """With ``--approximate``, every neighbour search of the sampler (its own
+    ``k_neighbors``, ``m_neighbors``, ``n_neighbors``, or its inner samplers') becomes an
+    ``ApproximateNearestNeighbors`` searching as many neighbours as the int would."""
+    if not args.approximate:
+        if args.effort is not None:
+            raise CommandError("--effort sets the approximate search's effort: add --approximate")
+        return
+    if args.method == "smoten":
+        raise CommandError(
+            "--approximate does not apply to --method smoten: its Value Difference Metric has no "
+            "approximate search"
+        )
+    try:
+        effort = check_effort(1.0 if args.effort is None else args.effort)
+    except ValueError as exc:
+        raise CommandError(f"--effort: {exc}") from exc
+    signature = inspect.signature(sampler).parameters
+
+    def approximate(k: Any, name: str) -> ApproximateNearestNeighbors:
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise CommandError(f"{name} must be an int to search approximately, got {k!r}")
+        return ApproximateNearestNeighbors(n_neighbors=k + 1, effort=effort)
+
+    names = [name for name in NEIGHBOR_PARAMS if name in signature]
+    for name in names:
+        params[name] = approximate(params.get(name, signature[name].default), name)
+    if "smote" in signature:  # the combinations: their inner samplers search
+        from .over_sampling import SMOTE
+        from .under_sampling import EditedNearestNeighbours
+
+        shared = {"random_state": params["random_state"], "n_jobs": params["n_jobs"]}
+        params["smote"] = SMOTE(
+            sampling_strategy=params["sampling_strategy"], k_neighbors=approximate(5, "k_neighbors"), **shared
+        )
+        if "enn" in signature:
+            params["enn"] = EditedNearestNeighbours(
+                sampling_strategy="all", n_jobs=params["n_jobs"], n_neighbors=approximate(3, "n_neighbors")
+            )
+    elif not names:
+        raise CommandError(
+            f"--approximate does not apply to --method {args.method}: "
+            f"{sampler.__name__} searches no neighbours"
+        )
 
 
 def categorical_features(spec: str | None, method: str, features: Sequence[Column]) -> list[int] | None:
@@ -516,6 +566,24 @@ def add_sampler_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="NAME=VALUE",
         help="another parameter of the sampler, e.g. kind=borderline-2 (VALUE is JSON or text); repeatable",
+    )
+    parser.add_argument(
+        "--approximate",
+        action="store_true",
+        help=(
+            "search the nearest neighbours approximately (fast_smote.neighbors.ApproximateNearestNeighbors) "
+            "in every search of the method: much faster on large classes, at the cost of sometimes "
+            "missing a true neighbour; not for random (no search) or smoten (its own metric)"
+        ),
+    )
+    parser.add_argument(
+        "--effort",
+        type=float,
+        metavar="FLOAT",
+        help=(
+            "with --approximate: cells scanned per query, in (0, 100] (default 1; higher: slower, "
+            "better recall)"
+        ),
     )
     parser.add_argument("--seed", type=int, help="random_state (default: a fresh seed every run)")
     parser.add_argument("-j", "--n-jobs", type=int, help="threads (default: all cores)")
