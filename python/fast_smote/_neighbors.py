@@ -53,6 +53,8 @@ class NeighborSearch:
         self.name = name
         #: The approximate engine's settings, for an ``ApproximateNearestNeighbors``.
         self.approximate: ApproximateSearch | None = None
+        #: Whether the parameter was an int (``estimator`` then only describes the search).
+        self.given_int = False
         if isinstance(value, (neighbors.NearestNeighbors, neighbors.ApproximateNearestNeighbors)):
             self._from_core_estimator(value, seed)
             return
@@ -65,7 +67,6 @@ class NeighborSearch:
             self.in_core = True
             self.given_int = True
             return
-        self.given_int = False
         if not (hasattr(value, "kneighbors") and hasattr(value, "kneighbors_graph")):
             raise TypeError(
                 f"{name} must be an int >= 1 or an estimator with kneighbors and "

@@ -176,6 +176,8 @@ class _CoreNeighbors(BaseEstimator):
                     f"Expected n_neighbors <= n_samples_fit, but n_neighbors = {k}, "
                     f"n_samples_fit = {n_fit}, n_samples = {queries.shape[0]}"
                 )
+            if k == n_fit:
+                return _every_row(queries, fitted, return_distance)
             stacked = _stack(fitted, queries)
             table = self._search_new(stacked, k, n_fit)
         if not return_distance:
@@ -242,6 +244,17 @@ def _stack(fitted: Any, queries: Any) -> Any:
         stacked.sum_duplicates()
         return stacked
     return np.concatenate([fitted, queries]).astype(dtype, copy=False)
+
+
+def _every_row(queries: Any, fitted: Any, return_distance: bool) -> Any:
+    """Every fitted row for each query, by (distance, position): the core's searches
+    need one reference more than they return, and this table is all distances anyway."""
+    n_fit = fitted.shape[0]
+    every = np.broadcast_to(np.arange(n_fit, dtype=np.int64), (queries.shape[0], n_fit))
+    distances = _distances(queries, fitted, every)
+    order = np.argsort(distances, axis=1, kind="stable")
+    table = np.take_along_axis(every, order, axis=1)
+    return (np.take_along_axis(distances, order, axis=1), table) if return_distance else table
 
 
 def _distances(queries: Any, fitted: Any, table: np.ndarray) -> np.ndarray:
