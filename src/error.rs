@@ -71,6 +71,10 @@ pub enum Error {
     #[error("interrupted")]
     Interrupted,
 
+    /// A search setting outside its range (the Python layer names it first).
+    #[error("{name} must be a finite number above 0, got {value}")]
+    InvalidParameter { name: &'static str, value: String },
+
     #[error("could not start a thread pool with {threads} threads: {reason}")]
     ThreadPool { threads: usize, reason: String },
 }

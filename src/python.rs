@@ -17,6 +17,7 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 
+use crate::approx::{approximate_kneighbors_among, ApproxParams};
 use crate::bootstrap::{
     bootstrap as core_bootstrap, bootstrap_window as core_bootstrap_window, BootstrapJob,
 };
@@ -595,21 +596,32 @@ fn bootstrap_window<'py>(
     bootstrap_any(py, x, &window, random_state, n_threads)
 }
 
+/// Which k-NN search a call runs: the exact engines, or the approximate one.
+#[derive(Clone, Copy)]
+enum SearchKind {
+    Exact,
+    Approximate(ApproxParams),
+}
+
 fn kneighbors_typed<'py, F: Float + Element>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, F>,
     k: usize,
-    queries: Option<Vec<usize>>,
-    references: Option<Vec<usize>>,
+    rows: SearchRows,
+    kind: SearchKind,
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let x = x.as_array();
+    let (queries, references) = rows;
     let table = run_detached(py, n_threads, |stop| {
         let all = || (0..x.nrows()).collect::<Vec<_>>();
         let references = references.unwrap_or_else(all);
-        let table = match &queries {
-            Some(queries) => kneighbors_among(x, queries, &references, k, stop)?,
-            None => kneighbors_among(x, &references, &references, k, stop)?,
+        let queries = queries.as_deref().unwrap_or(&references);
+        let table = match kind {
+            SearchKind::Exact => kneighbors_among(x, queries, &references, k, stop)?,
+            SearchKind::Approximate(params) => {
+                approximate_kneighbors_among(x, queries, &references, k, params, stop)?
+            }
         };
         Ok(table.mapv(i64::from))
     })?;
@@ -629,10 +641,33 @@ fn kneighbors<'py>(
     references: Option<PyReadonlyArray1<'py, i64>>,
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
-    let (queries, references) = search_rows(queries, references)?;
+    let rows = search_rows(queries, references)?;
     match x {
-        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, queries, references, n_threads),
-        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, queries, references, n_threads),
+        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, rows, SearchKind::Exact, n_threads),
+        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, rows, SearchKind::Exact, n_threads),
+    }
+}
+
+/// `kneighbors` by the approximate engine: `effort` scales the cells each query scans,
+/// `seed` seeds the cells' k-means. The `k` found are ordered by exact distance.
+#[pyfunction]
+#[pyo3(signature = (x, k, effort, seed, queries=None, references=None, n_threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn approximate_kneighbors<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    k: usize,
+    effort: f64,
+    seed: u64,
+    queries: Option<PyReadonlyArray1<'py, i64>>,
+    references: Option<PyReadonlyArray1<'py, i64>>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    let rows = search_rows(queries, references)?;
+    let kind = SearchKind::Approximate(ApproxParams { effort, seed });
+    match x {
+        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, rows, kind, n_threads),
+        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, rows, kind, n_threads),
     }
 }
 
@@ -910,6 +945,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap_window, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
+    m.add_function(wrap_pyfunction!(approximate_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(nearest, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
     m.add_function(wrap_pyfunction!(split_fraction, m)?)?;
