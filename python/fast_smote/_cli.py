@@ -179,7 +179,7 @@ def approximate_searches(args: argparse.Namespace, params: dict[str, Any], sampl
         params[name] = approximate(params.get(name, signature[name].default), name)
     if "smote" in signature:  # the combinations: their inner samplers search
         from .over_sampling import SMOTE
-        from .under_sampling import EditedNearestNeighbours
+        from .under_sampling import EditedNearestNeighbours, TomekLinks
 
         shared = {"random_state": params["random_state"], "n_jobs": params["n_jobs"]}
         params["smote"] = SMOTE(
@@ -188,6 +188,10 @@ def approximate_searches(args: argparse.Namespace, params: dict[str, Any], sampl
         if "enn" in signature:
             params["enn"] = EditedNearestNeighbours(
                 sampling_strategy="all", n_jobs=params["n_jobs"], n_neighbors=approximate(3, "n_neighbors")
+            )
+        if "tomek" in signature:
+            params["tomek"] = TomekLinks(
+                sampling_strategy="all", n_jobs=params["n_jobs"], n_neighbors=approximate(1, "n_neighbors")
             )
     elif not names:
         raise CommandError(

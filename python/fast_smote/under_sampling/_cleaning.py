@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._neighbors import NeighborSearch, kneighbors
+from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs
 from ..base import BaseCleaningSampler
 
@@ -35,6 +35,12 @@ class TomekLinks(BaseCleaningSampler):
     sampling_strategy : str or list, default='auto'
         The classes to clean: ``'auto'`` (= ``'not minority'``), ``'majority'``,
         ``'not majority'``, ``'all'``, or a list of class labels.
+    n_neighbors : int or estimator, default=1
+        The nearest-neighbour search, fast-smote's addition to imbalanced-learn's
+        parameters: a link joins each sample to its one nearest neighbour, so an int must
+        be 1, and an estimator (whose lists include the sample itself) must have
+        ``n_neighbors=2``, such as
+        ``fast_smote.neighbors.ApproximateNearestNeighbors(n_neighbors=2)`` for large data.
     n_jobs : int or None, default=None
         Threads for the neighbour search: None or -1 for every core.
 
@@ -43,6 +49,10 @@ class TomekLinks(BaseCleaningSampler):
     sampling_strategy_ : dict
         The targeted classes, each mapped to the minority class's size (as in
         imbalanced-learn).
+    nn_ : estimator
+        The neighbour estimator: the fitted clone for an estimator ``n_neighbors``; for
+        the int, an unfitted ``NearestNeighbors(n_neighbors=2)`` describing the search
+        the core ran.
     sample_indices_ : ndarray of int64
         The rows of X kept, in order.
     n_features_in_ : int
@@ -59,12 +69,24 @@ class TomekLinks(BaseCleaningSampler):
     array([0, 1, 1])
     """
 
-    def __init__(self, *, sampling_strategy: Any = "auto", n_jobs: int | None = None) -> None:
+    def __init__(
+        self, *, sampling_strategy: Any = "auto", n_neighbors: Any = 1, n_jobs: int | None = None
+    ) -> None:
         self.sampling_strategy = sampling_strategy
+        self.n_neighbors = n_neighbors
         self.n_jobs = n_jobs
 
     def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
-        nearest = kneighbors(data.X, 1, n_threads=check_n_jobs(self.n_jobs))[:, 0]
+        search = NeighborSearch("n_neighbors", self.n_neighbors)
+        if search.k != 1:
+            raise ValueError(
+                "a Tomek link joins a sample to its one nearest neighbour: n_neighbors must "
+                f"be 1 or an estimator with n_neighbors=2, got {self.n_neighbors!r}"
+            )
+        n_threads = check_n_jobs(self.n_jobs)
+        self.nn_ = search.estimator
+        search.check_size(data.n_samples, "X")
+        nearest = search.table(data.X, np.arange(data.n_samples), None, n_threads)[:, 0]
         codes = data.codes
         linked = (codes[nearest] != codes) & (nearest[nearest] == np.arange(data.n_samples))
         return np.flatnonzero(~(linked & _targeted(data, strategy)[codes]))
