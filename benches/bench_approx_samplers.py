@@ -89,9 +89,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     machine = machine_info()
-    print(
-        f"{machine['cpu']}, {machine['cores']} cores; load average at start {machine['load_average_at_start']:.2f}"
-    )
+    where = f"{machine['cpu']}, {machine['cores']} cores"
+    print(f"{where}; load average at start {machine['load_average_at_start']:.2f}")
     results = [
         run_case(name, rows, features, dtype, exact or args.exact)
         for name, rows, features, dtype, exact in CASES
@@ -108,7 +107,7 @@ def main() -> None:
     ]
     print(
         format_table(
-            f"fit_resample seconds, approximate vs exact neighbours ({machine['cpu']}, {machine['cores']} cores)",
+            f"fit_resample seconds, approximate vs exact neighbours ({where})",
             ["case", "approximate", "exact", "exact/approx"],
             table_rows,
         )
