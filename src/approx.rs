@@ -8,12 +8,12 @@
 //! the cells a block of queries probes stay in cache. Every step is a function of the
 //! data and the seed alone: any number of threads gives the same table.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::neighbors::Nearest;
+use crate::neighbors::{own_positions, Nearest, NOT_A_REFERENCE};
 use crate::rng::{chunk_seed, Rng};
 use crate::stop::Stop;
 
@@ -75,6 +75,17 @@ pub fn approximate_kneighbors_among<F: Float>(
         return crate::neighbors::kneighbors_among(x, queries, references, k, stop);
     }
     let all_knn = std::ptr::eq(queries, references) || queries == references;
+    let own = own_positions(x.nrows(), queries, references);
+    // Most of the references as queries (a cleaner's search among all rows): their
+    // rows of the refined all-kNN table are better and cost about the same.
+    if !all_knn
+        && queries.len() * 5 >= references.len() * 4
+        && own.iter().all(|&o| o != NOT_A_REFERENCE)
+    {
+        let all = approximate_kneighbors_among(x, references, references, k, params, stop)?;
+        let rows: Vec<usize> = own.iter().map(|&o| o as usize).collect();
+        return Ok(all.select(Axis(0), &rows));
+    }
     let index = CellIndex::new(x, references, k, params, stop)?;
     let keep = (k + SPARE).min(references.len() - 1);
     let probes = params.probes(index.n_cells());
@@ -89,7 +100,6 @@ pub fn approximate_kneighbors_among<F: Float>(
         index.scan_queries(x, queries, keep, (2 * probes).min(index.n_cells()), stop)
     };
     stop.check()?;
-    let own = crate::neighbors::own_positions(x.nrows(), queries, references);
     Ok(rerank_exactly(
         x,
         queries,
@@ -1018,6 +1028,19 @@ mod tests {
         exact_rows.mapv_inplace(|p| references[p as usize] as u32);
         let r = recall(x.view(), &queries, &found_rows, &exact_rows);
         assert!(r >= 0.9, "recall {r}");
+    }
+
+    #[test]
+    fn most_references_as_queries_get_their_rows_of_the_all_knn_table() {
+        let x = gaussian(20_000, 10, 7);
+        let references: Vec<usize> = (0..x.nrows()).collect();
+        let queries: Vec<usize> = (0..x.nrows()).filter(|r| r % 10 != 3).collect();
+        let stop = Stop::never();
+        let all = approximate_kneighbors_among(x.view(), &references, &references, 5, PARAMS, stop)
+            .unwrap();
+        let some =
+            approximate_kneighbors_among(x.view(), &queries, &references, 5, PARAMS, stop).unwrap();
+        assert_eq!(some, all.select(Axis(0), &queries));
     }
 
     #[test]
