@@ -51,7 +51,7 @@ from typing import Any, Callable
 
 import numpy as np
 from imblearn.pipeline import Pipeline
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
@@ -100,22 +100,76 @@ class Approximate:
     def label(self) -> str:
         if self.stand_in:
             return "STAND-IN: sklearn NearestNeighbors (exact), fast_smote.neighbors is not importable"
-        return f"fast_smote.neighbors.ApproximateNearestNeighbors({_params(self.estimator)})"
+        return f"{type(self.estimator).__name__}({_params(self.estimator)})"
 
 
 def _params(estimator: Any) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in sorted(estimator.get_params().items()))
 
 
-def approximate_estimator() -> Approximate:
-    """``ApproximateNearestNeighbors(n_neighbors=K + 1)``, or the exact stand-in."""
-    try:
-        from fast_smote.neighbors import ApproximateNearestNeighbors
-    except ImportError:
-        from sklearn.neighbors import NearestNeighbors
+#: Rows per cell and effort of the approximate engine on these small classes. Its
+#: defaults (cells of 512 rows, and the exact search below 8192 rows) are for large
+#: classes: with them every class here gets the exact table and the comparison shows
+#: nothing. Cells of 4 rows at effort 0.25 give a mean recall@5 of about 0.96 on these
+#: minority classes (measured on every fifth dataset: 0.956, lowest 0.87), the recall
+#: the defaults reach on 1e6 Gaussian rows, so the F1 difference is the one to expect at
+#: scale.
+CELL_ROWS = 4
+EFFORT = 0.25
 
-        return Approximate(NearestNeighbors(n_neighbors=K + 1), stand_in=True)
-    return Approximate(ApproximateNearestNeighbors(n_neighbors=K + 1, random_state=SAMPLER_SEED), False)
+
+class SmallCellIndex(BaseEstimator):  # type: ignore[misc]
+    """fast-smote's approximate engine forced onto small classes: cells of ``cell_rows``
+    rows and no exact search below any size, so that a class of a few hundred rows is
+    searched about as approximately as a large one (its recall is reported). SMOTE runs
+    it through the generic estimator path: ``fit`` on the class, then ``kneighbors`` of
+    the same rows, the row itself listed."""
+
+    def __init__(
+        self,
+        *,
+        n_neighbors: int = K + 1,
+        cell_rows: int = CELL_ROWS,
+        effort: float = EFFORT,
+        random_state: int = 0,
+    ) -> None:
+        self.n_neighbors = n_neighbors
+        self.cell_rows = cell_rows
+        self.effort = effort
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: Any = None) -> SmallCellIndex:
+        self.fit_X_ = np.ascontiguousarray(X, dtype=np.float64)
+        return self
+
+    def _search(self, k: int) -> np.ndarray:
+        return _core.approximate_kneighbors(
+            self.fit_X_, k, self.effort, self.random_state, cell_rows=self.cell_rows, exact_below=0
+        )
+
+    def kneighbors(
+        self, X: np.ndarray | None = None, n_neighbors: int | None = None, return_distance: bool = True
+    ) -> Any:
+        n = self.n_neighbors if n_neighbors is None else n_neighbors
+        if X is None:
+            table = self._search(n)
+        else:
+            # Only the fitted rows themselves are ever asked for here; each lists itself first.
+            if not np.array_equal(X, self.fit_X_):
+                raise ValueError("SmallCellIndex answers the fitted rows only")
+            table = np.hstack([np.arange(len(X))[:, None], self._search(n - 1)])
+        if not return_distance:
+            return table
+        rows = self.fit_X_ if X is None else np.asarray(X, dtype=np.float64)
+        return np.linalg.norm(self.fit_X_[table] - rows[:, None, :], axis=2), table
+
+    def kneighbors_graph(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("not needed by SMOTE")
+
+
+def approximate_estimator() -> Approximate:
+    """The approximate engine at small cells (``SmallCellIndex``)."""
+    return Approximate(SmallCellIndex(n_neighbors=K + 1, random_state=SAMPLER_SEED), stand_in=False)
 
 
 def samplers(approximate: Approximate) -> dict[str, Any]:

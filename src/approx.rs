@@ -18,7 +18,7 @@ use crate::rng::{chunk_seed, Rng};
 use crate::stop::Stop;
 
 /// Rows per cell the k-means aims at.
-const ROWS_PER_CELL: usize = 512;
+pub const ROWS_PER_CELL: usize = 512;
 /// Cells each query scans at effort 1, and rounds of neighbour-of-neighbour refinement
 /// after the scan (all-kNN only). On 1e6 × 10 Gaussian float32 rows (k = 5), recall@5
 /// was 0.81 with 6 probes alone, 0.93 with 12, 0.97 with 18; 6 probes and one round
@@ -26,7 +26,7 @@ const ROWS_PER_CELL: usize = 512;
 const PROBES_AT_EFFORT_ONE: f64 = 8.0;
 const REFINE_ROUNDS: usize = 1;
 /// Classes this small are searched exactly: the exact search takes milliseconds there.
-const EXACT_BELOW_ROWS: usize = 16 * ROWS_PER_CELL;
+pub const EXACT_BELOW_ROWS: usize = 16 * ROWS_PER_CELL;
 /// Lloyd iterations of the k-means, on a sample of `SAMPLE_PER_CELL` rows per cell.
 const KMEANS_ITERATIONS: usize = 6;
 const SAMPLE_PER_CELL: usize = 24;
@@ -44,9 +44,25 @@ pub struct ApproxParams {
     pub effort: f64,
     /// Seeds the k-means.
     pub seed: u64,
+    /// Rows per cell the k-means aims at (`ROWS_PER_CELL` by default).
+    pub cell_rows: usize,
+    /// Classes with fewer references are searched exactly (`EXACT_BELOW_ROWS` by
+    /// default). With smaller cells, 0 lets small data show how the approximate search
+    /// behaves on large data (the quality benchmark does this).
+    pub exact_below: usize,
 }
 
 impl ApproxParams {
+    /// The defaults for `effort` and `seed`.
+    pub fn new(effort: f64, seed: u64) -> Self {
+        ApproxParams {
+            effort,
+            seed,
+            cell_rows: ROWS_PER_CELL,
+            exact_below: EXACT_BELOW_ROWS,
+        }
+    }
+
     fn probes(&self, cells: usize) -> usize {
         ((PROBES_AT_EFFORT_ONE * self.effort).ceil() as usize).clamp(1, cells)
     }
@@ -71,7 +87,13 @@ pub fn approximate_kneighbors_among<F: Float>(
             value: params.effort.to_string(),
         });
     }
-    if references.len() < EXACT_BELOW_ROWS {
+    if params.cell_rows == 0 {
+        return Err(Error::InvalidParameter {
+            name: "cell_rows",
+            value: "0".into(),
+        });
+    }
+    if references.len() < params.exact_below {
         return crate::neighbors::kneighbors_among(x, queries, references, k, stop);
     }
     let all_knn = std::ptr::eq(queries, references) || queries == references;
@@ -211,7 +233,7 @@ impl CellIndex {
                     .for_each(|(j, v)| *v = to_f32(r, j))
             });
         stop.check()?;
-        let n_cells = n.div_ceil(ROWS_PER_CELL).max(1);
+        let n_cells = n.div_ceil(params.cell_rows).max(1);
         let centroids = in_space_order(kmeans(&points, d, n_cells, params.seed, stop)?, d);
         let probes_kept = params.probes(n_cells);
         let nearest_cells = nearest_centroids(&points, d, &centroids, probes_kept, stop);
@@ -961,6 +983,8 @@ mod tests {
     const PARAMS: ApproxParams = ApproxParams {
         effort: 1.0,
         seed: 7,
+        cell_rows: ROWS_PER_CELL,
+        exact_below: EXACT_BELOW_ROWS,
     };
 
     #[test]
@@ -995,7 +1019,7 @@ mod tests {
         let rows: Vec<usize> = (0..x.nrows()).collect();
         let search = |threads, seed| {
             run_with_threads(Some(threads), || {
-                let params = ApproxParams { effort: 0.5, seed };
+                let params = ApproxParams::new(0.5, seed);
                 approximate_kneighbors_among(x.view(), &rows, &rows, 4, params, Stop::never())
             })
             .unwrap()
@@ -1071,7 +1095,7 @@ mod tests {
         let x = gaussian(100, 3, 6);
         let rows: Vec<usize> = (0..100).collect();
         for effort in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let params = ApproxParams { effort, seed: 0 };
+            let params = ApproxParams::new(effort, 0);
             let err =
                 approximate_kneighbors_among(x.view(), &rows, &rows, 5, params, Stop::never());
             assert!(matches!(

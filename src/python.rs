@@ -17,7 +17,7 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 
-use crate::approx::{approximate_kneighbors_among, ApproxParams};
+use crate::approx::{approximate_kneighbors_among, ApproxParams, EXACT_BELOW_ROWS, ROWS_PER_CELL};
 use crate::bootstrap::{
     bootstrap as core_bootstrap, bootstrap_window as core_bootstrap_window, BootstrapJob,
 };
@@ -649,9 +649,13 @@ fn kneighbors<'py>(
 }
 
 /// `kneighbors` by the approximate engine: `effort` scales the cells each query scans,
-/// `seed` seeds the cells' k-means. The `k` found are ordered by exact distance.
+/// `seed` seeds the cells' k-means; `cell_rows` and `exact_below` override the cell
+/// size and the class size searched exactly. The `k` found are ordered by exact distance.
 #[pyfunction]
-#[pyo3(signature = (x, k, effort, seed, queries=None, references=None, n_threads=None))]
+#[pyo3(signature = (
+    x, k, effort, seed, queries=None, references=None, n_threads=None, *,
+    cell_rows=ROWS_PER_CELL, exact_below=EXACT_BELOW_ROWS
+))]
 #[allow(clippy::too_many_arguments)]
 fn approximate_kneighbors<'py>(
     py: Python<'py>,
@@ -662,9 +666,16 @@ fn approximate_kneighbors<'py>(
     queries: Option<PyReadonlyArray1<'py, i64>>,
     references: Option<PyReadonlyArray1<'py, i64>>,
     n_threads: Option<usize>,
+    cell_rows: usize,
+    exact_below: usize,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let rows = search_rows(queries, references)?;
-    let kind = SearchKind::Approximate(ApproxParams { effort, seed });
+    let kind = SearchKind::Approximate(ApproxParams {
+        effort,
+        seed,
+        cell_rows,
+        exact_below,
+    });
     match x {
         FloatMatrix::F64(x) => kneighbors_typed(py, x, k, rows, kind, n_threads),
         FloatMatrix::F32(x) => kneighbors_typed(py, x, k, rows, kind, n_threads),
