@@ -4,14 +4,7 @@ use std::fmt::Debug;
 
 /// A floating-point element type of X.
 pub trait Float:
-    num_traits::Float
-    + crate::neighbors::TreeSearch
-    + std::iter::Sum
-    + Debug
-    + Default
-    + Send
-    + Sync
-    + 'static
+    num_traits::Float + std::iter::Sum + Debug + Default + Send + Sync + 'static
 {
     /// Whether the brute-force search runs a float32 pass first (see `neighbors`).
     const SEARCH_IN_F32_FIRST: bool;

@@ -23,7 +23,6 @@ use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 pub use brute::kneighbors_by;
 pub(crate) use nearest::Nearest;
-pub use tree::TreeSearch;
 use twins::{search_without_surplus_twins, RowHashes};
 
 /// Largest dimension the KD-tree is ever used for.
@@ -108,7 +107,7 @@ pub fn kneighbors_among<F: Float>(
     };
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     match engine {
-        Engine::Tree => F::tree_kneighbors(&search, out.view_mut())?,
+        Engine::Tree => tree::tree_kneighbors(&search, out.view_mut())?,
         Engine::Brute => brute::brute_kneighbors(&search, out.view_mut()),
     }
     // A stopped search leaves its table unfinished: it is never handed back.

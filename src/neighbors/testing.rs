@@ -3,6 +3,7 @@
 use ndarray::Array2;
 
 use super::brute::brute_kneighbors;
+use super::tree::tree_kneighbors;
 use super::{overflow_safe_scale, own_positions, Engine, Search};
 use crate::float::Float;
 use crate::rng::Rng;
@@ -101,7 +102,7 @@ pub(super) fn search_among<F: Float>(
     };
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     match engine {
-        Engine::Tree => F::tree_kneighbors(&search, out.view_mut()).unwrap(),
+        Engine::Tree => tree_kneighbors(&search, out.view_mut()).unwrap(),
         Engine::Brute => brute_kneighbors(&search, out.view_mut()),
     }
     out

@@ -1,5 +1,6 @@
 //! The KD-tree engine: kiddo's immutable tree over the references, for low dimensions.
 
+use std::any::Any;
 use std::num::NonZeroUsize;
 
 use kiddo::{ImmutableKdTree, SquaredEuclidean};
@@ -8,6 +9,7 @@ use rayon::prelude::*;
 
 use super::Search;
 use crate::error::{Error, Result};
+use crate::float::Float;
 
 /// Queries handled together by one parallel task of the tree search.
 const TREE_QUERY_BLOCK: usize = 64;
@@ -26,10 +28,60 @@ fn write_excluding_self(found: impl Iterator<Item = u32>, own: u32, mut row: Arr
     }
 }
 
-/// The KD-tree search, implemented for each element type (kiddo's traits are
-/// per concrete type, so a macro instantiates the body for `f32` and `f64`).
-pub trait TreeSearch: Sized {
-    fn tree_kneighbors(search: &Search<'_, Self>, out: ArrayViewMut2<u32>) -> Result<()>;
+/// kiddo's tree over points of one element type. kiddo's query traits are implemented
+/// per concrete type, which a generic `F: Float` cannot name: the tree holds the one
+/// it was built in, and the points it is given are matched to it by type (an `F` that
+/// is neither `f32` nor `f64` has no tree).
+enum Tree<const K: usize> {
+    F32(ImmutableKdTree<f32, K>),
+    F64(ImmutableKdTree<f64, K>),
+}
+
+/// `value` as the concrete type `T`, which it is.
+fn as_concrete<T: 'static>(value: &dyn Any) -> &T {
+    value
+        .downcast_ref::<T>()
+        .expect("the tree's element type is the points'")
+}
+
+impl<const K: usize> Tree<K> {
+    fn new<F: Float>(points: Vec<[F; K]>) -> Result<Self> {
+        let too_large = |_| Error::ClassTooLarge {
+            class: 0,
+            n_samples: points.len(),
+            max: u32::MAX as usize,
+        };
+        let points: &dyn Any = &points;
+        if let Some(points) = points.downcast_ref::<Vec<[f32; K]>>() {
+            return Ok(Tree::F32(
+                ImmutableKdTree::new_from_slice(points).map_err(too_large)?,
+            ));
+        }
+        let points: &Vec<[f64; K]> = as_concrete(points);
+        Ok(Tree::F64(
+            ImmutableKdTree::new_from_slice(points).map_err(too_large)?,
+        ))
+    }
+
+    /// The positions of the `n` points nearest to `point`, nearest first.
+    fn nearest_n<F: Float>(&self, point: &[F; K], n: NonZeroUsize) -> Vec<u32> {
+        match self {
+            Tree::F32(tree) => tree
+                .query(as_concrete(point))
+                .nearest_n::<SquaredEuclidean<f32>>(n)
+                .execute()
+                .iter()
+                .map(|found| found.item)
+                .collect(),
+            Tree::F64(tree) => tree
+                .query(as_concrete(point))
+                .nearest_n::<SquaredEuclidean<f64>>(n)
+                .execute()
+                .iter()
+                .map(|found| found.item)
+                .collect(),
+        }
+    }
 }
 
 /// Calls `f::<D>(args)` with the runtime dimension `d` as the const `D` (1..=13).
@@ -39,61 +91,41 @@ macro_rules! with_const_dim {
     };
     (@ $d:expr, $f:ident, $args:tt, $($dim:literal)*) => {
         match $d {
-            $($dim => $f::<$dim> $args,)*
+            $($dim => $f::<F, $dim> $args,)*
             d => unreachable!("no tree search for dimension {d}"),
         }
     };
 }
 
-macro_rules! impl_tree_search {
-    ($t:ty) => {
-        impl TreeSearch for $t {
-            fn tree_kneighbors(search: &Search<'_, $t>, out: ArrayViewMut2<u32>) -> Result<()> {
-                fn run<const K: usize>(
-                    search: &Search<'_, $t>,
-                    mut out: ArrayViewMut2<u32>,
-                ) -> Result<()> {
-                    let point =
-                        |r: usize| -> [$t; K] { std::array::from_fn(|j| search.value(r, j)) };
-                    let points: Vec<[$t; K]> =
-                        search.references.par_iter().map(|&r| point(r)).collect();
-                    let tree = ImmutableKdTree::<$t, K>::new_from_slice(&points).map_err(|_| {
-                        Error::ClassTooLarge {
-                            class: 0,
-                            n_samples: points.len(),
-                            max: u32::MAX as usize,
-                        }
-                    })?;
-                    // k + 1 so that dropping the query itself still leaves k.
-                    let wanted = NonZeroUsize::new(search.k + 1).expect("k + 1 > 0");
-                    out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
-                        .into_par_iter()
-                        .enumerate()
-                        .for_each(|(block, mut chunk)| {
-                            if search.stop.requested() {
-                                return;
-                            }
-                            for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
-                                let query = block * TREE_QUERY_BLOCK + offset;
-                                let found = tree
-                                    .query(&point(search.queries[query]))
-                                    .nearest_n::<SquaredEuclidean<$t>>(wanted)
-                                    .execute();
-                                write_excluding_self(
-                                    found.iter().map(|f| f.item),
-                                    search.own[query],
-                                    row,
-                                );
-                            }
-                        });
-                    Ok(())
-                }
-
-                with_const_dim!(search.x.ncols(), run, (search, out))
-            }
-        }
-    };
+/// The KD-tree search: `out` row `i` gets the `k` nearest references of query `i`.
+pub(super) fn tree_kneighbors<F: Float>(
+    search: &Search<'_, F>,
+    out: ArrayViewMut2<u32>,
+) -> Result<()> {
+    with_const_dim!(search.x.ncols(), run, (search, out))
 }
 
-impl_tree_search!(f32);
-impl_tree_search!(f64);
+fn run<F: Float, const K: usize>(
+    search: &Search<'_, F>,
+    mut out: ArrayViewMut2<u32>,
+) -> Result<()> {
+    let point = |r: usize| -> [F; K] { std::array::from_fn(|j| search.value(r, j)) };
+    let points: Vec<[F; K]> = search.references.par_iter().map(|&r| point(r)).collect();
+    let tree = Tree::new(points)?;
+    // k + 1 so that dropping the query itself still leaves k.
+    let wanted = NonZeroUsize::new(search.k + 1).expect("k + 1 > 0");
+    out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, mut chunk)| {
+            if search.stop.requested() {
+                return;
+            }
+            for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
+                let query = block * TREE_QUERY_BLOCK + offset;
+                let found = tree.nearest_n(&point(search.queries[query]), wanted);
+                write_excluding_self(found.into_iter(), search.own[query], row);
+            }
+        });
+    Ok(())
+}
