@@ -7,7 +7,10 @@ use std::sync::{Mutex, PoisonError};
 use ndarray::{Array2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
-use super::{check_search_size, Nearest, Search, NOT_A_REFERENCE};
+use super::{
+    check_search_size, ranked, verdict, write_ranked, CanonicalError, Collect, Nearest, Search,
+    Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
+};
 use crate::error::Result;
 use crate::float::Float;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
@@ -19,28 +22,208 @@ const REFERENCE_BLOCK: usize = 256;
 /// Queries handled together by one parallel task of `kneighbors_by`.
 const BY_DISTANCE_QUERY_BLOCK: usize = 64;
 
-/// Blocked brute force. In float32, one exact pass. In float64, a float32 pass first
-/// (twice the GEMM and scan throughput) keeps `k + SPARE_CANDIDATES` candidates per
-/// query, which are re-ranked by exact float64 distances; a rounding-error bound then
-/// proves the result exact, and the few queries it cannot vouch for (near-ties at the
-/// k-th neighbour, extreme magnitudes) are searched again in float64.
-pub(super) fn brute_kneighbors<F: Float>(search: &Search<'_, F>, out: ArrayViewMut2<u32>) {
-    if F::SEARCH_IN_F32_FIRST {
-        filtered_brute(search, out);
+/// Blocked brute force, in passes that each answer what they can prove:
+///
+/// 1. A float32 pass (float64 where float32 would under- or overflow) keeps
+///    `k + SPARE_CANDIDATES` candidates per query by the GEMM's key, re-ranks them by
+///    canonical distance, and proves them with the key's rounding-error bound.
+/// 2. Queries float32 could not vouch for (near-ties at the k-th neighbour) take the
+///    same pass in float64, whose bound is 2⁻²⁹ times tighter.
+/// 3. The rest, whose candidates ran out inside a tie at the k-th canonical distance,
+///    collect every reference within the k-th's reach, which holds their answer.
+pub(super) fn brute_kneighbors<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
+    let frame = Frame::new(search);
+    let unproven = if (1e-15..1e15).contains(&frame.radius) {
+        let unproven = candidate_pass::<F, f32>(search, &frame, out.view_mut());
+        let (tied, near): (Vec<Unproven>, Vec<Unproven>) =
+            unproven.into_iter().partition(|u| u.tied);
+        let mut unproven = on_subset(search, &near, out.view_mut(), |sub, _, sub_out| {
+            candidate_pass::<F, f64>(sub, &frame, sub_out)
+        });
+        unproven.extend(tied);
+        unproven
     } else {
-        exact_brute(search, out);
+        candidate_pass::<F, f64>(search, &frame, out.view_mut())
+    };
+    on_subset(search, &unproven, out, |sub, unproven, sub_out| {
+        collect_pass::<F, f64>(sub, &frame, unproven, sub_out);
+        Vec::new()
+    });
+}
+
+/// A query a pass could not answer, by index into its search's queries, with its
+/// candidates' verdict (see `Verdict::Unproven`).
+#[derive(Clone, Copy, Debug)]
+struct Unproven {
+    query: usize,
+    kth: f64,
+    tied: bool,
+}
+
+/// Runs `pass(sub, unproven, sub_out)` on the `unproven` queries of `search` alone (in
+/// `sub`, renumbered from 0 in `unproven`), writes their rows of `out`, and returns the
+/// queries the pass leaves unproven, numbered as in `search`.
+fn on_subset<F: Float>(
+    search: &Search<'_, F>,
+    unproven: &[Unproven],
+    mut out: ArrayViewMut2<u32>,
+    pass: impl FnOnce(&Search<'_, F>, &[Unproven], ArrayViewMut2<u32>) -> Vec<Unproven>,
+) -> Vec<Unproven> {
+    if unproven.is_empty() {
+        return Vec::new();
+    }
+    let queries: Vec<usize> = unproven.iter().map(|u| search.queries[u.query]).collect();
+    let own: Vec<u32> = unproven.iter().map(|u| search.own[u.query]).collect();
+    let renumbered: Vec<Unproven> = (unproven.iter().enumerate())
+        .map(|(query, u)| Unproven { query, ..*u })
+        .collect();
+    let sub = Search {
+        queries: &queries,
+        own: &own,
+        ..*search
+    };
+    let mut sub_out = Array2::<u32>::zeros((queries.len(), search.k));
+    let left = pass(&sub, &renumbered, sub_out.view_mut());
+    for (u, row) in unproven.iter().zip(sub_out.rows()) {
+        out.row_mut(u.query).assign(&row);
+    }
+    left.into_iter()
+        .map(|u| Unproven {
+            query: unproven[u.query].query,
+            ..u
+        })
+        .collect()
+}
+
+/// What every pass of one brute-force search shares: the references' mean, which every
+/// row is centred on, and the references' largest distance from it.
+struct Frame<F> {
+    mean: Vec<F>,
+    radius: f64,
+}
+
+impl<F: Float> Frame<F> {
+    fn new(search: &Search<'_, F>) -> Self {
+        let mut frame = Frame {
+            mean: reference_mean(search),
+            radius: 0.0,
+        };
+        frame.radius = (search.references.par_iter())
+            .map(|&r| frame.centred_norm(search, r))
+            .reduce(|| 0.0, f64::max);
+        frame
+    }
+
+    /// The distance of row `r` from the mean, in f64.
+    fn centred_norm(&self, search: &Search<'_, F>, r: usize) -> f64 {
+        (search.row(r).zip(&self.mean))
+            .map(|(v, &m)| (to_f64(v) - to_f64(m)).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// How far the key a scan in `tiles` computes for query row `q` may lie from the
+    /// exact `|r|² − 2 q·r`: rounding the centred inputs to `C` and a depth-long dot
+    /// product move it by at most `(depth + 3) u (2 |q| |r| + |r|²)`, `u` the unit
+    /// roundoff of `C`; the symmetric scan's shift by two rounded norms adds at most
+    /// `11 u |r|²`. Twice that, with `|q|²` added to cover the f64 query norm the key
+    /// is compared with.
+    fn margin<C: Float>(&self, tiles: &Tiles<'_, C>, q_norm: f64) -> f64 {
+        let shift_error = if tiles.symmetric { 11.0 } else { 0.0 };
+        let epsilon = C::epsilon().to_f64().expect("a float");
+        (tiles.depth as f64 + 3.0 + shift_error) * epsilon * (q_norm + self.radius).powi(2)
     }
 }
 
-/// Candidates beyond `k` the float32 pass keeps per query.
-const SPARE_CANDIDATES: usize = 4;
+#[inline]
+fn to_f64<F: Float>(v: F) -> f64 {
+    v.to_f64().expect("a float")
+}
+
+/// Scans in `C` keeping `k + SPARE_CANDIDATES` candidates per query, re-ranks them by
+/// canonical distance and writes the rows it proves; returns the others.
+fn candidate_pass<F: Float, C: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    out: ArrayViewMut2<u32>,
+) -> Vec<Unproven> {
+    let tiles = Tiles::<C>::new(search, &frame.mean);
+    let k = search.k;
+    let keep = k + SPARE_CANDIDATES;
+    let error = CanonicalError::over(search.x.ncols());
+    let n_references = search.references.len();
+    scan_blocks(&tiles, search.own, keep, out, |first, mut chunk, best| {
+        let mut unproven = Vec::new();
+        for (qi, (row, nearest)) in chunk.rows_mut().into_iter().zip(best).enumerate() {
+            let query = first + qi;
+            let q = search.queries[query];
+            let candidates = nearest.index.iter().copied();
+            let answer = ranked(candidates, |p| {
+                search.canonical(q, search.references[p as usize])
+            });
+            let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
+            let others_at_least = if nearest.index.len() == available {
+                f64::INFINITY
+            } else if nearest.index.len() == keep {
+                // Every other reference scored at least the worst candidate.
+                let q_norm = frame.centred_norm(search, q);
+                to_f64(nearest.worst()) - frame.margin(&tiles, q_norm) + q_norm * q_norm
+            } else {
+                f64::NEG_INFINITY // a stopped scan
+            };
+            match verdict(&answer, k, others_at_least, error) {
+                Verdict::Proven => write_ranked(&answer, row),
+                Verdict::Unproven { kth, tied } => unproven.push(Unproven { query, kth, tied }),
+            }
+        }
+        unproven
+    })
+}
+
+/// Scans in `C` collecting, for each query, every reference whose exact distance may
+/// be within reach of its `unproven` k-th canonical distance, and writes the first `k`
+/// of them by canonical distance: proven, since no other reference can rank there.
+fn collect_pass<F: Float, C: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    unproven: &[Unproven],
+    mut out: ArrayViewMut2<u32>,
+) {
+    let tiles = Tiles::<C>::new(search, &frame.mean);
+    let error = CanonicalError::over(search.x.ncols());
+    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, mut chunk)| {
+            if search.stop.requested() {
+                return;
+            }
+            let first = block * BRUTE_QUERY_BLOCK;
+            let queries = first..first + chunk.nrows();
+            let mut lists: Vec<Within<C>> = (unproven[queries.clone()].iter())
+                .map(|u| {
+                    let q_norm = frame.centred_norm(search, search.queries[u.query]);
+                    let reach = error.largest_exact(u.kth) - q_norm * q_norm;
+                    Within::new(cast(reach + frame.margin(&tiles, q_norm)))
+                })
+                .collect();
+            scan_block(&tiles, search.own, first, &mut lists);
+            for ((row, list), query) in chunk.rows_mut().into_iter().zip(lists).zip(queries) {
+                let q = search.queries[query];
+                let answer = ranked(list.index, |p| {
+                    search.canonical(q, search.references[p as usize])
+                });
+                write_ranked(&answer, row);
+            }
+        });
+}
 
 /// The centred, augmented rows in the scan type `C`. Augmented rows make the GEMM
 /// produce `|r|² − 2 q·r` directly, which orders the references of a query like their
 /// distance (the query's own norm is common to all): queries are `[q, 1]`, references
-/// `[−2 r, |r|²]`, both centred on the references' mean so that the expansion loses
-/// as little precision as possible. Wide rows are padded with zeros to whole cache
-/// lines, which the GEMM packs faster.
+/// `[−2 r, |r|²]`, both centred on the references' mean (in f64) so that the expansion
+/// loses as little precision as possible. Wide rows are padded with zeros to whole
+/// cache lines, which the GEMM packs faster.
 struct Tiles<'a, C> {
     queries: Vec<C>,
     references: Vec<C>,
@@ -78,17 +261,16 @@ impl<'a, C: Float> Tiles<'a, C> {
         } else {
             d + 1
         };
-        let two = F::one() + F::one();
         let augmented = |rows: &[usize], reference: bool| {
             let mut out = vec![C::zero(); rows.len() * depth];
             out.par_chunks_mut(depth)
                 .zip(rows.par_iter())
                 .for_each(|(dst, &r)| {
-                    let mut norm = F::zero();
+                    let mut norm = 0.0;
                     for ((t, v), &m) in dst.iter_mut().zip(search.row(r)).zip(mean) {
-                        let c = v - m;
-                        *t = cast(if reference { -two * c } else { c });
-                        norm = norm + c * c;
+                        let c = to_f64(v) - to_f64(m);
+                        *t = cast(if reference { -2.0 * c } else { c });
+                        norm += c * c;
                     }
                     dst[d] = if reference { cast(norm) } else { C::one() };
                 });
@@ -106,24 +288,23 @@ impl<'a, C: Float> Tiles<'a, C> {
 }
 
 #[inline]
-fn cast<F: Float, C: Float>(v: F) -> C {
+fn cast<C: Float>(v: f64) -> C {
     C::from(v).unwrap_or_else(C::infinity)
 }
 
 /// Scans all reference tiles for each block of queries (blocks in parallel), keeping
 /// the `keep` best references of each query (from `scan_symmetric` when the queries are
 /// the references), and hands each block's lists to `finish(first query, output rows,
-/// lists)`, which returns the queries it rejects.
+/// lists)`, which returns the queries it leaves unproven.
 fn scan_blocks<C: Float>(
     tiles: &Tiles<'_, C>,
     own: &[u32],
     keep: usize,
     mut out: ArrayViewMut2<u32>,
-    finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<usize> + Sync,
-) -> Vec<usize> {
+    finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<Unproven> + Sync,
+) -> Vec<Unproven> {
     let lists = tiles.symmetric.then(|| scan_symmetric(tiles, keep));
-    let mut rejected: Vec<usize> = out
-        .axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
         .enumerate()
         .flat_map_iter(|(block, chunk)| {
@@ -135,26 +316,28 @@ fn scan_blocks<C: Float>(
             let m = chunk.nrows();
             match &lists {
                 Some(lists) => finish(first, chunk, &lists[first..first + m]),
-                None => finish(first, chunk, &scan_block(tiles, own, keep, first, m)),
+                None => {
+                    let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+                    scan_block(tiles, own, first, &mut best);
+                    finish(first, chunk, &best)
+                }
             }
         })
-        .collect();
-    rejected.sort_unstable();
-    rejected
+        .collect()
 }
 
-/// The `keep` best references of the `m` queries from `first` on, tile by tile.
+/// Offers the references, tile by tile, to the lists of the queries from `first` on
+/// (one list per query).
 fn scan_block<C: Float>(
     tiles: &Tiles<'_, C>,
     own: &[u32],
-    keep: usize,
     first: usize,
-    m: usize,
-) -> Vec<Nearest<C>> {
+    lists: &mut [impl Collect<C>],
+) {
     let depth = tiles.depth;
     let n = tiles.references.len() / depth;
+    let m = lists.len();
     let block_queries = &tiles.queries[first * depth..(first + m) * depth];
-    let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
     let mut tile = vec![C::zero(); m * REFERENCE_BLOCK];
     for start in (0..n).step_by(REFERENCE_BLOCK) {
         if tiles.stop.requested() {
@@ -163,17 +346,16 @@ fn scan_block<C: Float>(
         let width = REFERENCE_BLOCK.min(n - start);
         let block_references = &tiles.references[start * depth..(start + width) * depth];
         C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
-        for (qi, nearest) in best.iter_mut().enumerate() {
+        for (qi, list) in lists.iter_mut().enumerate() {
             let own = own[first + qi] as usize;
             let partial = &mut tile[qi * width..(qi + 1) * width];
             if (start..start + width).contains(&own) {
                 // The query itself: an infinite distance is never taken.
                 partial[own - start] = C::infinity();
             }
-            scan_tile(partial, start, nearest);
+            scan_tile(partial, start, list);
         }
     }
-    best
 }
 
 /// `scan_blocks` for a search of the references among themselves: each pair's product
@@ -246,113 +428,6 @@ fn scan_symmetric<C: Float>(tiles: &Tiles<'_, C>, keep: usize) -> Vec<Nearest<C>
         .into_iter()
         .flat_map(|lists| lists.into_inner().unwrap_or_else(PoisonError::into_inner))
         .collect()
-}
-
-fn exact_brute<F: Float>(search: &Search<'_, F>, out: ArrayViewMut2<u32>) {
-    let tiles = Tiles::<F>::new(search, &reference_mean(search));
-    scan_blocks(&tiles, search.own, search.k, out, |_, mut chunk, best| {
-        for (row, nearest) in chunk.rows_mut().into_iter().zip(best) {
-            for (slot, &index) in row.into_iter().zip(&nearest.index) {
-                *slot = index;
-            }
-        }
-        Vec::new()
-    });
-}
-
-/// The float32 pass with exact re-ranking (see `brute_kneighbors`).
-fn filtered_brute<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
-    let k = search.k;
-    let mean = reference_mean(search);
-    let centred_norm = |r: usize| -> f64 {
-        search
-            .row(r)
-            .zip(&mean)
-            .map(|(v, &m)| (v - m).to_f64().map_or(f64::INFINITY, |c| c * c))
-            .sum::<f64>()
-            .sqrt()
-    };
-    let radius = search
-        .references
-        .par_iter()
-        .map(|&r| centred_norm(r))
-        .reduce(|| 0.0, f64::max);
-    // Outside this range float32 under- or overflows: search in float64 directly.
-    if !(1e-15..1e15).contains(&radius) {
-        return exact_brute(search, out);
-    }
-    let tiles = Tiles::<f32>::new(search, &mean);
-    // Rounding the inputs to float32 and a depth-long float32 dot product move each
-    // product `|r|² − 2 q·r` by at most (depth + 3) u (2 |q| |r| + |r|²), u = 2⁻²⁴;
-    // the symmetric scan's shift by two rounded norms adds at most 11 u |r|²; twice
-    // that is the margin.
-    let shift_error = if tiles.symmetric { 11.0 } else { 0.0 };
-    let unit = 2f64 * (tiles.depth as f64 + 3.0 + shift_error) * f64::from(f32::EPSILON) / 2.0;
-    let n_references = search.references.len();
-    let keep = k + SPARE_CANDIDATES;
-    let exact_distance = |q: usize, r: usize| -> f64 {
-        search
-            .row(q)
-            .zip(search.row(r))
-            .map(|(a, b)| (a - b).to_f64().map_or(f64::INFINITY, |c| c * c))
-            .sum()
-    };
-    let rejected = scan_blocks(
-        &tiles,
-        search.own,
-        keep,
-        out.view_mut(),
-        |first, mut chunk, best| {
-            let mut rejected = Vec::new();
-            for (qi, (mut row, nearest)) in chunk.rows_mut().into_iter().zip(best).enumerate() {
-                let query = first + qi;
-                let q = search.queries[query];
-                let mut exact: Vec<(f64, u32)> = nearest
-                    .index
-                    .iter()
-                    .map(|&p| (exact_distance(q, search.references[p as usize]), p))
-                    .collect();
-                exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
-                let proven = if nearest.index.len() == available {
-                    true // every reference is a candidate
-                } else if nearest.index.len() == keep {
-                    // Every other reference scored at least the worst candidate in float32,
-                    // so its exact `|r|² − 2 q·r` is at least that minus the margin.
-                    let q_norm = centred_norm(q);
-                    let margin = unit * (2.0 * q_norm * radius + radius * radius);
-                    let kth = exact[k - 1].0 - q_norm * q_norm;
-                    let slack = 1e-12 * (exact[k - 1].0 + q_norm * q_norm);
-                    f64::from(nearest.worst()) - margin > kth + slack
-                } else {
-                    false
-                };
-                if proven {
-                    for (slot, &(_, index)) in row.iter_mut().zip(&exact) {
-                        *slot = index;
-                    }
-                } else {
-                    rejected.push(query);
-                }
-            }
-            rejected
-        },
-    );
-    if rejected.is_empty() {
-        return;
-    }
-    let queries: Vec<usize> = rejected.iter().map(|&i| search.queries[i]).collect();
-    let own: Vec<u32> = rejected.iter().map(|&i| search.own[i]).collect();
-    let mut redo = Array2::<u32>::zeros((rejected.len(), k));
-    let again = Search {
-        queries: &queries,
-        own: &own,
-        ..*search
-    };
-    exact_brute(&again, redo.view_mut());
-    for (&query, row) in rejected.iter().zip(redo.rows()) {
-        out.row_mut(query).assign(&row);
-    }
 }
 
 /// The `k` nearest neighbours of each of `n` items among the others, under any
@@ -435,9 +510,9 @@ fn offer_to_columns<F: Float>(
     }
 }
 
-/// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's `nearest`.
+/// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's list.
 #[inline]
-fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {
+fn scan_tile<F: Float>(partial: &[F], start: usize, list: &mut impl Collect<F>) {
     const LANES: usize = 16;
     let mut chunks = partial.chunks_exact(LANES);
     for (c, lanes) in chunks.by_ref().enumerate() {
@@ -445,27 +520,27 @@ fn scan_tile<F: Float>(partial: &[F], start: usize, nearest: &mut Nearest<F>) {
         // Most chunks hold no candidate: their least value, found branch-free with
         // lane-parallel minimums, already fails the bar (a tie with the bar may still
         // win on index, so `Nearest::offer` decides those).
-        if least_of_16(lanes) <= nearest.worst() {
-            offer_below(lanes, start + c * LANES, nearest);
+        if least_of_16(lanes) <= list.bar() {
+            offer_below(lanes, start + c * LANES, list);
         }
     }
     let tail = chunks.remainder();
-    offer_below(tail, start + partial.len() - tail.len(), nearest);
+    offer_below(tail, start + partial.len() - tail.len(), list);
 }
 
 /// Offers the values of `lanes` (references `first..`, at most 32) that reach the
 /// current bar: a bit mask of them first, then only those, in order.
 #[inline]
-fn offer_below<F: Float>(lanes: &[F], first: usize, nearest: &mut Nearest<F>) {
-    let worst = nearest.worst();
+fn offer_below<F: Float>(lanes: &[F], first: usize, list: &mut impl Collect<F>) {
+    let bar = list.bar();
     let mut below = lanes
         .iter()
         .enumerate()
-        .fold(0u32, |mask, (i, &v)| mask | (u32::from(v <= worst) << i));
+        .fold(0u32, |mask, (i, &v)| mask | (u32::from(v <= bar) << i));
     while below != 0 {
         let i = below.trailing_zeros() as usize;
         below &= below - 1;
-        nearest.offer(lanes[i], (first + i) as u32);
+        list.offer(lanes[i], (first + i) as u32);
     }
 }
 

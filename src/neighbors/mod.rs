@@ -10,11 +10,11 @@
 mod brute;
 mod nearest;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod tree;
 mod twins;
 
-use ndarray::{Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, ArrayViewMut1, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -22,7 +22,7 @@ use crate::float::Float;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 pub use brute::kneighbors_by;
-pub(crate) use nearest::Nearest;
+pub(crate) use nearest::{Collect, Nearest, Within};
 use twins::{search_without_surplus_twins, RowHashes};
 
 /// Largest dimension the KD-tree is ever used for.
@@ -44,6 +44,10 @@ const TREE_MIN_ROWS: [usize; MAX_TREE_DIM + 1] = [
     100_000,                                        // d = 9
     usize::MAX, usize::MAX, usize::MAX, usize::MAX, // d = 10..=13: heavy duplication only
 ];
+
+/// Candidates beyond `k` each engine's fast pass keeps per query, to be re-ranked by
+/// canonical distance: enough that most queries are proven at once.
+pub(crate) const SPARE_CANDIDATES: usize = 4;
 
 /// The `k` nearest neighbours of every row `rows[i]` of `x` among the other rows of
 /// `rows`, as positions into `rows`: row `i` of the result lists them nearest first.
@@ -185,6 +189,12 @@ impl<'a, F: Float> Search<'a, F> {
         self.x[[r, j]] * self.scale
     }
 
+    /// The canonical distance between rows `a` and `b` of `x`.
+    #[inline]
+    fn canonical(&self, a: usize, b: usize) -> f64 {
+        canonical_distance(self.row(a).zip(self.row(b)))
+    }
+
     /// Row `r`, scaled.
     #[inline]
     fn row(&self, r: usize) -> impl Iterator<Item = F> + 'a {
@@ -193,6 +203,101 @@ impl<'a, F: Float> Search<'a, F> {
             .index_axis_move(Axis(0), r)
             .into_iter()
             .map(move |&v| v * scale)
+    }
+}
+
+/// The squared distance every exact engine ranks by, ties going to the lowest reference
+/// position: `Σ (a_j − b_j)²` over the features in index order, in f64, of the (scaled)
+/// values converted to f64. One fixed order makes it one number per pair whatever the
+/// engine, blocking or thread count (for float32 data each difference and square is
+/// exact); a sparse pair summed over the columns either row stores gives the same
+/// number, since the other columns add exact zeros.
+#[inline]
+pub(crate) fn canonical_distance<F: Float>(pairs: impl IntoIterator<Item = (F, F)>) -> f64 {
+    pairs.into_iter().fold(0.0, |sum, (a, b)| {
+        let difference = a.to_f64().expect("a float") - b.to_f64().expect("a float");
+        sum + difference * difference
+    })
+}
+
+/// How far `canonical_distance` over `terms` non-zero terms may lie from the exact
+/// squared distance of the same values: each difference and square rounds once and the
+/// sum of non-negative terms `terms − 1` times, so within `(terms + 2) u` relative
+/// (doubled here), plus what underflow loses (a few smallest normals per term).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CanonicalError {
+    relative: f64,
+    absolute: f64,
+}
+
+impl CanonicalError {
+    pub(crate) fn over(terms: usize) -> Self {
+        CanonicalError {
+            relative: (terms as f64 + 2.0) * f64::EPSILON,
+            absolute: 4.0 * terms as f64 * f64::MIN_POSITIVE,
+        }
+    }
+
+    /// The least canonical distance of a pair whose exact distance is at least `exact`.
+    fn least_canonical(self, exact: f64) -> f64 {
+        exact * (1.0 - self.relative) - self.absolute
+    }
+
+    /// The largest exact distance of a pair whose canonical distance is at most
+    /// `canonical`: every reference that can rank at or before it lies within.
+    pub(crate) fn largest_exact(self, canonical: f64) -> f64 {
+        (canonical + self.absolute) * (1.0 + 2.0 * self.relative)
+    }
+}
+
+/// Positions by (canonical distance, position), nearest first.
+pub(crate) fn ranked(
+    positions: impl IntoIterator<Item = u32>,
+    distance: impl Fn(u32) -> f64,
+) -> Vec<(f64, u32)> {
+    let mut ranked: Vec<(f64, u32)> = positions.into_iter().map(|p| (distance(p), p)).collect();
+    ranked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    ranked
+}
+
+/// What re-ranking a query's candidates showed (see `verdict`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Verdict {
+    /// The first `k` candidates are the answer.
+    Proven,
+    /// A reference outside the candidates may rank among the first `k`: every reference
+    /// whose canonical distance is at most `kth` must be looked at. `tied`: the
+    /// candidates ran out inside an exact tie with the k-th, which no precision of the
+    /// fast pass can resolve.
+    Unproven { kth: f64, tied: bool },
+}
+
+/// Judges a query's candidates `ranked` (by `ranked`), when every other reference lies
+/// at an exact distance of at least `others_at_least`: proven when none of them can
+/// reach the k-th canonical distance, not even to tie with it at a lower position.
+pub(crate) fn verdict(
+    ranked: &[(f64, u32)],
+    k: usize,
+    others_at_least: f64,
+    error: CanonicalError,
+) -> Verdict {
+    let Some(&(kth, _)) = ranked.get(k - 1) else {
+        return Verdict::Unproven {
+            kth: f64::INFINITY,
+            tied: false,
+        };
+    };
+    if error.least_canonical(others_at_least) > kth {
+        return Verdict::Proven;
+    }
+    let tied = ranked.last().is_some_and(|&(last, _)| last == kth);
+    Verdict::Unproven { kth, tied }
+}
+
+/// Writes the positions of the first `row.len()` of `ranked`.
+pub(crate) fn write_ranked(ranked: &[(f64, u32)], mut row: ArrayViewMut1<u32>) {
+    for (slot, &(_, position)) in row.iter_mut().zip(ranked) {
+        *slot = position;
     }
 }
 
@@ -292,7 +397,81 @@ impl Engine {
 mod tests {
     use super::testing::*;
     use super::*;
+    use crate::rng::Rng;
     use crate::stop::Stop;
+
+    /// A random subset of `rows`, each kept with probability 1/2 (at least `least`).
+    fn some_of(rows: &[usize], least: usize, rng: &mut Rng) -> Vec<usize> {
+        let some: Vec<usize> = rows.iter().copied().filter(|_| rng.below(2) == 0).collect();
+        if some.len() >= least {
+            some
+        } else {
+            rows.to_vec()
+        }
+    }
+
+    #[test]
+    fn exact_ties_go_to_the_lowest_position_whatever_the_engine_or_blocking() {
+        for seed in 0..120 {
+            let mut rng = Rng::new(1000 + seed);
+            let n = 40 + rng.below(200);
+            let d = 2 + rng.below(19);
+            let k = 1 + rng.below(8);
+            let x = tie_heavy(seed, n, d, seed);
+            let x32 = x.mapv(|v| v as f32);
+            let all: Vec<usize> = (0..n).collect();
+            let case = format!("seed {seed}: n = {n}, d = {d}, k = {k}");
+            let want = canonical_table(x.view(), &all, &all, k);
+            assert_eq!(
+                kneighbors(x.view(), &all, k, Stop::never()).unwrap(),
+                want,
+                "{case}"
+            );
+            assert_eq!(
+                kneighbors(x32.view(), &all, k, Stop::never()).unwrap(),
+                want,
+                "{case}"
+            );
+            let engines: &[Engine] = if d <= MAX_TREE_DIM {
+                &[Engine::Tree, Engine::Brute]
+            } else {
+                &[Engine::Brute]
+            };
+            for &engine in engines {
+                assert_eq!(
+                    search_among(&x, &all, &all, k, engine),
+                    want,
+                    "{case} {engine:?}"
+                );
+                assert_eq!(
+                    search_among(&x32, &all, &all, k, engine),
+                    want,
+                    "{case} {engine:?} f32"
+                );
+            }
+            // The queries in two halves, and on two threads.
+            let (first, second) = all.split_at(n / 2);
+            let halves = [first, second]
+                .map(|half| kneighbors_among(x.view(), half, &all, k, Stop::never()).unwrap());
+            let joined = ndarray::concatenate![Axis(0), halves[0], halves[1]];
+            assert_eq!(joined, want, "{case} in halves");
+            let two_threads = crate::parallel::run_with_threads(Some(2), || {
+                kneighbors(x.view(), &all, k, Stop::never()).unwrap()
+            })
+            .unwrap();
+            assert_eq!(two_threads, want, "{case} on two threads");
+            // Some queries among some references (queries outside them included).
+            let references = some_of(&all, k + 1, &mut rng);
+            let queries = some_of(&all, 1, &mut rng);
+            let want = canonical_table(x.view(), &queries, &references, k);
+            let got = kneighbors_among(x.view(), &queries, &references, k, Stop::never());
+            assert_eq!(got.unwrap(), want, "{case} subset");
+            for &engine in engines {
+                let got = search_among(&x32, &queries, &references, k, engine);
+                assert_eq!(got, want, "{case} subset {engine:?}");
+            }
+        }
+    }
 
     #[test]
     fn both_engines_match_brute_force_on_every_kind_of_data() {
@@ -415,33 +594,18 @@ mod tests {
 
     #[test]
     fn float32_search_is_exact_too() {
-        let x = random(250, 5, 11);
-        let x32 = x.mapv(|v| v as f32);
-        let x_back = x32.mapv(f64::from);
+        // Its float32 keys are re-ranked by the float64 canonical distance: the same
+        // table as the plain brute force, in a tree's dimension and a brute force's,
+        // also for tight clusters that float32 cannot tell apart.
         let rows: Vec<usize> = (0..250).collect();
-        assert_exact(
-            &x_back,
-            &kneighbors(x32.view(), &rows, 5, Stop::never()).unwrap(),
-            5,
-        );
-        let wide = random(250, 40, 12).mapv(|v| v as f32);
-        let wide_back = wide.mapv(f64::from);
-        let table = kneighbors(wide.view(), &rows, 5, Stop::never()).unwrap();
-        // f32 Gram products are exact to about 1e-6 relative.
-        for query in 0..250 {
-            let mut got: Vec<f64> = table
-                .row(query)
-                .iter()
-                .map(|&j| squared_distance(&wide_back, query, j as usize))
-                .collect();
-            got.sort_by(f64::total_cmp);
-            let want = &sorted_distances_from(&wide_back, query)[..5];
-            for (g, w) in got.iter().zip(want) {
-                assert!(
-                    (g - w).abs() <= 1e-4 * w,
-                    "row {query}: {got:?} vs {want:?}"
-                );
-            }
+        for x in [
+            random(250, 5, 11),
+            random(250, 40, 12),
+            clustered(250, 40, 13),
+        ] {
+            let x32 = x.mapv(|v| v as f32);
+            let table = kneighbors(x32.view(), &rows, 5, Stop::never()).unwrap();
+            assert_eq!(table, canonical_table(x32.view(), &rows, &rows, 5));
         }
     }
 

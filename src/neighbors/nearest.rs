@@ -1,4 +1,4 @@
-//! The top-k list every exhaustive scan keeps per query.
+//! The lists every exhaustive scan keeps per query: the top k, or all within a bar.
 
 use crate::float::Float;
 
@@ -58,6 +58,54 @@ impl<F: Float> Nearest<F> {
         }
         if self.dist.len() == self.k {
             self.worst = self.dist[self.k - 1];
+        }
+    }
+}
+
+/// What a scan hands a query's references to: a reference whose key reaches the bar
+/// (`key <= bar`) is offered.
+pub(crate) trait Collect<F> {
+    fn bar(&self) -> F;
+    fn offer(&mut self, key: F, index: u32);
+}
+
+impl<F: Float> Collect<F> for Nearest<F> {
+    #[inline]
+    fn bar(&self) -> F {
+        self.worst
+    }
+
+    #[inline]
+    fn offer(&mut self, key: F, index: u32) {
+        Nearest::offer(self, key, index);
+    }
+}
+
+/// Every index whose key reaches a fixed bar, in the order offered.
+pub(crate) struct Within<F> {
+    bar: F,
+    pub(crate) index: Vec<u32>,
+}
+
+impl<F> Within<F> {
+    pub(crate) fn new(bar: F) -> Self {
+        Within {
+            bar,
+            index: Vec::new(),
+        }
+    }
+}
+
+impl<F: Float> Collect<F> for Within<F> {
+    #[inline]
+    fn bar(&self) -> F {
+        self.bar
+    }
+
+    #[inline]
+    fn offer(&mut self, key: F, index: u32) {
+        if key <= self.bar {
+            self.index.push(index);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Test data and checks shared by the engines' tests.
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
 use super::brute::brute_kneighbors;
 use super::tree::tree_kneighbors;
@@ -71,7 +71,7 @@ pub(super) fn clustered(n: usize, d: usize, seed: u64) -> Array2<f64> {
 }
 
 /// Only a handful of distinct rows, each repeated many times.
-pub(super) fn duplicated(n: usize, d: usize, seed: u64) -> Array2<f64> {
+pub(crate) fn duplicated(n: usize, d: usize, seed: u64) -> Array2<f64> {
     let distinct = random(7, d, seed);
     let mut rng = Rng::new(seed + 2);
     let picks: Vec<usize> = (0..n).map(|_| rng.below(7)).collect();
@@ -106,4 +106,76 @@ pub(super) fn search_among<F: Float>(
         Engine::Brute => brute_kneighbors(&search, out.view_mut()),
     }
     out
+}
+
+/// The plain brute force the engines must match exactly: for each query, every
+/// reference but itself (by row) sorted by (squared distance summed in f64 in feature
+/// order, position).
+pub(crate) fn canonical_table<F: Float>(
+    x: ArrayView2<F>,
+    queries: &[usize],
+    references: &[usize],
+    k: usize,
+) -> Array2<u32> {
+    let mut out = Array2::<u32>::zeros((queries.len(), k));
+    for (i, &q) in queries.iter().enumerate() {
+        let mut all: Vec<(f64, u32)> = (references.iter().enumerate())
+            .filter(|&(_, &r)| r != q)
+            .map(|(p, &r)| {
+                let mut sum = 0.0;
+                for j in 0..x.ncols() {
+                    let difference = x[[q, j]].to_f64().unwrap() - x[[r, j]].to_f64().unwrap();
+                    sum += difference * difference;
+                }
+                (sum, p as u32)
+            })
+            .collect();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (slot, &(_, p)) in out.row_mut(i).iter_mut().zip(&all) {
+            *slot = p;
+        }
+    }
+    out
+}
+
+/// Data full of exact ties, all exactly representable in float32, of one of four kinds
+/// picked by `kind`: small integer grids, one-hot blocks, duplicated rows, and a mix of
+/// the three (integer and one-hot columns, rows repeated).
+pub(crate) fn tie_heavy(kind: u64, n: usize, d: usize, seed: u64) -> Array2<f64> {
+    let mut rng = Rng::new(seed);
+    let levels = 2 + rng.below(4);
+    let grid = |rng: &mut Rng, cols: usize| {
+        Array2::from_shape_simple_fn((n, cols), || rng.below(levels) as f64)
+    };
+    let one_hot = |rng: &mut Rng, cols: usize| {
+        let categories = 2 + rng.below(cols.clamp(2, 5) - 1);
+        let mut x = Array2::<f64>::zeros((n, cols));
+        for mut row in x.rows_mut() {
+            for block in (0..cols).step_by(categories) {
+                let width = categories.min(cols - block);
+                row[block + rng.below(width)] = 1.0;
+            }
+        }
+        x
+    };
+    match kind % 4 {
+        0 => grid(&mut rng, d),
+        1 => one_hot(&mut rng, d),
+        2 => duplicated(n, d, seed).mapv(|v| (v * 4.0).round()),
+        _ => {
+            let split = 1 + rng.below(d - 1);
+            let mut x = ndarray::concatenate![
+                ndarray::Axis(1),
+                grid(&mut rng, split),
+                one_hot(&mut rng, d - split)
+            ];
+            for r in 0..n {
+                if rng.below(3) == 0 {
+                    let copied = x.row(rng.below(n)).to_owned();
+                    x.row_mut(r).assign(&copied);
+                }
+            }
+            x
+        }
+    }
 }

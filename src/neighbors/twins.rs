@@ -183,7 +183,7 @@ impl RowHashes {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{kneighbors, kneighbors_among, Engine, MAX_TREE_DIM};
+    use super::super::{kneighbors, kneighbors_among};
     use crate::stop::Stop;
     use ndarray::Array2;
 
@@ -197,9 +197,8 @@ mod tests {
         assert_eq!(table.row(2).to_vec(), vec![0, 1, 3]);
         assert_eq!(table.row(29_999).to_vec(), vec![0, 1, 2]);
         // Heavy duplication mixed with distinct rows (and -0.0 next to 0.0): the table
-        // of the plain brute force, which breaks every tie by position. (In 2-D the
-        // rows left to search go to the KD-tree, whose ties come in any order: there the
-        // distances must match.)
+        // of the plain brute force, which breaks every tie by position, whichever engine
+        // searches the rows left.
         for d in [2, 20] {
             let mut x = duplicated(2000, d, 3);
             x.row_mut(5).fill(-0.0);
@@ -212,19 +211,8 @@ mod tests {
                 for (queries, references) in [(&all, &all), (&queries, &references)] {
                     let got =
                         kneighbors_among(x.view(), queries, references, k, Stop::never()).unwrap();
-                    let want = search_among(&x, queries, references, k, Engine::Brute);
-                    if d > MAX_TREE_DIM {
-                        assert_eq!(got, want, "d = {d}, k = {k}");
-                        continue;
-                    }
-                    for (i, &q) in queries.iter().enumerate() {
-                        let dist = |row: ndarray::ArrayView1<u32>| -> Vec<f64> {
-                            row.iter()
-                                .map(|&p| squared_distance(&x, q, references[p as usize]))
-                                .collect()
-                        };
-                        assert_eq!(dist(got.row(i)), dist(want.row(i)), "query {q}, k = {k}");
-                    }
+                    let want = canonical_table(x.view(), queries, references, k);
+                    assert_eq!(got, want, "d = {d}, k = {k}");
                 }
             }
         }
