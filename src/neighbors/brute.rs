@@ -1,6 +1,6 @@
-//! The blocked brute force: GEMM tiles of queries against references, a float32 pass
-//! re-ranked exactly for float64 data, and a symmetric scan when the queries are the
-//! references.
+//! The blocked brute force: GEMM tiles of queries against references, whose float32
+//! candidates are re-ranked by canonical distance and proven, and a symmetric scan
+//! when the queries are the references.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -46,7 +46,7 @@ pub(super) fn brute_kneighbors<F: Float>(search: &Search<'_, F>, mut out: ArrayV
         candidate_pass::<F, f64>(search, &frame, out.view_mut())
     };
     on_subset(search, &unproven, out, |sub, unproven, sub_out| {
-        collect_pass::<F, f64>(sub, &frame, unproven, sub_out);
+        collect_pass(sub, &frame, unproven, sub_out);
         Vec::new()
     });
 }
@@ -180,16 +180,16 @@ fn candidate_pass<F: Float, C: Float>(
     })
 }
 
-/// Scans in `C` collecting, for each query, every reference whose exact distance may
-/// be within reach of its `unproven` k-th canonical distance, and writes the first `k`
-/// of them by canonical distance: proven, since no other reference can rank there.
-fn collect_pass<F: Float, C: Float>(
+/// Scans in float64 collecting, for each query, every reference whose exact distance
+/// may be within reach of its `unproven` k-th canonical distance, and writes the first
+/// `k` of them by canonical distance: proven, since no other reference can rank there.
+fn collect_pass<F: Float>(
     search: &Search<'_, F>,
     frame: &Frame<F>,
     unproven: &[Unproven],
     mut out: ArrayViewMut2<u32>,
 ) {
-    let tiles = Tiles::<C>::new(search, &frame.mean);
+    let tiles = Tiles::<f64>::new(search, &frame.mean);
     let error = CanonicalError::over(search.x.ncols());
     out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
@@ -200,11 +200,11 @@ fn collect_pass<F: Float, C: Float>(
             }
             let first = block * BRUTE_QUERY_BLOCK;
             let queries = first..first + chunk.nrows();
-            let mut lists: Vec<Within<C>> = (unproven[queries.clone()].iter())
+            let mut lists: Vec<Within<f64>> = (unproven[queries.clone()].iter())
                 .map(|u| {
                     let q_norm = frame.centred_norm(search, search.queries[u.query]);
                     let reach = error.largest_exact(u.kth) - q_norm * q_norm;
-                    Within::new(cast(reach + frame.margin(&tiles, q_norm)))
+                    Within::new(reach + frame.margin(&tiles, q_norm))
                 })
                 .collect();
             scan_block(&tiles, search.own, first, &mut lists);

@@ -49,13 +49,14 @@ impl<const K: usize> Tree<K> {
         ))
     }
 
-    /// The `n` points nearest to `point` by kiddo's distance, as (that distance,
+    /// The `n` points nearest to `point` by kiddo's distance, in any order, as (that distance,
     /// position).
     fn nearest_n<F: Float>(&self, point: &[F; K], n: NonZeroUsize) -> Vec<(f64, u32)> {
         match self {
             Tree::F32(tree) => tree
                 .query(as_concrete(point))
                 .nearest_n::<SquaredEuclidean<f32>>(n)
+                .unsorted()
                 .execute()
                 .iter()
                 .map(|found| (f64::from(found.distance), found.item))
@@ -63,6 +64,7 @@ impl<const K: usize> Tree<K> {
             Tree::F64(tree) => tree
                 .query(as_concrete(point))
                 .nearest_n::<SquaredEuclidean<f64>>(n)
+                .unsorted()
                 .execute()
                 .iter()
                 .map(|found| (found.distance, found.item))
