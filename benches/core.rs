@@ -41,6 +41,27 @@ fn knn_f32(bencher: Bencher, (n, d): (usize, usize)) {
     bencher.bench(|| kneighbors(x.view(), &rows, 5, Stop::never()).expect("valid input"));
 }
 
+/// Tie-heavy classes, exact 5-NN of every row: a 3-D integer grid of 100 levels (the
+/// KD-tree; many rows tie at the k-th distance) and 8 one-hot blocks of 5 categories
+/// (the brute force; every distance is an even integer up to 16).
+#[divan::bench(args = ["grid", "one_hot"])]
+fn knn_ties_f64(bencher: Bencher, kind: &str) {
+    let mut rng = Rng::new(7);
+    let x = if kind == "grid" {
+        Array2::from_shape_simple_fn((100_000, 3), || rng.below(100) as f64)
+    } else {
+        let mut x = Array2::<f64>::zeros((10_000, 40));
+        for mut row in x.rows_mut() {
+            for block in 0..8 {
+                row[block * 5 + rng.below(5)] = 1.0;
+            }
+        }
+        x
+    };
+    let rows: Vec<usize> = (0..x.nrows()).collect();
+    bencher.bench(|| kneighbors(x.view(), &rows, 5, Stop::never()).expect("valid input"));
+}
+
 /// Generation alone: 1e6 × d rows in, 9e5 synthetic rows out from given neighbour
 /// tables (10 % minority balanced 1:1), so the search is not timed.
 #[divan::bench(args = [10, 50])]

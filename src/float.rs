@@ -4,18 +4,8 @@ use std::fmt::Debug;
 
 /// A floating-point element type of X.
 pub trait Float:
-    num_traits::Float
-    + crate::neighbors::TreeSearch
-    + std::iter::Sum
-    + Debug
-    + Default
-    + Send
-    + Sync
-    + 'static
+    num_traits::Float + std::iter::Sum + Debug + Default + Send + Sync + 'static
 {
-    /// Whether the brute-force search runs a float32 pass first (see `neighbors`).
-    const SEARCH_IN_F32_FIRST: bool;
-
     /// Magnitudes within `2^±SAFE_EXPONENT` keep squared distances computed in this
     /// type far from overflow and underflow, over any number of features.
     const SAFE_EXPONENT: i32;
@@ -58,9 +48,8 @@ fn interpolate_far<F: Float>(a: F, c: F, step: F) -> F {
 }
 
 macro_rules! impl_float {
-    ($t:ty, $mantissa_bits:expr, $search_in_f32_first:expr, $safe_exponent:expr) => {
+    ($t:ty, $mantissa_bits:expr, $safe_exponent:expr) => {
         impl Float for $t {
-            const SEARCH_IN_F32_FIRST: bool = $search_in_f32_first;
             const SAFE_EXPONENT: i32 = $safe_exponent;
             const MAX_NORMAL_EXPONENT: i32 = 1 - <$t>::MIN_EXP;
 
@@ -104,8 +93,8 @@ macro_rules! impl_float {
     };
 }
 
-impl_float!(f32, 24, false, 32);
-impl_float!(f64, 53, true, 256);
+impl_float!(f32, 24, 32);
+impl_float!(f64, 53, 256);
 
 #[cfg(test)]
 mod tests {

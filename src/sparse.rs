@@ -17,7 +17,11 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::float::{interpolate, Float};
-use crate::neighbors::{check_search, own_positions, power_of_two_scale, Nearest};
+use crate::neighbors::{
+    canonical_distance, check_search, own_positions, power_of_two_scale, ranked, verdict,
+    write_ranked, CanonicalError, Collect, Nearest, Verdict, Within, NOT_A_REFERENCE,
+    SPARE_CANDIDATES,
+};
 use crate::rng::CHUNK_ROWS;
 use crate::sampling::{job_draws, search_tables, total_rows, Index, Job, Provenance};
 use crate::stop::Stop;
@@ -98,31 +102,41 @@ impl<'a, F: Float, S: Index> Csr<'a, F, S> {
     }
 }
 
-/// Calls `each(column, a, c)` for every column either row stores, in column order,
-/// with the two rows' values there (zero where a row stores none).
+/// Every column either row stores, in column order, with the two rows' values there
+/// (zero where a row stores none), as `(column, a, c)`.
+struct Merged<'a, F, S> {
+    a: Row<'a, F, S>,
+    c: Row<'a, F, S>,
+    i: usize,
+    j: usize,
+}
+
 #[inline]
-fn merge<F: Float, S: Index>(a: Row<'_, F, S>, c: Row<'_, F, S>, mut each: impl FnMut(S, F, F)) {
-    let ((a_columns, a_values), (c_columns, c_values)) = (a, c);
-    let (mut i, mut j) = (0, 0);
-    while i < a_columns.len() && j < c_columns.len() {
-        let (column_a, column_c) = (a_columns[i].to_usize(), c_columns[j].to_usize());
-        if column_a < column_c {
-            each(a_columns[i], a_values[i], F::zero());
-            i += 1;
-        } else if column_c < column_a {
-            each(c_columns[j], F::zero(), c_values[j]);
-            j += 1;
-        } else {
-            each(a_columns[i], a_values[i], c_values[j]);
-            i += 1;
-            j += 1;
-        }
-    }
-    for (&column, &v) in a_columns[i..].iter().zip(&a_values[i..]) {
-        each(column, v, F::zero());
-    }
-    for (&column, &v) in c_columns[j..].iter().zip(&c_values[j..]) {
-        each(column, F::zero(), v);
+fn merged<'a, F, S>(a: Row<'a, F, S>, c: Row<'a, F, S>) -> Merged<'a, F, S> {
+    Merged { a, c, i: 0, j: 0 }
+}
+
+impl<F: Float, S: Index> Iterator for Merged<'_, F, S> {
+    type Item = (S, F, F);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let ((a_columns, a_values), (c_columns, c_values)) = (self.a, self.c);
+        let (i, j) = (self.i, self.j);
+        let (take_a, take_c) = match (a_columns.get(i), c_columns.get(j)) {
+            (None, None) => return None,
+            (Some(x), Some(y)) => (x.to_usize() <= y.to_usize(), y.to_usize() <= x.to_usize()),
+            (in_a, _) => (in_a.is_some(), in_a.is_none()),
+        };
+        self.i += usize::from(take_a);
+        self.j += usize::from(take_c);
+        let column = if take_a { a_columns[i] } else { c_columns[j] };
+        let value = |take: bool, values: &[F], at: usize| if take { values[at] } else { F::zero() };
+        Some((
+            column,
+            value(take_a, a_values, i),
+            value(take_c, c_values, j),
+        ))
     }
 }
 
@@ -139,33 +153,25 @@ fn squared_norm<F: Float>(values: &[F], scale: F) -> f64 {
     })
 }
 
-/// `Σ (a_j − c_j)²` over the columns either row stores, each difference taken in `F`
-/// and squared in f64, in column order, of the values times `scale`: the dense
-/// search's exact distance bit for bit (there, the columns neither row stores add
-/// exact zeros).
+/// The canonical distance of the two rows' values times `scale`, over the columns
+/// either row stores: the dense search's, bit for bit.
 fn squared_distance<F: Float, S: Index>(a: Row<'_, F, S>, c: Row<'_, F, S>, scale: F) -> f64 {
-    let mut total = 0.0;
-    merge(a, c, |_, a, c| {
-        let difference = to_f64(a * scale - c * scale);
-        total += difference * difference;
-    });
-    total
+    canonical_distance(merged(a, c).map(|(_, a, c)| (a * scale, c * scale)))
 }
 
 /// Queries per parallel task of the search.
 const QUERY_BLOCK: usize = 64;
-/// Candidates beyond `k` that each query re-ranks by exact distance.
-const SPARE_CANDIDATES: usize = 4;
 
 /// The `k` nearest neighbours of every row `queries[i]` of `x` among the rows
 /// `references`, as positions into `references`, nearest first: the contract of the
 /// dense `neighbors::kneighbors_among` (each query excluded by row, so its exact twins
 /// remain valid neighbours; ties go to the lowest position; the same errors).
 ///
-/// Candidates are ranked by `|q|² + |r|² − 2 q·r` in f64, and the best `k + 4` are
-/// re-ranked by their exact distance, computed as the dense search computes it: a
-/// reference can only be missed when its distance is within the expansion's rounding
-/// (about 1e-15 (|q|² + |r|²)) of the k-th neighbour's. Exact twins always tie at 0.
+/// Candidates are ranked by `|q|² + |r|² − 2 q·r` in f64, and the best
+/// `k + SPARE_CANDIDATES` are re-ranked by canonical distance (the dense search's, bit
+/// for bit) and proven with the expansion's rounding-error bound; a query it cannot
+/// vouch for (ties at the k-th neighbour) collects every reference within the k-th's
+/// reach instead, which holds its answer.
 ///
 /// Runs on the current Rayon pool.
 pub fn kneighbors_among<F: Float, S: Index>(
@@ -187,7 +193,6 @@ pub fn kneighbors_among<F: Float, S: Index>(
         .fold(F::zero(), |m, &v| m.max(v.abs()));
     let scale = power_of_two_scale(largest, F::SAFE_EXPONENT);
     let index = InvertedIndex::new(x, references, scale)?;
-    let keep = k + SPARE_CANDIDATES;
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     out.axis_chunks_iter_mut(Axis(0), QUERY_BLOCK)
         .into_par_iter()
@@ -198,22 +203,13 @@ pub fn kneighbors_among<F: Float, S: Index>(
                 if stop.requested() {
                     return;
                 }
-                for (offset, mut row) in chunk.rows_mut().into_iter().enumerate() {
+                for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
                     let query = block * QUERY_BLOCK + offset;
                     let q = x.row(queries[query]);
-                    let candidates = index.candidates(q, own[query], keep, scratch);
-                    let mut ranked: Vec<(f64, u32)> = candidates
-                        .index
-                        .iter()
-                        .map(|&p| {
-                            let r = x.row(references[p as usize]);
-                            (squared_distance(q, r, scale), p)
-                        })
-                        .collect();
-                    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                    for (slot, &(_, position)) in row.iter_mut().zip(&ranked) {
-                        *slot = position;
-                    }
+                    let distance =
+                        |p: u32| squared_distance(q, x.row(references[p as usize]), scale);
+                    let answer = index.answer(q, own[query], k, scratch, distance);
+                    write_ranked(&answer, row);
                 }
             },
         );
@@ -229,6 +225,8 @@ struct InvertedIndex<F> {
     positions: Vec<u32>,
     values: Vec<F>,
     norms: Vec<f64>,
+    /// The most values one reference stores.
+    longest: usize,
     /// Reference positions in ascending order of (squared norm, position).
     by_norm: Vec<u32>,
     /// What the values were multiplied by (queries' values are too).
@@ -269,6 +267,10 @@ impl<F: Float> InvertedIndex<F> {
             .par_iter()
             .map(|&r| squared_norm(x.row(r).1, scale))
             .collect();
+        let longest = (references.iter())
+            .map(|&r| x.row(r).0.len())
+            .max()
+            .unwrap_or(0);
         let mut by_norm: Vec<u32> = (0..references.len() as u32).collect();
         by_norm.par_sort_unstable_by(|&a, &b| {
             norms[a as usize]
@@ -280,20 +282,62 @@ impl<F: Float> InvertedIndex<F> {
             positions,
             values,
             norms,
+            longest,
             by_norm,
             scale,
         })
     }
 
-    /// The `keep` best references for the query row `q` (reference position `own`,
-    /// which is skipped) by `|q|² + |r|² − 2 q·r`.
+    /// The `k` nearest references to the query row `q` (reference position `own`, which
+    /// is skipped), by (canonical `distance`, position).
+    fn answer<S: Index>(
+        &self,
+        q: Row<'_, F, S>,
+        own: u32,
+        k: usize,
+        scratch: &mut Scratch,
+        distance: impl Fn(u32) -> f64,
+    ) -> Vec<(f64, u32)> {
+        // The key `|q|² + |r|² − 2 q·r` sums at most `terms` products in each of its
+        // parts: it lies within `c (|q|² + |r|²)` of the exact distance `D`, and since
+        // `|r|² <= 2 D + 2 |q|²`, within `c (3 |q|² + 2 D)`, plus what underflow loses.
+        let terms = q.0.len() + self.longest;
+        let c = 2.0 * (terms as f64 + 4.0) * f64::EPSILON;
+        let underflow = 8.0 * terms as f64 * f64::MIN_POSITIVE;
+        let q_norm = squared_norm(q.1, self.scale);
+        let error = CanonicalError::over(terms);
+        let mut nearest = Nearest::new(k + SPARE_CANDIDATES);
+        self.candidates(q, own, &mut nearest, scratch);
+        let answer = ranked(nearest.index.iter().copied(), &distance);
+        let available = self.norms.len() - usize::from(own != NOT_A_REFERENCE);
+        let others_at_least = if nearest.index.len() == available {
+            f64::INFINITY
+        } else {
+            // Every other reference's key is at least the worst candidate's.
+            (nearest.worst() - 3.0 * c * q_norm - underflow) / (1.0 + 2.0 * c)
+        };
+        match verdict(&answer, k, others_at_least, error) {
+            Verdict::Proven => answer,
+            Verdict::Unproven { kth, .. } => {
+                let reach = error.largest_exact(kth);
+                let mut within =
+                    Within::new(reach * (1.0 + 2.0 * c) + 3.0 * c * q_norm + underflow);
+                self.candidates(q, own, &mut within, scratch);
+                ranked(within.index, distance)
+            }
+        }
+    }
+
+    /// Offers `list` the references for the query row `q` (reference position `own`,
+    /// which is skipped) by their key `|q|² + |r|² − 2 q·r`: every one that shares a
+    /// column with `q`, then the others while their key can still reach the bar.
     fn candidates<S: Index>(
         &self,
         q: Row<'_, F, S>,
         own: u32,
-        keep: usize,
+        list: &mut impl Collect<f64>,
         scratch: &mut Scratch,
-    ) -> Nearest<f64> {
+    ) {
         let Scratch { dot, touched, seen } = scratch;
         for (&column, &qv) in q.0.iter().zip(q.1) {
             let qv = to_f64(qv * self.scale);
@@ -313,27 +357,28 @@ impl<F: Float> InvertedIndex<F> {
             }
         }
         let q_norm = squared_norm(q.1, self.scale);
-        let mut nearest = Nearest::new(keep);
         for &p in touched.iter().filter(|&&p| p != own) {
             let at = p as usize;
-            nearest.offer((q_norm + self.norms[at] - 2.0 * dot[at]).max(0.0), p);
+            let key = (q_norm + self.norms[at] - 2.0 * dot[at]).max(0.0);
+            if key <= list.bar() {
+                list.offer(key, p);
+            }
         }
         // Every other reference shares no column with the query: its distance is the sum
         // of the squared norms, which only grows along `by_norm`.
         for &p in &self.by_norm {
             let dist = q_norm + self.norms[p as usize];
-            if dist > nearest.worst() {
+            if dist > list.bar() {
                 break;
             }
             if !seen[p as usize] && p != own {
-                nearest.offer(dist, p);
+                list.offer(dist, p);
             }
         }
         for &p in touched.iter() {
             seen[p as usize] = false;
         }
         touched.clear();
-        nearest
     }
 }
 
@@ -366,12 +411,12 @@ fn interpolate_row<F: Float, S: Index>(
     step: F,
     mut emit: impl FnMut(S, F),
 ) {
-    merge(a, c, |column, a, c| {
+    for (column, a, c) in merged(a, c) {
         let v = interpolate(a, c, step);
         if v != F::zero() {
             emit(column, v);
         }
-    });
+    }
 }
 
 /// An owned CSR matrix's arrays.
@@ -515,6 +560,7 @@ fn fill<F: Float, I: Index, S: Index, J: Index>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::neighbors::testing::{canonical_table, tie_heavy};
     use crate::parallel::run_with_threads;
     use crate::rng::Rng;
     use crate::sampling::tests::job;
@@ -652,6 +698,51 @@ mod tests {
             let narrow = dense.mapv(|v| v as f32);
             search_matches_brute_force::<f32, i32>(narrow.view());
             search_matches_brute_force::<f32, i64>(narrow.view());
+        }
+    }
+
+    #[test]
+    fn exact_ties_give_the_dense_table() {
+        for seed in 0..60 {
+            let mut rng = Rng::new(2000 + seed);
+            let n = 40 + rng.below(160);
+            let d = 2 + rng.below(19);
+            let k = 1 + rng.below(8);
+            let dense = tie_heavy(seed, n, d, seed);
+            let dense32 = dense.mapv(|v| v as f32);
+            let (x, x32) = (
+                Owned::<f64, i32>::of(dense.view()),
+                Owned::<f32, i64>::of(dense32.view()),
+            );
+            let all: Vec<usize> = (0..n).collect();
+            let references: Vec<usize> = (0..n).filter(|_| rng.below(3) != 0).collect();
+            let queries: Vec<usize> = (0..n).filter(|_| rng.below(2) == 0).collect();
+            if references.len() <= k || queries.is_empty() {
+                continue;
+            }
+            let case = format!("seed {seed}: n = {n}, d = {d}, k = {k}");
+            for (queries, references) in [(&all, &all), (&queries, &references)] {
+                let want = canonical_table(dense.view(), queries, references, k);
+                let dense_table = crate::neighbors::kneighbors_among(
+                    dense.view(),
+                    queries,
+                    references,
+                    k,
+                    Stop::never(),
+                );
+                assert_eq!(dense_table.unwrap(), want, "{case}: dense");
+                for threads in [1, 2] {
+                    let (got, got32) = run_with_threads(Some(threads), || {
+                        (
+                            kneighbors_among(&x.view(), queries, references, k, Stop::never()),
+                            kneighbors_among(&x32.view(), queries, references, k, Stop::never()),
+                        )
+                    })
+                    .unwrap();
+                    assert_eq!(got.unwrap(), want, "{case}: {threads} threads");
+                    assert_eq!(got32.unwrap(), want, "{case}: float32, {threads} threads");
+                }
+            }
         }
     }
 

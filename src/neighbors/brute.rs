@@ -1,0 +1,666 @@
+//! The blocked brute force: GEMM tiles of queries against references, whose float32
+//! candidates are re-ranked by canonical distance and proven, and a symmetric scan
+//! when the queries are the references.
+
+use std::sync::{Mutex, PoisonError};
+
+use ndarray::{Array2, ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use super::{
+    check_search_size, ranked, verdict, write_ranked, CanonicalError, Collect, Nearest, Search,
+    Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
+};
+use crate::error::Result;
+use crate::float::Float;
+use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
+
+/// Queries and reference rows per GEMM tile of the brute force (tuned on the
+/// benchmark's cases: 256 × 256 beat 32..128 query rows by 10-30 %).
+const BRUTE_QUERY_BLOCK: usize = 256;
+const REFERENCE_BLOCK: usize = 256;
+/// Queries handled together by one parallel task of `kneighbors_by`.
+const BY_DISTANCE_QUERY_BLOCK: usize = 64;
+
+/// Blocked brute force, in passes that each answer what they can prove:
+///
+/// 1. A float32 pass (float64 where float32 would under- or overflow) keeps
+///    `k + SPARE_CANDIDATES` candidates per query by the GEMM's key, re-ranks them by
+///    canonical distance, and proves them with the key's rounding-error bound.
+/// 2. Queries float32 could not vouch for (near-ties at the k-th neighbour) take the
+///    same pass in float64, whose bound is 2⁻²⁹ times tighter.
+/// 3. The rest, whose candidates ran out inside a tie at the k-th canonical distance,
+///    collect every reference within the k-th's reach, which holds their answer.
+pub(super) fn brute_kneighbors<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
+    let frame = Frame::new(search);
+    let unproven = if (1e-15..1e15).contains(&frame.radius) {
+        let unproven = candidate_pass::<F, f32>(search, &frame, out.view_mut());
+        let (tied, near): (Vec<Unproven>, Vec<Unproven>) =
+            unproven.into_iter().partition(|u| u.tied);
+        let mut unproven = on_subset(search, &near, out.view_mut(), |sub, _, sub_out| {
+            candidate_pass::<F, f64>(sub, &frame, sub_out)
+        });
+        unproven.extend(tied);
+        unproven
+    } else {
+        candidate_pass::<F, f64>(search, &frame, out.view_mut())
+    };
+    on_subset(search, &unproven, out, |sub, unproven, sub_out| {
+        collect_pass(sub, &frame, unproven, sub_out);
+        Vec::new()
+    });
+}
+
+/// A query a pass could not answer, by index into its search's queries, with its
+/// candidates' verdict (see `Verdict::Unproven`).
+#[derive(Clone, Copy, Debug)]
+struct Unproven {
+    query: usize,
+    kth: f64,
+    tied: bool,
+}
+
+/// Runs `pass(sub, unproven, sub_out)` on the `unproven` queries of `search` alone (in
+/// `sub`, renumbered from 0 in `unproven`), writes their rows of `out`, and returns the
+/// queries the pass leaves unproven, numbered as in `search`.
+fn on_subset<F: Float>(
+    search: &Search<'_, F>,
+    unproven: &[Unproven],
+    mut out: ArrayViewMut2<u32>,
+    pass: impl FnOnce(&Search<'_, F>, &[Unproven], ArrayViewMut2<u32>) -> Vec<Unproven>,
+) -> Vec<Unproven> {
+    if unproven.is_empty() {
+        return Vec::new();
+    }
+    let queries: Vec<usize> = unproven.iter().map(|u| search.queries[u.query]).collect();
+    let own: Vec<u32> = unproven.iter().map(|u| search.own[u.query]).collect();
+    let renumbered: Vec<Unproven> = (unproven.iter().enumerate())
+        .map(|(query, u)| Unproven { query, ..*u })
+        .collect();
+    let sub = Search {
+        queries: &queries,
+        own: &own,
+        ..*search
+    };
+    let mut sub_out = Array2::<u32>::zeros((queries.len(), search.k));
+    let left = pass(&sub, &renumbered, sub_out.view_mut());
+    for (u, row) in unproven.iter().zip(sub_out.rows()) {
+        out.row_mut(u.query).assign(&row);
+    }
+    left.into_iter()
+        .map(|u| Unproven {
+            query: unproven[u.query].query,
+            ..u
+        })
+        .collect()
+}
+
+/// What every pass of one brute-force search shares: the references' mean, which every
+/// row is centred on, and the references' largest distance from it.
+struct Frame<F> {
+    mean: Vec<F>,
+    radius: f64,
+}
+
+impl<F: Float> Frame<F> {
+    fn new(search: &Search<'_, F>) -> Self {
+        let mut frame = Frame {
+            mean: reference_mean(search),
+            radius: 0.0,
+        };
+        frame.radius = (search.references.par_iter())
+            .map(|&r| frame.centred_norm(search, r))
+            .reduce(|| 0.0, f64::max);
+        frame
+    }
+
+    /// The distance of row `r` from the mean, in f64.
+    fn centred_norm(&self, search: &Search<'_, F>, r: usize) -> f64 {
+        (search.row(r).zip(&self.mean))
+            .map(|(v, &m)| (to_f64(v) - to_f64(m)).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// How far the key a scan in `tiles` computes for query row `q` may lie from the
+    /// exact `|r|² − 2 q·r`: rounding the centred inputs to `C` and a depth-long dot
+    /// product move it by at most `(depth + 3) u (2 |q| |r| + |r|²)`, `u` the unit
+    /// roundoff of `C`; the symmetric scan's shift by two rounded norms adds at most
+    /// `11 u |r|²`. Twice that, with `|q|²` added to cover the f64 query norm the key
+    /// is compared with.
+    fn margin<C: Float>(&self, tiles: &Tiles<'_, C>, q_norm: f64) -> f64 {
+        let shift_error = if tiles.symmetric { 11.0 } else { 0.0 };
+        let epsilon = C::epsilon().to_f64().expect("a float");
+        (tiles.depth as f64 + 3.0 + shift_error) * epsilon * (q_norm + self.radius).powi(2)
+    }
+}
+
+#[inline]
+fn to_f64<F: Float>(v: F) -> f64 {
+    v.to_f64().expect("a float")
+}
+
+/// Scans in `C` keeping `k + SPARE_CANDIDATES` candidates per query, re-ranks them by
+/// canonical distance and writes the rows it proves; returns the others.
+fn candidate_pass<F: Float, C: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    out: ArrayViewMut2<u32>,
+) -> Vec<Unproven> {
+    let tiles = Tiles::<C>::new(search, &frame.mean);
+    let k = search.k;
+    let keep = k + SPARE_CANDIDATES;
+    let error = CanonicalError::over(search.x.ncols());
+    let n_references = search.references.len();
+    scan_blocks(&tiles, search.own, keep, out, |first, mut chunk, best| {
+        let mut unproven = Vec::new();
+        for (qi, (row, nearest)) in chunk.rows_mut().into_iter().zip(best).enumerate() {
+            let query = first + qi;
+            let q = search.queries[query];
+            let candidates = nearest.index.iter().copied();
+            let answer = ranked(candidates, |p| {
+                search.canonical(q, search.references[p as usize])
+            });
+            let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
+            let others_at_least = if nearest.index.len() == available {
+                f64::INFINITY
+            } else if nearest.index.len() == keep {
+                // Every other reference scored at least the worst candidate.
+                let q_norm = frame.centred_norm(search, q);
+                to_f64(nearest.worst()) - frame.margin(&tiles, q_norm) + q_norm * q_norm
+            } else {
+                f64::NEG_INFINITY // a stopped scan
+            };
+            match verdict(&answer, k, others_at_least, error) {
+                Verdict::Proven => write_ranked(&answer, row),
+                Verdict::Unproven { kth, tied } => unproven.push(Unproven { query, kth, tied }),
+            }
+        }
+        unproven
+    })
+}
+
+/// Scans in float64 collecting, for each query, every reference whose exact distance
+/// may be within reach of its `unproven` k-th canonical distance, and writes the first
+/// `k` of them by canonical distance: proven, since no other reference can rank there.
+fn collect_pass<F: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    unproven: &[Unproven],
+    mut out: ArrayViewMut2<u32>,
+) {
+    let tiles = Tiles::<f64>::new(search, &frame.mean);
+    let error = CanonicalError::over(search.x.ncols());
+    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, mut chunk)| {
+            if search.stop.requested() {
+                return;
+            }
+            let first = block * BRUTE_QUERY_BLOCK;
+            let queries = first..first + chunk.nrows();
+            let mut lists: Vec<Within<f64>> = (unproven[queries.clone()].iter())
+                .map(|u| {
+                    let q_norm = frame.centred_norm(search, search.queries[u.query]);
+                    let reach = error.largest_exact(u.kth) - q_norm * q_norm;
+                    Within::new(reach + frame.margin(&tiles, q_norm))
+                })
+                .collect();
+            scan_block(&tiles, search.own, first, &mut lists);
+            for ((row, list), query) in chunk.rows_mut().into_iter().zip(lists).zip(queries) {
+                let q = search.queries[query];
+                let answer = ranked(list.index, |p| {
+                    search.canonical(q, search.references[p as usize])
+                });
+                write_ranked(&answer, row);
+            }
+        });
+}
+
+/// The centred, augmented rows in the scan type `C`. Augmented rows make the GEMM
+/// produce `|r|² − 2 q·r` directly, which orders the references of a query like their
+/// distance (the query's own norm is common to all): queries are `[q, 1]`, references
+/// `[−2 r, |r|²]`, both centred on the references' mean (in f64) so that the expansion
+/// loses as little precision as possible. Wide rows are padded with zeros to whole
+/// cache lines, which the GEMM packs faster.
+struct Tiles<'a, C> {
+    queries: Vec<C>,
+    references: Vec<C>,
+    depth: usize,
+    /// Where a reference row holds its squared norm: after the `d` coordinates.
+    dim: usize,
+    /// The queries are the references themselves (see `scan_symmetric`).
+    symmetric: bool,
+    stop: &'a Stop,
+}
+
+/// The mean of the references, which every row is centred on.
+fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
+    let x = search.x;
+    let count = F::from(search.references.len()).expect("row count fits the float type");
+    let mut mean = vec![F::zero(); x.ncols()];
+    for (i, &r) in search.references.iter().enumerate() {
+        if i % ROWS_BETWEEN_CHECKS == 0 && search.stop.requested() {
+            break;
+        }
+        for (m, v) in mean.iter_mut().zip(search.row(r)) {
+            *m = *m + v;
+        }
+    }
+    mean.iter_mut().for_each(|m| *m = *m / count);
+    mean
+}
+
+impl<'a, C: Float> Tiles<'a, C> {
+    fn new<F: Float>(search: &Search<'a, F>, mean: &[F]) -> Self {
+        let d = search.x.ncols();
+        let line = 64 / std::mem::size_of::<C>();
+        let depth = if d >= 64 {
+            (d + 1).div_ceil(line) * line
+        } else {
+            d + 1
+        };
+        let augmented = |rows: &[usize], reference: bool| {
+            let mut out = vec![C::zero(); rows.len() * depth];
+            out.par_chunks_mut(depth)
+                .zip(rows.par_iter())
+                .for_each(|(dst, &r)| {
+                    let mut norm = 0.0;
+                    for ((t, v), &m) in dst.iter_mut().zip(search.row(r)).zip(mean) {
+                        let c = to_f64(v) - to_f64(m);
+                        *t = cast(if reference { -2.0 * c } else { c });
+                        norm += c * c;
+                    }
+                    dst[d] = if reference { cast(norm) } else { C::one() };
+                });
+            out
+        };
+        Tiles {
+            queries: augmented(search.queries, false),
+            references: augmented(search.references, true),
+            depth,
+            dim: d,
+            symmetric: search.queries == search.references,
+            stop: search.stop,
+        }
+    }
+}
+
+#[inline]
+fn cast<C: Float>(v: f64) -> C {
+    C::from(v).unwrap_or_else(C::infinity)
+}
+
+/// Scans all reference tiles for each block of queries (blocks in parallel), keeping
+/// the `keep` best references of each query (from `scan_symmetric` when the queries are
+/// the references), and hands each block's lists to `finish(first query, output rows,
+/// lists)`, which returns the queries it leaves unproven.
+fn scan_blocks<C: Float>(
+    tiles: &Tiles<'_, C>,
+    own: &[u32],
+    keep: usize,
+    mut out: ArrayViewMut2<u32>,
+    finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<Unproven> + Sync,
+) -> Vec<Unproven> {
+    let lists = tiles.symmetric.then(|| scan_symmetric(tiles, keep));
+    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .flat_map_iter(|(block, chunk)| {
+            if tiles.stop.requested() {
+                // A stopped scan's lists are unfinished: nothing to finish or redo.
+                return Vec::new();
+            }
+            let first = block * BRUTE_QUERY_BLOCK;
+            let m = chunk.nrows();
+            match &lists {
+                Some(lists) => finish(first, chunk, &lists[first..first + m]),
+                None => {
+                    let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+                    scan_block(tiles, own, first, &mut best);
+                    finish(first, chunk, &best)
+                }
+            }
+        })
+        .collect()
+}
+
+/// Offers the references, tile by tile, to the lists of the queries from `first` on
+/// (one list per query).
+fn scan_block<C: Float>(
+    tiles: &Tiles<'_, C>,
+    own: &[u32],
+    first: usize,
+    lists: &mut [impl Collect<C>],
+) {
+    let depth = tiles.depth;
+    let n = tiles.references.len() / depth;
+    let m = lists.len();
+    let block_queries = &tiles.queries[first * depth..(first + m) * depth];
+    let mut tile = vec![C::zero(); m * REFERENCE_BLOCK];
+    for start in (0..n).step_by(REFERENCE_BLOCK) {
+        if tiles.stop.requested() {
+            break;
+        }
+        let width = REFERENCE_BLOCK.min(n - start);
+        let block_references = &tiles.references[start * depth..(start + width) * depth];
+        C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
+        for (qi, list) in lists.iter_mut().enumerate() {
+            let own = own[first + qi] as usize;
+            let partial = &mut tile[qi * width..(qi + 1) * width];
+            if (start..start + width).contains(&own) {
+                // The query itself: an infinite distance is never taken.
+                partial[own - start] = C::infinity();
+            }
+            scan_tile(partial, start, list);
+        }
+    }
+}
+
+/// `scan_blocks` for a search of the references among themselves: each pair's product
+/// is computed once, in the tiles on and above the diagonal, and offered to both rows,
+/// which halves the GEMM work. Tile `(i, j)` holds `|r_c|² − 2 q_a·r_c` for rows `a` of
+/// block `i` and `c` of block `j`; as query `c`'s key for reference `a` it becomes
+/// `|r_a|² − 2 q_c·r_a` by adding `|r_a|² − |r_c|²`. Blocks' lists are shared under
+/// locks; the order offers arrive in does not change the result (see `Nearest`).
+fn scan_symmetric<C: Float>(tiles: &Tiles<'_, C>, keep: usize) -> Vec<Nearest<C>> {
+    const B: usize = BRUTE_QUERY_BLOCK;
+    let depth = tiles.depth;
+    let n = tiles.references.len() / depth;
+    let blocks = n.div_ceil(B);
+    let block_len = |b: usize| B.min(n - b * B);
+    let shared: Vec<Mutex<Vec<Nearest<C>>>> = (0..blocks)
+        .map(|b| Mutex::new((0..block_len(b)).map(|_| Nearest::new(keep)).collect()))
+        .collect();
+    let norms: Vec<C> = (0..n)
+        .map(|r| tiles.references[r * depth + tiles.dim])
+        .collect();
+    let lock = |b: usize| shared[b].lock().unwrap_or_else(PoisonError::into_inner);
+    (0..blocks).into_par_iter().for_each(|i| {
+        let (first, m) = (i * B, block_len(i));
+        let block_queries = &tiles.queries[first * depth..(first + m) * depth];
+        let mut mine: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+        let mut tile = vec![C::zero(); m * B];
+        for j in i..blocks {
+            if tiles.stop.requested() {
+                return;
+            }
+            let (start, width) = (j * B, block_len(j));
+            let block_references = &tiles.references[start * depth..(start + width) * depth];
+            C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
+            if j == i {
+                // The diagonal tile holds each pair twice: rows only, without the row itself.
+                for a in 0..m {
+                    tile[a * width + a] = C::infinity();
+                }
+            }
+            for (a, nearest) in mine.iter_mut().enumerate() {
+                scan_tile(&tile[a * width..(a + 1) * width], start, nearest);
+            }
+            if j == i {
+                continue;
+            }
+            let mut theirs = lock(j);
+            let mut bars: Vec<C> = theirs.iter().map(Nearest::worst).collect();
+            let column_norms = &norms[start..start + width];
+            for a in 0..m {
+                let row = &tile[a * width..(a + 1) * width];
+                let reference = (first + a) as u32;
+                offer_to_columns(
+                    row,
+                    norms[first + a],
+                    column_norms,
+                    &mut bars,
+                    &mut theirs,
+                    reference,
+                );
+            }
+        }
+        let mut lists = lock(i);
+        for (list, found) in lists.iter_mut().zip(&mine) {
+            for (&dist, &index) in found.dist.iter().zip(&found.index) {
+                list.offer(dist, index);
+            }
+        }
+    });
+    shared
+        .into_iter()
+        .flat_map(|lists| lists.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect()
+}
+
+/// The `k` nearest neighbours of each of `n` items among the others, under any
+/// distance: `distance(i, j, bar)` is the distance from item `i` to item `j`, and may
+/// stop early and return anything at least `bar` once it knows it reaches `bar`. Row `i`
+/// lists positions nearest first; among equal distances the lowest position wins.
+/// Exhaustive (n² distance calls, queries in parallel): for metrics that no tree or
+/// GEMM serves, such as the Value Difference Metric.
+pub fn kneighbors_by(
+    n: usize,
+    k: usize,
+    distance: impl Fn(usize, usize, f64) -> f64 + Sync,
+    stop: &Stop,
+) -> Result<Array2<u32>> {
+    check_search_size(n, k)?;
+    let mut out = Array2::<u32>::zeros((n, k));
+    out.axis_chunks_iter_mut(Axis(0), BY_DISTANCE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, mut chunk)| {
+            if stop.requested() {
+                return;
+            }
+            for (offset, mut row) in chunk.rows_mut().into_iter().enumerate() {
+                let query = block * BY_DISTANCE_QUERY_BLOCK + offset;
+                let mut nearest = Nearest::<f64>::new(k);
+                for other in (0..n).filter(|&other| other != query) {
+                    let bar = nearest.worst();
+                    let dist = distance(query, other, bar);
+                    nearest.offer(dist, other as u32);
+                }
+                for (slot, &index) in row.iter_mut().zip(&nearest.index) {
+                    *slot = index;
+                }
+            }
+        });
+    stop.check()?;
+    Ok(out)
+}
+
+/// Offers reference `reference` to the queries of a tile's columns: column `c` holds
+/// `row[c] = |r_c|² − 2 q·r_c`, whose key as query `c`'s distance to the reference is
+/// `row[c] + shift − norms[c]` (`shift` the reference's squared norm). `bars` mirrors
+/// each query's current bar, so a chunk of columns is tested in one vector pass.
+#[inline]
+fn offer_to_columns<F: Float>(
+    row: &[F],
+    shift: F,
+    norms: &[F],
+    bars: &mut [F],
+    lists: &mut [Nearest<F>],
+    reference: u32,
+) {
+    const LANES: usize = 16;
+    let mut start = 0;
+    while start < row.len() {
+        let end = (start + LANES).min(row.len());
+        // As in `scan_tile`: most chunks hold no candidate, which one branch-free,
+        // lane-parallel comparison shows at once.
+        let reaches = if end - start == LANES {
+            let values: &[F; LANES] = row[start..end].try_into().expect("a whole chunk");
+            let column_norms: &[F; LANES] = norms[start..end].try_into().expect("a whole chunk");
+            let chunk_bars: &[F; LANES] = bars[start..end].try_into().expect("a whole chunk");
+            (0..LANES).fold(false, |any, i| {
+                any | ((values[i] + shift) - column_norms[i] <= chunk_bars[i])
+            })
+        } else {
+            true
+        };
+        if reaches {
+            for c in start..end {
+                let key = (row[c] + shift) - norms[c];
+                if key <= bars[c] {
+                    lists[c].offer(key, reference);
+                    bars[c] = lists[c].worst();
+                }
+            }
+        }
+        start = end;
+    }
+}
+
+/// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's list.
+#[inline]
+fn scan_tile<F: Float>(partial: &[F], start: usize, list: &mut impl Collect<F>) {
+    const LANES: usize = 16;
+    let mut chunks = partial.chunks_exact(LANES);
+    for (c, lanes) in chunks.by_ref().enumerate() {
+        let lanes: &[F; LANES] = lanes.try_into().expect("chunks of LANES");
+        // Most chunks hold no candidate: their least value, found branch-free with
+        // lane-parallel minimums, already fails the bar (a tie with the bar may still
+        // win on index, so `Nearest::offer` decides those).
+        if least_of_16(lanes) <= list.bar() {
+            offer_below(lanes, start + c * LANES, list);
+        }
+    }
+    let tail = chunks.remainder();
+    offer_below(tail, start + partial.len() - tail.len(), list);
+}
+
+/// Offers the values of `lanes` (references `first..`, at most 32) that reach the
+/// current bar: a bit mask of them first, then only those, in order.
+#[inline]
+fn offer_below<F: Float>(lanes: &[F], first: usize, list: &mut impl Collect<F>) {
+    let bar = list.bar();
+    let mut below = lanes
+        .iter()
+        .enumerate()
+        .fold(0u32, |mask, (i, &v)| mask | (u32::from(v <= bar) << i));
+    while below != 0 {
+        let i = below.trailing_zeros() as usize;
+        below &= below - 1;
+        list.offer(lanes[i], (first + i) as u32);
+    }
+}
+
+/// The least of 16 values, as a tree of pairwise minimums that compiles to a few
+/// vector instructions.
+#[inline]
+fn least_of_16<F: Float>(v: &[F; 16]) -> F {
+    let lesser = |a: F, b: F| if a < b { a } else { b };
+    let m8: [F; 8] = std::array::from_fn(|j| lesser(v[j], v[j + 8]));
+    let m4: [F; 4] = std::array::from_fn(|j| lesser(m8[j], m8[j + 4]));
+    lesser(lesser(m4[0], m4[2]), lesser(m4[1], m4[3]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::super::{kneighbors, kneighbors_among, Engine, MAX_TREE_DIM};
+    use crate::float::Float;
+    use crate::stop::Stop;
+    use ndarray::{Array2, Axis};
+
+    /// The brute force scanning the references query block by query block, never the
+    /// symmetric scan (the queries differ from the references).
+    fn streaming_brute<F: Float>(
+        x: &Array2<F>,
+        queries: &[usize],
+        references: &[usize],
+        k: usize,
+    ) -> Array2<u32> {
+        assert!(queries != references);
+        search_among(x, queries, references, k, Engine::Brute)
+    }
+
+    #[test]
+    fn most_references_as_queries_are_answered_by_the_symmetric_scan() {
+        let x = random(900, MAX_TREE_DIM + 2, 8);
+        let rows: Vec<usize> = (0..900).collect();
+        let most: Vec<usize> = (0..900).filter(|r| r % 7 != 3).collect();
+        let few: Vec<usize> = (0..900).filter(|r| r % 3 == 0).collect();
+        let all = kneighbors(x.view(), &rows, 4, Stop::never()).unwrap();
+        for queries in [&most, &few] {
+            let table = kneighbors_among(x.view(), queries, &rows, 4, Stop::never()).unwrap();
+            assert_eq!(table, all.select(Axis(0), queries));
+            assert_eq!(table, streaming_brute(&x, queries, &rows, 4));
+        }
+    }
+
+    #[test]
+    fn the_symmetric_scan_gives_the_streaming_scans_table_for_any_thread_count() {
+        // Ties included (duplicated rows): both scans keep the lowest index among equals.
+        type Make = fn(usize, usize, u64) -> Array2<f64>;
+        let makers: [Make; 3] = [random, clustered, duplicated];
+        for make in makers {
+            let x = make(700, MAX_TREE_DIM + 1, 21); // always the brute force
+            let x32 = x.mapv(|v| v as f32);
+            let rows: Vec<usize> = (0..700).collect();
+            let reversed: Vec<usize> = rows.iter().rev().copied().collect();
+            for k in [1, 3, 8] {
+                let streaming = streaming_brute(&x, &reversed, &rows, k);
+                let streaming32 = streaming_brute(&x32, &reversed, &rows, k);
+                for threads in [1, 2, 3] {
+                    let (symmetric, symmetric32) =
+                        crate::parallel::run_with_threads(Some(threads), || {
+                            (
+                                kneighbors(x.view(), &rows, k, Stop::never()).unwrap(),
+                                kneighbors(x32.view(), &rows, k, Stop::never()).unwrap(),
+                            )
+                        })
+                        .unwrap();
+                    for (query, row) in symmetric.rows().into_iter().enumerate() {
+                        assert_eq!(row, streaming.row(699 - query), "f64 k={k} row {query}");
+                        assert_eq!(symmetric32.row(query), streaming32.row(699 - query));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn brute_force_in_high_dimension_is_exact() {
+        for d in [17, 50, 130] {
+            for x in [
+                random(400, d, 3),
+                clustered(400, d, 4),
+                duplicated(400, d, 5),
+            ] {
+                let rows: Vec<usize> = (0..x.nrows()).collect();
+                let table = kneighbors(x.view(), &rows, 6, Stop::never()).unwrap();
+                assert_exact(&x, &table, 6);
+            }
+        }
+    }
+
+    #[test]
+    fn float64_search_resolves_what_float32_cannot() {
+        // Pairs of points 1e-5 apart in 20-D: the twin must be each point's nearest
+        // neighbour, a difference float32 cannot see (its products are rounded at about
+        // 1e-6 here), so the float32 pass must either prove it or search again.
+        let centres = random(150, 20, 31);
+        let jitter = random(300, 20, 32);
+        let x = Array2::from_shape_fn((300, 20), |(i, j)| {
+            centres[[i / 2, j]] + 1e-5 * jitter[[i, j]]
+        });
+        let rows: Vec<usize> = (0..300).collect();
+        let table = kneighbors(x.view(), &rows, 3, Stop::never()).unwrap();
+        for query in 0..300 {
+            assert_eq!(table[[query, 0]] as usize, query ^ 1, "row {query}");
+        }
+        assert_exact(&x, &table, 3);
+        // Far out of float32's range the float64 search runs alone, still exact.
+        for scale in [1e-140, 1e140] {
+            let scaled = x.mapv(|v| v * scale);
+            let table = kneighbors(scaled.view(), &rows, 1, Stop::never()).unwrap();
+            for query in 0..300 {
+                assert_eq!(
+                    table[[query, 0]] as usize,
+                    query ^ 1,
+                    "scale {scale}, row {query}"
+                );
+            }
+        }
+    }
+}

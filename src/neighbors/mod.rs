@@ -1,0 +1,688 @@
+//! Exact k-nearest-neighbour search within one class: the engine every sampler uses.
+//!
+//! Low dimensions use kiddo's immutable KD-tree (`tree`), with the runtime dimension
+//! dispatched to a compile-time `K`; higher dimensions, and small classes in medium
+//! dimensions, use a blocked brute force whose inner products come from a cache-tiled
+//! GEMM (`brute`). Values shared by many rows are answered before either (`twins`).
+//! Either way the query point itself is excluded by index, so an exact duplicate
+//! (distance 0) is a valid neighbour while the sample itself never is.
+
+mod brute;
+mod nearest;
+#[cfg(test)]
+pub(crate) mod testing;
+mod tree;
+mod twins;
+
+use ndarray::{Array2, ArrayView2, ArrayViewMut1, Axis};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
+
+pub use brute::kneighbors_by;
+pub(crate) use nearest::{Collect, Nearest, Within};
+use twins::{search_without_surplus_twins, RowHashes};
+
+/// Largest dimension the KD-tree is ever used for.
+pub const MAX_TREE_DIM: usize = 13;
+
+/// Fewest class rows from which the KD-tree beats the brute force, by dimension
+/// (index `d`; `usize::MAX`: never by size alone). Measured on one thread with standard
+/// Gaussian classes and k = 5 (the hard case for trees, so the tree is only chosen where
+/// it wins even there), in float32 and float64, on a 2-core AMD EPYC without AVX-512
+/// (where the brute force's GEMM is at its slowest). At d = 8 the brute force takes
+/// 0.77x the tree's time at 20 000 rows and 1.17x at 50 000; at d = 9, 0.74-0.95x at
+/// 50 000 and 1.02-1.16x at 100 000; from d = 10 on the tree is slower at every
+/// measured size (0.60x at 200 000 rows for d = 10, 0.24x at 100 000 for d = 12): on
+/// Gaussian data its query cost grows about as fast as the brute force's.
+#[rustfmt::skip]
+const TREE_MIN_ROWS: [usize; MAX_TREE_DIM + 1] = [
+    0, 0, 0, 0, 0, 0, 0, 0,                         // d = 0..=7
+    50_000,                                         // d = 8
+    100_000,                                        // d = 9
+    usize::MAX, usize::MAX, usize::MAX, usize::MAX, // d = 10..=13: heavy duplication only
+];
+
+/// Candidates beyond `k` each engine's fast pass keeps per query, to be re-ranked by
+/// canonical distance. One is enough to prove most queries of data without ties (the
+/// first reference past the k-th only has to lie beyond the fast key's rounding), and
+/// every extra one slows the fast pass (measured: 4 cost the tree 45-60 % and the
+/// float32 brute force 45 %).
+pub(crate) const SPARE_CANDIDATES: usize = 1;
+
+/// The `k` nearest neighbours of every row `rows[i]` of `x` among the other rows of
+/// `rows`, as positions into `rows`: row `i` of the result lists them nearest first.
+///
+/// Runs on the current Rayon pool, until `stop` is requested.
+pub fn kneighbors<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    k: usize,
+    stop: &Stop,
+) -> Result<Array2<u32>> {
+    kneighbors_among(x, rows, rows, k, stop)
+}
+
+/// The `k` nearest neighbours of every row `queries[i]` of `x` among the rows
+/// `references` of `x`, as positions into `references`, nearest first. A query that is
+/// itself one of the references never lists itself (it is excluded by row, so its
+/// exact twins remain valid neighbours).
+///
+/// Runs on the current Rayon pool, until `stop` is requested.
+pub fn kneighbors_among<F: Float>(
+    x: ArrayView2<F>,
+    queries: &[usize],
+    references: &[usize],
+    k: usize,
+    stop: &Stop,
+) -> Result<Array2<u32>> {
+    check_search(x.nrows(), x.ncols(), queries, references, k)?;
+    let hashes = RowHashes::new(x, references, stop);
+    stop.check()?;
+    if let Some(table) = search_without_surplus_twins(x, queries, references, k, &hashes, stop)? {
+        return Ok(table);
+    }
+    let own = own_positions(x.nrows(), queries, references);
+    let engine = Engine::choose(x.ncols(), references.len(), k, || hashes.distinct());
+    let scale = if std::ptr::eq(queries, references) {
+        overflow_safe_scale(x, &[references], stop)
+    } else {
+        overflow_safe_scale(x, &[queries, references], stop)
+    };
+    // Most of the references searched among all of them: the brute force's symmetric
+    // scan of all of them computes each pair once (measured 1.3x faster than scanning
+    // all queries), so from 80 % on it answers every reference and keeps the queries.
+    if engine == Engine::Brute
+        && queries.len() * 5 >= references.len() * 4
+        && queries != references
+        && own.iter().all(|&o| o != NOT_A_REFERENCE)
+    {
+        let all = kneighbors_among(x, references, references, k, stop)?;
+        let rows: Vec<usize> = own.iter().map(|&o| o as usize).collect();
+        return Ok(all.select(Axis(0), &rows));
+    }
+    let search = Search {
+        x,
+        queries,
+        references,
+        own: &own,
+        k,
+        scale,
+        stop,
+    };
+    let mut out = Array2::<u32>::zeros((queries.len(), k));
+    match engine {
+        Engine::Tree => tree::tree_kneighbors(&search, out.view_mut())?,
+        Engine::Brute => brute::brute_kneighbors(&search, out.view_mut()),
+    }
+    // A stopped search leaves its table unfinished: it is never handed back.
+    stop.check()?;
+    Ok(out)
+}
+
+/// What every search among the rows of an `n_rows` × `n_cols` matrix checks: the size
+/// (below), the rows, and that there are features.
+pub(crate) fn check_search(
+    n_rows: usize,
+    n_cols: usize,
+    queries: &[usize],
+    references: &[usize],
+    k: usize,
+) -> Result<()> {
+    check_search_size(references.len(), k)?;
+    for (what, rows) in [("reference rows", references), ("query rows", queries)] {
+        if let Some(&bad) = rows.iter().find(|&&r| r >= n_rows) {
+            return Err(Error::IndexOutOfRange {
+                what,
+                index: bad,
+                len: n_rows,
+            });
+        }
+    }
+    if n_cols == 0 {
+        return Err(Error::NoFeatures);
+    }
+    Ok(())
+}
+
+/// A search among `n` rows must find `k >= 1` neighbours besides each row itself, with
+/// positions that fit `u32`.
+fn check_search_size(n: usize, k: usize) -> Result<()> {
+    if k == 0 {
+        return Err(Error::InvalidK(k));
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::ClassTooLarge {
+            class: 0,
+            n_samples: n,
+            max: u32::MAX as usize,
+        });
+    }
+    if n <= k {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: n,
+            k,
+        });
+    }
+    Ok(())
+}
+
+/// One search: the rows of `x` to answer for, the rows to search among, and for each
+/// query its own position among the references (`NOT_A_REFERENCE` if absent).
+pub struct Search<'a, F> {
+    x: ArrayView2<'a, F>,
+    queries: &'a [usize],
+    references: &'a [usize],
+    own: &'a [u32],
+    k: usize,
+    /// What every coordinate is multiplied by before distances are taken (see
+    /// `overflow_safe_scale`).
+    scale: F,
+    /// Checked between blocks of queries and tiles of references.
+    stop: &'a Stop,
+}
+
+impl<'a, F: Float> Search<'a, F> {
+    /// Coordinate `j` of row `r`, scaled.
+    #[inline]
+    fn value(&self, r: usize, j: usize) -> F {
+        self.x[[r, j]] * self.scale
+    }
+
+    /// The canonical distance between rows `a` and `b` of `x`.
+    #[inline]
+    fn canonical(&self, a: usize, b: usize) -> f64 {
+        canonical_distance(self.row(a).zip(self.row(b)))
+    }
+
+    /// Row `r`, scaled.
+    #[inline]
+    fn row(&self, r: usize) -> impl Iterator<Item = F> + 'a {
+        let scale = self.scale;
+        self.x
+            .index_axis_move(Axis(0), r)
+            .into_iter()
+            .map(move |&v| v * scale)
+    }
+}
+
+/// The squared distance every exact engine ranks by, ties going to the lowest reference
+/// position: `Σ (a_j − b_j)²` over the features in index order, in f64, of the (scaled)
+/// values converted to f64. One fixed order makes it one number per pair whatever the
+/// engine, blocking or thread count (for float32 data each difference and square is
+/// exact); a sparse pair summed over the columns either row stores gives the same
+/// number, since the other columns add exact zeros.
+#[inline]
+pub(crate) fn canonical_distance<F: Float>(pairs: impl IntoIterator<Item = (F, F)>) -> f64 {
+    pairs.into_iter().fold(0.0, |sum, (a, b)| {
+        let difference = a.to_f64().expect("a float") - b.to_f64().expect("a float");
+        sum + difference * difference
+    })
+}
+
+/// How far `canonical_distance` over `terms` non-zero terms may lie from the exact
+/// squared distance of the same values: each difference and square rounds once and the
+/// sum of non-negative terms `terms − 1` times, so within `(terms + 2) u` relative
+/// (doubled here), plus what underflow loses (a few smallest normals per term).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CanonicalError {
+    relative: f64,
+    absolute: f64,
+}
+
+impl CanonicalError {
+    pub(crate) fn over(terms: usize) -> Self {
+        CanonicalError {
+            relative: (terms as f64 + 2.0) * f64::EPSILON,
+            absolute: 4.0 * terms as f64 * f64::MIN_POSITIVE,
+        }
+    }
+
+    /// The least canonical distance of a pair whose exact distance is at least `exact`.
+    fn least_canonical(self, exact: f64) -> f64 {
+        exact * (1.0 - self.relative) - self.absolute
+    }
+
+    /// The largest exact distance of a pair whose canonical distance is at most
+    /// `canonical`: every reference that can rank at or before it lies within.
+    pub(crate) fn largest_exact(self, canonical: f64) -> f64 {
+        (canonical + self.absolute) * (1.0 + 2.0 * self.relative)
+    }
+}
+
+/// Positions by (canonical distance, position), nearest first.
+pub(crate) fn ranked(
+    positions: impl IntoIterator<Item = u32>,
+    distance: impl Fn(u32) -> f64,
+) -> Vec<(f64, u32)> {
+    let mut ranked: Vec<(f64, u32)> = positions.into_iter().map(|p| (distance(p), p)).collect();
+    ranked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    ranked
+}
+
+/// What re-ranking a query's candidates showed (see `verdict`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Verdict {
+    /// The first `k` candidates are the answer.
+    Proven,
+    /// A reference outside the candidates may rank among the first `k`: every reference
+    /// whose canonical distance is at most `kth` must be looked at. `tied`: the
+    /// candidates ran out inside an exact tie with the k-th, which no precision of the
+    /// fast pass can resolve.
+    Unproven { kth: f64, tied: bool },
+}
+
+/// Judges a query's candidates `ranked` (by `ranked`), when every other reference lies
+/// at an exact distance of at least `others_at_least`: proven when none of them can
+/// reach the k-th canonical distance, not even to tie with it at a lower position.
+pub(crate) fn verdict(
+    ranked: &[(f64, u32)],
+    k: usize,
+    others_at_least: f64,
+    error: CanonicalError,
+) -> Verdict {
+    let Some(&(kth, _)) = ranked.get(k - 1) else {
+        return Verdict::Unproven {
+            kth: f64::INFINITY,
+            tied: false,
+        };
+    };
+    if error.least_canonical(others_at_least) > kth {
+        return Verdict::Proven;
+    }
+    let tied = ranked.last().is_some_and(|&(last, _)| last == kth);
+    Verdict::Unproven { kth, tied }
+}
+
+/// Writes the positions of the first `row.len()` of `ranked`.
+pub(crate) fn write_ranked(ranked: &[(f64, u32)], mut row: ArrayViewMut1<u32>) {
+    for (slot, &(_, position)) in row.iter_mut().zip(ranked) {
+        *slot = position;
+    }
+}
+
+/// A power of two that brings the largest magnitude among `rows` of `x` near 1 when it
+/// lies outside the safe range (float32 data of 1e30, float64 data of 1e300 or 1e-300,
+/// whose squared distances would overflow to infinity or underflow to zero), else 1.
+/// Scaling by a power of two is exact, so no distance changes its order; values far
+/// below the largest may underflow, as they would be lost in any sum of squares anyway.
+fn overflow_safe_scale<F: Float>(x: ArrayView2<F>, rows: &[&[usize]], stop: &Stop) -> F {
+    let largest_in = |rows: &[usize]| {
+        rows.par_chunks(ROWS_BETWEEN_CHECKS)
+            .map(|chunk| {
+                if stop.requested() {
+                    return F::zero();
+                }
+                chunk
+                    .iter()
+                    .flat_map(|&r| x.row(r))
+                    .fold(F::zero(), |m, &v| m.max(v.abs()))
+            })
+            .reduce(F::zero, F::max)
+    };
+    let largest = rows
+        .iter()
+        .map(|rows| largest_in(rows))
+        .fold(F::zero(), F::max);
+    power_of_two_scale(largest, F::SAFE_EXPONENT)
+}
+
+/// 1 when `largest` lies within `2^±safe_exponent`; otherwise the power of two that
+/// brings it near 1 (bounded so that the scale stays a normal number of F).
+pub(crate) fn power_of_two_scale<F: Float>(largest: F, safe_exponent: i32) -> F {
+    let exponent = largest.to_f64().map_or(0.0, |l| l.log2().floor()) as i32;
+    if largest == F::zero() || exponent.abs() < safe_exponent {
+        return F::one();
+    }
+    let bound = F::MAX_NORMAL_EXPONENT;
+    F::from(2f64.powi(-exponent.clamp(-bound, bound))).expect("a power of two F represents")
+}
+
+/// Marks a query that is not among the references (positions stay below `u32::MAX`).
+pub(crate) const NOT_A_REFERENCE: u32 = u32::MAX;
+
+/// Each query's position among the references, by row of `x`.
+pub(crate) fn own_positions(n_rows: usize, queries: &[usize], references: &[usize]) -> Vec<u32> {
+    if std::ptr::eq(queries, references) {
+        return (0..queries.len() as u32).collect();
+    }
+    let mut position = vec![NOT_A_REFERENCE; n_rows];
+    for (i, &r) in references.iter().enumerate() {
+        position[r] = i as u32;
+    }
+    queries.iter().map(|&q| position[q]).collect()
+}
+
+/// The two search strategies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Tree,
+    Brute,
+}
+
+impl Engine {
+    /// The engine for a class of `n` rows in `d` dimensions, by size alone.
+    fn by_size(d: usize, n: usize) -> Engine {
+        match TREE_MIN_ROWS.get(d) {
+            Some(&min_rows) if n >= min_rows => Engine::Tree,
+            _ => Engine::Brute,
+        }
+    }
+
+    /// The engine for the class `rows` of `x`, searched for `k` neighbours. Where size
+    /// alone says brute force but a tree is possible, heavy duplication still picks the
+    /// tree: when the rows have `k` exact twins each on average, its queries end at
+    /// distance 0 almost at once, while the brute force still scans every pair.
+    pub fn for_class<F: Float>(x: ArrayView2<F>, rows: &[usize], k: usize, stop: &Stop) -> Engine {
+        Engine::choose(x.ncols(), rows.len(), k, || {
+            RowHashes::new(x, rows, stop).distinct()
+        })
+    }
+
+    /// `for_class` for `n` rows in `d` dimensions, `distinct` of them different (asked
+    /// only where it decides).
+    fn choose(d: usize, n: usize, k: usize, distinct: impl FnOnce() -> usize) -> Engine {
+        match Engine::by_size(d, n) {
+            Engine::Brute
+                if d <= MAX_TREE_DIM && distinct().saturating_mul(k.saturating_add(1)) <= n =>
+            {
+                Engine::Tree
+            }
+            engine => engine,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+    use crate::rng::Rng;
+    use crate::stop::Stop;
+
+    /// A random subset of `rows`, each kept with probability 1/2 (at least `least`).
+    fn some_of(rows: &[usize], least: usize, rng: &mut Rng) -> Vec<usize> {
+        let some: Vec<usize> = rows.iter().copied().filter(|_| rng.below(2) == 0).collect();
+        if some.len() >= least {
+            some
+        } else {
+            rows.to_vec()
+        }
+    }
+
+    #[test]
+    fn exact_ties_go_to_the_lowest_position_whatever_the_engine_or_blocking() {
+        for seed in 0..120 {
+            let mut rng = Rng::new(1000 + seed);
+            let n = 40 + rng.below(200);
+            let d = 2 + rng.below(19);
+            let k = 1 + rng.below(8);
+            let x = tie_heavy(seed, n, d, seed);
+            let x32 = x.mapv(|v| v as f32);
+            let all: Vec<usize> = (0..n).collect();
+            let case = format!("seed {seed}: n = {n}, d = {d}, k = {k}");
+            let want = canonical_table(x.view(), &all, &all, k);
+            assert_eq!(
+                kneighbors(x.view(), &all, k, Stop::never()).unwrap(),
+                want,
+                "{case}"
+            );
+            assert_eq!(
+                kneighbors(x32.view(), &all, k, Stop::never()).unwrap(),
+                want,
+                "{case}"
+            );
+            let engines: &[Engine] = if d <= MAX_TREE_DIM {
+                &[Engine::Tree, Engine::Brute]
+            } else {
+                &[Engine::Brute]
+            };
+            for &engine in engines {
+                assert_eq!(
+                    search_among(&x, &all, &all, k, engine),
+                    want,
+                    "{case} {engine:?}"
+                );
+                assert_eq!(
+                    search_among(&x32, &all, &all, k, engine),
+                    want,
+                    "{case} {engine:?} f32"
+                );
+            }
+            // The queries in two halves, and on two threads.
+            let (first, second) = all.split_at(n / 2);
+            let halves = [first, second]
+                .map(|half| kneighbors_among(x.view(), half, &all, k, Stop::never()).unwrap());
+            let joined = ndarray::concatenate![Axis(0), halves[0], halves[1]];
+            assert_eq!(joined, want, "{case} in halves");
+            let two_threads = crate::parallel::run_with_threads(Some(2), || {
+                kneighbors(x.view(), &all, k, Stop::never()).unwrap()
+            })
+            .unwrap();
+            assert_eq!(two_threads, want, "{case} on two threads");
+            // Some queries among some references (queries outside them included).
+            let references = some_of(&all, k + 1, &mut rng);
+            let queries = some_of(&all, 1, &mut rng);
+            let want = canonical_table(x.view(), &queries, &references, k);
+            let got = kneighbors_among(x.view(), &queries, &references, k, Stop::never());
+            assert_eq!(got.unwrap(), want, "{case} subset");
+            for &engine in engines {
+                let got = search_among(&x32, &queries, &references, k, engine);
+                assert_eq!(got, want, "{case} subset {engine:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_engines_match_brute_force_on_every_kind_of_data() {
+        type Make = fn(usize, usize, u64) -> Array2<f64>;
+        let makers: [Make; 3] = [random, clustered, duplicated];
+        for make in makers {
+            for d in [1, 2, 3, 7, 13] {
+                let x = make(300, d, d as u64);
+                for k in [1, 5, 12] {
+                    for engine in [Engine::Tree, Engine::Brute] {
+                        let table = search(&x, k, engine);
+                        assert_exact(&x, &table, k);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_sample_with_many_twins_gets_twins_but_never_itself() {
+        // 10 identical rows and one far away: every twin's 5 neighbours are twins.
+        let mut x = Array2::<f64>::zeros((11, 3));
+        x.row_mut(10).fill(9.0);
+        for engine in [Engine::Tree, Engine::Brute] {
+            let table = search(&x, 5, engine);
+            for query in 0..10 {
+                for &j in table.row(query) {
+                    assert!(
+                        j < 10 && j as usize != query,
+                        "{engine:?} row {query}: {table:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn searches_a_subset_of_rows_and_answers_in_its_positions() {
+        let x = random(200, 4, 9);
+        let rows: Vec<usize> = (0..200).filter(|r| r % 3 == 0).collect();
+        let subset = x.select(Axis(0), &rows);
+        let table = kneighbors(x.view(), &rows, 4, Stop::never()).unwrap();
+        assert_exact(&subset, &table, 4);
+    }
+
+    #[test]
+    fn queries_against_other_references_match_brute_force() {
+        // Queries inside the references (self excluded by row) and outside them.
+        for (d, x) in [
+            (3, random(400, 3, 21)),
+            (9, clustered(400, 9, 22)),
+            (30, duplicated(400, 30, 23)),
+        ] {
+            let references: Vec<usize> = (0..400).filter(|r| r % 4 != 1).collect();
+            let queries: Vec<usize> = (0..400).filter(|r| r % 5 == 0 || r % 4 == 1).collect();
+            for engine in [Engine::Tree, Engine::Brute] {
+                if engine == Engine::Tree && d > MAX_TREE_DIM {
+                    continue;
+                }
+                let table = search_among(&x, &queries, &references, 7, engine);
+                for (qi, &q) in queries.iter().enumerate() {
+                    let found: Vec<usize> = table
+                        .row(qi)
+                        .iter()
+                        .map(|&p| references[p as usize])
+                        .collect();
+                    assert!(!found.contains(&q), "{engine:?}: row {q} lists itself");
+                    let mut got: Vec<f64> =
+                        found.iter().map(|&r| squared_distance(&x, q, r)).collect();
+                    got.sort_by(f64::total_cmp);
+                    let mut want: Vec<f64> = references
+                        .iter()
+                        .filter(|&&r| r != q)
+                        .map(|&r| squared_distance(&x, q, r))
+                        .collect();
+                    want.sort_by(f64::total_cmp);
+                    for (g, w) in got.iter().zip(&want[..7]) {
+                        assert!(
+                            (g - w).abs() <= 1e-9 * (1.0 + w),
+                            "{engine:?} row {q}: {got:?} vs {want:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_magnitudes_give_the_neighbours_of_the_same_data_near_one() {
+        // Multiplying by a power of two changes no distance's order, so data of 1e30
+        // in float32 and of 1e±300 in float64 (whose squared distances overflow or
+        // underflow in their type) must get exactly the table of the data itself.
+        let rows: Vec<usize> = (0..300).collect();
+        for d in [3, 20] {
+            let x = random(300, d, 5);
+            let x32 = x.mapv(|v| v as f32);
+            for engine in [Engine::Tree, Engine::Brute] {
+                if engine == Engine::Tree && d > MAX_TREE_DIM {
+                    continue;
+                }
+                let want = search_among(&x, &rows, &rows, 5, engine);
+                for factor in [2f64.powi(1000), 2f64.powi(-1000)] {
+                    let far = x.mapv(|v| v * factor);
+                    let got = search_among(&far, &rows, &rows, 5, engine);
+                    assert_eq!(got, want, "float64 x {factor:e}, d = {d}, {engine:?}");
+                }
+                let want32 = search_among(&x32, &rows, &rows, 5, engine);
+                for factor in [2f32.powi(100), 2f32.powi(-100)] {
+                    let far = x32.mapv(|v| v * factor);
+                    let got = search_among(&far, &rows, &rows, 5, engine);
+                    assert_eq!(got, want32, "float32 x {factor:e}, d = {d}, {engine:?}");
+                }
+            }
+            // And through the public entry point, whichever engine it picks.
+            let far = x.mapv(|v| v * 1e300);
+            let table = kneighbors(far.view(), &rows, 5, Stop::never()).unwrap();
+            assert_exact(&x, &table, 5);
+        }
+    }
+
+    #[test]
+    fn float32_search_is_exact_too() {
+        // Its float32 keys are re-ranked by the float64 canonical distance: the same
+        // table as the plain brute force, in a tree's dimension and a brute force's,
+        // also for tight clusters that float32 cannot tell apart.
+        let rows: Vec<usize> = (0..250).collect();
+        for x in [
+            random(250, 5, 11),
+            random(250, 40, 12),
+            clustered(250, 40, 13),
+        ] {
+            let x32 = x.mapv(|v| v as f32);
+            let table = kneighbors(x32.view(), &rows, 5, Stop::never()).unwrap();
+            assert_eq!(table, canonical_table(x32.view(), &rows, &rows, 5));
+        }
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_answer() {
+        let x = random(5, 2, 1);
+        let rows: Vec<usize> = (0..5).collect();
+        // Found by fuzzing: k + 1 overflowed.
+        assert!(matches!(
+            kneighbors(x.view(), &rows, usize::MAX, Stop::never()),
+            Err(Error::TooFewSamples { .. })
+        ));
+        assert_eq!(
+            kneighbors(x.view(), &rows, 5, Stop::never()).unwrap_err(),
+            Error::TooFewSamples {
+                class: 0,
+                n_samples: 5,
+                k: 5
+            }
+        );
+        assert_eq!(
+            kneighbors(x.view(), &rows, 0, Stop::never()).unwrap_err(),
+            Error::InvalidK(0)
+        );
+        assert!(matches!(
+            kneighbors(x.view(), &[0, 1, 7], 1, Stop::never()).unwrap_err(),
+            Error::IndexOutOfRange { index: 7, .. }
+        ));
+        let empty = Array2::<f64>::zeros((5, 0));
+        assert_eq!(
+            kneighbors(empty.view(), &rows, 2, Stop::never()).unwrap_err(),
+            Error::NoFeatures
+        );
+    }
+
+    #[test]
+    fn engine_choice_follows_the_measured_crossover() {
+        assert_eq!(Engine::by_size(2, 10), Engine::Tree);
+        assert_eq!(Engine::by_size(7, 1_000_000), Engine::Tree);
+        assert_eq!(Engine::by_size(8, 30_000), Engine::Brute);
+        assert_eq!(Engine::by_size(8, 50_000), Engine::Tree);
+        assert_eq!(Engine::by_size(9, 99_999), Engine::Brute);
+        assert_eq!(Engine::by_size(9, 100_000), Engine::Tree);
+        assert_eq!(Engine::by_size(10, 10_000_000), Engine::Brute);
+        assert_eq!(Engine::by_size(13, 10_000_000), Engine::Brute);
+        assert_eq!(Engine::by_size(14, 10_000_000), Engine::Brute);
+        assert_eq!(Engine::by_size(50, 10), Engine::Brute);
+    }
+
+    #[test]
+    fn heavy_duplication_picks_the_tree() {
+        let rows: Vec<usize> = (0..600).collect();
+        let distinct = random(600, 10, 1);
+        assert_eq!(
+            RowHashes::new(distinct.view(), &rows, Stop::never()).distinct(),
+            600
+        );
+        assert_eq!(
+            Engine::for_class(distinct.view(), &rows, 5, Stop::never()),
+            Engine::Brute
+        );
+        let twins = duplicated(600, 10, 1); // 7 distinct rows
+        assert_eq!(
+            RowHashes::new(twins.view(), &rows, Stop::never()).distinct(),
+            7
+        );
+        assert_eq!(
+            Engine::for_class(twins.view(), &rows, 5, Stop::never()),
+            Engine::Tree
+        );
+        let wide = duplicated(600, 20, 1);
+        assert_eq!(
+            Engine::for_class(wide.view(), &rows, 5, Stop::never()),
+            Engine::Brute
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! The lists every exhaustive scan keeps per query: the top k, or all within a bar.
+
+use crate::float::Float;
+
+/// The `k` best (distance, index) pairs seen so far, kept sorted by distance, then
+/// index: among equal distances the lowest index wins, and the result depends neither
+/// on how the work was split nor on the order candidates arrive in.
+pub(crate) struct Nearest<F> {
+    pub(super) dist: Vec<F>,
+    pub(crate) index: Vec<u32>,
+    k: usize,
+    /// The k-th best distance, infinite until `k` are held: the bar a candidate must beat.
+    worst: F,
+}
+
+impl<F: Float> Nearest<F> {
+    pub(crate) fn new(k: usize) -> Self {
+        Nearest {
+            dist: Vec::with_capacity(k),
+            index: Vec::with_capacity(k),
+            k,
+            worst: F::infinity(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn worst(&self) -> F {
+        self.worst
+    }
+
+    /// Takes `(dist, index)` if it beats the k-th best so far in the order of
+    /// distance, then index: whatever order candidates come in, the same k win.
+    #[inline]
+    pub(crate) fn offer(&mut self, dist: F, index: u32) {
+        let full = self.dist.len() == self.k;
+        let beats =
+            dist < self.worst || (full && dist == self.worst && index < self.index[self.k - 1]);
+        if !beats {
+            return;
+        }
+        // Replace the worst (or append), then sift toward the front past larger ones.
+        let mut at = self.dist.len();
+        if at < self.k {
+            self.dist.push(dist);
+            self.index.push(index);
+        } else {
+            at -= 1;
+            self.dist[at] = dist;
+            self.index[at] = index;
+        }
+        while at > 0
+            && (self.dist[at - 1] > dist
+                || (self.dist[at - 1] == dist && self.index[at - 1] > index))
+        {
+            self.dist.swap(at - 1, at);
+            self.index.swap(at - 1, at);
+            at -= 1;
+        }
+        if self.dist.len() == self.k {
+            self.worst = self.dist[self.k - 1];
+        }
+    }
+}
+
+/// What a scan hands a query's references to: a reference whose key reaches the bar
+/// (`key <= bar`) is offered.
+pub(crate) trait Collect<F> {
+    fn bar(&self) -> F;
+    fn offer(&mut self, key: F, index: u32);
+}
+
+impl<F: Float> Collect<F> for Nearest<F> {
+    #[inline]
+    fn bar(&self) -> F {
+        self.worst
+    }
+
+    #[inline]
+    fn offer(&mut self, key: F, index: u32) {
+        Nearest::offer(self, key, index);
+    }
+}
+
+/// Every index whose key reaches a fixed bar, in the order offered.
+pub(crate) struct Within<F> {
+    bar: F,
+    pub(crate) index: Vec<u32>,
+}
+
+impl<F> Within<F> {
+    pub(crate) fn new(bar: F) -> Self {
+        Within {
+            bar,
+            index: Vec::new(),
+        }
+    }
+}
+
+impl<F: Float> Collect<F> for Within<F> {
+    #[inline]
+    fn bar(&self) -> F {
+        self.bar
+    }
+
+    #[inline]
+    fn offer(&mut self, key: F, index: u32) {
+        if key <= self.bar {
+            self.index.push(index);
+        }
+    }
+}

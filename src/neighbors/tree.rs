@@ -1,0 +1,196 @@
+//! The KD-tree engine: kiddo's immutable tree over the references, for low dimensions.
+
+use std::any::Any;
+use std::num::NonZeroUsize;
+
+use kiddo::{ImmutableKdTree, SquaredEuclidean};
+use ndarray::{ArrayViewMut2, Axis};
+use rayon::prelude::*;
+
+use super::{ranked, verdict, write_ranked, CanonicalError, Search, Verdict, SPARE_CANDIDATES};
+use crate::error::{Error, Result};
+use crate::float::Float;
+
+/// Queries handled together by one parallel task of the tree search.
+const TREE_QUERY_BLOCK: usize = 64;
+
+/// kiddo's tree over points of one element type. kiddo's query traits are implemented
+/// per concrete type, which a generic `F: Float` cannot name: the tree holds the one
+/// it was built in, and the points it is given are matched to it by type (an `F` that
+/// is neither `f32` nor `f64` has no tree).
+enum Tree<const K: usize> {
+    F32(ImmutableKdTree<f32, K>),
+    F64(ImmutableKdTree<f64, K>),
+}
+
+/// `value` as the concrete type `T`, which it is.
+fn as_concrete<T: 'static>(value: &dyn Any) -> &T {
+    value
+        .downcast_ref::<T>()
+        .expect("the tree's element type is the points'")
+}
+
+impl<const K: usize> Tree<K> {
+    fn new<F: Float>(points: Vec<[F; K]>) -> Result<Self> {
+        let too_large = |_| Error::ClassTooLarge {
+            class: 0,
+            n_samples: points.len(),
+            max: u32::MAX as usize,
+        };
+        let points: &dyn Any = &points;
+        if let Some(points) = points.downcast_ref::<Vec<[f32; K]>>() {
+            return Ok(Tree::F32(
+                ImmutableKdTree::new_from_slice(points).map_err(too_large)?,
+            ));
+        }
+        let points: &Vec<[f64; K]> = as_concrete(points);
+        Ok(Tree::F64(
+            ImmutableKdTree::new_from_slice(points).map_err(too_large)?,
+        ))
+    }
+
+    /// The `n` points nearest to `point` by kiddo's distance, in any order, as (that distance,
+    /// position).
+    fn nearest_n<F: Float>(&self, point: &[F; K], n: NonZeroUsize) -> Vec<(f64, u32)> {
+        match self {
+            Tree::F32(tree) => tree
+                .query(as_concrete(point))
+                .nearest_n::<SquaredEuclidean<f32>>(n)
+                .unsorted()
+                .execute()
+                .iter()
+                .map(|found| (f64::from(found.distance), found.item))
+                .collect(),
+            Tree::F64(tree) => tree
+                .query(as_concrete(point))
+                .nearest_n::<SquaredEuclidean<f64>>(n)
+                .unsorted()
+                .execute()
+                .iter()
+                .map(|found| (found.distance, found.item))
+                .collect(),
+        }
+    }
+
+    /// The positions of every point within kiddo's distance `radius` of `point`.
+    fn within<F: Float>(&self, point: &[F; K], radius: f64) -> Vec<u32> {
+        match self {
+            Tree::F32(tree) => tree
+                .query(as_concrete(point))
+                .within::<SquaredEuclidean<f32>>(radius as f32)
+                .unsorted()
+                .execute()
+                .iter()
+                .map(|found| found.item)
+                .collect(),
+            Tree::F64(tree) => tree
+                .query(as_concrete(point))
+                .within::<SquaredEuclidean<f64>>(radius)
+                .unsorted()
+                .execute()
+                .iter()
+                .map(|found| found.item)
+                .collect(),
+        }
+    }
+}
+
+/// How far kiddo's squared distance in `F` over `k` features may lie from the exact
+/// one: each difference, square and sum rounds once, so within `(k + 2) u` relative;
+/// doubled, and doubled again for the bounds it prunes by (accumulated the same way),
+/// plus what underflow loses.
+#[derive(Clone, Copy)]
+struct TreeError {
+    relative: f64,
+    absolute: f64,
+}
+
+impl TreeError {
+    fn new<F: Float>(k: usize) -> Self {
+        let epsilon = F::epsilon().to_f64().expect("a float");
+        let smallest = F::min_positive_value().to_f64().expect("a float");
+        TreeError {
+            relative: 2.0 * (k as f64 + 2.0) * epsilon,
+            absolute: 4.0 * k as f64 * smallest,
+        }
+    }
+
+    /// The least exact distance of a point kiddo puts at `distance` or beyond.
+    fn exact_at_least(self, distance: f64) -> f64 {
+        (distance - self.absolute) / (1.0 + self.relative)
+    }
+
+    /// The largest distance kiddo gives a point within exact distance `exact`.
+    fn distance_at_most(self, exact: f64) -> f64 {
+        exact * (1.0 + 2.0 * self.relative) + self.absolute
+    }
+}
+
+/// Calls `f::<D>(args)` with the runtime dimension `d` as the const `D` (1..=13).
+macro_rules! with_const_dim {
+    ($d:expr, $f:ident, $args:tt) => {
+        with_const_dim!(@ $d, $f, $args, 1 2 3 4 5 6 7 8 9 10 11 12 13)
+    };
+    (@ $d:expr, $f:ident, $args:tt, $($dim:literal)*) => {
+        match $d {
+            $($dim => $f::<F, $dim> $args,)*
+            d => unreachable!("no tree search for dimension {d}"),
+        }
+    };
+}
+
+/// The KD-tree search: `out` row `i` gets the `k` nearest references of query `i`.
+pub(super) fn tree_kneighbors<F: Float>(
+    search: &Search<'_, F>,
+    out: ArrayViewMut2<u32>,
+) -> Result<()> {
+    with_const_dim!(search.x.ncols(), run, (search, out))
+}
+
+/// Each query asks the tree for `k + 1 + SPARE_CANDIDATES` points by kiddo's distance
+/// (itself among them, maybe), re-ranks them by canonical distance and proves them with
+/// kiddo's rounding bound; a query it cannot vouch for (ties at the k-th neighbour)
+/// takes every point within the k-th's reach instead, which holds its answer.
+fn run<F: Float, const K: usize>(
+    search: &Search<'_, F>,
+    mut out: ArrayViewMut2<u32>,
+) -> Result<()> {
+    let point = |r: usize| -> [F; K] { std::array::from_fn(|j| search.value(r, j)) };
+    let points: Vec<[F; K]> = search.references.par_iter().map(|&r| point(r)).collect();
+    let tree = Tree::new(points)?;
+    let n_references = search.references.len();
+    let wanted = NonZeroUsize::new((search.k + 1 + SPARE_CANDIDATES).min(n_references))
+        .expect("a search has references");
+    let (tree_error, canonical_error) = (TreeError::new::<F>(K), CanonicalError::over(K));
+    out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(block, mut chunk)| {
+            if search.stop.requested() {
+                return;
+            }
+            for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
+                let query = block * TREE_QUERY_BLOCK + offset;
+                let (q, own) = (search.queries[query], search.own[query]);
+                let distance = |p: u32| search.canonical(q, search.references[p as usize]);
+                let found = tree.nearest_n(&point(q), wanted);
+                let candidates = found.iter().map(|&(_, p)| p).filter(|&p| p != own);
+                let mut answer = ranked(candidates, distance);
+                let others_at_least = if found.len() == n_references {
+                    f64::INFINITY
+                } else {
+                    let farthest = found.iter().fold(0.0, |m: f64, &(d, _)| m.max(d));
+                    tree_error.exact_at_least(farthest)
+                };
+                if let Verdict::Unproven { kth, .. } =
+                    verdict(&answer, search.k, others_at_least, canonical_error)
+                {
+                    let radius = tree_error.distance_at_most(canonical_error.largest_exact(kth));
+                    let reached = tree.within(&point(q), radius);
+                    answer = ranked(reached.into_iter().filter(|&p| p != own), distance);
+                }
+                write_ranked(&answer, row);
+            }
+        });
+    Ok(())
+}
