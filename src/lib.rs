@@ -1,7 +1,6 @@
 //! fast_smote's Rust core: exact k-NN search and seeded, parallel generation for the SMOTE family
 //! over `ndarray` views and CSR matrices. The Python bindings live in `python.rs` alone.
 
-pub mod approx;
 pub mod bootstrap;
 pub mod categorical;
 pub mod distances;

@@ -17,7 +17,6 @@ use pyo3::exceptions::{
 };
 use pyo3::prelude::*;
 
-use crate::approx::{approximate_kneighbors_among, ApproxParams, EXACT_BELOW_ROWS, ROWS_PER_CELL};
 use crate::bootstrap::{
     bootstrap as core_bootstrap, bootstrap_window as core_bootstrap_window, BootstrapJob,
 };
@@ -28,7 +27,10 @@ use crate::categorical::{
 use crate::distances::{mean_pairwise_distance as core_mean_pairwise_distance, paired_distances};
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
-use crate::neighbors::{kneighbors_among, Engine, MAX_TREE_DIM};
+use crate::neighbors::approx::{EXACT_BELOW_ROWS, ROWS_PER_CELL};
+use crate::neighbors::{
+    approximate_kneighbors_among, kneighbors_among, ApproxParams, Engine, MAX_TREE_DIM,
+};
 use crate::parallel::{
     forget_pools, lock_pools_for_fork, run_with_threads, unlock_pools_after_fork,
 };

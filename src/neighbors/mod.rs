@@ -7,6 +7,7 @@
 //! Either way the query point itself is excluded by index, so an exact duplicate
 //! (distance 0) is a valid neighbour while the sample itself never is.
 
+pub mod approx;
 mod brute;
 mod nearest;
 #[cfg(test)]
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
+pub use approx::{approximate_kneighbors_among, ApproxParams};
 pub use brute::kneighbors_by;
 pub(crate) use nearest::{Collect, Nearest, Within};
 use twins::{search_without_surplus_twins, RowHashes};
@@ -81,7 +83,9 @@ pub fn kneighbors_among<F: Float>(
     check_search(x.nrows(), x.ncols(), queries, references, k)?;
     let hashes = RowHashes::new(x, references, stop);
     stop.check()?;
-    if let Some(table) = search_without_surplus_twins(x, queries, references, k, &hashes, stop)? {
+    let rest =
+        |queries: &[usize], references: &[usize]| kneighbors_among(x, queries, references, k, stop);
+    if let Some(table) = search_without_surplus_twins(x, queries, references, k, &hashes, rest)? {
         return Ok(table);
     }
     let own = own_positions(x.nrows(), queries, references);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
-use super::{kneighbors_among, own_positions, NOT_A_REFERENCE};
+use super::{own_positions, NOT_A_REFERENCE};
 use crate::error::Result;
 use crate::float::Float;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
@@ -76,14 +76,15 @@ impl Twins {
 /// references with only the `k + 1` lowest positions of each value kept, which holds
 /// every answer a query can have (ties go to the lowest position). Without this, the
 /// search of a class of many identical rows takes time quadratic in their number.
-/// `None` when no value is shared that often.
+/// `None` when no value is shared that often. `search(queries, references)` is the
+/// search the rest goes to (the exact one, or the approximate one for its own).
 pub(super) fn search_without_surplus_twins<F: Float>(
     x: ArrayView2<F>,
     queries: &[usize],
     references: &[usize],
     k: usize,
     hashes: &RowHashes,
-    stop: &Stop,
+    search: impl Fn(&[usize], &[usize]) -> Result<Array2<u32>>,
 ) -> Result<Option<Array2<u32>>> {
     // Most searches share no value that often: the sorted hashes tell at once.
     if hashes.longest_run() <= k + 1 {
@@ -128,7 +129,7 @@ pub(super) fn search_without_surplus_twins<F: Float>(
         };
         let kept_rows: Vec<usize> = kept.iter().map(|&p| references[p as usize]).collect();
         let query_rows: Vec<usize> = searched.iter().map(|&i| queries[i]).collect();
-        let table = kneighbors_among(x, &query_rows, &kept_rows, k, stop)?;
+        let table = search(&query_rows, &kept_rows)?;
         for (&i, found) in searched.iter().zip(table.rows()) {
             for (slot, &p) in out.row_mut(i).iter_mut().zip(found) {
                 *slot = kept[p as usize];

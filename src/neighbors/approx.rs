@@ -11,9 +11,13 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
+use super::twins::{search_without_surplus_twins, RowHashes};
+use super::{
+    canonical_distance, check_search, kneighbors_among, overflow_safe_scale, own_positions, ranked,
+    Nearest, NOT_A_REFERENCE,
+};
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::neighbors::{own_positions, Nearest, NOT_A_REFERENCE};
 use crate::rng::{chunk_seed, Rng};
 use crate::stop::Stop;
 
@@ -94,7 +98,18 @@ pub fn approximate_kneighbors_among<F: Float>(
         });
     }
     if references.len() < params.exact_below {
-        return crate::neighbors::kneighbors_among(x, queries, references, k, stop);
+        return kneighbors_among(x, queries, references, k, stop);
+    }
+    check_search(x.nrows(), x.ncols(), queries, references, k)?;
+    // Values shared by many rows are answered as the exact search answers them: a cell
+    // of thousands of identical rows would otherwise be scanned by each of them.
+    let hashes = RowHashes::new(x, references, stop);
+    stop.check()?;
+    let rest = |queries: &[usize], references: &[usize]| {
+        approximate_kneighbors_among(x, queries, references, k, params, stop)
+    };
+    if let Some(table) = search_without_surplus_twins(x, queries, references, k, &hashes, rest)? {
+        return Ok(table);
     }
     let all_knn = std::ptr::eq(queries, references) || queries == references;
     let own = own_positions(x.nrows(), queries, references);
@@ -126,26 +141,29 @@ pub fn approximate_kneighbors_among<F: Float>(
         x,
         queries,
         references,
-        &own,
         &mut candidates,
-        keep,
         k,
+        stop,
     ))
 }
 
 /// Orders each query's candidates (positions into `references`, `u32::MAX` for none) by
-/// exact distance, then position, and keeps the first `k`. A query with fewer than `k`
-/// candidates gets the nearest other references by position to fill its row, which only
-/// happens for degenerate cells (fewer rows than `k` within reach).
+/// canonical distance, then position, as the exact engines rank, and keeps the first
+/// `k`. A query with fewer than `k` candidates gets the first other references by
+/// position to fill its row, which only happens for degenerate cells (fewer rows than
+/// `k` within reach).
 fn rerank_exactly<F: Float>(
     x: ArrayView2<F>,
     queries: &[usize],
     references: &[usize],
-    own: &[u32],
     candidates: &mut [u32],
-    keep: usize,
     k: usize,
+    stop: &Stop,
 ) -> Array2<u32> {
+    let own = own_positions(x.nrows(), queries, references);
+    let keep = candidates.len() / queries.len().max(1);
+    let scale = overflow_safe_scale(x, &[queries, references], stop);
+    let scaled = |r: usize| x.row(r).into_iter().map(move |&v| v * scale);
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     out.as_slice_mut()
         .expect("a new array is contiguous")
@@ -153,37 +171,24 @@ fn rerank_exactly<F: Float>(
         .zip(candidates.par_chunks_mut(keep))
         .enumerate()
         .for_each(|(i, (row, found))| {
-            let q = queries[i];
-            let mut ranked: Vec<(f64, u32)> = found
-                .iter()
-                .filter(|&&p| p != u32::MAX)
-                .map(|&p| (exact_squared_distance(x, q, references[p as usize]), p))
-                .collect();
+            let mut positions: Vec<u32> =
+                found.iter().copied().filter(|&p| p != u32::MAX).collect();
             let mut filler = (0..references.len() as u32).filter(|&p| p != own[i]);
-            while ranked.len() < k {
+            while positions.len() < k {
                 let p = filler.next().expect("the references outnumber k");
-                if !ranked.iter().any(|&(_, c)| c == p) {
-                    ranked.push((exact_squared_distance(x, q, references[p as usize]), p));
+                if !positions.contains(&p) {
+                    positions.push(p);
                 }
             }
-            ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            for (slot, &(_, p)) in row.iter_mut().zip(&ranked) {
+            let q = queries[i];
+            let order = ranked(positions, |p| {
+                canonical_distance(scaled(q).zip(scaled(references[p as usize])))
+            });
+            for (slot, &(_, p)) in row.iter_mut().zip(&order) {
                 *slot = p;
             }
         });
     out
-}
-
-/// The squared Euclidean distance of rows `a` and `b`, summed in float64 in feature order.
-fn exact_squared_distance<F: Float>(x: ArrayView2<F>, a: usize, b: usize) -> f64 {
-    x.row(a)
-        .iter()
-        .zip(x.row(b))
-        .map(|(&u, &v)| {
-            let d = u.to_f64().unwrap_or(f64::NAN) - v.to_f64().unwrap_or(f64::NAN);
-            d * d
-        })
-        .sum()
 }
 
 /// The references in float32, centred and scaled, grouped by k-means cell.
@@ -216,7 +221,7 @@ impl CellIndex {
         params: ApproxParams,
         stop: &Stop,
     ) -> Result<Self> {
-        crate::neighbors::check_search(x.nrows(), x.ncols(), references, references, k)?;
+        check_search(x.nrows(), x.ncols(), references, references, k)?;
         let d = x.ncols();
         let n = references.len();
         let (mean, scale) = centring(x, references);
@@ -953,8 +958,11 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::neighbors::kneighbors_among;
     use crate::parallel::run_with_threads;
+
+    fn exact_squared_distance<F: Float>(x: ArrayView2<F>, a: usize, b: usize) -> f64 {
+        canonical_distance(x.row(a).iter().copied().zip(x.row(b).iter().copied()))
+    }
 
     fn gaussian(n: usize, d: usize, seed: u64) -> Array2<f32> {
         let mut rng = Rng::new(seed);
@@ -1065,6 +1073,22 @@ mod tests {
         let some =
             approximate_kneighbors_among(x.view(), &queries, &references, 5, PARAMS, stop).unwrap();
         assert_eq!(some, all.select(Axis(0), &queries));
+    }
+
+    #[test]
+    fn rows_shared_by_many_are_answered_by_their_twins() {
+        // Half the class is one value: every such row's answer is its k lowest twins.
+        let mut x = gaussian(40_000, 10, 8);
+        for r in (0..x.nrows()).step_by(2) {
+            x.row_mut(r).fill(0.25);
+        }
+        let rows: Vec<usize> = (0..x.nrows()).collect();
+        let stop = Stop::never();
+        let found = approximate_kneighbors_among(x.view(), &rows, &rows, 5, PARAMS, stop).unwrap();
+        assert_eq!(found.row(0).to_vec(), vec![2, 4, 6, 8, 10]);
+        assert_eq!(found.row(6).to_vec(), vec![0, 2, 4, 8, 10]);
+        let exact = kneighbors_among(x.view(), &rows, &rows, 5, stop).unwrap();
+        assert!(recall(x.view(), &rows, &found, &exact) >= 0.97);
     }
 
     #[test]
