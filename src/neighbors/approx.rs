@@ -126,22 +126,25 @@ pub fn approximate_kneighbors_among<F: Float>(
     let index = CellIndex::new(x, references, k, params, stop)?;
     let keep = (k + SPARE).min(references.len() - 1);
     let probes = params.probes(index.n_cells());
-    let mut candidates = if all_knn {
+    let (candidates, order) = if all_knn {
         let mut table = index.scan_own_rows(keep, probes, stop);
         for _ in 0..REFINE_ROUNDS {
             stop.check()?;
             table = index.refine(&table, keep, stop);
         }
-        index.to_positions(&table)
+        (index.to_positions(&table), index.position.clone())
     } else {
-        index.scan_queries(x, queries, keep, (2 * probes).min(index.n_cells()), stop)
+        let probes = (2 * probes).min(index.n_cells());
+        let table = index.scan_queries(x, queries, keep, probes, stop);
+        (table, (0..queries.len() as u32).collect())
     };
     stop.check()?;
     Ok(rerank_exactly(
         x,
         queries,
         references,
-        &mut candidates,
+        &candidates,
+        &order,
         k,
         stop,
     ))
@@ -149,28 +152,45 @@ pub fn approximate_kneighbors_among<F: Float>(
 
 /// Orders each query's candidates (positions into `references`, `u32::MAX` for none) by
 /// canonical distance, then position, as the exact engines rank, and keeps the first
-/// `k`. A query with fewer than `k` candidates gets the first other references by
+/// `k`, handling the queries in `order`. A query with fewer than `k` candidates gets the first other references by
 /// position to fill its row, which only happens for degenerate cells (fewer rows than
 /// `k` within reach).
 fn rerank_exactly<F: Float>(
     x: ArrayView2<F>,
     queries: &[usize],
     references: &[usize],
-    candidates: &mut [u32],
+    candidates: &[u32],
+    order: &[u32],
     k: usize,
     stop: &Stop,
 ) -> Array2<u32> {
     let own = own_positions(x.nrows(), queries, references);
     let keep = candidates.len() / queries.len().max(1);
     let scale = overflow_safe_scale(x, &[queries, references], stop);
-    let scaled = |r: usize| x.row(r).into_iter().map(move |&v| v * scale);
-    let mut out = Array2::<u32>::zeros((queries.len(), k));
-    out.as_slice_mut()
-        .expect("a new array is contiguous")
+    // Rows as slices where X is contiguous (as the bindings hand it over): the distances
+    // of every candidate are a good part of the search's time.
+    let distance = |a: usize, b: usize| -> f64 {
+        match (x.row(a).to_slice(), x.row(b).to_slice()) {
+            (Some(a), Some(b)) => {
+                canonical_distance(a.iter().zip(b).map(|(&u, &v)| (u * scale, v * scale)))
+            }
+            _ => canonical_distance(
+                x.row(a)
+                    .iter()
+                    .zip(x.row(b))
+                    .map(|(&u, &v)| (u * scale, v * scale)),
+            ),
+        }
+    };
+    // Queries in `order` (the cells' order for an all-kNN search): consecutive queries
+    // then share most candidates, whose rows stay in cache.
+    let mut in_order = vec![0u32; queries.len() * k];
+    in_order
         .par_chunks_mut(k)
-        .zip(candidates.par_chunks_mut(keep))
-        .enumerate()
-        .for_each(|(i, (row, found))| {
+        .zip(order.par_iter())
+        .for_each(|(row, &i)| {
+            let i = i as usize;
+            let found = &candidates[i * keep..(i + 1) * keep];
             let mut positions: Vec<u32> =
                 found.iter().copied().filter(|&p| p != u32::MAX).collect();
             let mut filler = (0..references.len() as u32).filter(|&p| p != own[i]);
@@ -181,13 +201,18 @@ fn rerank_exactly<F: Float>(
                 }
             }
             let q = queries[i];
-            let order = ranked(positions, |p| {
-                canonical_distance(scaled(q).zip(scaled(references[p as usize])))
-            });
-            for (slot, &(_, p)) in row.iter_mut().zip(&order) {
+            let ranked = ranked(positions, |p| distance(q, references[p as usize]));
+            for (slot, &(_, p)) in row.iter_mut().zip(&ranked) {
                 *slot = p;
             }
         });
+    let mut out = Array2::<u32>::zeros((queries.len(), k));
+    for (row, &i) in in_order.chunks(k).zip(order) {
+        out.row_mut(i as usize)
+            .as_slice_mut()
+            .expect("a new array's rows are contiguous")
+            .copy_from_slice(row);
+    }
     out
 }
 
