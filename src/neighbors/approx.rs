@@ -782,6 +782,18 @@ fn scan_cell(
             return unsafe { simd::scan_avx2(minus_two_q, cols, norms, first, skip, nearest) };
         }
     }
+    scan_cell_portable(minus_two_q, cols, norms, first, skip, nearest);
+}
+
+/// `scan_cell` without vector instructions of its own.
+fn scan_cell_portable(
+    minus_two_q: &[f32],
+    cols: &[f32],
+    norms: &[f32],
+    first: u32,
+    skip: usize,
+    nearest: &mut Nearest<f32>,
+) {
     let len = norms.len();
     let mut keys = norms.to_vec();
     for (j, &qj) in minus_two_q.iter().enumerate() {
@@ -811,6 +823,42 @@ mod simd {
 
     use super::{offer_keys, Nearest};
 
+    /// The kernels' main loop over whole groups of four vectors of `$w` rows: loads,
+    /// broadcast, multiply-add, store and the bar test are the instruction set's own.
+    /// Evaluates to the first row it left for the tail.
+    macro_rules! four_vectors_at_a_time {
+        ($w:expr, $q:ident, $cols:ident, $norms:ident, $first:ident, $skip:ident, $nearest:ident,
+         $load:ident, $set1:ident, $fmadd:ident, $store:ident, $reaches:expr) => {{
+            let len = $norms.len();
+            let (c, n) = ($cols.as_ptr(), $norms.as_ptr());
+            let mut start = 0;
+            while start + 4 * $w <= len {
+                let mut acc = [
+                    $load(n.add(start)),
+                    $load(n.add(start + $w)),
+                    $load(n.add(start + 2 * $w)),
+                    $load(n.add(start + 3 * $w)),
+                ];
+                for (j, &qj) in $q.iter().enumerate() {
+                    let qj = $set1(qj);
+                    let col = c.add(j * len + start);
+                    for (a, acc) in acc.iter_mut().enumerate() {
+                        *acc = $fmadd(qj, $load(col.add(a * $w)), *acc);
+                    }
+                }
+                for (a, &acc) in acc.iter().enumerate() {
+                    if $reaches(acc, $set1($nearest.worst())) {
+                        let mut keys = [0f32; $w];
+                        $store(keys.as_mut_ptr(), acc);
+                        offer_keys(&keys, start + a * $w, $first, $skip, $nearest);
+                    }
+                }
+                start += 4 * $w;
+            }
+            start
+        }};
+    }
+
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn scan_avx512(
         q: &[f32],
@@ -821,33 +869,22 @@ mod simd {
         nearest: &mut Nearest<f32>,
     ) {
         const W: usize = 16;
-        let len = norms.len();
-        let (c, n) = (cols.as_ptr(), norms.as_ptr());
-        let mut start = 0;
-        while start + 4 * W <= len {
-            let mut acc = [
-                _mm512_loadu_ps(n.add(start)),
-                _mm512_loadu_ps(n.add(start + W)),
-                _mm512_loadu_ps(n.add(start + 2 * W)),
-                _mm512_loadu_ps(n.add(start + 3 * W)),
-            ];
-            for (j, &qj) in q.iter().enumerate() {
-                let qj = _mm512_set1_ps(qj);
-                let col = c.add(j * len + start);
-                for (a, acc) in acc.iter_mut().enumerate() {
-                    *acc = _mm512_fmadd_ps(qj, _mm512_loadu_ps(col.add(a * W)), *acc);
-                }
-            }
-            for (a, &acc) in acc.iter().enumerate() {
-                let bar = _mm512_set1_ps(nearest.worst());
-                if _mm512_cmp_ps_mask::<_CMP_LE_OQ>(acc, bar) != 0 {
-                    let mut keys = [0f32; W];
-                    _mm512_storeu_ps(keys.as_mut_ptr(), acc);
-                    offer_keys(&keys, start + a * W, first, skip, nearest);
-                }
-            }
-            start += 4 * W;
-        }
+        let reaches = |acc, bar| _mm512_cmp_ps_mask::<_CMP_LE_OQ>(acc, bar) != 0;
+        let mut start = four_vectors_at_a_time!(
+            W,
+            q,
+            cols,
+            norms,
+            first,
+            skip,
+            nearest,
+            _mm512_loadu_ps,
+            _mm512_set1_ps,
+            _mm512_fmadd_ps,
+            _mm512_storeu_ps,
+            reaches
+        );
+        let (len, c, n) = (norms.len(), cols.as_ptr(), norms.as_ptr());
         while start < len {
             let width = W.min(len - start);
             let mask: __mmask16 = if width == W { !0 } else { (1u16 << width) - 1 };
@@ -873,33 +910,22 @@ mod simd {
         nearest: &mut Nearest<f32>,
     ) {
         const W: usize = 8;
-        let len = norms.len();
-        let (c, n) = (cols.as_ptr(), norms.as_ptr());
-        let mut start = 0;
-        while start + 4 * W <= len {
-            let mut acc = [
-                _mm256_loadu_ps(n.add(start)),
-                _mm256_loadu_ps(n.add(start + W)),
-                _mm256_loadu_ps(n.add(start + 2 * W)),
-                _mm256_loadu_ps(n.add(start + 3 * W)),
-            ];
-            for (j, &qj) in q.iter().enumerate() {
-                let qj = _mm256_set1_ps(qj);
-                let col = c.add(j * len + start);
-                for (a, acc) in acc.iter_mut().enumerate() {
-                    *acc = _mm256_fmadd_ps(qj, _mm256_loadu_ps(col.add(a * W)), *acc);
-                }
-            }
-            for (a, &acc) in acc.iter().enumerate() {
-                let bar = _mm256_set1_ps(nearest.worst());
-                if _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LE_OQ>(acc, bar)) != 0 {
-                    let mut keys = [0f32; W];
-                    _mm256_storeu_ps(keys.as_mut_ptr(), acc);
-                    offer_keys(&keys, start + a * W, first, skip, nearest);
-                }
-            }
-            start += 4 * W;
-        }
+        let reaches = |acc, bar| _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_LE_OQ>(acc, bar)) != 0;
+        let start = four_vectors_at_a_time!(
+            W,
+            q,
+            cols,
+            norms,
+            first,
+            skip,
+            nearest,
+            _mm256_loadu_ps,
+            _mm256_set1_ps,
+            _mm256_fmadd_ps,
+            _mm256_storeu_ps,
+            reaches
+        );
+        let (len, c, n) = (norms.len(), cols.as_ptr(), norms.as_ptr());
         // The tail, fewer than 4 × 8 rows, one row at a time.
         let rest = len - start;
         let mut keys = [0f32; 4 * W];
@@ -1114,6 +1140,49 @@ mod tests {
         assert_eq!(found.row(6).to_vec(), vec![0, 2, 4, 8, 10]);
         let exact = kneighbors_among(x.view(), &rows, &rows, 5, stop).unwrap();
         assert!(recall(x.view(), &rows, &found, &exact) >= 0.97);
+    }
+
+    #[test]
+    fn every_kernel_finds_the_same_rows_of_a_cell() {
+        let d = 10;
+        for len in [1, 15, 64, 100, 513] {
+            let x = gaussian(len + 1, d, len as u64);
+            let minus_two_q: Vec<f32> = x.row(len).iter().map(|v| -2.0 * v).collect();
+            let cols: Vec<f32> = (0..d)
+                .flat_map(|j| x.column(j).iter().take(len).copied().collect::<Vec<_>>())
+                .collect();
+            let norms: Vec<f32> = (0..len)
+                .map(|i| x.row(i).iter().map(|v| v * v).sum())
+                .collect();
+            let run = |kernel: &dyn Fn(&mut Nearest<f32>)| {
+                let mut nearest = Nearest::new(5);
+                kernel(&mut nearest);
+                nearest.index.clone()
+            };
+            let portable = run(&|n| scan_cell_portable(&minus_two_q, &cols, &norms, 7, 3, n));
+            assert!(
+                !portable.contains(&10),
+                "row 3 of the cell (index 7 + 3) is skipped"
+            );
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the CPU has AVX2 and FMA.
+                    let avx2 =
+                        run(&|n| unsafe { simd::scan_avx2(&minus_two_q, &cols, &norms, 7, 3, n) });
+                    assert_eq!(avx2, portable, "len {len}");
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has AVX-512F.
+                    let avx512 = run(&|n| unsafe {
+                        simd::scan_avx512(&minus_two_q, &cols, &norms, 7, 3, n)
+                    });
+                    assert_eq!(avx512, portable, "len {len}");
+                }
+            }
+        }
     }
 
     #[test]
