@@ -4,10 +4,13 @@ use std::any::Any;
 use std::num::NonZeroUsize;
 
 use kiddo::{ImmutableKdTree, SquaredEuclidean};
-use ndarray::{ArrayViewMut2, Axis};
+use ndarray::{ArrayView1, ArrayViewMut1, ArrayViewMut2};
 use rayon::prelude::*;
 
-use super::{ranked, verdict, write_ranked, CanonicalError, Search, Verdict, SPARE_CANDIDATES};
+use super::{
+    ranked, verdict, write_ranked, CanonicalError, Search, Verdict, NOT_A_REFERENCE,
+    SPARE_CANDIDATES,
+};
 use crate::error::{Error, Result};
 use crate::float::Float;
 
@@ -69,6 +72,15 @@ impl<const K: usize> Tree<K> {
                 .iter()
                 .map(|found| (found.distance, found.item))
                 .collect(),
+        }
+    }
+
+    /// Every position, in the order of the tree's leaves: neighbouring positions are near
+    /// in space.
+    fn leaf_order(&self) -> Vec<u32> {
+        match self {
+            Tree::F32(tree) => tree.iter().map(|(item, _)| item).collect(),
+            Tree::F64(tree) => tree.iter().map(|(item, _)| item).collect(),
         }
     }
 
@@ -162,15 +174,28 @@ fn run<F: Float, const K: usize>(
     let wanted = NonZeroUsize::new((search.k + 1 + SPARE_CANDIDATES).min(n_references))
         .expect("a search has references");
     let (tree_error, canonical_error) = (TreeError::new::<F>(K), CanonicalError::over(K));
-    out.axis_chunks_iter_mut(Axis(0), TREE_QUERY_BLOCK)
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(block, mut chunk)| {
+    // Queries that are references go in the tree's leaf order, so that consecutive
+    // queries walk the same leaves while they are in cache (measured at 1e5 Gaussian
+    // rows: 1.5x faster at d = 5 and 8); the others after them, in their own order.
+    let mut leaf_rank = vec![0; n_references];
+    for (rank, p) in tree.leaf_order().into_iter().enumerate() {
+        leaf_rank[p as usize] = rank as u32;
+    }
+    let rank_of = |query: usize| match search.own[query] {
+        NOT_A_REFERENCE => (u32::MAX, query),
+        own => (leaf_rank[own as usize], query),
+    };
+    let mut order: Vec<usize> = (0..search.queries.len()).collect();
+    order.par_sort_unstable_by_key(|&query| rank_of(query));
+    let mut answers = vec![0u32; order.len() * search.k];
+    answers
+        .par_chunks_mut(TREE_QUERY_BLOCK * search.k)
+        .zip(order.par_chunks(TREE_QUERY_BLOCK))
+        .for_each(|(rows, queries)| {
             if search.stop.requested() {
                 return;
             }
-            for (offset, row) in chunk.rows_mut().into_iter().enumerate() {
-                let query = block * TREE_QUERY_BLOCK + offset;
+            for (row, &query) in rows.chunks_mut(search.k).zip(queries) {
                 let (q, own) = (search.queries[query], search.own[query]);
                 let distance = |p: u32| search.canonical(q, search.references[p as usize]);
                 let found = tree.nearest_n(&point(q), wanted);
@@ -189,8 +214,11 @@ fn run<F: Float, const K: usize>(
                     let reached = tree.within(&point(q), radius);
                     answer = ranked(reached.into_iter().filter(|&p| p != own), distance);
                 }
-                write_ranked(&answer, row);
+                write_ranked(&answer, ArrayViewMut1::from(row));
             }
         });
+    for (&query, row) in order.iter().zip(answers.chunks(search.k)) {
+        out.row_mut(query).assign(&ArrayView1::from(row));
+    }
     Ok(())
 }
