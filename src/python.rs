@@ -651,12 +651,12 @@ fn kneighbors<'py>(
 }
 
 /// `kneighbors` by the approximate engine: `effort` scales the cells each query scans,
-/// `seed` seeds the cells' k-means; `cell_rows` and `exact_below` override the cell
-/// size and the class size searched exactly. The `k` found are ordered by exact distance.
+/// `seed` seeds the cells' k-means; `cell_rows` and `exact_below` (None: the core's
+/// defaults) override the cell size and the class size searched exactly. The `k` found are ordered by exact distance.
 #[pyfunction]
 #[pyo3(signature = (
     x, k, effort, seed, queries=None, references=None, n_threads=None, *,
-    cell_rows=ROWS_PER_CELL, exact_below=EXACT_BELOW_ROWS
+    cell_rows=None, exact_below=None
 ))]
 #[allow(clippy::too_many_arguments)]
 fn approximate_kneighbors<'py>(
@@ -668,15 +668,15 @@ fn approximate_kneighbors<'py>(
     queries: Option<PyReadonlyArray1<'py, i64>>,
     references: Option<PyReadonlyArray1<'py, i64>>,
     n_threads: Option<usize>,
-    cell_rows: usize,
-    exact_below: usize,
+    cell_rows: Option<usize>,
+    exact_below: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let rows = search_rows(queries, references)?;
     let kind = SearchKind::Approximate(ApproxParams {
         effort,
         seed,
-        cell_rows,
-        exact_below,
+        cell_rows: cell_rows.unwrap_or(ROWS_PER_CELL),
+        exact_below: exact_below.unwrap_or(EXACT_BELOW_ROWS),
     });
     match x {
         FloatMatrix::F64(x) => kneighbors_typed(py, x, k, rows, kind, n_threads),

@@ -185,16 +185,17 @@ def approximate_kneighbors(
     references: IndexArray | None = None,
     n_threads: int | None = None,
     *,
-    cell_rows: int = 512,
-    exact_below: int = 8192,
+    cell_rows: int | None = None,
+    exact_below: int | None = None,
 ) -> IndexArray:
     """``kneighbors`` by the approximate engine: the references are grouped into k-means
-    cells of about ``cell_rows`` rows seeded by ``seed`` (a uint64), each query scans the
-    rows of its nearest few cells (``effort`` > 0 scales how many: higher is slower and
-    finds more of the true neighbours), and when the queries are the references each list
-    is refined with its neighbours' neighbours. Fewer than ``exact_below`` references are
-    searched exactly. The ``k`` found are ordered by exact distance, then position; the
-    table is the same for any ``n_threads``."""
+    cells of about ``cell_rows`` rows (None: 512) seeded by ``seed`` (a uint64), each
+    query scans the rows of its nearest few cells (``effort`` > 0 scales how many: higher
+    is slower and finds more of the true neighbours), and when the queries are the
+    references each list is refined with its neighbours' neighbours. Fewer than
+    ``exact_below`` references (None: 8192) are searched exactly. The ``k`` found are
+    ordered by exact distance, then position; the table is the same for any
+    ``n_threads``."""
 
 def nearest(
     x: FloatMatrix,
