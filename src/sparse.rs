@@ -634,38 +634,6 @@ mod tests {
         dense
     }
 
-    /// The brute-force table: every reference but the query itself, by (exact distance
-    /// as the dense search computes it, position).
-    fn brute<F: Float>(
-        x: ArrayView2<F>,
-        queries: &[usize],
-        references: &[usize],
-        k: usize,
-    ) -> Array2<u32> {
-        let mut out = Array2::<u32>::zeros((queries.len(), k));
-        for (qi, &q) in queries.iter().enumerate() {
-            let mut all: Vec<(f64, u32)> = references
-                .iter()
-                .enumerate()
-                .filter(|&(_, &r)| r != q)
-                .map(|(p, &r)| {
-                    let dist = x
-                        .row(q)
-                        .iter()
-                        .zip(x.row(r))
-                        .map(|(&a, &b)| to_f64(a - b) * to_f64(a - b))
-                        .sum::<f64>();
-                    (dist, p as u32)
-                })
-                .collect();
-            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            for (slot, &(_, p)) in out.row_mut(qi).iter_mut().zip(&all) {
-                *slot = p;
-            }
-        }
-        out
-    }
-
     fn search_matches_brute_force<F: Float, S: Index>(dense: ArrayView2<F>) {
         let x = Owned::<F, S>::of(dense);
         let n = dense.nrows();
@@ -674,7 +642,7 @@ mod tests {
         let others: Vec<usize> = (0..n).filter(|r| r % 4 == 1 || r % 5 == 0).collect();
         for (queries, references) in [(&all, &all), (&some, &some), (&others, &some)] {
             for k in [1, 5, 12] {
-                let want = brute(dense, queries, references, k);
+                let want = canonical_table(dense, queries, references, k);
                 for threads in [1, 2, 3] {
                     let got = run_with_threads(Some(threads), || {
                         kneighbors_among(&x.view(), queries, references, k, Stop::never()).unwrap()
