@@ -135,7 +135,7 @@ pub fn approximate_kneighbors_among<F: Float>(
         (index.to_positions(&table), index.position.clone())
     } else {
         let probes = (2 * probes).min(index.n_cells());
-        let table = index.scan_queries(x, queries, keep, probes, stop);
+        let table = index.scan_queries(x, queries, &own, keep, probes, stop);
         (table, (0..queries.len() as u32).collect())
     };
     stop.check()?;
@@ -522,15 +522,21 @@ impl CellIndex {
         next
     }
 
+    /// Each reference position's sorted index (the inverse of `position`).
+    fn sorted_of_positions(&self) -> Vec<u32> {
+        let mut sorted_of = vec![0u32; self.n_rows()];
+        for (s, &p) in self.position.iter().enumerate() {
+            sorted_of[p as usize] = s as u32;
+        }
+        sorted_of
+    }
+
     /// A table of sorted rows turned into one of positions among the references, in
     /// the references' order.
     fn to_positions(&self, table: &[u32]) -> Vec<u32> {
         let keep = table.len() / self.n_rows().max(1);
         let mut out = vec![u32::MAX; table.len()];
-        let mut sorted_of = vec![0u32; self.n_rows()];
-        for (s, &p) in self.position.iter().enumerate() {
-            sorted_of[p as usize] = s as u32;
-        }
+        let sorted_of = self.sorted_of_positions();
         out.par_chunks_mut(keep).enumerate().for_each(|(p, row)| {
             let s = sorted_of[p] as usize;
             for (slot, &v) in row.iter_mut().zip(&table[s * keep..(s + 1) * keep]) {
@@ -550,6 +556,7 @@ impl CellIndex {
         &self,
         x: ArrayView2<F>,
         queries: &[usize],
+        own: &[u32],
         keep: usize,
         probes: usize,
         stop: &Stop,
@@ -565,19 +572,16 @@ impl CellIndex {
                 }
             });
         let cells = nearest_centroids(&points, d, &self.centroids, probes, stop);
-        // A query that is a reference is skipped by its sorted index.
-        let mut sorted_of = vec![u32::MAX; x.nrows()];
-        for (s, &p) in self.position.iter().enumerate() {
-            sorted_of[p as usize] = s as u32;
-        }
-        let own: Vec<usize> = queries
+        // A query that is a reference (at position `own[i]`) is skipped by its sorted index.
+        let sorted_of = self.sorted_of_positions();
+        let skip: Vec<usize> = own
             .iter()
-            .map(|&q| match sorted_of[q] {
-                u32::MAX => usize::MAX,
-                s => s as usize,
+            .map(|&p| match p {
+                NOT_A_REFERENCE => usize::MAX,
+                p => sorted_of[p as usize] as usize,
             })
             .collect();
-        let mut table = self.scan_cells(&points, &cells, probes, probes, &own, keep, stop);
+        let mut table = self.scan_cells(&points, &cells, probes, probes, &skip, keep, stop);
         table
             .par_iter_mut()
             .filter(|v| **v != u32::MAX)
@@ -1182,6 +1186,23 @@ mod tests {
                     assert_eq!(avx512, portable, "len {len}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn queries_among_references_that_are_not_the_first_rows_skip_themselves() {
+        // References are the odd rows: a query's position among them is not its row.
+        let x = gaussian(40_000, 10, 9);
+        let references: Vec<usize> = (1..x.nrows()).step_by(2).collect();
+        let queries: Vec<usize> = (30_000..31_000).collect();
+        let stop = Stop::never();
+        let found =
+            approximate_kneighbors_among(x.view(), &queries, &references, 5, PARAMS, stop).unwrap();
+        for (row, &q) in found.rows().into_iter().zip(&queries) {
+            assert!(
+                row.iter().all(|&p| references[p as usize] != q),
+                "query {q} lists itself"
+            );
         }
     }
 
