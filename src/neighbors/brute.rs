@@ -8,8 +8,8 @@ use ndarray::{Array2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use super::{
-    check_search_size, ranked, verdict, write_ranked, CanonicalError, Collect, Nearest, Search,
-    Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
+    check_search_size, verdict, write_ranked, CanonicalError, Collect, Nearest, Search, Verdict,
+    Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -157,10 +157,7 @@ fn candidate_pass<F: Float, C: Float>(
         for (qi, (row, nearest)) in chunk.rows_mut().into_iter().zip(best).enumerate() {
             let query = first + qi;
             let q = search.queries[query];
-            let candidates = nearest.index.iter().copied();
-            let answer = ranked(candidates, |p| {
-                search.canonical(q, search.references[p as usize])
-            });
+            let answer = search.ranked_references(q, nearest.index.iter().copied());
             let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
             let others_at_least = if nearest.index.len() == available {
                 f64::INFINITY
@@ -210,9 +207,7 @@ fn collect_pass<F: Float>(
             scan_block(&tiles, search.own, first, &mut lists);
             for ((row, list), query) in chunk.rows_mut().into_iter().zip(lists).zip(queries) {
                 let q = search.queries[query];
-                let answer = ranked(list.index, |p| {
-                    search.canonical(q, search.references[p as usize])
-                });
+                let answer = search.ranked_references(q, list.index);
                 write_ranked(&answer, row);
             }
         });
@@ -380,7 +375,9 @@ fn scan_symmetric<C: Float>(tiles: &Tiles<'_, C>, keep: usize) -> Vec<Nearest<C>
     (0..blocks).into_par_iter().for_each(|i| {
         let (first, m) = (i * B, block_len(i));
         let block_queries = &tiles.queries[first * depth..(first + m) * depth];
-        let mut mine: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+        // Start from what the blocks before this one have offered so far: a tight bar
+        // from the first tile on spares most offers of the row scan.
+        let mut mine: Vec<Nearest<C>> = lock(i).clone();
         let mut tile = vec![C::zero(); m * B];
         for j in i..blocks {
             if tiles.stop.requested() {
@@ -417,10 +414,14 @@ fn scan_symmetric<C: Float>(tiles: &Tiles<'_, C>, keep: usize) -> Vec<Nearest<C>
                 );
             }
         }
+        // The row scan's references are those from `first` on; the others in `mine`
+        // are copies of what the shared lists have already been offered.
         let mut lists = lock(i);
         for (list, found) in lists.iter_mut().zip(&mine) {
             for (&dist, &index) in found.dist.iter().zip(&found.index) {
-                list.offer(dist, index);
+                if index as usize >= first {
+                    list.offer(dist, index);
+                }
             }
         }
     });

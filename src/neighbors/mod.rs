@@ -196,10 +196,27 @@ impl<'a, F: Float> Search<'a, F> {
         self.x[[r, j]] * self.scale
     }
 
-    /// The canonical distance between rows `a` and `b` of `x`.
-    #[inline]
-    fn canonical(&self, a: usize, b: usize) -> f64 {
-        canonical_distance(self.row(a).zip(self.row(b)))
+    /// The references at `positions` by (canonical distance from query row `q`,
+    /// position), nearest first, as `ranked` gives them. The sums of all positions run
+    /// feature by feature side by side, not one dependent chain after another (each in
+    /// its own fixed order, so the same numbers as `canonical`): several times faster
+    /// on wide rows.
+    fn ranked_references(
+        &self,
+        q: usize,
+        positions: impl IntoIterator<Item = u32>,
+    ) -> Vec<(f64, u32)> {
+        let mut ranked: Vec<(f64, u32)> = positions.into_iter().map(|p| (0.0, p)).collect();
+        for (j, a) in self.row(q).enumerate() {
+            let a = a.to_f64().expect("a float");
+            for (sum, p) in &mut ranked {
+                let b = self.value(self.references[*p as usize], j);
+                let difference = a - b.to_f64().expect("a float");
+                *sum += difference * difference;
+            }
+        }
+        sort_ranked(&mut ranked);
+        ranked
     }
 
     /// Row `r`, scaled.
@@ -263,8 +280,13 @@ pub(crate) fn ranked(
     distance: impl Fn(u32) -> f64,
 ) -> Vec<(f64, u32)> {
     let mut ranked: Vec<(f64, u32)> = positions.into_iter().map(|p| (distance(p), p)).collect();
-    ranked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    sort_ranked(&mut ranked);
     ranked
+}
+
+/// Sorts (distance, position) pairs by distance, then position.
+fn sort_ranked(ranked: &mut [(f64, u32)]) {
+    ranked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
 }
 
 /// What re-ranking a query's candidates showed (see `verdict`).

@@ -5,6 +5,7 @@ use crate::float::Float;
 /// The `k` best (distance, index) pairs seen so far, kept sorted by distance, then
 /// index: among equal distances the lowest index wins, and the result depends neither
 /// on how the work was split nor on the order candidates arrive in.
+#[derive(Clone)]
 pub(crate) struct Nearest<F> {
     pub(super) dist: Vec<F>,
     pub(crate) index: Vec<u32>,

@@ -8,8 +8,7 @@ use ndarray::{ArrayView1, ArrayViewMut1, ArrayViewMut2};
 use rayon::prelude::*;
 
 use super::{
-    ranked, verdict, write_ranked, CanonicalError, Search, Verdict, NOT_A_REFERENCE,
-    SPARE_CANDIDATES,
+    verdict, write_ranked, CanonicalError, Search, Verdict, NOT_A_REFERENCE, SPARE_CANDIDATES,
 };
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -52,26 +51,27 @@ impl<const K: usize> Tree<K> {
         ))
     }
 
-    /// The `n` points nearest to `point` by kiddo's distance, in any order, as (that distance,
-    /// position).
-    fn nearest_n<F: Float>(&self, point: &[F; K], n: NonZeroUsize) -> Vec<(f64, u32)> {
+    /// The `n` points nearest to `point` by kiddo's distance, in any order, as (that
+    /// distance, position) in `found` (cleared first, so that one buffer serves a block).
+    fn nearest_n<F: Float>(&self, point: &[F; K], n: NonZeroUsize, found: &mut Vec<(f64, u32)>) {
+        found.clear();
         match self {
-            Tree::F32(tree) => tree
-                .query(as_concrete(point))
-                .nearest_n::<SquaredEuclidean<f32>>(n)
-                .unsorted()
-                .execute()
-                .iter()
-                .map(|found| (f64::from(found.distance), found.item))
-                .collect(),
-            Tree::F64(tree) => tree
-                .query(as_concrete(point))
-                .nearest_n::<SquaredEuclidean<f64>>(n)
-                .unsorted()
-                .execute()
-                .iter()
-                .map(|found| (found.distance, found.item))
-                .collect(),
+            Tree::F32(tree) => found.extend(
+                (tree.query(as_concrete(point)))
+                    .nearest_n::<SquaredEuclidean<f32>>(n)
+                    .unsorted()
+                    .execute()
+                    .iter()
+                    .map(|nearest| (f64::from(nearest.distance), nearest.item)),
+            ),
+            Tree::F64(tree) => found.extend(
+                (tree.query(as_concrete(point)))
+                    .nearest_n::<SquaredEuclidean<f64>>(n)
+                    .unsorted()
+                    .execute()
+                    .iter()
+                    .map(|nearest| (nearest.distance, nearest.item)),
+            ),
         }
     }
 
@@ -195,12 +195,13 @@ fn run<F: Float, const K: usize>(
             if search.stop.requested() {
                 return;
             }
+            let mut found = Vec::with_capacity(wanted.get());
             for (row, &query) in rows.chunks_mut(search.k).zip(queries) {
                 let (q, own) = (search.queries[query], search.own[query]);
-                let distance = |p: u32| search.canonical(q, search.references[p as usize]);
-                let found = tree.nearest_n(&point(q), wanted);
+                let at = point(q);
+                tree.nearest_n(&at, wanted, &mut found);
                 let candidates = found.iter().map(|&(_, p)| p).filter(|&p| p != own);
-                let mut answer = ranked(candidates, distance);
+                let mut answer = search.ranked_references(q, candidates);
                 let others_at_least = if found.len() == n_references {
                     f64::INFINITY
                 } else {
@@ -211,8 +212,8 @@ fn run<F: Float, const K: usize>(
                     verdict(&answer, search.k, others_at_least, canonical_error)
                 {
                     let radius = tree_error.distance_at_most(canonical_error.largest_exact(kth));
-                    let reached = tree.within(&point(q), radius);
-                    answer = ranked(reached.into_iter().filter(|&p| p != own), distance);
+                    let reached = tree.within(&at, radius);
+                    answer = search.ranked_references(q, reached.into_iter().filter(|&p| p != own));
                 }
                 write_ranked(&answer, ArrayViewMut1::from(row));
             }
