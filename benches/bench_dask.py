@@ -4,15 +4,17 @@
 The data (standard Gaussian features, 10 % minority shifted by 0.5, labels shuffled so
 every partition holds minority rows) is generated on the workers, chunk by chunk from
 fixed seeds, and persisted there: it starts where a cluster's data lives. The
-single-process run resamples the same rows computed into this process. The Dask run
-is timed in its two stages: ``fit_resample`` (one pass over y, the gather, the class's
-neighbour search and the replication to every worker) and the generation of every
-synthetic partition (``persist``: the result stays on the cluster). It then checks that
-both runs made the same rows, byte for byte, and reports the bytes the workers sent each
-other, the workers' peak memory and the ratios. Usage (``pip install 'fast-smote[dask]'``)::
+single-process run resamples the same rows computed into this process. The Dask run,
+on one worker and then on ``--workers`` workers (each with ``--threads-per-worker``
+threads, which every core call uses), is timed in its two stages: ``fit_resample`` (one
+pass over y, the gather, the class's neighbour search split over the workers, and the
+replication to every worker) and the generation of every synthetic partition
+(``persist``: the result stays on the cluster). It then checks that every run made the
+same rows, byte for byte, and reports the bytes the workers sent each other, the
+workers' peak memory and the speed-up of the workers over one. Usage (``pip install 'fast-smote[dask]'``)::
 
-    python benches/bench_dask.py                       # 1e7 x 10 float64, 2 workers
-    python benches/bench_dask.py --rows 1e6 --json benches/results/dask.json
+    python benches/bench_dask.py                       # 1e7 x 10 float64, 1 then 2 workers
+    python benches/bench_dask.py --rows 2e6 --json benches/results/dask.json
 """
 
 from __future__ import annotations
@@ -91,6 +93,58 @@ def _sent_by_task(client: Client) -> dict[str, int]:
     return total
 
 
+def run_on_cluster(
+    n_workers: int, args: argparse.Namespace, X_np: np.ndarray, expected: tuple[np.ndarray, np.ndarray]
+) -> dict[str, Any]:
+    """``fast_smote.dask.resample`` on a LocalCluster of ``n_workers`` processes (each
+    task's core call on the worker's threads), timed, checked against the
+    single-process rows, with the bytes the workers sent each other."""
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=args.threads_per_worker,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        memory_limit=None,
+    )
+    client = Client(cluster)
+    n_rows = int(args.rows)
+    X, y = make_data(n_rows, args.features, args.dtype)
+    X, y = client.persist([X, y])
+    wait([X, y])
+    sent_before = _sent_by_task(client)
+    start = time.perf_counter()
+    X_res, y_res = fast_smote.dask.resample(X, y, random_state=SEED, n_jobs=args.threads_per_worker)
+    fitted = time.perf_counter() - start
+    X_res, y_res = client.persist([X_res, y_res])
+    wait([X_res, y_res])
+    total = time.perf_counter() - start
+    workers = f"{n_workers} worker(s) x {args.threads_per_worker} thread"
+    print(f"fast_smote.dask on {workers}: fit_resample {fitted:.2f} s, generation {total - fitted:.2f} s")
+    sent = {name: n - sent_before.get(name, 0) for name, n in _sent_by_task(client).items()}
+    sent = {name: n for name, n in sent.items() if n}
+    peaks = client.run(_peak_rss)
+    n = len(X_np)
+    X_single, y_single = expected
+    same = bool(
+        np.array_equal(X_res[n:].compute(), X_single[n:])
+        and np.array_equal(y_res.compute(), y_single)
+        and np.array_equal(X_res[:n].compute(), X_single[:n])
+    )
+    client.close()
+    cluster.close()
+    return {
+        "workers": n_workers,
+        "fit_resample_s": fitted,
+        "generation_s": total - fitted,
+        "total_s": total,
+        "bytes_sent_between_workers": sum(sent.values()),
+        "bytes_sent_by_task": sent,
+        "worker_peak_rss_bytes": sorted(peaks.values()),
+        "identical": same,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=float, default=1e7)
@@ -101,77 +155,49 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     n_rows = int(args.rows)
-    cluster = LocalCluster(
-        n_workers=args.workers,
-        threads_per_worker=args.threads_per_worker,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        memory_limit=None,
-    )
-    client = Client(cluster)
-    X, y = make_data(n_rows, args.features, args.dtype)
-    X, y = client.persist([X, y])
-    wait([X, y])
-    # The same rows made here, not fetched: a fetch would leave copies of X's partitions
-    # on other workers, which Dask later moves around as it drops them.
     X_np, y_np = local_data(n_rows, args.features, args.dtype)
-    sent_before = _sent_by_task(client)
-    workers = f"{args.workers} workers x {args.threads_per_worker} thread"
-    print(f"{n_rows:.0e} x {args.features} {args.dtype}, {workers}")
+    print(f"{n_rows:.0e} x {args.features} {args.dtype}, {cpu_name()}")
 
     start = time.perf_counter()
-    X_single, y_single = fast_smote.resample(X_np, y_np, random_state=SEED)
+    expected = fast_smote.resample(X_np, y_np, random_state=SEED, n_jobs=args.threads_per_worker)
     single = time.perf_counter() - start
-    print(f"single process: {single:.2f} s")
-
-    start = time.perf_counter()
-    X_res, y_res = fast_smote.dask.resample(X, y, random_state=SEED)
-    fitted = time.perf_counter() - start
-    X_res, y_res = client.persist([X_res, y_res])
-    wait([X_res, y_res])
-    total = time.perf_counter() - start
-    print(f"fast_smote.dask: fit_resample {fitted:.2f} s, generation {total - fitted:.2f} s")
-    sent = {name: n - sent_before.get(name, 0) for name, n in _sent_by_task(client).items()}
-    sent = {name: n for name, n in sent.items() if n}
-    peaks = client.run(_peak_rss)
-
-    n = len(X_np)
-    same = bool(
-        np.array_equal(X_res[n:].compute(), X_single[n:])
-        and np.array_equal(y_res.compute(), y_single)
-        and np.array_equal(X_res[:n].compute(), X_single[:n])
-    )
+    print(f"single process on {args.threads_per_worker} thread(s): {single:.2f} s")
+    one = run_on_cluster(1, args, X_np, expected)
+    many = run_on_cluster(args.workers, args, X_np, expected)
     minority = int((y_np == 1).sum())
-    block = minority * (args.features * X_np.itemsize + 8 + 8 * 5)
     result = {
         "rows": n_rows,
         "features": args.features,
         "dtype": args.dtype,
-        "workers": args.workers,
         "threads_per_worker": args.threads_per_worker,
+        "cpu": cpu_name(),
         "cpus": os.cpu_count(),
         "single_process_s": single,
-        "dask_fit_resample_s": fitted,
-        "dask_generation_s": total - fitted,
-        "dask_total_s": total,
-        "dask_over_single": total / single,
+        "one_worker": one,
+        "workers": many,
+        f"speedup_{args.workers}_workers_over_1": one["total_s"] / many["total_s"],
         "minority_rows": minority,
-        "synthetic_rows": len(X_single) - n,
-        "bytes_sent_between_workers": sum(sent.values()),
-        "bytes_sent_by_task": sent,
-        "gathered_block_bytes": block,
-        "worker_peak_rss_bytes": sorted(peaks.values()),
-        "output_bytes": int(X_single.nbytes),
-        "identical": same,
+        "synthetic_rows": len(expected[0]) - n_rows,
+        "gathered_block_bytes": minority * (args.features * X_np.itemsize + 8 + 8 * 5),
+        "output_bytes": int(expected[0].nbytes),
+        "identical": one["identical"] and many["identical"],
     }
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")
-    client.close()
-    cluster.close()
-    return 0 if same else 1
+    return 0 if result["identical"] else 1
+
+
+def cpu_name() -> str:
+    """The CPU's model name (named next to every table)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 if __name__ == "__main__":

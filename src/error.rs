@@ -75,6 +75,11 @@ pub enum Error {
     #[error("{name} must be a finite number above 0, got {value}")]
     InvalidParameter { name: &'static str, value: String },
 
+    /// A part of a split search, or the lists given to answer from, that do not fit
+    /// the data (see `neighbors::splits_by_tiles`).
+    #[error("split search: {0}")]
+    SplitMismatch(String),
+
     #[error("could not start a thread pool with {threads} threads: {reason}")]
     ThreadPool { threads: usize, reason: String },
 }

@@ -29,7 +29,9 @@ use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::approx::{EXACT_BELOW_ROWS, ROWS_PER_CELL};
 use crate::neighbors::{
-    approximate_kneighbors_among, kneighbors_among, ApproxParams, Engine, MAX_TREE_DIM,
+    approximate_kneighbors_among, kneighbors_among,
+    kneighbors_from_parts as core_kneighbors_from_parts, kneighbors_part as core_kneighbors_part,
+    splits_by_tiles as core_splits_by_tiles, ApproxParams, Engine, MAX_TREE_DIM,
 };
 use crate::parallel::{
     forget_pools, lock_pools_for_fork, run_with_threads, unlock_pools_after_fork,
@@ -779,6 +781,102 @@ fn forget_thread_pools() {
     forget_pools();
 }
 
+/// Whether `kneighbors(x, k)` of every row splits by tiles (`kneighbors_part` and
+/// `kneighbors_from_parts`); if not, it splits by blocks of queries.
+#[pyfunction]
+#[pyo3(signature = (x, k, n_threads=None))]
+fn splits_by_tiles(
+    py: Python<'_>,
+    x: FloatMatrix<'_>,
+    k: usize,
+    n_threads: Option<usize>,
+) -> PyResult<bool> {
+    fn typed<F: Float + Element>(
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, F>,
+        k: usize,
+        n_threads: Option<usize>,
+    ) -> PyResult<bool> {
+        let x = x.as_array();
+        run_detached(py, n_threads, |stop| core_splits_by_tiles(x, k, stop))
+    }
+    match x {
+        FloatMatrix::F64(x) => typed(py, x, k, n_threads),
+        FloatMatrix::F32(x) => typed(py, x, k, n_threads),
+    }
+}
+
+/// A part's candidate lists as NumPy arrays: keys and positions.
+type PyPartLists<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<u32>>);
+
+/// Part `part` of `n_parts` of the search of every row of `x` among the others:
+/// `(keys, positions)`, each row's candidate lists from the part's share of the pairs.
+#[pyfunction]
+#[pyo3(signature = (x, k, part, n_parts, n_threads=None))]
+fn kneighbors_part<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    k: usize,
+    part: usize,
+    n_parts: usize,
+    n_threads: Option<usize>,
+) -> PyResult<PyPartLists<'py>> {
+    fn typed<'py, F: Float + Element>(
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, F>,
+        k: usize,
+        part: usize,
+        n_parts: usize,
+        n_threads: Option<usize>,
+    ) -> PyResult<PyPartLists<'py>> {
+        let x = x.as_array();
+        let (keys, positions) = run_detached(py, n_threads, |stop| {
+            core_kneighbors_part(x, k, part, n_parts, stop)
+        })?;
+        Ok((keys.into_pyarray(py), positions.into_pyarray(py)))
+    }
+    match x {
+        FloatMatrix::F64(x) => typed(py, x, k, part, n_parts, n_threads),
+        FloatMatrix::F32(x) => typed(py, x, k, part, n_parts, n_threads),
+    }
+}
+
+/// Rows `first..first + n_rows` of `kneighbors(x, k)` from every part's lists.
+#[pyfunction]
+#[pyo3(signature = (x, k, first, n_rows, parts, n_threads=None))]
+fn kneighbors_from_parts<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    k: usize,
+    first: usize,
+    n_rows: usize,
+    parts: Vec<(PyReadonlyArray2<'py, f64>, PyReadonlyArray2<'py, u32>)>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray2<i64>>> {
+    fn typed<'py, F: Float + Element>(
+        py: Python<'py>,
+        x: PyReadonlyArray2<'py, F>,
+        k: usize,
+        rows: (usize, usize),
+        parts: &[(PyReadonlyArray2<'py, f64>, PyReadonlyArray2<'py, u32>)],
+        n_threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyArray2<i64>>> {
+        let x = x.as_array();
+        let parts: Vec<_> = (parts.iter())
+            .map(|(keys, positions)| (keys.as_array(), positions.as_array()))
+            .collect();
+        let table = run_detached(py, n_threads, |stop| {
+            let table = core_kneighbors_from_parts(x, k, rows.0, rows.1, &parts, stop)?;
+            Ok(table.mapv(i64::from))
+        })?;
+        Ok(PyArray2::from_owned_array(py, table))
+    }
+    match x {
+        FloatMatrix::F64(x) => typed(py, x, k, (first, n_rows), &parts, n_threads),
+        FloatMatrix::F32(x) => typed(py, x, k, (first, n_rows), &parts, n_threads),
+    }
+}
+
 /// The engine `kneighbors(x, k)` uses: `"kd-tree"` or `"brute-force"`.
 #[pyfunction]
 fn search_engine(x: FloatMatrix<'_>, k: usize) -> &'static str {
@@ -964,6 +1062,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(split_fraction, m)?)?;
     m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;
     m.add_function(wrap_pyfunction!(search_engine, m)?)?;
+    m.add_function(wrap_pyfunction!(splits_by_tiles, m)?)?;
+    m.add_function(wrap_pyfunction!(kneighbors_part, m)?)?;
+    m.add_function(wrap_pyfunction!(kneighbors_from_parts, m)?)?;
     m.add_function(wrap_pyfunction!(embed_mixed, m)?)?;
     m.add_function(wrap_pyfunction!(value_difference_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(value_difference_pairwise, m)?)?;

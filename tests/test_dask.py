@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from dask.core import flatten
-from distributed import Client, LocalCluster, wait
+from dask.utils import key_split
+from distributed import Client, LocalCluster, get_task_stream, wait
 from sklearn.neighbors import NearestNeighbors
 
 import fast_smote
@@ -132,12 +133,29 @@ def test_same_rows_for_any_workers_scheduler_and_chunking(one_worker, two_worker
                     np.testing.assert_array_equal(X_res.compute(), expected)
 
 
+def _sent_between_workers(client):
+    """Bytes each key's value was sent from one worker to another, so far."""
+
+    def sent(dask_worker):
+        by_key = {}
+        for transfer in dask_worker.transfer_outgoing_log:
+            if transfer["who"] is not None:
+                for key, n_bytes in transfer["keys"].items():
+                    by_key[str(key)] = by_key.get(str(key), 0) + int(n_bytes)
+        return by_key
+
+    total = {}
+    for by_key in client.run(sent).values():
+        for key, n_bytes in by_key.items():
+            total[key] = total.get(key, 0) + n_bytes
+    return total
+
+
 def test_windows_spread_over_the_workers_and_majority_rows_stay_put(on_two):
     X, y = make_data(n=40_000, d=8, weights=(0.95, 0.05))
     X_d, y_d = on_two.persist(list(as_dask(X, y, chunks=5_000)))
-    on_two.wait_for_workers(2)
-    sent = lambda: sum(on_two.run(lambda dask_worker: dask_worker.transfer_outgoing_bytes_total).values())  # noqa: E731
-    before = sent()
+    wait([X_d, y_d])
+    before = _sent_between_workers(on_two)
     with dask.config.set({"array.chunk-size": "64KiB"}):
         X_res, _ = fast_smote.dask.resample(X_d, y_d, random_state=0)
     X_res = on_two.persist(X_res)
@@ -148,12 +166,19 @@ def test_windows_spread_over_the_workers_and_majority_rows_stay_put(on_two):
     assert len(synthetic_keys) > 10
     workers = {w for key, holders in on_two.who_has(X_res).items() if key in synthetic_keys for w in holders}
     assert len(workers) == 2, "every synthetic partition was made on one worker"
-    # What crossed between workers is the gathered minority class (rows, row numbers,
-    # neighbour table), not X.
+    after = _sent_between_workers(on_two)
+    moved = {key: n - before.get(key, 0) for key, n in after.items() if n > before.get(key, 0)}
+    # X is never gathered: at most a partition or two moves, where the scheduler reads
+    # an X partition beside its y partition on the other worker (y's labels may move
+    # for the same reason). The rest is the gathered minority class (rows, row numbers
+    # and neighbour table, on both workers) and the candidate lists of its search's
+    # two parts (6 a row, 12 bytes each).
+    x_keys = {str(key) for key in flatten(X_d.__dask_keys__())}
+    y_keys = {str(key) for key in flatten(y_d.__dask_keys__())}
+    assert sum(n for key, n in moved.items() if key in x_keys) <= X.nbytes / 4
     minority = int((y == 1).sum())
-    moved = sent() - before
-    assert moved < 3 * minority * (8 * 8 + 8 + 5 * 8) + 200_000
-    assert moved < X.nbytes / 4
+    made = sum(n for key, n in moved.items() if key not in x_keys | y_keys)
+    assert made < 3 * minority * (8 * 8 + 8 + 5 * 8) + 2 * minority * 6 * 12 + 100_000
     np.testing.assert_array_equal(X_res.compute(), fast_smote.resample(X, y, random_state=0)[0])
 
 
@@ -280,8 +305,10 @@ def test_a_budget_too_small_for_the_gathered_rows_fails_at_once(on_two):
     with pytest.raises(MemoryError):
         fast_smote.dask.resample(X_d, y_d, method="random", memory_budget="10kB")
     # Enough: about 2 000 rows x (80 bytes + 8 + 40 for the table) and the search's
-    # 240 bytes a row, plus the 16 000 new rows' 104 bytes each (one window).
-    fast_smote.dask.resample(X_d, y_d, memory_budget="2.5MiB")
+    # 240 bytes a row, the candidate lists of the search's two parts (one per worker:
+    # 6 candidates x 12 bytes a row each), plus the 16 000 new rows' 104 bytes each (one
+    # window).
+    fast_smote.dask.resample(X_d, y_d, memory_budget="2.7MiB")
     fast_smote.dask.resample(X_d, y_d, memory_budget=np.int64(3 << 20))
     for bad, error in [("lots", ValueError), (-5, ValueError), (True, TypeError), (1.5, TypeError)]:
         with pytest.raises(error, match="memory_budget"):
@@ -371,3 +398,50 @@ def test_partitions_without_rows_to_oversample_are_not_read(on_two):
     assert np.isnan(X_res[10, 0])
     X_res[10, 0] = X[10, 0]
     np.testing.assert_array_equal(X_res, expected)
+
+
+@pytest.mark.parametrize(
+    "d, kind",
+    [
+        (20, "gaussian"),  # the brute force: split by tiles
+        (12, "grid"),  # exact ties everywhere, still by tiles
+        (20, "twins"),  # many rows of one value: split by queries
+        (3, "gaussian"),  # the KD-tree: split by queries
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_class_search_split_in_parts_is_the_whole_search(d, kind, dtype):
+    rng = np.random.default_rng(d)
+    n = 1_300
+    if kind == "grid":
+        X = rng.integers(0, 3, size=(n, d)).astype(dtype)
+    elif kind == "twins":
+        X = rng.normal(size=(n, d)).astype(dtype)
+        X[::3] = X[0]
+    else:
+        X = rng.normal(size=(n, d)).astype(dtype)
+    by_tiles = fast_smote._core.splits_by_tiles(X, 5)
+    assert by_tiles == (kind in ("gaussian", "grid") and d > 3)
+    rows = dask.delayed(fast_smote.dask._ClassRows(X, np.arange(n)))
+    whole = fast_smote._core.kneighbors(X, 5)
+    with dask.config.set(scheduler="threads"):
+        for n_parts in (2, 3, 7):
+            table = fast_smote.dask._split_search(rows, 5, n_parts, 1).compute()
+            np.testing.assert_array_equal(table, whole, err_msg=f"{n_parts} parts")
+
+
+@pytest.mark.parametrize("d", [20, 3])
+def test_smote_on_two_workers_splits_the_class_search_between_them(on_two, d):
+    X, y = make_data(n=12_000, d=d, weights=(0.7, 0.3))
+    X_d, y_d = on_two.persist(list(as_dask(X, y, chunks=3_000)))
+    wait([X_d, y_d])
+    with get_task_stream(client=on_two) as stream:
+        X_res, y_res = fast_smote.dask.resample(X_d, y_d, random_state=5, n_jobs=1)
+        X_res, y_res = dask.compute(X_res, y_res)
+    X_mem, y_mem = fast_smote.resample(X, y, random_state=5)
+    np.testing.assert_array_equal(X_res, X_mem)
+    np.testing.assert_array_equal(y_res, y_mem)
+    searches = ("search_part", "answer_block") if d == 20 else ("query_block",)
+    for name in searches:
+        ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == name}
+        assert len(ran_on) == 2, f"{name} ran on {ran_on}"

@@ -176,6 +176,27 @@ def kneighbors(
     among the rows ``references`` (default: all rows), each query itself excluded, as
     positions into ``references``, nearest first."""
 
+def splits_by_tiles(x: FloatMatrix, k: int, n_threads: int | None = None) -> bool:
+    """Whether ``kneighbors(x, k)`` of every row splits by tiles (``kneighbors_part``,
+    then ``kneighbors_from_parts``); if not, it splits by blocks of queries."""
+
+def kneighbors_part(
+    x: FloatMatrix, k: int, part: int, n_parts: int, n_threads: int | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
+    """Part ``part`` of ``n_parts`` of the search of every row of ``x`` among the
+    others: each row's candidate keys and positions from the part's share of the pairs."""
+
+def kneighbors_from_parts(
+    x: FloatMatrix,
+    k: int,
+    first: int,
+    n_rows: int,
+    parts: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]],
+    n_threads: int | None = None,
+) -> IndexArray:
+    """Rows ``first`` to ``first + n_rows`` of ``kneighbors(x, k)``, from the lists of
+    every part of its split: the same rows as the whole search."""
+
 def approximate_kneighbors(
     x: FloatMatrix,
     k: int,

@@ -14,9 +14,10 @@ scales):
 1. One pass over y counts each partition's classes; X is not read.
 2. The rows of the classes to oversample, once checked to fit ``memory_budget``, are
    gathered class by class on a worker, and every partition holding such rows is checked
-   as a single-process run checks X. Each class gets its exact k-nearest-neighbour table
-   within the class (the core's search, on the class's rows in their original order),
-   and the rows and table stay on the cluster: each worker fetches them once.
+   as a single-process run checks X. The rows stay on the cluster, copied once to every
+   worker. Each class gets its exact k-nearest-neighbour table within the class (the
+   core's search, on the class's rows in their original order), split over the
+   cluster's threads (``_split_search``), row for row the single-process table.
 3. The synthetic rows are made lazily, window by window: a window is a run of the core's
    output chunks of ``CHUNK_ROWS`` rows, and chunk ``c`` of class ``k`` draws from the seed
    of ``(random_state, k, c)``, exactly as in a single-process run. The windows spread over
@@ -161,8 +162,10 @@ def fit_resample(
     data, counts, partitions, plan = _fit(sampler, X, y)
     window_rows = _window_rows(plan.window_row_bytes())
     _check_budget(plan, counts, window_rows, _budget(memory_budget))
-    rows = _gather(data, counts, plan.codes, partitions, raw=plan.raw)
-    shared = _share({code: (rows[code], plan.prepare(rows[code])) for code in plan.codes})
+    gathered = _gather(data, counts, plan.codes, partitions, raw=plan.raw)
+    rows = _share(gathered)
+    prepared = _share({code: plan.prepare(rows[code]) for code in plan.codes})
+    shared = {code: (rows[code], prepared.get(code)) for code in plan.codes}
     n_samples = plan.n_samples
     first_rows = np.cumsum([n_samples, *plan.n_new]).tolist()
     made = [
@@ -451,14 +454,14 @@ def _gather(
     return {code: dask.delayed(_class_rows, pure=True)(counts.classes[code], *selections) for code in codes}
 
 
-def _share(objects: dict[int, tuple[Any, Any]]) -> dict[int, tuple[Any, Any]]:
-    """Computes each class's ``(rows, prepared)`` (prepared may be None: nothing) once,
-    and makes them available to every task: on the workers of a distributed client (as
-    futures, which each worker fetches once), else held here."""
-    keys = [(code, i) for code, pair in objects.items() for i, obj in enumerate(pair) if obj is not None]
-    if not keys:
+def _share(objects: dict[int, Any]) -> dict[int, Any]:
+    """Computes each class's lazy object (None: nothing) once, and makes it available
+    to every task: on the workers of a distributed client (as a future, which each
+    worker fetches once), else held here."""
+    codes = [code for code, obj in objects.items() if obj is not None]
+    if not codes:
         return {}
-    flat = [objects[code][i] for code, i in keys]
+    flat = [objects[code] for code in codes]
     client = _client()
     if client is not None:
         from distributed import wait
@@ -468,12 +471,25 @@ def _share(objects: dict[int, tuple[Any, Any]]) -> dict[int, tuple[Any, Any]]:
         for future in shared:
             if future.status == "error":
                 future.result()  # raises the data's error now, as a single-process run does
+        # On every worker now, rather than fetched by each on its first task: the tasks
+        # that read them are then free to run anywhere, so a class's search parts and
+        # windows spread over the workers instead of queueing where the data is.
+        if len(client.scheduler_info()["workers"]) > 1:
+            client.replicate(shared)
     else:
         token = uuid.uuid4().hex
         values = dask.compute(*flat)
         shared = [dask.delayed(value, name=f"fast-smote-{token}-{i}") for i, value in enumerate(values)]
-    found = dict(zip(keys, shared))
-    return {code: (found[code, 0], found.get((code, 1))) for code in objects}
+    return dict(zip(codes, shared))
+
+
+def _search_parts() -> int:
+    """How many parts a class's neighbour search is split into: the threads of every
+    worker of a distributed client (1 without one: the core's threads share it then)."""
+    client = _client()
+    if client is None:
+        return 1
+    return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
 
 
 def _client() -> Any:
@@ -672,6 +688,7 @@ class _SmotePlan(_Plan):
     held_what = "their row numbers, neighbour tables and the search's working memory"
 
     def check(self, sampler: SMOTE, counts: ClassCounts, strategy: StrategyDict) -> None:
+        self.n_parts = _search_parts()
         self.k_search = NeighborSearch("k_neighbors", sampler.k_neighbors, self.draws.seed)
         for code in self.codes:
             self.k_search.check_size(int(counts.counts[code]), f"class {counts.label(code)!r}")
@@ -680,15 +697,21 @@ class _SmotePlan(_Plan):
     def memory(self, rows: list[int]) -> int:
         k = self.k_search.k or 5
         # int64 tables beside the rows; the largest search's copy of its class and
-        # candidate lists.
+        # candidate lists, and a split search's lists of every part (12 bytes a
+        # candidate, k + 1 a row), which the tasks that merge them hold.
         held = sum(rows) * (self.row_bytes + 8 + 8 * k)
-        return held + max(rows, default=0) * (8 * (self.n_features + 2) + 16 * (k + 4))
+        largest = max(rows, default=0)
+        parts = largest * (k + 1) * 12 * self.n_parts if self.n_parts > 1 else 0
+        return held + largest * (8 * (self.n_features + 2) + 16 * (k + 4)) + parts
 
     def window_row_bytes(self) -> int:
         return self.row_bytes + 16 + self.itemsize
 
     def prepare(self, rows: Any) -> Any:
-        return dask.delayed(_smote_table, pure=True)(rows, self.k_search, self.draws.n_threads)
+        n_threads, n_parts = self.draws.n_threads, self.n_parts
+        if not (self.k_search.in_core and self.k_search.approximate is None) or n_parts == 1:
+            return dask.delayed(_smote_table, pure=True)(rows, self.k_search, n_threads)
+        return _split_search(rows, self.k_search.searched_k, n_parts, n_threads)
 
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         return _smote_window, (*shared, self.draws, code)
@@ -706,6 +729,60 @@ def _smote_table(rows: _ClassRows, k_search: NeighborSearch, n_threads: int | No
         return _core.kneighbors(rows.X, k_search.searched_k, None, None, n_threads)
     positions = np.arange(len(rows.rows))
     return k_search.table(rows.X, positions, positions, n_threads)
+
+
+def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any:
+    """The class's exact neighbour table (lazy) as ``n_parts`` tasks that each search
+    about ``1 / n_parts`` of it, then ``n_parts`` tasks that answer a block of rows
+    each: by tiles of the pairs when the core's search is its brute force's symmetric
+    scan (each pair computed once, in one part; every block merges every part's
+    candidate lists), else by blocks of queries. Either way the table is the
+    single-process one, row for row, for any number of parts."""
+    by_tiles = dask.compute(dask.delayed(_splits_by_tiles, pure=True)(rows, k, n_threads))[0]
+    blocks = dask.delayed(_row_blocks, pure=True)(rows, n_parts)
+    if by_tiles:
+        parts = [dask.delayed(_search_part, pure=True)(rows, k, p, n_parts, n_threads) for p in range(n_parts)]
+        answered = [
+            dask.delayed(_answer_block, pure=True)(rows, k, blocks, b, parts, n_threads) for b in range(n_parts)
+        ]
+    else:
+        answered = [dask.delayed(_query_block, pure=True)(rows, k, blocks, b, n_threads) for b in range(n_parts)]
+    return dask.delayed(np.concatenate, pure=True)(answered)
+
+
+def _splits_by_tiles(rows: _ClassRows, k: int, n_threads: int | None) -> bool:
+    return bool(_core.splits_by_tiles(rows.X, k, n_threads))
+
+
+def _row_blocks(rows: _ClassRows, n_parts: int) -> list[tuple[int, int]]:
+    """``n_parts`` consecutive blocks of the class's rows, of about equal size."""
+    edges = np.linspace(0, len(rows.rows), n_parts + 1).astype(np.int64).tolist()
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _search_part(
+    rows: _ClassRows, k: int, part: int, n_parts: int, n_threads: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    return _core.kneighbors_part(rows.X, k, part, n_parts, n_threads)
+
+
+def _answer_block(
+    rows: _ClassRows,
+    k: int,
+    blocks: list[tuple[int, int]],
+    block: int,
+    parts: list[tuple[np.ndarray, np.ndarray]],
+    n_threads: int | None,
+) -> np.ndarray:
+    first, end = blocks[block]
+    return _core.kneighbors_from_parts(rows.X, k, first, end - first, parts, n_threads)
+
+
+def _query_block(
+    rows: _ClassRows, k: int, blocks: list[tuple[int, int]], block: int, n_threads: int | None
+) -> np.ndarray:
+    first, end = blocks[block]
+    return _core.kneighbors(rows.X, k, np.arange(first, end), None, n_threads)
 
 
 def _smote_window(

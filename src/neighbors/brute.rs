@@ -2,9 +2,10 @@
 //! candidates are re-ranked by canonical distance and proven, and a symmetric scan
 //! when the queries are the references.
 
+use std::ops::Range;
 use std::sync::{Mutex, PoisonError};
 
-use ndarray::{Array2, ArrayViewMut2, Axis};
+use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use super::{
@@ -31,23 +32,148 @@ const BY_DISTANCE_QUERY_BLOCK: usize = 64;
 ///    same pass in float64, whose bound is 2⁻²⁹ times tighter.
 /// 3. The rest, whose candidates ran out inside a tie at the k-th canonical distance,
 ///    collect every reference within the k-th's reach, which holds their answer.
-pub(super) fn brute_kneighbors<F: Float>(search: &Search<'_, F>, mut out: ArrayViewMut2<u32>) {
+pub(super) fn brute_kneighbors<F: Float>(search: &Search<'_, F>, out: ArrayViewMut2<u32>) {
     let frame = Frame::new(search);
-    let unproven = if (1e-15..1e15).contains(&frame.radius) {
-        let unproven = candidate_pass::<F, f32>(search, &frame, out.view_mut());
+    answer_the_rest(search, &frame, out, |out| {
+        if frame.scans_in_f32() {
+            candidate_pass::<F, f32>(search, &frame, out)
+        } else {
+            candidate_pass::<F, f64>(search, &frame, out)
+        }
+    });
+}
+
+/// Runs the first pass (`first_pass(out)`, which returns the queries it leaves
+/// unproven), then the passes 2 and 3 of `brute_kneighbors` on what is left.
+fn answer_the_rest<F: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    mut out: ArrayViewMut2<u32>,
+    first_pass: impl FnOnce(ArrayViewMut2<u32>) -> Vec<Unproven>,
+) {
+    let unproven = first_pass(out.view_mut());
+    let unproven = if frame.scans_in_f32() {
         let (tied, near): (Vec<Unproven>, Vec<Unproven>) =
             unproven.into_iter().partition(|u| u.tied);
         let mut unproven = on_subset(search, &near, out.view_mut(), |sub, _, sub_out| {
-            candidate_pass::<F, f64>(sub, &frame, sub_out)
+            candidate_pass::<F, f64>(sub, frame, sub_out)
         });
         unproven.extend(tied);
         unproven
     } else {
-        candidate_pass::<F, f64>(search, &frame, out.view_mut())
+        unproven
     };
     on_subset(search, &unproven, out, |sub, unproven, sub_out| {
-        collect_pass(sub, &frame, unproven, sub_out);
+        collect_pass(sub, frame, unproven, sub_out);
         Vec::new()
+    });
+}
+
+/// One of `n_parts` shares of a search of the references among themselves (the
+/// queries are the references), for workers that split it: the symmetric scan of the
+/// part's row blocks (about `1 / n_parts` of the tiles), as every reference's
+/// candidate list from those tiles: keys (as f64) and positions, padded with
+/// `(∞, NOT_A_REFERENCE)`. `answer_from_parts` merges the parts' lists into the lists
+/// one whole scan keeps, so that its table is the whole search's.
+pub(super) fn symmetric_part<F: Float>(
+    search: &Search<'_, F>,
+    part: usize,
+    n_parts: usize,
+) -> (Array2<f64>, Array2<u32>) {
+    let frame = Frame::new(search);
+    let keep = search.k + SPARE_CANDIDATES;
+    let n = search.references.len();
+    let row_blocks = part_row_blocks(n.div_ceil(BRUTE_QUERY_BLOCK), part, n_parts);
+    if frame.scans_in_f32() {
+        let tiles = Tiles::<f32>::new(search, &frame.mean);
+        lists_as_arrays(&scan_symmetric(&tiles, keep, row_blocks), keep)
+    } else {
+        let tiles = Tiles::<f64>::new(search, &frame.mean);
+        lists_as_arrays(&scan_symmetric(&tiles, keep, row_blocks), keep)
+    }
+}
+
+/// The row blocks of part `part` of `n_parts`: consecutive blocks of about equal work
+/// (row block `i` of `blocks` scans `blocks − i` tiles).
+pub(super) fn part_row_blocks(blocks: usize, part: usize, n_parts: usize) -> Range<usize> {
+    let total = blocks * (blocks + 1) / 2;
+    // The first block whose preceding blocks hold at least `share` of the work.
+    let first_at = |share: usize| {
+        let wanted = total * share / n_parts;
+        let mut done = 0;
+        (0..blocks)
+            .find(|&i| {
+                let reached = done >= wanted;
+                done += blocks - i;
+                reached
+            })
+            .unwrap_or(blocks)
+    };
+    first_at(part)..first_at(part + 1)
+}
+
+/// Candidate lists as arrays of keys (in f64, which holds every f32 exactly) and
+/// positions, `keep` per row, padded with `(∞, NOT_A_REFERENCE)`.
+fn lists_as_arrays<C: Float>(lists: &[Nearest<C>], keep: usize) -> (Array2<f64>, Array2<u32>) {
+    let mut keys = Array2::from_elem((lists.len(), keep), f64::INFINITY);
+    let mut index = Array2::from_elem((lists.len(), keep), NOT_A_REFERENCE);
+    for ((list, mut keys), mut index) in lists.iter().zip(keys.rows_mut()).zip(index.rows_mut()) {
+        for (j, (&key, &position)) in list.dist.iter().zip(&list.index).enumerate() {
+            keys[j] = to_f64(key);
+            index[j] = position;
+        }
+    }
+    (keys, index)
+}
+
+/// The answer of the queries of `search` (some of the references, all of which are
+/// searched) from the parts' lists (`symmetric_part`'s, the queries' rows of them):
+/// the lists merged are those one whole symmetric scan keeps, and the same proof and
+/// passes follow, so every row is the whole search's.
+pub(super) fn answer_from_parts<F: Float>(
+    search: &Search<'_, F>,
+    parts: &[(ArrayView2<f64>, ArrayView2<u32>)],
+    out: ArrayViewMut2<u32>,
+) {
+    let frame = Frame::new(search);
+    let keep = search.k + SPARE_CANDIDATES;
+    let lists: Vec<Nearest<f64>> = (0..search.queries.len())
+        .into_par_iter()
+        .map(|query| {
+            let mut list = Nearest::new(keep);
+            for (keys, index) in parts {
+                for (&key, &position) in keys.row(query).iter().zip(index.row(query)) {
+                    if position != NOT_A_REFERENCE {
+                        list.offer(key, position);
+                    }
+                }
+            }
+            list
+        })
+        .collect();
+    let d = search.x.ncols();
+    let bound = if frame.scans_in_f32() {
+        KeyBound::of::<f32>(d, true)
+    } else {
+        KeyBound::of::<f64>(d, true)
+    };
+    answer_the_rest(search, &frame, out, |mut out| {
+        (out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+            .into_par_iter()
+            .enumerate())
+        .flat_map_iter(|(block, chunk)| {
+            let first = block * BRUTE_QUERY_BLOCK;
+            let m = chunk.nrows();
+            prove_lists(
+                search,
+                &frame,
+                bound,
+                first,
+                chunk,
+                &lists[first..first + m],
+            )
+        })
+        .collect()
     });
 }
 
@@ -122,16 +248,41 @@ impl<F: Float> Frame<F> {
             .sqrt()
     }
 
-    /// How far the key a scan in `tiles` computes for query row `q` may lie from the
-    /// exact `|r|² − 2 q·r`: rounding the centred inputs to `C` and a depth-long dot
-    /// product move it by at most `(depth + 3) u (2 |q| |r| + |r|²)`, `u` the unit
-    /// roundoff of `C`; the symmetric scan's shift by two rounded norms adds at most
-    /// `11 u |r|²`. Twice that, with `|q|²` added to cover the f64 query norm the key
-    /// is compared with.
-    fn margin<C: Float>(&self, tiles: &Tiles<'_, C>, q_norm: f64) -> f64 {
-        let shift_error = if tiles.symmetric { 11.0 } else { 0.0 };
-        let epsilon = C::epsilon().to_f64().expect("a float");
-        (tiles.depth as f64 + 3.0 + shift_error) * epsilon * (q_norm + self.radius).powi(2)
+    /// Whether the first pass scans in float32: where the rows' spread leaves float32
+    /// neither under- nor overflow.
+    fn scans_in_f32(&self) -> bool {
+        (1e-15..1e15).contains(&self.radius)
+    }
+
+    /// How far the key a scan with `bound` computes for query row `q` may lie from the
+    /// exact `|r|² − 2 q·r`: rounding the centred inputs to the scan's type and a
+    /// depth-long dot product move it by at most `(depth + 3) u (2 |q| |r| + |r|²)`, `u`
+    /// the type's unit roundoff; the symmetric scan's shift by two rounded norms adds
+    /// at most `11 u |r|²`. Twice that, with `|q|²` added to cover the f64 query norm the
+    /// key is compared with.
+    fn margin(&self, bound: KeyBound, q_norm: f64) -> f64 {
+        let shift_error = if bound.symmetric { 11.0 } else { 0.0 };
+        (bound.depth as f64 + 3.0 + shift_error) * bound.epsilon * (q_norm + self.radius).powi(2)
+    }
+}
+
+/// What the rounding of a scan's keys depends on (see `Frame::margin`).
+#[derive(Clone, Copy)]
+struct KeyBound {
+    depth: usize,
+    symmetric: bool,
+    epsilon: f64,
+}
+
+impl KeyBound {
+    /// The bound of a scan in `C` over `d` features (`symmetric`: the references
+    /// searched among themselves by `scan_symmetric`).
+    fn of<C: Float>(d: usize, symmetric: bool) -> Self {
+        KeyBound {
+            depth: tile_depth::<C>(d),
+            symmetric,
+            epsilon: to_f64(C::epsilon()),
+        }
     }
 }
 
@@ -148,33 +299,48 @@ fn candidate_pass<F: Float, C: Float>(
     out: ArrayViewMut2<u32>,
 ) -> Vec<Unproven> {
     let tiles = Tiles::<C>::new(search, &frame.mean);
+    let bound = KeyBound::of::<C>(search.x.ncols(), tiles.symmetric);
+    let keep = search.k + SPARE_CANDIDATES;
+    scan_blocks(&tiles, search.own, keep, out, |first, chunk, lists| {
+        prove_lists(search, frame, bound, first, chunk, lists)
+    })
+}
+
+/// Re-ranks the candidate lists of the queries from `first` on by canonical distance
+/// and writes the rows the keys' `bound` proves; returns the others.
+fn prove_lists<F: Float, C: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    bound: KeyBound,
+    first: usize,
+    mut chunk: ArrayViewMut2<u32>,
+    lists: &[Nearest<C>],
+) -> Vec<Unproven> {
     let k = search.k;
     let keep = k + SPARE_CANDIDATES;
     let error = CanonicalError::over(search.x.ncols());
     let n_references = search.references.len();
-    scan_blocks(&tiles, search.own, keep, out, |first, mut chunk, best| {
-        let mut unproven = Vec::new();
-        for (qi, (row, nearest)) in chunk.rows_mut().into_iter().zip(best).enumerate() {
-            let query = first + qi;
-            let q = search.queries[query];
-            let answer = search.ranked_references(q, nearest.index.iter().copied());
-            let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
-            let others_at_least = if nearest.index.len() == available {
-                f64::INFINITY
-            } else if nearest.index.len() == keep {
-                // Every other reference scored at least the worst candidate.
-                let q_norm = frame.centred_norm(search, q);
-                to_f64(nearest.worst()) - frame.margin(&tiles, q_norm) + q_norm * q_norm
-            } else {
-                f64::NEG_INFINITY // a stopped scan
-            };
-            match verdict(&answer, k, others_at_least, error) {
-                Verdict::Proven => write_ranked(&answer, row),
-                Verdict::Unproven { kth, tied } => unproven.push(Unproven { query, kth, tied }),
-            }
+    let mut unproven = Vec::new();
+    for (qi, (row, nearest)) in chunk.rows_mut().into_iter().zip(lists).enumerate() {
+        let query = first + qi;
+        let q = search.queries[query];
+        let answer = search.ranked_references(q, nearest.index.iter().copied());
+        let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
+        let others_at_least = if nearest.index.len() == available {
+            f64::INFINITY
+        } else if nearest.index.len() == keep {
+            // Every other reference scored at least the worst candidate.
+            let q_norm = frame.centred_norm(search, q);
+            to_f64(nearest.worst()) - frame.margin(bound, q_norm) + q_norm * q_norm
+        } else {
+            f64::NEG_INFINITY // a stopped scan
+        };
+        match verdict(&answer, k, others_at_least, error) {
+            Verdict::Proven => write_ranked(&answer, row),
+            Verdict::Unproven { kth, tied } => unproven.push(Unproven { query, kth, tied }),
         }
-        unproven
-    })
+    }
+    unproven
 }
 
 /// Scans in float64 collecting, for each query, every reference whose exact distance
@@ -187,6 +353,7 @@ fn collect_pass<F: Float>(
     mut out: ArrayViewMut2<u32>,
 ) {
     let tiles = Tiles::<f64>::new(search, &frame.mean);
+    let bound = KeyBound::of::<f64>(search.x.ncols(), tiles.symmetric);
     let error = CanonicalError::over(search.x.ncols());
     out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
@@ -201,7 +368,7 @@ fn collect_pass<F: Float>(
                 .map(|u| {
                     let q_norm = frame.centred_norm(search, search.queries[u.query]);
                     let reach = error.largest_exact(u.kth) - q_norm * q_norm;
-                    Within::new(reach + frame.margin(&tiles, q_norm))
+                    Within::new(reach + frame.margin(bound, q_norm))
                 })
                 .collect();
             scan_block(&tiles, search.own, first, &mut lists);
@@ -250,12 +417,7 @@ fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
 impl<'a, C: Float> Tiles<'a, C> {
     fn new<F: Float>(search: &Search<'a, F>, mean: &[F]) -> Self {
         let d = search.x.ncols();
-        let line = 64 / std::mem::size_of::<C>();
-        let depth = if d >= 64 {
-            (d + 1).div_ceil(line) * line
-        } else {
-            d + 1
-        };
+        let depth = tile_depth::<C>(d);
         let augmented = |rows: &[usize], reference: bool| {
             let mut out = vec![C::zero(); rows.len() * depth];
             out.par_chunks_mut(depth)
@@ -282,6 +444,17 @@ impl<'a, C: Float> Tiles<'a, C> {
     }
 }
 
+/// The length of an augmented row of `d` features in `C`: `d + 1`, padded to whole
+/// cache lines from 64 features on.
+fn tile_depth<C: Float>(d: usize) -> usize {
+    let line = 64 / std::mem::size_of::<C>();
+    if d >= 64 {
+        (d + 1).div_ceil(line) * line
+    } else {
+        d + 1
+    }
+}
+
 #[inline]
 fn cast<C: Float>(v: f64) -> C {
     C::from(v).unwrap_or_else(C::infinity)
@@ -298,7 +471,10 @@ fn scan_blocks<C: Float>(
     mut out: ArrayViewMut2<u32>,
     finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<Unproven> + Sync,
 ) -> Vec<Unproven> {
-    let lists = tiles.symmetric.then(|| scan_symmetric(tiles, keep));
+    let lists = tiles.symmetric.then(|| {
+        let blocks = (tiles.references.len() / tiles.depth).div_ceil(BRUTE_QUERY_BLOCK);
+        scan_symmetric(tiles, keep, 0..blocks)
+    });
     out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
         .into_par_iter()
         .enumerate()
@@ -359,7 +535,11 @@ fn scan_block<C: Float>(
 /// block `i` and `c` of block `j`; as query `c`'s key for reference `a` it becomes
 /// `|r_a|² − 2 q_c·r_a` by adding `|r_a|² − |r_c|²`. Blocks' lists are shared under
 /// locks; the order offers arrive in does not change the result (see `Nearest`).
-fn scan_symmetric<C: Float>(tiles: &Tiles<'_, C>, keep: usize) -> Vec<Nearest<C>> {
+fn scan_symmetric<C: Float>(
+    tiles: &Tiles<'_, C>,
+    keep: usize,
+    row_blocks: Range<usize>,
+) -> Vec<Nearest<C>> {
     const B: usize = BRUTE_QUERY_BLOCK;
     let depth = tiles.depth;
     let n = tiles.references.len() / depth;
@@ -372,7 +552,7 @@ fn scan_symmetric<C: Float>(tiles: &Tiles<'_, C>, keep: usize) -> Vec<Nearest<C>
         .map(|r| tiles.references[r * depth + tiles.dim])
         .collect();
     let lock = |b: usize| shared[b].lock().unwrap_or_else(PoisonError::into_inner);
-    (0..blocks).into_par_iter().for_each(|i| {
+    row_blocks.into_par_iter().for_each(|i| {
         let (first, m) = (i * B, block_len(i));
         let block_queries = &tiles.queries[first * depth..(first + m) * depth];
         // Start from what the blocks before this one have offered so far: a tight bar

@@ -15,7 +15,7 @@ pub(crate) mod testing;
 mod tree;
 mod twins;
 
-use ndarray::{Array2, ArrayView2, ArrayViewMut1, Axis};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -25,7 +25,7 @@ use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 pub use approx::{approximate_kneighbors_among, ApproxParams};
 pub use brute::kneighbors_by;
 pub(crate) use nearest::{Collect, Nearest, Within};
-use twins::{search_without_surplus_twins, RowHashes};
+use twins::{search_without_surplus_twins, surplus_twins, RowHashes};
 
 /// Largest dimension the KD-tree is ever used for.
 pub const MAX_TREE_DIM: usize = 13;
@@ -124,6 +124,119 @@ pub fn kneighbors_among<F: Float>(
     // A stopped search leaves its table unfinished: it is never handed back.
     stop.check()?;
     Ok(out)
+}
+
+/// Whether the search of every row of `x` among the others (`kneighbors` of all rows)
+/// splits by tiles: into `kneighbors_part`s that separate workers compute, each about
+/// `1 / n_parts` of the pairs, and `kneighbors_from_parts`, which answers any block of
+/// rows from them, row for row as the whole search does. It does when the search is
+/// the brute force's symmetric scan; a tree search, or one of values shared by more
+/// than `k + 1` rows, splits by blocks of queries instead (`kneighbors_among` of a
+/// block: with canonical ties, the blocking changes no row).
+pub fn splits_by_tiles<F: Float>(x: ArrayView2<F>, k: usize, stop: &Stop) -> Result<bool> {
+    let rows: Vec<usize> = (0..x.nrows()).collect();
+    check_search(x.nrows(), x.ncols(), &rows, &rows, k)?;
+    let hashes = RowHashes::new(x, &rows, stop);
+    stop.check()?;
+    Ok(surplus_twins(x, &rows, k, &hashes).is_none()
+        && Engine::choose(x.ncols(), rows.len(), k, || hashes.distinct()) == Engine::Brute)
+}
+
+/// Candidate lists of every row of a search split by tiles: keys (of the scan's type,
+/// in f64) and positions, `k + SPARE_CANDIDATES` per row, padded with
+/// `(∞, NOT_A_REFERENCE)`.
+pub type PartLists = (Array2<f64>, Array2<u32>);
+
+/// Part `part` of `n_parts` of the search of every row of `x` among the others (see
+/// `splits_by_tiles`, which must hold).
+pub fn kneighbors_part<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    part: usize,
+    n_parts: usize,
+    stop: &Stop,
+) -> Result<PartLists> {
+    if part >= n_parts {
+        return Err(Error::SplitMismatch(format!(
+            "part must be below n_parts = {n_parts}, got {part}"
+        )));
+    }
+    let rows = whole_search_by_tiles(x, k, stop)?;
+    let search = Search {
+        x,
+        queries: &rows,
+        references: &rows,
+        own: &own_positions(x.nrows(), &rows, &rows),
+        k,
+        scale: overflow_safe_scale(x, &[&rows], stop),
+        stop,
+    };
+    let lists = brute::symmetric_part(&search, part, n_parts);
+    stop.check()?;
+    Ok(lists)
+}
+
+/// The rows `first..first + n_rows` of the table of `kneighbors` of every row of `x`,
+/// from the lists of every part of its split (`kneighbors_part` for each part of any
+/// `n_parts`).
+pub fn kneighbors_from_parts<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    first: usize,
+    n_rows: usize,
+    parts: &[(ArrayView2<f64>, ArrayView2<u32>)],
+    stop: &Stop,
+) -> Result<Array2<u32>> {
+    let rows = whole_search_by_tiles(x, k, stop)?;
+    let keep = k + SPARE_CANDIDATES;
+    if first + n_rows > rows.len() {
+        return Err(Error::SplitMismatch(format!(
+            "rows {first}..{} are not all among the {} rows of x",
+            first + n_rows,
+            rows.len()
+        )));
+    }
+    if let Some((keys, positions)) = (parts.iter())
+        .find(|(keys, positions)| keys.dim() != (rows.len(), keep) || positions.dim() != keys.dim())
+    {
+        return Err(Error::SplitMismatch(format!(
+            "a part's lists must be {} x {keep} (the rows of x, k + {SPARE_CANDIDATES}), got {:?} and {:?}",
+            rows.len(),
+            keys.dim(),
+            positions.dim()
+        )));
+    }
+    let block = &rows[first..first + n_rows];
+    let lists: Vec<_> = (parts.iter())
+        .map(|(keys, positions)| {
+            let block_rows = s![first..first + n_rows, ..];
+            (keys.slice(block_rows), positions.slice(block_rows))
+        })
+        .collect();
+    let search = Search {
+        x,
+        queries: block,
+        references: &rows,
+        own: &own_positions(x.nrows(), block, &rows),
+        k,
+        scale: overflow_safe_scale(x, &[&rows], stop),
+        stop,
+    };
+    let mut out = Array2::<u32>::zeros((n_rows, k));
+    brute::answer_from_parts(&search, &lists, out.view_mut());
+    stop.check()?;
+    Ok(out)
+}
+
+/// Every row of `x`, after checking that their search splits by tiles.
+fn whole_search_by_tiles<F: Float>(x: ArrayView2<F>, k: usize, stop: &Stop) -> Result<Vec<usize>> {
+    if !splits_by_tiles(x, k, stop)? {
+        return Err(Error::SplitMismatch(
+            "this search does not split by tiles (see splits_by_tiles): split its queries instead"
+                .to_string(),
+        ));
+    }
+    Ok((0..x.nrows()).collect())
 }
 
 /// What every search among the rows of an `n_rows` × `n_cols` matrix checks: the size
@@ -710,5 +823,132 @@ mod tests {
             Engine::for_class(wide.view(), &rows, 5, Stop::never()),
             Engine::Brute
         );
+    }
+
+    /// The table of a search split by tiles: every part computed apart, then the rows
+    /// answered block by block from them.
+    fn split_search<F: Float>(
+        x: &Array2<F>,
+        k: usize,
+        n_parts: usize,
+        block: usize,
+    ) -> Array2<u32> {
+        let parts: Vec<PartLists> = (0..n_parts)
+            .map(|part| kneighbors_part(x.view(), k, part, n_parts, Stop::never()).unwrap())
+            .collect();
+        let views: Vec<_> = parts
+            .iter()
+            .map(|(keys, positions)| (keys.view(), positions.view()))
+            .collect();
+        let n = x.nrows();
+        let mut table = Array2::<u32>::zeros((n, k));
+        for first in (0..n).step_by(block) {
+            let rows = block.min(n - first);
+            let answered =
+                kneighbors_from_parts(x.view(), k, first, rows, &views, Stop::never()).unwrap();
+            table
+                .slice_mut(s![first..first + rows, ..])
+                .assign(&answered);
+        }
+        table
+    }
+
+    #[test]
+    fn a_search_split_by_tiles_gives_the_whole_searchs_table() {
+        let mut rng = Rng::new(77);
+        let mut split = 0;
+        for seed in 0..24 {
+            // Up to 1500 rows: several 256-row blocks, so that the parts share them out.
+            let n = 300 + rng.below(1200);
+            let d = 14 + rng.below(30);
+            let k = 1 + rng.below(7);
+            let x = match seed % 3 {
+                0 => random(n, d, seed),
+                1 => tie_heavy(seed, n, d, seed),
+                // Spread beyond float32's safe range: the scan runs in float64.
+                _ => random(n, d, seed).mapv(|v| v * 1e20),
+            };
+            if !splits_by_tiles(x.view(), k, Stop::never()).unwrap() {
+                continue;
+            }
+            split += 1;
+            let all: Vec<usize> = (0..n).collect();
+            let x32 = x.mapv(|v| v as f32);
+            let want = kneighbors(x.view(), &all, k, Stop::never()).unwrap();
+            let want32 = kneighbors(x32.view(), &all, k, Stop::never()).unwrap();
+            assert_eq!(
+                want,
+                canonical_table(x.view(), &all, &all, k),
+                "seed {seed}"
+            );
+            for (n_parts, block) in [(1, n), (2, 256), (3, 100), (7, 333)] {
+                let case = format!(
+                    "seed {seed}: n = {n}, d = {d}, k = {k}, {n_parts} parts, blocks of {block}"
+                );
+                assert_eq!(split_search(&x, k, n_parts, block), want, "{case}");
+                assert_eq!(split_search(&x32, k, n_parts, block), want32, "{case} f32");
+            }
+        }
+        assert!(split >= 16, "only {split} of 24 searches split by tiles");
+    }
+
+    #[test]
+    fn parts_share_out_every_row_block_once_by_equal_work() {
+        for blocks in [1, 2, 3, 10, 97] {
+            for n_parts in [1, 2, 3, 8, 200] {
+                let ranges: Vec<_> = (0..n_parts)
+                    .map(|p| brute::part_row_blocks(blocks, p, n_parts))
+                    .collect();
+                assert_eq!(ranges[0].start, 0);
+                assert_eq!(ranges[n_parts - 1].end, blocks);
+                for pair in ranges.windows(2) {
+                    assert_eq!(
+                        pair[0].end, pair[1].start,
+                        "{blocks} blocks, {n_parts} parts"
+                    );
+                }
+                let work =
+                    |r: &std::ops::Range<usize>| r.clone().map(|i| blocks - i).sum::<usize>();
+                let largest = ranges.iter().map(work).max().unwrap();
+                // No part holds more than its share and one block's work.
+                assert!(
+                    largest <= blocks * (blocks + 1) / 2 / n_parts + blocks,
+                    "{blocks} blocks, {n_parts} parts"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_split_search_refuses_what_does_not_fit() {
+        let x = random(600, 20, 1);
+        let part = kneighbors_part(x.view(), 3, 0, 2, Stop::never()).unwrap();
+        let views = [(part.0.view(), part.1.view())];
+        let errors = [
+            kneighbors_part(x.view(), 3, 2, 2, Stop::never()).unwrap_err(),
+            kneighbors_from_parts(x.view(), 3, 590, 20, &views, Stop::never()).unwrap_err(),
+            // Lists of another k.
+            kneighbors_from_parts(x.view(), 4, 0, 10, &views, Stop::never()).unwrap_err(),
+            // A search that splits by queries: a tree, and many rows of one value.
+            kneighbors_part(random(600, 3, 1).view(), 3, 0, 2, Stop::never()).unwrap_err(),
+            kneighbors_part(
+                Array2::<f64>::zeros((600, 20)).view(),
+                3,
+                0,
+                2,
+                Stop::never(),
+            )
+            .unwrap_err(),
+        ];
+        for (error, names) in errors.iter().zip([
+            "part",
+            "590..610",
+            "600 x 5",
+            "split its queries",
+            "split its queries",
+        ]) {
+            assert!(matches!(error, Error::SplitMismatch(_)), "{error}");
+            assert!(error.to_string().contains(names), "{error}");
+        }
     }
 }

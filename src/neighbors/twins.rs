@@ -13,7 +13,7 @@ use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// The references grouped by exact value (`-0.0` equal to `0.0`): each reference's
 /// group, and each group's positions in ascending order.
-struct Twins {
+pub(super) struct Twins {
     group_of: Vec<u32>,
     groups: Vec<Vec<u32>>,
     /// Group ids by the hash of their value (equal hashes are told apart by value).
@@ -70,6 +70,26 @@ impl Twins {
     }
 }
 
+/// The references grouped by value when some value is shared by more than `k + 1` of
+/// them (whose search `search_without_surplus_twins` answers), else None.
+pub(super) fn surplus_twins<F: Float>(
+    x: ArrayView2<F>,
+    references: &[usize],
+    k: usize,
+    hashes: &RowHashes,
+) -> Option<Twins> {
+    // Most searches share no value that often: the sorted hashes tell at once.
+    if hashes.longest_run() <= k + 1 {
+        return None;
+    }
+    let twins = Twins::new(x, references, &hashes.by_position);
+    twins
+        .groups
+        .iter()
+        .any(|group| group.len() > k + 1)
+        .then_some(twins)
+}
+
 /// A search where some value is shared by more than `k + 1` references. Every query with
 /// at least `k` exact twins among the references (itself aside) has them as its answer:
 /// the `k` of lowest position, at distance 0. The others are searched among the
@@ -86,14 +106,9 @@ pub(super) fn search_without_surplus_twins<F: Float>(
     hashes: &RowHashes,
     search: impl Fn(&[usize], &[usize]) -> Result<Array2<u32>>,
 ) -> Result<Option<Array2<u32>>> {
-    // Most searches share no value that often: the sorted hashes tell at once.
-    if hashes.longest_run() <= k + 1 {
+    let Some(twins) = surplus_twins(x, references, k, hashes) else {
         return Ok(None);
-    }
-    let twins = Twins::new(x, references, &hashes.by_position);
-    if twins.groups.iter().all(|group| group.len() <= k + 1) {
-        return Ok(None);
-    }
+    };
     let own = own_positions(x.nrows(), queries, references);
     let mut out = Array2::<u32>::zeros((queries.len(), k));
     let mut searched = Vec::new();
