@@ -740,13 +740,14 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
     single-process one, row for row, for any number of parts."""
     by_tiles = dask.compute(dask.delayed(_splits_by_tiles, pure=True)(rows, k, n_threads))[0]
     blocks = dask.delayed(_row_blocks, pure=True)(rows, n_parts)
+    search_part, answer_block, query_block = (
+        dask.delayed(f, pure=True) for f in (_search_part, _answer_block, _query_block)
+    )
     if by_tiles:
-        parts = [dask.delayed(_search_part, pure=True)(rows, k, p, n_parts, n_threads) for p in range(n_parts)]
-        answered = [
-            dask.delayed(_answer_block, pure=True)(rows, k, blocks, b, parts, n_threads) for b in range(n_parts)
-        ]
+        parts = [search_part(rows, k, p, n_parts, n_threads) for p in range(n_parts)]
+        answered = [answer_block(rows, k, blocks, b, parts, n_threads) for b in range(n_parts)]
     else:
-        answered = [dask.delayed(_query_block, pure=True)(rows, k, blocks, b, n_threads) for b in range(n_parts)]
+        answered = [query_block(rows, k, blocks, b, n_threads) for b in range(n_parts)]
     return dask.delayed(np.concatenate, pure=True)(answered)
 
 
