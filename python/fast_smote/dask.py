@@ -489,7 +489,7 @@ def _search_parts() -> int:
     client = _client()
     if client is None:
         return 1
-    return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+    return max(1, sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values()))
 
 
 def _client() -> Any:
