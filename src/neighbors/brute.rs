@@ -552,31 +552,38 @@ fn scan_symmetric<C: Float>(
         .map(|r| tiles.references[r * depth + tiles.dim])
         .collect();
     let lock = |b: usize| shared[b].lock().unwrap_or_else(PoisonError::into_inner);
+    // The diagonal tiles first, each block's rows among themselves: every list then
+    // holds its best of a whole block before the other tiles' offers arrive, and their
+    // bars spare most of those offers.
+    row_blocks.clone().into_par_iter().for_each(|i| {
+        let (first, m) = (i * B, block_len(i));
+        let block = &tiles.queries[first * depth..(first + m) * depth];
+        let block_references = &tiles.references[first * depth..(first + m) * depth];
+        let mut tile = vec![C::zero(); m * m];
+        C::gemm_abt(m, m, depth, block, block_references, &mut tile);
+        let mut lists = lock(i);
+        for (a, list) in lists.iter_mut().enumerate() {
+            // Without the row itself.
+            tile[a * m + a] = C::infinity();
+            scan_tile(&tile[a * m..(a + 1) * m], first, list);
+        }
+    });
     row_blocks.into_par_iter().for_each(|i| {
         let (first, m) = (i * B, block_len(i));
         let block_queries = &tiles.queries[first * depth..(first + m) * depth];
-        // Start from what the blocks before this one have offered so far: a tight bar
-        // from the first tile on spares most offers of the row scan.
+        // Start from what this block's lists hold so far (its diagonal tile, and what
+        // the blocks before it have offered): a tight bar from the first tile on.
         let mut mine: Vec<Nearest<C>> = lock(i).clone();
         let mut tile = vec![C::zero(); m * B];
-        for j in i..blocks {
+        for j in i + 1..blocks {
             if tiles.stop.requested() {
                 return;
             }
             let (start, width) = (j * B, block_len(j));
             let block_references = &tiles.references[start * depth..(start + width) * depth];
             C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
-            if j == i {
-                // The diagonal tile holds each pair twice: rows only, without the row itself.
-                for a in 0..m {
-                    tile[a * width + a] = C::infinity();
-                }
-            }
             for (a, nearest) in mine.iter_mut().enumerate() {
                 scan_tile(&tile[a * width..(a + 1) * width], start, nearest);
-            }
-            if j == i {
-                continue;
             }
             let mut theirs = lock(j);
             let mut bars: Vec<C> = theirs.iter().map(Nearest::worst).collect();
@@ -594,12 +601,12 @@ fn scan_symmetric<C: Float>(
                 );
             }
         }
-        // The row scan's references are those from `first` on; the others in `mine`
-        // are copies of what the shared lists have already been offered.
+        // The row scan's references are the later blocks'; the others in `mine` are
+        // copies of what the shared lists have already been offered.
         let mut lists = lock(i);
         for (list, found) in lists.iter_mut().zip(&mine) {
             for (&dist, &index) in found.dist.iter().zip(&found.index) {
-                if index as usize >= first {
+                if index as usize >= first + m {
                     list.offer(dist, index);
                 }
             }
