@@ -9,8 +9,8 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use super::{
-    check_search_size, verdict, write_ranked, CanonicalError, Collect, Nearest, Search, Verdict,
-    Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
+    check_search_size, verdict, write_ranked, CanonicalError, Collect, Nearest, PartLists, Search,
+    Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -79,7 +79,7 @@ pub(super) fn symmetric_part<F: Float>(
     search: &Search<'_, F>,
     part: usize,
     n_parts: usize,
-) -> (Array2<f64>, Array2<u32>) {
+) -> PartLists {
     let frame = Frame::new(search);
     let keep = search.k + SPARE_CANDIDATES;
     let n = search.references.len();
@@ -114,7 +114,7 @@ pub(super) fn part_row_blocks(blocks: usize, part: usize, n_parts: usize) -> Ran
 
 /// Candidate lists as arrays of keys (in f64, which holds every f32 exactly) and
 /// positions, `keep` per row, padded with `(∞, NOT_A_REFERENCE)`.
-fn lists_as_arrays<C: Float>(lists: &[Nearest<C>], keep: usize) -> (Array2<f64>, Array2<u32>) {
+fn lists_as_arrays<C: Float>(lists: &[Nearest<C>], keep: usize) -> PartLists {
     let mut keys = Array2::from_elem((lists.len(), keep), f64::INFINITY);
     let mut index = Array2::from_elem((lists.len(), keep), NOT_A_REFERENCE);
     for ((list, mut keys), mut index) in lists.iter().zip(keys.rows_mut()).zip(index.rows_mut()) {
@@ -137,44 +137,50 @@ pub(super) fn answer_from_parts<F: Float>(
 ) {
     let frame = Frame::new(search);
     let keep = search.k + SPARE_CANDIDATES;
-    let lists: Vec<Nearest<f64>> = (0..search.queries.len())
-        .into_par_iter()
-        .map(|query| {
-            let mut list = Nearest::new(keep);
-            for (keys, index) in parts {
-                for (&key, &position) in keys.row(query).iter().zip(index.row(query)) {
-                    if position != NOT_A_REFERENCE {
-                        list.offer(key, position);
-                    }
-                }
-            }
-            list
-        })
-        .collect();
     let d = search.x.ncols();
     let bound = if frame.scans_in_f32() {
         KeyBound::of::<f32>(d, true)
     } else {
         KeyBound::of::<f64>(d, true)
     };
-    answer_the_rest(search, &frame, out, |mut out| {
-        (out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
-            .into_par_iter()
-            .enumerate())
+    answer_the_rest(search, &frame, out, |out| {
+        by_query_blocks(out, search.stop, |first, chunk| {
+            let lists: Vec<Nearest<f64>> = (first..first + chunk.nrows())
+                .map(|query| {
+                    let mut list = Nearest::new(keep);
+                    for (keys, index) in parts {
+                        for (&key, &position) in keys.row(query).iter().zip(index.row(query)) {
+                            if position != NOT_A_REFERENCE {
+                                list.offer(key, position);
+                            }
+                        }
+                    }
+                    list
+                })
+                .collect();
+            prove_lists(search, &frame, bound, first, chunk, &lists)
+        })
+    });
+}
+
+/// Runs `answer(first query, its rows of out)` on the blocks of `BRUTE_QUERY_BLOCK`
+/// queries in parallel and gathers the queries each block leaves unproven. A stopped
+/// search answers nothing more (its lists would be unfinished: nothing to redo).
+fn by_query_blocks(
+    mut out: ArrayViewMut2<u32>,
+    stop: &Stop,
+    answer: impl Fn(usize, ArrayViewMut2<u32>) -> Vec<Unproven> + Sync,
+) -> Vec<Unproven> {
+    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
+        .into_par_iter()
+        .enumerate()
         .flat_map_iter(|(block, chunk)| {
-            let first = block * BRUTE_QUERY_BLOCK;
-            let m = chunk.nrows();
-            prove_lists(
-                search,
-                &frame,
-                bound,
-                first,
-                chunk,
-                &lists[first..first + m],
-            )
+            if stop.requested() {
+                return Vec::new();
+            }
+            answer(block * BRUTE_QUERY_BLOCK, chunk)
         })
         .collect()
-    });
 }
 
 /// A query a pass could not answer, by index into its search's queries, with its
@@ -350,34 +356,28 @@ fn collect_pass<F: Float>(
     search: &Search<'_, F>,
     frame: &Frame<F>,
     unproven: &[Unproven],
-    mut out: ArrayViewMut2<u32>,
+    out: ArrayViewMut2<u32>,
 ) {
     let tiles = Tiles::<f64>::new(search, &frame.mean);
     let bound = KeyBound::of::<f64>(search.x.ncols(), tiles.symmetric);
     let error = CanonicalError::over(search.x.ncols());
-    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
-        .into_par_iter()
-        .enumerate()
-        .for_each(|(block, mut chunk)| {
-            if search.stop.requested() {
-                return;
-            }
-            let first = block * BRUTE_QUERY_BLOCK;
-            let queries = first..first + chunk.nrows();
-            let mut lists: Vec<Within<f64>> = (unproven[queries.clone()].iter())
-                .map(|u| {
-                    let q_norm = frame.centred_norm(search, search.queries[u.query]);
-                    let reach = error.largest_exact(u.kth) - q_norm * q_norm;
-                    Within::new(reach + frame.margin(bound, q_norm))
-                })
-                .collect();
-            scan_block(&tiles, search.own, first, &mut lists);
-            for ((row, list), query) in chunk.rows_mut().into_iter().zip(lists).zip(queries) {
-                let q = search.queries[query];
-                let answer = search.ranked_references(q, list.index);
-                write_ranked(&answer, row);
-            }
-        });
+    by_query_blocks(out, search.stop, |first, mut chunk| {
+        let queries = first..first + chunk.nrows();
+        let mut lists: Vec<Within<f64>> = (unproven[queries.clone()].iter())
+            .map(|u| {
+                let q_norm = frame.centred_norm(search, search.queries[u.query]);
+                let reach = error.largest_exact(u.kth) - q_norm * q_norm;
+                Within::new(reach + frame.margin(bound, q_norm))
+            })
+            .collect();
+        scan_block(&tiles, search.own, first, &mut lists);
+        for ((row, list), query) in chunk.rows_mut().into_iter().zip(lists).zip(queries) {
+            let q = search.queries[query];
+            let answer = search.ranked_references(q, list.index);
+            write_ranked(&answer, row);
+        }
+        Vec::new() // every query answered
+    });
 }
 
 /// The centred, augmented rows in the scan type `C`. Augmented rows make the GEMM
@@ -468,33 +468,24 @@ fn scan_blocks<C: Float>(
     tiles: &Tiles<'_, C>,
     own: &[u32],
     keep: usize,
-    mut out: ArrayViewMut2<u32>,
+    out: ArrayViewMut2<u32>,
     finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<Unproven> + Sync,
 ) -> Vec<Unproven> {
     let lists = tiles.symmetric.then(|| {
         let blocks = (tiles.references.len() / tiles.depth).div_ceil(BRUTE_QUERY_BLOCK);
         scan_symmetric(tiles, keep, 0..blocks)
     });
-    out.axis_chunks_iter_mut(Axis(0), BRUTE_QUERY_BLOCK)
-        .into_par_iter()
-        .enumerate()
-        .flat_map_iter(|(block, chunk)| {
-            if tiles.stop.requested() {
-                // A stopped scan's lists are unfinished: nothing to finish or redo.
-                return Vec::new();
+    by_query_blocks(out, tiles.stop, |first, chunk| {
+        let m = chunk.nrows();
+        match &lists {
+            Some(lists) => finish(first, chunk, &lists[first..first + m]),
+            None => {
+                let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+                scan_block(tiles, own, first, &mut best);
+                finish(first, chunk, &best)
             }
-            let first = block * BRUTE_QUERY_BLOCK;
-            let m = chunk.nrows();
-            match &lists {
-                Some(lists) => finish(first, chunk, &lists[first..first + m]),
-                None => {
-                    let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
-                    scan_block(tiles, own, first, &mut best);
-                    finish(first, chunk, &best)
-                }
-            }
-        })
-        .collect()
+        }
+    })
 }
 
 /// Offers the references, tile by tile, to the lists of the queries from `first` on
@@ -534,7 +525,9 @@ fn scan_block<C: Float>(
 /// which halves the GEMM work. Tile `(i, j)` holds `|r_c|² − 2 q_a·r_c` for rows `a` of
 /// block `i` and `c` of block `j`; as query `c`'s key for reference `a` it becomes
 /// `|r_a|² − 2 q_c·r_a` by adding `|r_a|² − |r_c|²`. Blocks' lists are shared under
-/// locks; the order offers arrive in does not change the result (see `Nearest`).
+/// locks; the order offers arrive in does not change the result (see `Nearest`). Only
+/// the row blocks `row_blocks` scan their tiles (all of them for the whole search; a
+/// part of a split search takes its share, see `symmetric_part`).
 fn scan_symmetric<C: Float>(
     tiles: &Tiles<'_, C>,
     keep: usize,
