@@ -739,15 +739,14 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
     candidate lists), else by blocks of queries. Either way the table is the
     single-process one, row for row, for any number of parts."""
     by_tiles = dask.compute(dask.delayed(_splits_by_tiles, pure=True)(rows, k, n_threads))[0]
-    blocks = dask.delayed(_row_blocks, pure=True)(rows, n_parts)
     search_part, answer_block, query_block = (
         dask.delayed(f, pure=True) for f in (_search_part, _answer_block, _query_block)
     )
     if by_tiles:
         parts = [search_part(rows, k, p, n_parts, n_threads) for p in range(n_parts)]
-        answered = [answer_block(rows, k, blocks, b, parts, n_threads) for b in range(n_parts)]
+        answered = [answer_block(rows, k, b, n_parts, parts, n_threads) for b in range(n_parts)]
     else:
-        answered = [query_block(rows, k, blocks, b, n_threads) for b in range(n_parts)]
+        answered = [query_block(rows, k, b, n_parts, n_threads) for b in range(n_parts)]
     return dask.delayed(np.concatenate, pure=True)(answered)
 
 
@@ -755,10 +754,11 @@ def _splits_by_tiles(rows: _ClassRows, k: int, n_threads: int | None) -> bool:
     return bool(_core.splits_by_tiles(rows.X, k, n_threads))
 
 
-def _row_blocks(rows: _ClassRows, n_parts: int) -> list[tuple[int, int]]:
-    """``n_parts`` consecutive blocks of the class's rows, of about equal size."""
-    edges = np.linspace(0, len(rows.rows), n_parts + 1).astype(np.int64).tolist()
-    return list(zip(edges[:-1], edges[1:]))
+def _row_block(rows: _ClassRows, block: int, n_parts: int) -> tuple[int, int]:
+    """Block ``block`` of ``n_parts`` consecutive blocks of the class's rows, of about
+    equal size: its first row and the row after its last."""
+    first, end = np.linspace(0, len(rows.rows), n_parts + 1).astype(np.int64)[block : block + 2]
+    return int(first), int(end)
 
 
 def _search_part(
@@ -770,19 +770,17 @@ def _search_part(
 def _answer_block(
     rows: _ClassRows,
     k: int,
-    blocks: list[tuple[int, int]],
     block: int,
+    n_parts: int,
     parts: list[tuple[np.ndarray, np.ndarray]],
     n_threads: int | None,
 ) -> np.ndarray:
-    first, end = blocks[block]
+    first, end = _row_block(rows, block, n_parts)
     return _core.kneighbors_from_parts(rows.X, k, first, end - first, parts, n_threads)
 
 
-def _query_block(
-    rows: _ClassRows, k: int, blocks: list[tuple[int, int]], block: int, n_threads: int | None
-) -> np.ndarray:
-    first, end = blocks[block]
+def _query_block(rows: _ClassRows, k: int, block: int, n_parts: int, n_threads: int | None) -> np.ndarray:
+    first, end = _row_block(rows, block, n_parts)
     return _core.kneighbors(rows.X, k, np.arange(first, end), None, n_threads)
 
 
