@@ -29,9 +29,9 @@ use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::approx::{EXACT_BELOW_ROWS, ROWS_PER_CELL};
 use crate::neighbors::{
-    approximate_kneighbors_among, kneighbors_among,
+    approximate_kneighbors_among, join_part as core_join_part, kneighbors_among,
     kneighbors_from_parts as core_kneighbors_from_parts, kneighbors_part as core_kneighbors_part,
-    splits_by_tiles as core_splits_by_tiles, ApproxParams, Engine, MAX_TREE_DIM,
+    splits_by_tiles as core_splits_by_tiles, ApproxParams, Engine, MAX_TREE_DIM, NOT_A_REFERENCE,
 };
 use crate::parallel::{
     forget_pools, lock_pools_for_fork, run_with_threads, unlock_pools_after_fork,
@@ -877,6 +877,65 @@ fn kneighbors_from_parts<'py>(
     }
 }
 
+/// A partition's lists in a k-NN join: canonical distances, and rows of the whole data.
+type PyJoinLists<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<i64>>);
+
+/// One partition's share of the search of `queries` (rows `query_rows` of the data)
+/// among all the data's rows: the `k` rows of `partition` (rows `first_row..` of the
+/// data) nearest each query, itself excluded, as `(keys, rows)`: canonical distances at
+/// the scale of data whose largest magnitude is `largest`, and rows of the data (padded
+/// with `(inf, -1)` where the partition has fewer rows). Merged by (key, row) over every
+/// partition, they are the whole search's lists.
+#[pyfunction]
+#[pyo3(signature = (partition, first_row, queries, query_rows, k, largest, n_threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn join_part<'py>(
+    py: Python<'py>,
+    partition: FloatMatrix<'py>,
+    first_row: usize,
+    queries: FloatMatrix<'py>,
+    query_rows: PyReadonlyArray1<'py, i64>,
+    k: usize,
+    largest: f64,
+    n_threads: Option<usize>,
+) -> PyResult<PyJoinLists<'py>> {
+    fn typed<'py, F: Float + Element>(
+        py: Python<'py>,
+        partition: PyReadonlyArray2<'py, F>,
+        first_row: usize,
+        queries: PyReadonlyArray2<'py, F>,
+        query_rows: Vec<usize>,
+        k: usize,
+        largest: f64,
+        n_threads: Option<usize>,
+    ) -> PyResult<PyJoinLists<'py>> {
+        let (partition, queries) = (partition.as_array(), queries.as_array());
+        let largest = F::from(largest).unwrap_or_else(F::max_value);
+        let (keys, rows) = run_detached(py, n_threads, |stop| {
+            let (keys, positions) =
+                core_join_part(partition, first_row, queries, &query_rows, k, largest, stop)?;
+            let rows = positions.mapv(|p| match p {
+                NOT_A_REFERENCE => -1,
+                p => (first_row + p as usize) as i64,
+            });
+            Ok((keys, rows))
+        })?;
+        Ok((keys.into_pyarray(py), rows.into_pyarray(py)))
+    }
+    let query_rows = to_rows("query rows", &query_rows)?;
+    match (partition, queries) {
+        (FloatMatrix::F64(p), FloatMatrix::F64(q)) => {
+            typed(py, p, first_row, q, query_rows, k, largest, n_threads)
+        }
+        (FloatMatrix::F32(p), FloatMatrix::F32(q)) => {
+            typed(py, p, first_row, q, query_rows, k, largest, n_threads)
+        }
+        _ => Err(PyTypeError::new_err(
+            "the partition and the queries must have one float type (both float32 or both float64)",
+        )),
+    }
+}
+
 /// The engine `kneighbors(x, k)` uses: `"kd-tree"` or `"brute-force"`.
 #[pyfunction]
 fn search_engine(x: FloatMatrix<'_>, k: usize) -> &'static str {
@@ -1065,6 +1124,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(splits_by_tiles, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors_part, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors_from_parts, m)?)?;
+    m.add_function(wrap_pyfunction!(join_part, m)?)?;
     m.add_function(wrap_pyfunction!(embed_mixed, m)?)?;
     m.add_function(wrap_pyfunction!(value_difference_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(value_difference_pairwise, m)?)?;

@@ -22,6 +22,7 @@ __all__ = [
     "generate",
     "generate_sparse",
     "generate_window",
+    "join_part",
     "kneighbors",
     "kneighbors_from_parts",
     "kneighbors_part",
@@ -199,6 +200,21 @@ def kneighbors_from_parts(
 ) -> IndexArray:
     """Rows ``first`` to ``first + n_rows`` of ``kneighbors(x, k)``, from the lists of
     every part of its split: the same rows as the whole search."""
+
+def join_part(
+    partition: FloatMatrix,
+    first_row: int,
+    queries: FloatMatrix,
+    query_rows: IndexArray,
+    k: int,
+    largest: float,
+    n_threads: int | None = None,
+) -> tuple[npt.NDArray[np.float64], IndexArray]:
+    """One partition's share of the search of ``queries`` (rows ``query_rows`` of the
+    data) among all the data's rows: ``(keys, rows)``, the ``k`` rows of ``partition``
+    (rows ``first_row`` on of the data) nearest each query, itself excluded, by canonical
+    distance at the scale of data whose largest magnitude is ``largest``, padded with
+    ``(inf, -1)``. Merged by (key, row) over the partitions: the whole search's lists."""
 
 def approximate_kneighbors(
     x: FloatMatrix,
