@@ -15,6 +15,10 @@ workers' peak memory and the speed-up of the workers over one. Usage (``pip inst
 
     python benches/bench_dask.py                       # 1e7 x 10 float64, 1 then 2 workers
     python benches/bench_dask.py --rows 2e6 --json benches/results/dask.json
+    python benches/bench_dask.py --method tomek --rows 2e5 --features 20
+
+``--method`` picks the sampler: SMOTE, or one whose search runs among all rows as a k-NN
+join of the partitions (BorderlineSMOTE, ADASYN, TomekLinks, EditedNearestNeighbours).
 """
 
 from __future__ import annotations
@@ -40,6 +44,22 @@ SEED = 0
 MINORITY = 0.1
 SHIFT = 0.5
 ROWS_PER_CHUNK = 500_000
+#: The samplers ``--method`` names.
+METHODS = {
+    "smote": fast_smote.SMOTE,
+    "borderline-smote": fast_smote.BorderlineSMOTE,
+    "adasyn": fast_smote.ADASYN,
+    "tomek": fast_smote.TomekLinks,
+    "enn": fast_smote.EditedNearestNeighbours,
+}
+
+
+def make_sampler(args: argparse.Namespace) -> Any:
+    """The sampler ``--method`` names, seeded where it draws, on the worker's threads."""
+    sampler = METHODS[args.method](n_jobs=args.threads_per_worker)
+    if "random_state" in sampler.get_params():
+        sampler.set_params(random_state=SEED)
+    return sampler
 
 
 def _chunk(seed: int, n_rows: int, n_features: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
@@ -49,22 +69,23 @@ def _chunk(seed: int, n_rows: int, n_features: int, dtype: str) -> tuple[np.ndar
     return X.astype(dtype), y
 
 
-def _chunk_sizes(n_rows: int) -> list[int]:
-    return [min(ROWS_PER_CHUNK, n_rows - start) for start in range(0, n_rows, ROWS_PER_CHUNK)]
+def _chunk_sizes(n_rows: int, rows_per_chunk: int = ROWS_PER_CHUNK) -> list[int]:
+    return [min(rows_per_chunk, n_rows - start) for start in range(0, n_rows, rows_per_chunk)]
 
 
-def make_data(n_rows: int, n_features: int, dtype: str) -> tuple[da.Array, da.Array]:
-    """X and y as Dask arrays of ``ROWS_PER_CHUNK``-row chunks, each from its own seed."""
-    sizes = _chunk_sizes(n_rows)
+def make_data(n_rows: int, n_features: int, dtype: str, rows_per_chunk: int) -> tuple[da.Array, da.Array]:
+    """X and y as Dask arrays of ``rows_per_chunk``-row chunks, each from its own seed."""
+    sizes = _chunk_sizes(n_rows, rows_per_chunk)
     parts = [dask.delayed(_chunk, nout=2)(i, n, n_features, dtype) for i, n in enumerate(sizes)]
     X = da.concatenate([da.from_delayed(p[0], (n, n_features), dtype=dtype) for p, n in zip(parts, sizes)])
     y = da.concatenate([da.from_delayed(p[1], (n,), dtype=np.int64) for p, n in zip(parts, sizes)])
     return X, y
 
 
-def local_data(n_rows: int, n_features: int, dtype: str) -> tuple[np.ndarray, np.ndarray]:
+def local_data(n_rows: int, n_features: int, dtype: str, rows_per_chunk: int) -> tuple[np.ndarray, np.ndarray]:
     """The rows of ``make_data``, made in this process."""
-    chunks = [_chunk(i, n, n_features, dtype) for i, n in enumerate(_chunk_sizes(n_rows))]
+    sizes = _chunk_sizes(n_rows, rows_per_chunk)
+    chunks = [_chunk(i, n, n_features, dtype) for i, n in enumerate(sizes)]
     return np.concatenate([X for X, _ in chunks]), np.concatenate([y for _, y in chunks])
 
 
@@ -109,12 +130,12 @@ def run_on_cluster(
     )
     client = Client(cluster)
     n_rows = int(args.rows)
-    X, y = make_data(n_rows, args.features, args.dtype)
+    X, y = make_data(n_rows, args.features, args.dtype, int(args.rows_per_chunk))
     X, y = client.persist([X, y])
     wait([X, y])
     sent_before = _sent_by_task(client)
     start = time.perf_counter()
-    X_res, y_res = fast_smote.dask.resample(X, y, random_state=SEED, n_jobs=args.threads_per_worker)
+    X_res, y_res = fast_smote.dask.fit_resample(make_sampler(args), X, y)
     fitted = time.perf_counter() - start
     X_res, y_res = client.persist([X_res, y_res])
     wait([X_res, y_res])
@@ -124,13 +145,8 @@ def run_on_cluster(
     sent = {name: n - sent_before.get(name, 0) for name, n in _sent_by_task(client).items()}
     sent = {name: n for name, n in sent.items() if n}
     peaks = client.run(_peak_rss)
-    n = len(X_np)
     X_single, y_single = expected
-    same = bool(
-        np.array_equal(X_res[n:].compute(), X_single[n:])
-        and np.array_equal(y_res.compute(), y_single)
-        and np.array_equal(X_res[:n].compute(), X_single[:n])
-    )
+    same = bool(np.array_equal(X_res.compute(), X_single) and np.array_equal(y_res.compute(), y_single))
     client.close()
     cluster.close()
     return {
@@ -147,7 +163,9 @@ def run_on_cluster(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--method", default="smote", choices=sorted(METHODS))
     parser.add_argument("--rows", type=float, default=1e7)
+    parser.add_argument("--rows-per-chunk", type=float, default=ROWS_PER_CHUNK)
     parser.add_argument("--features", type=int, default=10)
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     parser.add_argument("--workers", type=int, default=2)
@@ -155,18 +173,20 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     n_rows = int(args.rows)
-    X_np, y_np = local_data(n_rows, args.features, args.dtype)
-    print(f"{n_rows:.0e} x {args.features} {args.dtype}, {cpu_name()}")
+    X_np, y_np = local_data(n_rows, args.features, args.dtype, int(args.rows_per_chunk))
+    print(f"{args.method}: {n_rows:.0e} x {args.features} {args.dtype}, {cpu_name()}")
 
     start = time.perf_counter()
-    expected = fast_smote.resample(X_np, y_np, random_state=SEED, n_jobs=args.threads_per_worker)
+    expected = make_sampler(args).fit_resample(X_np, y_np)
     single = time.perf_counter() - start
     print(f"single process on {args.threads_per_worker} thread(s): {single:.2f} s")
     one = run_on_cluster(1, args, X_np, expected)
     many = run_on_cluster(args.workers, args, X_np, expected)
     minority = int((y_np == 1).sum())
     result = {
+        "method": args.method,
         "rows": n_rows,
+        "rows_per_chunk": int(args.rows_per_chunk),
         "features": args.features,
         "dtype": args.dtype,
         "threads_per_worker": args.threads_per_worker,
@@ -177,7 +197,7 @@ def main() -> int:
         "workers": many,
         f"speedup_{args.workers}_workers_over_1": one["total_s"] / many["total_s"],
         "minority_rows": minority,
-        "synthetic_rows": len(expected[0]) - n_rows,
+        "output_rows": len(expected[0]),
         "gathered_block_bytes": minority * (args.features * X_np.itemsize + 8 + 8 * 5),
         "output_bytes": int(expected[0].nbytes),
         "identical": one["identical"] and many["identical"],

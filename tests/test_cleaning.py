@@ -261,3 +261,18 @@ def test_tomek_links_with_approximate_neighbours_find_the_exact_links_on_a_large
     # Measured (seeds 0-2): the same 3618 rows removed; in 4-D the cells hold every link.
     assert len(removed) > 1000
     assert len(removed ^ removed_approx) <= 0.01 * len(removed)
+
+
+def test_is_tomek_is_imblearns_static_method():
+    X, y = make_imbalanced([300, 120, 60], spread=1.0, seed=4)
+    labels = np.array(["a", "b", "c"])[y]
+    nearest = NearestNeighbors(n_neighbors=2).fit(X).kneighbors(X, return_distance=False)[:, 1]
+    for class_type in (["a"], ["b", "c"], ["a", "b", "c"], []):
+        got = fast_smote.TomekLinks.is_tomek(labels, nearest, class_type)
+        want = imblearn.under_sampling.TomekLinks.is_tomek(labels, nearest, class_type)
+        assert got.dtype == bool
+        np.testing.assert_array_equal(got, want, err_msg=str(class_type))
+    # Links exist in this data, and only between rows of different classes.
+    linked = fast_smote.TomekLinks.is_tomek(labels, nearest, ["a", "b", "c"])
+    assert linked.sum() >= 2
+    assert np.all(labels[nearest[linked]] != labels[linked])

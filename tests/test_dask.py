@@ -10,6 +10,7 @@ import pytest
 from dask.core import flatten
 from dask.utils import key_split
 from distributed import Client, LocalCluster, get_task_stream, wait
+from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
 
 import fast_smote
@@ -323,29 +324,29 @@ def test_the_default_budget_is_half_the_smallest_workers_memory(on_two):
 @pytest.mark.parametrize(
     "sampler",
     [
-        fast_smote.BorderlineSMOTE(),
-        fast_smote.ADASYN(),
-        fast_smote.SMOTETomek(),
-        fast_smote.TomekLinks(),
+        fast_smote.SVMSMOTE(),
+        fast_smote.KMeansSMOTE(),
         fast_smote.SMOTENC(categorical_features=[0]),
+        fast_smote.BorderlineSMOTE(kind="borderline-2"),
     ],
 )
 def test_samplers_that_do_not_run_on_dask_say_so(on_two, sampler):
     X_d, y_d = as_dask(*make_data(n=500))
     name = type(sampler).__name__
     with pytest.raises(
-        TypeError, match=rf"{name} does not take Dask collections: .* SMOTE and RandomOverSampler"
+        TypeError,
+        match=rf"{name}(\(kind='borderline-2'\))? does not take Dask collections: .*(SMOTE.*ADASYN|every class)",
     ):
         sampler.fit_resample(X_d, y_d)
-    with pytest.raises(TypeError, match=f"{name} does not take Dask"):
+    with pytest.raises(TypeError, match=rf"{name}(\(kind='borderline-2'\))? does not take Dask"):
         sampler.fit(X_d, y_d)
 
 
 def test_bad_data_is_refused_before_anything_is_made(on_two):
     X, y = make_data(n=3_000)
     X_d, y_d = as_dask(X, y)
-    with pytest.raises(ValueError, match="method='adasyn' is not available on Dask"):
-        fast_smote.dask.resample(X_d, y_d, method="adasyn")
+    with pytest.raises(ValueError, match="method='svm-smote' is not available on Dask"):
+        fast_smote.dask.resample(X_d, y_d, method="svm-smote")
     with pytest.raises(ValueError, match="method='random' takes no k_neighbors"):
         fast_smote.dask.resample(X_d, y_d, method="random", k_neighbors=3)
     with pytest.raises(ValueError, match="2-D array"):
@@ -445,3 +446,163 @@ def test_smote_on_two_workers_splits_the_class_search_between_them(on_two, d):
     for name in searches:
         ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == name}
         assert len(ran_on) == 2, f"{name} ran on {ran_on}"
+
+
+# ---------------------------------------------------------------------------------------
+# Searches among all rows: the k-NN join of the partitions
+
+
+def tie_heavy_data(n=4_000, d=5, dtype=np.float64, weights=(0.75, 0.2, 0.05), seed=1):
+    """Overlapping classes on a coarse grid: exact ties in every neighbour list."""
+    X, y = make_data(n=n, d=d, dtype=dtype, weights=weights, seed=seed)
+    return np.round(X * 2).astype(dtype) / 2, y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_merged_partition_lists_are_the_whole_search(dtype):
+    from fast_smote._dask_join import Rows, join
+
+    rng = np.random.default_rng(3)
+    X, y = tie_heavy_data(n=1_500, d=12, dtype=dtype)
+    X[:40] *= 1e30 if dtype == np.float64 else 1e15  # beyond the safe range: one scale for all
+    # Partitions of uneven sizes, some empty or smaller than k.
+    bounds = np.unique(np.r_[0, 0, 3, 5, 5, rng.integers(0, len(X), 8), len(X)])
+    parts = [
+        dask.delayed(Rows(X[a:b], np.arange(a, b), y[a:b].astype(np.int64))) for a, b in zip(bounds, bounds[1:])
+    ]
+    queries = np.sort(rng.choice(len(X), 300, replace=False))
+    largest = float(np.abs(X).max())
+    for k in (1, 6):
+        whole = fast_smote._core.kneighbors(X, k, queries, None)
+        with dask.config.set(scheduler="sync"):
+            lists = join(parts, dask.delayed(Rows(X[queries], queries, y[queries])), k, largest, 1).compute()
+        np.testing.assert_array_equal(lists.rows, whole, err_msg=f"k = {k}")
+        np.testing.assert_array_equal(lists.codes, y[whole])
+        assert np.all(np.diff(lists.keys, axis=1) >= 0)
+
+
+CLEANERS = [
+    fast_smote.TomekLinks(),
+    fast_smote.TomekLinks(sampling_strategy="all"),
+    fast_smote.EditedNearestNeighbours(),
+    fast_smote.EditedNearestNeighbours(kind_sel="mode", sampling_strategy="all", n_neighbors=5),
+]
+
+
+@pytest.mark.parametrize("sampler", CLEANERS, ids=repr)
+@pytest.mark.parametrize("chunks", [4_000, 1_100, 317])
+def test_cleaners_remove_the_single_process_rows(one_worker, two_workers, sampler, chunks):
+    X, y = tie_heavy_data()
+    in_memory = clone(sampler)
+    X_mem, y_mem = in_memory.fit_resample(X, y)
+    assert 0 < len(X) - len(X_mem) < len(X) / 2, "the data must have rows to remove and keep"
+    for client in (one_worker, two_workers):
+        with client.as_current():
+            on_dask = clone(sampler)
+            X_res, y_res = on_dask.fit_resample(*as_dask(X, y, chunks=chunks))
+            # The sizes are known before anything is computed.
+            assert X_res.shape == X_mem.shape and y_res.shape == y_mem.shape
+            assert_same_resampling(on_dask, in_memory, X_res, y_res, X_mem, y_mem)
+            np.testing.assert_array_equal(on_dask.sample_indices_.compute(), in_memory.sample_indices_)
+
+
+@pytest.mark.parametrize("sampler", [fast_smote.TomekLinks(), fast_smote.EditedNearestNeighbours()], ids=repr)
+def test_cleaners_take_dataframes(on_two, sampler):
+    frame, labels = frame_data(n=3_000)
+    ddf = dd.from_pandas(frame.assign(risk=labels), npartitions=4)
+    X_mem, y_mem = clone(sampler).fit_resample(frame, labels)
+    X_res, y_res = dask.compute(*clone(sampler).fit_resample(ddf.drop(columns="risk"), ddf["risk"]))
+    pd.testing.assert_frame_equal(X_res, X_mem)
+    np.testing.assert_array_equal(y_res.to_numpy(), y_mem.to_numpy())
+    np.testing.assert_array_equal(y_res.index, np.arange(len(y_mem)))
+
+
+def over_samplers():
+    return [
+        fast_smote.BorderlineSMOTE(random_state=4),
+        fast_smote.BorderlineSMOTE(random_state=4, m_neighbors=4, sampling_strategy="not majority"),
+        fast_smote.ADASYN(random_state=4),
+        fast_smote.SMOTETomek(random_state=4),
+        fast_smote.SMOTEENN(random_state=4, smote=fast_smote.ADASYN(random_state=2)),
+    ]
+
+
+@pytest.mark.parametrize("sampler", over_samplers(), ids=repr)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.filterwarnings("ignore:ADASYN")
+def test_neighbour_based_samplers_make_the_single_process_rows(one_worker, two_workers, sampler, dtype):
+    X, y = tie_heavy_data(dtype=dtype)
+    in_memory = clone(sampler)
+    X_mem, y_mem = in_memory.fit_resample(X, y)
+    for client, chunks in ((one_worker, 1_000), (two_workers, 1_000), (two_workers, 613)):
+        with client.as_current():
+            on_dask = clone(sampler)
+            X_res, y_res = on_dask.fit_resample(*as_dask(X, y, chunks=chunks))
+            assert_same_resampling(on_dask, in_memory, X_res, y_res, X_mem, y_mem)
+            provenance = getattr(on_dask, "provenance_", None)
+            if provenance is not None:
+                for name in ("base_index", "neighbor_index", "step"):
+                    got, want = getattr(provenance, name), getattr(in_memory.provenance_, name)
+                    np.testing.assert_array_equal(got.compute(), want)
+            if isinstance(sampler, fast_smote.BorderlineSMOTE):
+                assert on_dask.in_danger_indices.keys() == in_memory.in_danger_indices.keys()
+                for label, rows in in_memory.in_danger_indices.items():
+                    np.testing.assert_array_equal(on_dask.in_danger_indices[label], rows)
+
+
+def test_a_class_without_danger_rows_gets_none_as_in_memory(on_two):
+    X, y = make_data(n=3_000, weights=(0.9, 0.1))
+    X[y == 1] += 50  # far from the majority: no minority row is in danger
+    with pytest.warns(UserWarning, match="none of its 293 samples is in danger"):
+        X_mem, _ = fast_smote.BorderlineSMOTE().fit_resample(X, y)
+    with pytest.warns(UserWarning, match="none of its 293 samples is in danger"):
+        X_res, _ = fast_smote.BorderlineSMOTE().fit_resample(*as_dask(X, y))
+    assert X_res.shape == X_mem.shape == X.shape
+
+
+def test_borderline_smote_reads_the_majority_where_it_lives(on_two):
+    X, y = make_data(n=40_000, d=8, weights=(0.95, 0.05))
+    X_d, y_d = on_two.persist(list(as_dask(X, y, chunks=5_000)))
+    wait([X_d, y_d])
+    before = _sent_between_workers(on_two)
+    with get_task_stream(client=on_two) as stream:
+        X_res, _ = fast_smote.BorderlineSMOTE(random_state=0).fit_resample(X_d, y_d)
+        X_res = X_res.compute()
+    np.testing.assert_array_equal(X_res, fast_smote.BorderlineSMOTE(random_state=0).fit_resample(X, y)[0])
+    ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == "part_lists"}
+    assert len(ran_on) == 2, "the join ran on one worker"
+    after = _sent_between_workers(on_two)
+    moved = {key: n - before.get(key, 0) for key, n in after.items() if n > before.get(key, 0)}
+    # The partitions (and their checked copies) stay where they are; what moves is the
+    # minority (2 000 rows of 64 bytes and their row numbers, to both workers), its
+    # candidate lists (24 bytes a candidate, 10 a row) and small results.
+    x_keys = {str(key) for key in flatten(X_d.__dask_keys__())}
+    checked = sum(n for key, n in moved.items() if key_split(key) == "checked_partition")
+    assert sum(n for key, n in moved.items() if key in x_keys) + checked <= X.nbytes / 4
+    assert sum(moved.values()) < 3 * 2_000 * 72 + 2 * 2_000 * 10 * 24 * 2 + X.nbytes / 4 + 200_000
+
+
+def test_cleaning_refuses_what_it_cannot_do_on_dask(on_two):
+    X, y = make_data(n=3_000)
+    X_d, y_d = as_dask(X, y, chunks=1_500)
+    approximate = fast_smote.neighbors.ApproximateNearestNeighbors(n_neighbors=2)
+    for sampler in (fast_smote.TomekLinks(n_neighbors=approximate), fast_smote.ADASYN(n_neighbors=approximate)):
+        with pytest.raises(TypeError, match="core's exact engines: n_neighbors must be an int"):
+            sampler.fit_resample(X_d, y_d)
+    with pytest.raises(ValueError, match="n_neighbors must be 1"):
+        fast_smote.TomekLinks(n_neighbors=3).fit_resample(X_d, y_d)
+    with pytest.raises(ValueError, match="kind_sel must be 'all' or 'mode'"):
+        fast_smote.EditedNearestNeighbours(kind_sel="any").fit(X_d, y_d)
+    # Each join task holds two partitions of 1 500 rows (4 x 32 bytes a row) and lists.
+    with pytest.raises(
+        MemoryBudgetError, match=r"partitions of up to 1,500 rows need about 2\d\d\.\d+ kiB on a worker"
+    ):
+        fast_smote.dask.fit_resample(fast_smote.TomekLinks(), X_d, y_d, memory_budget="100kB")
+    fast_smote.dask.fit_resample(fast_smote.TomekLinks(), X_d, y_d, memory_budget="400kB")
+    fitted = fast_smote.SMOTETomek().fit(X_d, y_d)
+    assert fitted.n_features_in_ == 4
+    assert fitted.smote_.sampling_strategy_ == fast_smote.SMOTE().fit(X, y).sampling_strategy_
+    X_inf = X.copy()
+    X_inf[2_345, 1] = np.inf
+    with pytest.raises(ValueError, match="X contains infinity at row 2345, column 1"):
+        fast_smote.EditedNearestNeighbours().fit_resample(*as_dask(X_inf, y))

@@ -1,15 +1,15 @@
 """Resampling Dask collections on a Dask cluster (``pip install 'fast-smote[dask]'``).
 
-``fast_smote.dask.resample(X, y, ...)``, and ``fit_resample`` of :class:`~fast_smote.SMOTE`
-and :class:`~fast_smote.RandomOverSampler` given Dask collections, take a ``dask.array``
-(chunked by rows) or a ``dask.dataframe`` X with a Dask y partitioned alike, and return
-lazy Dask collections of the same kind: X's partitions, untouched, then the synthetic
-partitions. ``compute()`` of the result equals ``fast_smote.resample`` of the computed X
-and y with the same seed, row for row, whatever the number of workers and the input
-chunking.
+``fast_smote.dask.resample(X, y, ...)``, and ``fit_resample`` of SMOTE,
+BorderlineSMOTE (``kind='borderline-1'``), ADASYN, RandomOverSampler, TomekLinks,
+EditedNearestNeighbours, SMOTETomek and SMOTEENN given Dask collections, take a
+``dask.array`` (chunked by rows) or a ``dask.dataframe`` X with a Dask y partitioned
+alike, and return lazy Dask collections of the same kind. ``compute()`` of the result
+equals the single-process run on the computed X and y with the same seed, row for row,
+whatever the number of workers and the input chunking.
 
-How it works (the README's "Dask" section has the whole design, its limits and how it
-scales):
+How the over-samplers work (the README's "Dask" section has the whole design, its
+limits and how it scales):
 
 1. One pass over y counts each partition's classes; X is not read.
 2. The rows of the classes to oversample, once checked to fit ``memory_budget``, are
@@ -18,12 +18,21 @@ scales):
    worker. Each class gets its exact k-nearest-neighbour table within the class (the
    core's search, on the class's rows in their original order), split over the
    cluster's threads (``_split_search``), row for row the single-process table.
+   BorderlineSMOTE and ADASYN first count each class row's neighbours of other classes
+   among all rows by a k-NN join (``_dask_join``): every partition is checked and
+   searched where it lives, with the class's rows as queries, and the partitions' lists
+   merge exactly; the majority's rows never move.
 3. The synthetic rows are made lazily, window by window: a window is a run of the core's
    output chunks of ``CHUNK_ROWS`` rows, and chunk ``c`` of class ``k`` draws from the seed
    of ``(random_state, k, c)``, exactly as in a single-process run. The windows spread over
    the workers; rows of classes that are not oversampled are never read or moved.
-"""
 
+The cleaners search every targeted row among all rows by the same join, each partition
+the queries of every other (two partitions per task): the verdicts come back as the rows
+removed, and X's partitions are returned without them (class by class for
+EditedNearestNeighbours, as in memory). The combinations run their over-sampler on Dask,
+then their cleaner on its lazy output.
+"""
 from __future__ import annotations
 
 import inspect
@@ -51,6 +60,7 @@ except ImportError:  # pragma: no cover - the dask extra is a test dependency
 
 from . import _core
 from ._containers import FrameLayout, is_dask_collection, labels_of
+from ._dask_join import Lists, Rows, checked_partition, join, largest_magnitude
 from ._memory import MemoryBudgetError
 from ._neighbors import NeighborSearch
 from ._resample import SAMPLERS
@@ -68,7 +78,9 @@ from ._validation import (
     unique_labels,
 )
 from .base import BaseSampler
-from .over_sampling import SMOTE, Provenance, RandomOverSampler
+from .combine._combine import _OverThenClean
+from .over_sampling import ADASYN, SMOTE, BorderlineSMOTE, Provenance, RandomOverSampler
+from .under_sampling import EditedNearestNeighbours, TomekLinks
 
 __all__ = ["MemoryBudgetError", "fit", "fit_resample", "resample"]
 
@@ -98,14 +110,15 @@ def resample(
     y : dask.array.Array of shape (n_samples,), or dask.dataframe.Series
         Partitioned like X: the same number of partitions, of the same lengths (take
         X and y from one DataFrame, ``ddf.drop(columns=target)`` and ``ddf[target]``).
-    method : {'smote', 'random'}, default='smote'
-        :class:`~fast_smote.SMOTE` or :class:`~fast_smote.RandomOverSampler`.
+    method : {'smote', 'borderline-smote', 'adasyn', 'random', 'smote-tomek', 'smote-enn'}, default='smote'
+        The sampler, as for ``fast_smote.resample`` (BorderlineSMOTE with
+        ``kind='borderline-1'`` only).
     sampling_strategy, random_state, n_jobs
         As for every sampler; a callable ``sampling_strategy`` is called with the Dask
         y. ``n_jobs`` is the threads each task's core call uses (None: every core of
         the worker's machine).
     k_neighbors : int or estimator, default=5
-        For ``'smote'``.
+        For ``'smote'`` and ``'borderline-smote'``.
     memory_budget : int, str or None, default=None
         Bytes a worker may hold for the gathered rows of the classes to oversample
         (with their neighbour tables and the search's working memory): an int or a
@@ -159,12 +172,21 @@ def fit_resample(
     """``sampler.fit_resample(X, y)`` for Dask collections (what the samplers call when
     given them): sets the sampler's fitted attributes and returns lazy collections.
     See :func:`resample` for the parameters."""
+    if type(sampler) in _CLEANERS:
+        return _clean(sampler, X, y, memory_budget)
+    if isinstance(sampler, _OverThenClean):
+        over, clean = sampler._parts()
+        X_over, y_over = fit_resample(over, X, y, memory_budget=memory_budget)
+        sampler._record(over)
+        return fit_resample(clean, X_over, y_over, memory_budget=memory_budget)
     data, counts, partitions, plan = _fit(sampler, X, y)
     window_rows = _window_rows(plan.window_row_bytes())
-    _check_budget(plan, counts, window_rows, _budget(memory_budget))
+    budget = _budget(memory_budget)
+    _check_budget(plan, counts, window_rows, budget)
     gathered = _gather(data, counts, plan.codes, partitions, raw=plan.raw)
     rows = _share(gathered)
-    prepared = _share({code: plan.prepare(rows[code]) for code in plan.codes})
+    plan.select(sampler, data, counts, partitions, rows, budget)
+    prepared = _share({code: plan.prepare(code, rows[code]) for code in plan.codes})
     shared = {code: (rows[code], prepared.get(code)) for code in plan.codes}
     n_samples = plan.n_samples
     first_rows = np.cumsum([n_samples, *plan.n_new]).tolist()
@@ -181,7 +203,16 @@ def fit_resample(
 def fit(sampler: BaseSampler, X: Any, y: Any) -> BaseSampler:
     """``sampler.fit(X, y)`` for Dask collections: one pass over y counts the classes,
     and ``sampling_strategy_`` and the parameters are checked, without resampling."""
-    _fit(sampler, X, y)
+    if type(sampler) in _CLEANERS:
+        _fit_cleaning(sampler, X, y)
+        sampler._search()
+    elif isinstance(sampler, _OverThenClean):
+        over, clean = sampler._parts()
+        fit(over, X, y)
+        sampler._record(over)
+        clean._search()
+    else:
+        _fit(sampler, X, y)
     return sampler
 
 
@@ -191,7 +222,8 @@ def _fit(sampler: BaseSampler, X: Any, y: Any) -> tuple[_Collections, ClassCount
     if plan_class is None:
         raise TypeError(
             f"{type(sampler).__name__} does not take Dask collections: fast_smote.dask runs "
-            f"{' and '.join(cls.__name__ for cls in _PLANS_BY_SAMPLER)}. Compute X and y "
+            f"{', '.join(cls.__name__ for cls in [*_PLANS_BY_SAMPLER, *_CLEANERS])} and their "
+            "combinations. Compute X and y "
             "first (X.compute(), y.compute()) to resample them in memory"
         )
     data = _collections(X, y, any_values=plan_class.any_values(sampler))
@@ -461,26 +493,31 @@ def _share(objects: dict[int, Any]) -> dict[int, Any]:
     codes = [code for code, obj in objects.items() if obj is not None]
     if not codes:
         return {}
-    flat = [objects[code] for code in codes]
-    client = _client()
-    if client is not None:
-        from distributed import wait
+    # On every worker now, rather than fetched by each on its first task: the tasks
+    # that read them are then free to run anywhere, so a class's search parts and
+    # windows spread over the workers instead of queueing where the data is.
+    return dict(zip(codes, _held([objects[code] for code in codes], everywhere=True)))
 
-        shared = client.compute(flat)
-        wait(shared)
-        for future in shared:
-            if future.status == "error":
-                future.result()  # raises the data's error now, as a single-process run does
-        # On every worker now, rather than fetched by each on its first task: the tasks
-        # that read them are then free to run anywhere, so a class's search parts and
-        # windows spread over the workers instead of queueing where the data is.
-        if len(client.scheduler_info()["workers"]) > 1:
-            client.replicate(shared)
-    else:
+
+def _held(objects: list[Any], *, everywhere: bool = False) -> list[Any]:
+    """Computes lazy objects once, for tasks to come: on a distributed client, futures
+    kept where they were computed (or copied to every worker with ``everywhere``);
+    else values held here. A data error is raised now, as a single-process run raises it."""
+    client = _client()
+    if client is None:
         token = uuid.uuid4().hex
-        values = dask.compute(*flat)
-        shared = [dask.delayed(value, name=f"fast-smote-{token}-{i}") for i, value in enumerate(values)]
-    return dict(zip(codes, shared))
+        values = dask.compute(*objects)
+        return [dask.delayed(value, name=f"fast-smote-{token}-{i}") for i, value in enumerate(values)]
+    from distributed import wait
+
+    held = client.compute(objects)
+    wait(held)
+    for future in held:
+        if future.status == "error":
+            future.result()
+    if everywhere and len(client.scheduler_info()["workers"]) > 1:
+        client.replicate(held)
+    return list(held)
 
 
 def _search_parts() -> int:
@@ -646,8 +683,22 @@ class _Plan(ABC):
         """Bytes per row of a window being made: the row and what is recorded of it."""
         return self.row_bytes + 8
 
-    def prepare(self, rows: Any) -> Any:
-        """What every window of the class needs besides its rows (made once), or None."""
+    def select(
+        self,
+        sampler: Any,
+        data: _Collections,
+        counts: ClassCounts,
+        partitions: list[_Counts],
+        rows: dict[int, Any],
+        budget: int,
+    ) -> None:
+        """Decides what the classes' rows make before any is made (the search among all
+        rows of BorderlineSMOTE and ADASYN), updating ``n_new``. SMOTE and random
+        over-sampling make ``n_new`` rows of every class asked for."""
+        return None
+
+    def prepare(self, code: int, rows: Any) -> Any:
+        """What every window of class ``code`` needs besides its rows (made once), or None."""
         return None
 
     @abstractmethod
@@ -707,20 +758,186 @@ class _SmotePlan(_Plan):
     def window_row_bytes(self) -> int:
         return self.row_bytes + 16 + self.itemsize
 
-    def prepare(self, rows: Any) -> Any:
+    def prepare(self, code: int, rows: Any) -> Any:
         n_threads, n_parts = self.draws.n_threads, self.n_parts
         if not (self.k_search.in_core and self.k_search.approximate is None) or n_parts == 1:
             return dask.delayed(_smote_table, pure=True)(rows, self.k_search, n_threads)
         return _split_search(rows, self.k_search.searched_k, n_parts, n_threads)
 
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-        return _smote_window, (*shared, self.draws, code)
+        return _smote_window, (*shared, self.draws, code, *self.bases_and_draws(code))
+
+    def bases_and_draws(self, code: int) -> tuple[Any, Any]:
+        """Class ``code``'s base rows (positions into its rows; None: all of them) and
+        the new rows each makes (None: ``n_new`` drawn over them uniformly)."""
+        return None, None
 
     def record(self, sampler: Any, made: list[list[_Window]]) -> None:
         base, neighbor, step = (
             _concatenated(made, i, t) for i, t in enumerate((np.int64, np.int64, self.dtype))
         )
         sampler.provenance_ = Provenance(self.n_samples, base, neighbor, step)
+
+
+class _FilteredPlan(_SmotePlan, ABC):
+    """BorderlineSMOTE and ADASYN: SMOTE from base rows chosen or weighted by how many
+    of their nearest neighbours among all rows (a k-NN join of X's partitions, the
+    class's rows the queries) belong to other classes."""
+
+    held_what = (
+        "their row numbers, neighbour tables, their search among all rows and the search's working memory"
+    )
+
+    def check(self, sampler: Any, counts: ClassCounts, strategy: StrategyDict) -> None:
+        self.n_parts = _search_parts()
+        self.k_search, self.m_search = self.searches(sampler)
+        _refuse_outside_core(self.m_search, type(sampler).__name__)
+        #: Per class: the base rows (positions into its rows) and the rows each makes.
+        self.bases: dict[int, Any] = {}
+        self.per_base: dict[int, Any] = {}
+
+    @abstractmethod
+    def searches(self, sampler: Any) -> tuple[NeighborSearch, NeighborSearch]:
+        """The search within the class and the one among all rows; sets the sampler's
+        attributes that describe them."""
+
+    @abstractmethod
+    def choose_bases(
+        self,
+        sampler: Any,
+        counts: ClassCounts,
+        code: int,
+        n_new: int,
+        other: np.ndarray,
+        m: int,
+        rows: np.ndarray,
+    ) -> int:
+        """Sets class ``code``'s bases or draws from its rows' (``rows`` of X)
+        other-class neighbour counts among ``m``; returns how many rows it makes."""
+
+    def memory(self, rows: list[int]) -> int:
+        # Each class's candidate lists among all rows (24 bytes a candidate), two of
+        # them and their merge at a time.
+        return super().memory(rows) + max(rows, default=0) * 3 * 24 * (self.m_search.k or 10)
+
+    def select(
+        self,
+        sampler: Any,
+        data: _Collections,
+        counts: ClassCounts,
+        partitions: list[_Counts],
+        rows: dict[int, Any],
+        budget: int,
+    ) -> None:
+        sizes = [len(part) for part in partitions]
+        self.m_search.check_size(sum(sizes), "X")
+        m = self.m_search.searched_k
+        _check_join_budget(sizes, self.row_bytes, m, budget)
+        checked, largest = _checked_partitions(data, counts, partitions)
+        found = []
+        for code in self.codes:
+            queries = dask.delayed(_class_queries)(rows[code], code)
+            lists = join(checked, queries, m, largest, self.draws.n_threads)
+            found.append(dask.delayed(_other_class_count)(queries, lists))
+        for i, (code, (other, class_rows)) in enumerate(zip(self.codes, dask.compute(*found))):
+            self.n_new[i] = self.choose_bases(sampler, counts, code, self.n_new[i], other, m, class_rows)
+
+    def bases_and_draws(self, code: int) -> tuple[Any, Any]:
+        return self.bases.get(code), self.per_base.get(code)
+
+
+class _AdasynPlan(_FilteredPlan):
+    def searches(self, sampler: ADASYN) -> tuple[NeighborSearch, NeighborSearch]:
+        search = NeighborSearch("n_neighbors", sampler.n_neighbors, self.draws.seed)
+        sampler.nn_ = search.estimator
+        return search, search
+
+    def choose_bases(
+        self,
+        sampler: ADASYN,
+        counts: ClassCounts,
+        code: int,
+        n_new: int,
+        other: np.ndarray,
+        m: int,
+        rows: np.ndarray,
+    ) -> int:
+        per_base = sampler._per_sample_counts(counts.label(code), other / m, n_new)
+        self.k_search.check_size(len(rows), f"class {counts.label(code)!r}")
+        self.per_base[code] = dask.delayed(per_base)
+        return int(per_base.sum())
+
+
+class _BorderlinePlan(_FilteredPlan):
+    def searches(self, sampler: BorderlineSMOTE) -> tuple[NeighborSearch, NeighborSearch]:
+        sampler._check_kind()
+        if sampler.kind != "borderline-1":
+            raise TypeError(
+                "BorderlineSMOTE(kind='borderline-2') does not take Dask collections: it "
+                "interpolates toward rows of every class. Compute X and y first, or use "
+                "kind='borderline-1'"
+            )
+        k_search = NeighborSearch("k_neighbors", sampler.k_neighbors, self.draws.seed)
+        m_search = NeighborSearch("m_neighbors", sampler.m_neighbors, self.draws.seed)
+        sampler.nn_k_, sampler.nn_m_ = k_search.estimator, m_search.estimator
+        sampler.in_danger_indices = {}
+        return k_search, m_search
+
+    def choose_bases(
+        self,
+        sampler: BorderlineSMOTE,
+        counts: ClassCounts,
+        code: int,
+        n_new: int,
+        other: np.ndarray,
+        m: int,
+        rows: np.ndarray,
+    ) -> int:
+        danger = np.flatnonzero(sampler._in_danger(counts.label(code), other, m, n_new))
+        if len(danger) == 0:
+            return 0
+        sampler.in_danger_indices[counts.classes[code]] = rows[danger]
+        self.k_search.check_size(len(rows), f"class {counts.label(code)!r}")
+        self.bases[code] = dask.delayed(danger)
+        return n_new
+
+    def prepare(self, code: int, rows: Any) -> Any:
+        if code not in self.bases:
+            return None
+        return dask.delayed(_danger_table, pure=True)(
+            rows, self.k_search, self.bases[code], self.draws.n_threads
+        )
+
+
+def _danger_table(
+    rows: _ClassRows, k_search: NeighborSearch, danger: np.ndarray, n_threads: int | None
+) -> np.ndarray:
+    """The danger rows' neighbours among the class's rows, as a single-process run finds them."""
+    return k_search.table(rows.X, danger, np.arange(len(rows.rows)), n_threads)
+
+
+def _checked_partitions(
+    data: _Collections, counts: ClassCounts, partitions: list[_Counts]
+) -> tuple[list[Any], float]:
+    """Every partition checked as in memory (``checked_partition``), held where it was
+    checked, and the largest magnitude of X's values."""
+    starts = np.cumsum([0, *map(len, partitions)]).tolist()
+    checked = _held(
+        [
+            dask.delayed(checked_partition, pure=True)(x_part, y_part, counts.classes, start)
+            for x_part, y_part, start in zip(data.x_parts, data.y_parts, starts)
+        ]
+    )
+    return checked, max(dask.compute(*[dask.delayed(largest_magnitude)(part) for part in checked]))
+
+
+def _class_queries(rows: _ClassRows, code: int) -> Rows:
+    return Rows(rows.X, rows.rows, np.full(len(rows.rows), code, dtype=np.int64))
+
+
+def _other_class_count(queries: Rows, lists: Lists) -> tuple[np.ndarray, np.ndarray]:
+    """How many of each query's neighbours are of another class, and the queries' rows."""
+    return np.count_nonzero(lists.codes != queries.codes[:, None], axis=1), queries.rows
 
 
 def _smote_table(rows: _ClassRows, k_search: NeighborSearch, n_threads: int | None) -> np.ndarray:
@@ -789,13 +1006,21 @@ def _smote_window(
     table: np.ndarray,
     draws: _Draws,
     code: int,
+    bases: np.ndarray | None,
+    per_base: np.ndarray | None,
     n_new: int,
     first_chunk: int,
     n_chunks: int,
     first_row: int,
 ) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray]:
-    """SMOTE's rows of class ``code`` in its chunks from ``first_chunk``, and their provenance."""
-    job = (code, 0, np.arange(len(rows.rows)), None, table, n_new, 1.0, None)
+    """SMOTE's rows of class ``code`` in its chunks from ``first_chunk``, and their
+    provenance: from ``bases`` (positions into the class's rows; None: all), each making
+    ``per_base`` rows (None: ``n_new`` drawn uniformly)."""
+    everyone = np.arange(len(rows.rows))
+    draws_of = n_new if per_base is None else per_base
+    # Without bases, the class's rows are the bases and the references both.
+    references = None if bases is None else everyone
+    job = (code, 0, everyone if bases is None else bases, references, table, draws_of, 1.0, None)
     values, base, neighbor, step = _core.generate_window(
         rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads
     )
@@ -816,7 +1041,7 @@ class _RandomPlan(_Plan):
     def any_values(sampler: Any) -> bool:
         return sampler.shrinkage is None
 
-    def prepare(self, rows: Any) -> Any:
+    def prepare(self, code: int, rows: Any) -> Any:
         return None if self.raw else dask.delayed(_spread, pure=True)(rows)
 
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
@@ -857,6 +1082,203 @@ def _random_window(
     return draws.output(values, first_row), rows.rows[drawn]
 
 
-_PLANS_BY_SAMPLER: dict[type, type[_Plan]] = {SMOTE: _SmotePlan, RandomOverSampler: _RandomPlan}
+# ---------------------------------------------------------------------------------------
+# The cleaning samplers: a search among all rows, as a k-NN join of the partitions
+
+
+def _clean(sampler: Any, X: Any, y: Any, memory_budget: int | str | None) -> tuple[Any, Any]:
+    """``fit_resample`` of TomekLinks and EditedNearestNeighbours: every targeted row's
+    neighbours among all rows by a join of the partitions (each partition searched where
+    it lives, with every other partition's queries), the verdicts gathered as the rows
+    removed, and X's partitions without them."""
+    data, counts, partitions = _fit_cleaning(sampler, X, y)
+    search = sampler._search()
+    _refuse_outside_core(search, type(sampler).__name__)
+    n_threads = check_n_jobs(sampler.n_jobs)
+    sizes = [len(part) for part in partitions]
+    search.check_size(sum(sizes), "X")
+    _check_join_budget(
+        sizes, data.n_features * data.dtype.itemsize, search.searched_k, _budget(memory_budget)
+    )
+    checked, largest = _checked_partitions(data, counts, partitions)
+    targeted = np.array(sorted(counts.code_of[label] for label in sampler.sampling_strategy_), dtype=np.int64)
+    k = search.searched_k
+    if isinstance(sampler, TomekLinks):
+        verdicts = [
+            dask.delayed(_cross_class_pairs)(part, join(checked, part, k, largest, n_threads))
+            for part in checked
+        ]
+        removed = _tomek_removed(dask.compute(*verdicts), targeted)
+    else:
+        verdicts = []
+        for part in checked:
+            queries = dask.delayed(_targeted_rows)(part, targeted)
+            lists = join(checked, queries, k, largest, n_threads)
+            verdicts.append(dask.delayed(_edited_removed)(sampler, queries, lists))
+        removed = np.concatenate(dask.compute(*verdicts), axis=1)
+    removed = removed[:, np.argsort(removed[0])]
+    by_class = isinstance(sampler, EditedNearestNeighbours)
+    return _without_rows(sampler, data, counts, partitions, removed, by_class=by_class)
+
+
+def _fit_cleaning(sampler: Any, X: Any, y: Any) -> tuple[_Collections, ClassCounts, list[_Counts]]:
+    """Checks what ``fit`` checks of a cleaning sampler, and sets what it sets."""
+    data = _collections(X, y, any_values=False)
+    counts, partitions = _count_classes(data)
+    sampler.sampling_strategy_ = resolve_sampling_strategy(
+        sampler.sampling_strategy, counts, "clean-sampling"
+    )
+    names = None if data.frame is None else np.asarray(data.frame.columns, dtype=object)
+    sampler._record_features(data.n_features, names)
+    return data, counts, partitions
+
+
+def _refuse_outside_core(search: NeighborSearch, sampler: str) -> None:
+    if not search.in_core or search.approximate is not None:
+        raise TypeError(
+            f"{sampler} on Dask searches with the core's exact engines: {search.name} must be an "
+            "int or a fast_smote.neighbors.NearestNeighbors (other estimators, and approximate "
+            "search, need X in memory: compute X and y first)"
+        )
+
+
+def _check_join_budget(sizes: list[int], row_bytes: int, k: int, budget: int) -> None:
+    """A join task holds two partitions, their rows joined in one array, and two
+    partitions' candidate lists (24 bytes a candidate) besides their merge."""
+    largest = max(sizes)
+    needed = largest * (4 * row_bytes + 3 * 24 * k)
+    if needed > budget:
+        raise MemoryBudgetError(
+            f"the search among all rows joins X's partitions two by two; partitions of up to "
+            f"{largest:,} rows need about {_size(needed)} on a worker, more than "
+            f"memory_budget={_size(budget)}. Split X into smaller partitions (X.rechunk or "
+            f"ddf.repartition), or give workers more memory and raise memory_budget"
+        )
+
+
+def _cross_class_pairs(part: Rows, lists: Lists) -> np.ndarray:
+    """``(row, its nearest row, the row's class)`` of each row whose nearest row is of
+    another class: the only rows that can be in a Tomek link."""
+    nearest, other = lists.rows[:, 0], lists.codes[:, 0]
+    cross = other != part.codes
+    return np.stack([part.rows[cross], nearest[cross], part.codes[cross]])
+
+
+def _tomek_removed(pairs_by_part: tuple[np.ndarray, ...], targeted: np.ndarray) -> np.ndarray:
+    """The rows of the targeted classes in a Tomek link: each is its nearest row's
+    nearest row, so both pairs are among the cross-class ones."""
+    rows, nearest, codes = np.concatenate(pairs_by_part, axis=1)
+    n = max(int(rows.max(initial=0)), int(nearest.max(initial=0))) + 1
+    linked = np.isin(nearest * n + rows, rows * n + nearest)
+    removed = linked & np.isin(codes, targeted)
+    return np.stack([rows[removed], codes[removed]])
+
+
+def _targeted_rows(part: Rows, targeted: np.ndarray) -> Rows:
+    return part.where(np.isin(part.codes, targeted))
+
+
+def _edited_removed(sampler: EditedNearestNeighbours, queries: Rows, lists: Lists) -> np.ndarray:
+    """The rows (and classes) of the queries their neighbours vote out."""
+    removed = ~sampler._kept(queries.codes, lists.codes)
+    return np.stack([queries.rows[removed], queries.codes[removed]])
+
+
+def _without_rows(
+    sampler: Any,
+    data: _Collections,
+    counts: ClassCounts,
+    partitions: list[_Counts],
+    removed: np.ndarray,
+    *,
+    by_class: bool,
+) -> tuple[Any, Any]:
+    """X and y without the rows ``removed`` (rows and class codes, sorted by row), in
+    X's order or class by class (each class's rows in X's order), and
+    ``sample_indices_``: lazy, with known sizes."""
+    starts = np.cumsum([0, *map(len, partitions)])
+    bounds = np.searchsorted(removed[0], starts)
+    pieces: list[tuple[int, int | None, int]] = []  # (partition, class code or None, rows kept)
+    for code in range(len(counts.classes)) if by_class else [None]:
+        for i, part in enumerate(partitions):
+            removed_codes = removed[1, bounds[i] : bounds[i + 1]]
+            if code is None:
+                pieces.append((i, code, len(part) - len(removed_codes)))
+                continue
+            held = part.counts[part.classes == counts.classes[code]]
+            if held.size:
+                pieces.append((i, code, int(held[0]) - int(np.count_nonzero(removed_codes == code))))
+    take = dask.delayed(_kept_piece, pure=True, nout=3)
+    sizes = [n for _, _, n in pieces]
+    made = [
+        take(data.x_parts[i], data.y_parts[i], counts.classes, code, int(starts[i]),
+             removed[0, bounds[i]:bounds[i + 1]] - starts[i], first)
+        for (i, code, _), first in zip(pieces, np.cumsum([0, *sizes]).tolist())
+    ]  # fmt: skip
+    sampler.sample_indices_ = _pieces_array(made, 2, sizes, np.dtype(np.int64))
+    if data.frame is None:
+        X_out = da.concatenate(
+            [
+                da.from_delayed(m[0], shape=(n, data.n_features), dtype=data.X.dtype)
+                for m, n in zip(made, sizes)
+            ]
+        )
+    else:
+        import dask.dataframe as dd
+
+        X_out = dd.from_delayed([m[0] for m in made], meta=data.X._meta, verify_meta=False)
+    if _is_array(data.y):
+        return X_out, _pieces_array(made, 1, sizes, data.y.dtype)
+    import dask.dataframe as dd
+
+    return X_out, dd.from_delayed([m[1] for m in made], meta=data.y._meta, verify_meta=False)
+
+
+def _kept_piece(
+    x_part: Any,
+    y_part: Any,
+    classes: np.ndarray,
+    code: int | None,
+    start: int,
+    removed: np.ndarray,
+    first: int,
+) -> tuple[Any, Any, np.ndarray]:
+    """One partition's kept rows (of class ``code`` only, unless None): X's, y's and
+    their rows in X; a DataFrame's and Series' index runs on from ``first``."""
+    labels = labels_of(y_part)[0]
+    keep = np.ones(len(labels), dtype=bool)
+    keep[removed] = False
+    if code is not None:
+        keep &= labels == classes[code]
+    kept = np.flatnonzero(keep)
+    return _rows_of(x_part, kept, first), _rows_of(y_part, kept, first), kept + start
+
+
+def _rows_of(part: Any, kept: np.ndarray, first: int) -> Any:
+    """Rows ``kept`` of a partition; a pandas one's index runs on from ``first``."""
+    if not hasattr(part, "iloc"):
+        return np.asarray(part)[kept]
+    import pandas as pd
+
+    return part.iloc[kept].set_axis(pd.RangeIndex(first, first + len(kept)))
+
+
+def _pieces_array(made: list[Any], which: int, sizes: list[int], dtype: np.dtype) -> Any:
+    parts = [da.from_delayed(m[which], shape=(n,), dtype=dtype) for m, n in zip(made, sizes)]
+    return da.concatenate(parts) if parts else da.zeros(0, dtype=dtype)
+
+
+_CLEANERS = (TomekLinks, EditedNearestNeighbours)
+
+_PLANS_BY_SAMPLER: dict[type, type[_Plan]] = {
+    SMOTE: _SmotePlan,
+    RandomOverSampler: _RandomPlan,
+    BorderlineSMOTE: _BorderlinePlan,
+    ADASYN: _AdasynPlan,
+}
 #: The ``method`` names of ``resample`` that run on Dask.
-DASK_METHODS = [name for name, sampler in SAMPLERS.items() if sampler in _PLANS_BY_SAMPLER]
+DASK_METHODS = [
+    name
+    for name, sampler in SAMPLERS.items()
+    if sampler in _PLANS_BY_SAMPLER or issubclass(sampler, _OverThenClean)
+]

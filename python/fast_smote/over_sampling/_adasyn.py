@@ -94,23 +94,29 @@ class ADASYN(BaseSMOTE):
         difficulties = np.split(other / k, np.cumsum([len(r) for r in rows])[:-1])
         jobs = []
         for code, n, class_rows, difficulty in zip(codes, n_new, rows, difficulties):
-            label = data.label(code)
-            if not difficulty.any():
-                raise UnsuitableDataError(
-                    f"no neighbour of any sample of class {label!r} belongs to another class, "
-                    "so ADASYN has no hard sample to weight (its weights would divide by zero); "
-                    "use SMOTE for this data"
-                )
-            counts = np.rint(difficulty / difficulty.sum() * n).astype(np.int64)
-            made = int(counts.sum())
-            if made == 0:
-                raise ValueError(
-                    f"ADASYN would generate no sample for class {label!r}: {n} samples asked, "
-                    "but every per-sample count rounds to 0; ask for more samples"
-                )
-            warn_count("ADASYN", label, n, made, "each sample's share is rounded to an integer")
-            search.check_size(len(class_rows), f"class {label!r}")
+            counts = self._per_sample_counts(data.label(code), difficulty, n)
+            search.check_size(len(class_rows), f"class {data.label(code)!r}")
             jobs.append(
                 Job(code, 0, class_rows, None, search.for_job(data.X, class_rows, class_rows), counts)
             )
         return self._interpolate(data, jobs, seed, n_threads)
+
+    @staticmethod
+    def _per_sample_counts(label: Any, difficulty: np.ndarray, n: int) -> np.ndarray:
+        """How many of class ``label``'s ``n`` new samples each of its samples makes,
+        by its difficulty (also on Dask)."""
+        if not difficulty.any():
+            raise UnsuitableDataError(
+                f"no neighbour of any sample of class {label!r} belongs to another class, "
+                "so ADASYN has no hard sample to weight (its weights would divide by zero); "
+                "use SMOTE for this data"
+            )
+        counts: np.ndarray = np.rint(difficulty / difficulty.sum() * n).astype(np.int64)
+        made = int(counts.sum())
+        if made == 0:
+            raise ValueError(
+                f"ADASYN would generate no sample for class {label!r}: {n} samples asked, "
+                "but every per-sample count rounds to 0; ask for more samples"
+            )
+        warn_count("ADASYN", label, n, made, "each sample's share is rounded to an integer")
+        return counts

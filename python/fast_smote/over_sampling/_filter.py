@@ -102,9 +102,25 @@ class BorderlineSMOTE(BaseSMOTE):
         self.kind = kind
         self.n_jobs = n_jobs
 
-    def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
+    def _check_kind(self) -> None:
         if self.kind not in ("borderline-1", "borderline-2"):
             raise ValueError(f"kind must be 'borderline-1' or 'borderline-2', got {self.kind!r}")
+
+    @staticmethod
+    def _in_danger(label: Any, other: np.ndarray, m: int, n: int) -> np.ndarray:
+        """Which samples of class ``label`` are in danger, by their other-class
+        neighbour counts ``other`` among ``m`` (also on Dask); a warning when none is."""
+        danger: np.ndarray = danger_and_noise(other, m)[0]
+        if not danger.any():
+            warn_count(
+                "BorderlineSMOTE", label, n, 0,
+                f"none of its {len(other)} samples is in danger (at least half but "
+                f"not all of its {m} nearest neighbours from other classes)",
+            )  # fmt: skip
+        return danger
+
+    def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
+        self._check_kind()
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
@@ -118,13 +134,8 @@ class BorderlineSMOTE(BaseSMOTE):
         jobs = []
         for code, n, class_rows, other in zip(codes, n_new, rows, others):
             label = data.classes[code]
-            danger = class_rows[danger_and_noise(other, m)[0]]
+            danger = class_rows[self._in_danger(data.label(code), other, m, n)]
             if len(danger) == 0:
-                warn_count(
-                    "BorderlineSMOTE", data.label(code), n, 0,
-                    f"none of its {len(class_rows)} samples is in danger (at least half but "
-                    f"not all of its {m} nearest neighbours from other classes)",
-                )  # fmt: skip
                 continue
             self.in_danger_indices[label] = danger
             if self.kind == "borderline-1":

@@ -76,20 +76,46 @@ class TomekLinks(BaseCleaningSampler):
         self.n_neighbors = n_neighbors
         self.n_jobs = n_jobs
 
-    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+    def _search(self) -> NeighborSearch:
+        """The checked ``n_neighbors`` (also on Dask); sets ``nn_``."""
         search = NeighborSearch("n_neighbors", self.n_neighbors)
         if search.k != 1:
             raise ValueError(
                 "a Tomek link joins a sample to its one nearest neighbour: n_neighbors must "
                 f"be 1 or an estimator with n_neighbors=2, got {self.n_neighbors!r}"
             )
-        n_threads = check_n_jobs(self.n_jobs)
         self.nn_ = search.estimator
+        return search
+
+    @staticmethod
+    def is_tomek(y: Any, nn_index: Any, class_type: Any) -> np.ndarray:
+        """Whether each sample is in a Tomek link with a sample of another class, and
+        is of one of the classes ``class_type`` (imbalanced-learn's static method).
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples,)
+            The class of each sample.
+        nn_index : array-like of int of shape (n_samples,)
+            The row of each sample's nearest neighbour (the sample itself excluded).
+        class_type : list
+            The classes whose samples may be marked.
+
+        Returns
+        -------
+        is_tomek : ndarray of bool of shape (n_samples,)
+        """
+        y, nearest = np.asarray(y), np.asarray(nn_index, dtype=np.int64).ravel()
+        linked = (y[nearest] != y) & (nearest[nearest] == np.arange(len(y)))
+        return np.asarray(linked & np.isin(y, list(class_type)))
+
+    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+        search = self._search()
+        n_threads = check_n_jobs(self.n_jobs)
         search.check_size(data.n_samples, "X")
         nearest = search.table(data.X, np.arange(data.n_samples), None, n_threads)[:, 0]
-        codes = data.codes
-        linked = (codes[nearest] != codes) & (nearest[nearest] == np.arange(data.n_samples))
-        return np.flatnonzero(~(linked & _targeted(data, strategy)[codes]))
+        targeted = np.flatnonzero(_targeted(data, strategy))
+        return np.flatnonzero(~self.is_tomek(data.codes, nearest, targeted))
 
 
 class EditedNearestNeighbours(BaseCleaningSampler):
@@ -151,23 +177,30 @@ class EditedNearestNeighbours(BaseCleaningSampler):
         self.kind_sel = kind_sel
         self.n_jobs = n_jobs
 
-    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+    def _search(self) -> NeighborSearch:
+        """The checked ``n_neighbors`` and ``kind_sel`` (also on Dask); sets ``nn_``."""
         if self.kind_sel not in ("all", "mode"):
             raise ValueError(f"kind_sel must be 'all' or 'mode', got {self.kind_sel!r}")
         search = NeighborSearch("n_neighbors", self.n_neighbors)
-        n_threads = check_n_jobs(self.n_jobs)
         self.nn_ = search.estimator
+        return search
+
+    def _kept(self, codes: np.ndarray, votes: np.ndarray) -> np.ndarray:
+        """Whether each sample of class ``codes[i]`` stays, by its neighbours' classes ``votes[i]``."""
+        if self.kind_sel == "all":
+            return np.asarray((votes == codes[:, None]).all(axis=1))
+        return np.asarray(_mode(votes) == codes)
+
+    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+        search = self._search()
+        n_threads = check_n_jobs(self.n_jobs)
         search.check_size(data.n_samples, "X")
         codes = data.codes
         queries = np.flatnonzero(_targeted(data, strategy)[codes])
         keep = np.ones(data.n_samples, dtype=bool)
         if len(queries):
             votes = codes[search.table(data.X, queries, None, n_threads)]
-            own = codes[queries][:, None]
-            if self.kind_sel == "all":
-                keep[queries] = (votes == own).all(axis=1)
-            else:
-                keep[queries] = _mode(votes) == own[:, 0]
+            keep[queries] = self._kept(codes[queries], votes)
         by_class = np.argsort(codes, kind="stable")
         return by_class[keep[by_class]]
 

@@ -1,0 +1,103 @@
+"""The k-nearest-neighbour join under ``fast_smote.dask``: queries searched among every
+partition of X apart (a task per partition, where the partition lives), the
+partitions' lists merged by (canonical distance, row).
+
+The core ranks every pair by its canonical distance at one scale for all of X (from the
+largest magnitude of X's values), ties going to the lowest row, so the merged lists are
+the single-process search's among all rows, row for row, for any partitioning. Each
+list entry carries its row's class code, so that the samplers' verdicts (Tomek links,
+edited neighbours, danger and difficulty) need no other partition's rows or labels.
+This module only builds lazy tasks: ``fast_smote.dask`` computes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dask
+import numpy as np
+
+from . import _core
+from ._containers import labels_of
+from ._validation import check_X
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows of X in the core's float type, their rows in X and their class codes."""
+
+    X: np.ndarray
+    rows: np.ndarray
+    codes: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def where(self, mask: np.ndarray) -> Rows:
+        return Rows(self.X[mask], self.rows[mask], self.codes[mask])
+
+
+def checked_partition(x_part: Any, y_part: Any, classes: np.ndarray, first_row: int) -> Rows:
+    """One partition of X checked as a single-process run checks X (a NaN is named by
+    its row and column in X), with its rows' class codes (positions in ``classes``)."""
+    labels, _ = labels_of(y_part)
+    if len(labels) != len(x_part):
+        raise ValueError(
+            f"X and y have different numbers of rows in the partition from row {first_row}: "
+            f"{len(x_part)} and {len(labels)}"
+        )
+    values = check_X(x_part, first_row=first_row)[0]
+    rows = np.arange(first_row, first_row + len(values), dtype=np.int64)
+    return Rows(values, rows, np.searchsorted(classes, labels).astype(np.int64))
+
+
+def largest_magnitude(partition: Rows) -> float:
+    """The largest absolute value in the partition (0 when empty)."""
+    if partition.X.size == 0:
+        return 0.0
+    return float(max(partition.X.max(), -partition.X.min()))
+
+
+@dataclass(frozen=True)
+class Lists:
+    """Each query's candidates, nearest first: canonical distances, rows of X and their
+    class codes (padded with ``(inf, -1, -1)``)."""
+
+    keys: np.ndarray
+    rows: np.ndarray
+    codes: np.ndarray
+
+
+def part_lists(partition: Rows, queries: Rows, k: int, largest: float, n_threads: int | None) -> Lists:
+    """The ``k`` rows of ``partition`` nearest each query (itself excluded)."""
+    first_row = int(partition.rows[0]) if len(partition) else 0
+    keys, rows = _core.join_part(partition.X, first_row, queries.X, queries.rows, k, largest, n_threads)
+    found = rows >= 0
+    codes = np.full(rows.shape, -1, dtype=np.int64)
+    codes[found] = partition.codes[rows[found] - first_row]
+    return Lists(keys, rows, codes)
+
+
+def merged(first: Lists, second: Lists) -> Lists:
+    """The first of both lists by (key, row): padding (an infinite key) comes last."""
+    k = first.keys.shape[1]
+    keys, rows, codes = (np.hstack(pair) for pair in zip(_fields(first), _fields(second)))
+    order = np.lexsort((rows, keys))[:, :k]
+    return Lists(*(np.take_along_axis(a, order, axis=1) for a in (keys, rows, codes)))
+
+
+def _fields(lists: Lists) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return lists.keys, lists.rows, lists.codes
+
+
+def join(partitions: list[Any], queries: Any, k: int, largest: float, n_threads: int | None) -> Any:
+    """The lazy lists of the ``k`` nearest neighbours of ``queries`` (a lazy ``Rows``)
+    among every row of the partitions (lazy ``Rows``, in X's order): a task per
+    partition, merged pairwise."""
+    lists = [dask.delayed(part_lists, pure=True)(p, queries, k, largest, n_threads) for p in partitions]
+    merge = dask.delayed(merged, pure=True)
+    while len(lists) > 1:
+        pairs = [merge(a, b) for a, b in zip(lists[::2], lists[1::2])]
+        lists = pairs + lists[len(pairs) * 2 :]
+    return lists[0]
