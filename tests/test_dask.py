@@ -327,7 +327,6 @@ def test_the_default_budget_is_half_the_smallest_workers_memory(on_two):
         fast_smote.SVMSMOTE(),
         fast_smote.KMeansSMOTE(),
         fast_smote.SMOTENC(categorical_features=[0]),
-        fast_smote.BorderlineSMOTE(kind="borderline-2"),
     ],
 )
 def test_samplers_that_do_not_run_on_dask_say_so(on_two, sampler):
@@ -335,10 +334,10 @@ def test_samplers_that_do_not_run_on_dask_say_so(on_two, sampler):
     name = type(sampler).__name__
     with pytest.raises(
         TypeError,
-        match=rf"{name}(\(kind='borderline-2'\))? does not take Dask collections: .*(SMOTE.*ADASYN|every class)",
+        match=rf"{name} does not take Dask collections: .*SMOTE.*ADASYN.*TomekLinks.*and their combinations",
     ):
         sampler.fit_resample(X_d, y_d)
-    with pytest.raises(TypeError, match=rf"{name}(\(kind='borderline-2'\))? does not take Dask"):
+    with pytest.raises(TypeError, match=f"{name} does not take Dask"):
         sampler.fit(X_d, y_d)
 
 
@@ -468,14 +467,18 @@ def test_merged_partition_lists_are_the_whole_search(dtype):
     # Partitions of uneven sizes, some empty or smaller than k.
     bounds = np.unique(np.r_[0, 0, 3, 5, 5, rng.integers(0, len(X), 8), len(X)])
     parts = [
-        dask.delayed(Rows(X[a:b], np.arange(a, b), y[a:b].astype(np.int64))) for a, b in zip(bounds, bounds[1:])
+        dask.delayed(Rows(X[a:b], np.arange(a, b), y[a:b].astype(np.int64)))
+        for a, b in zip(bounds, bounds[1:])
     ]
     queries = np.sort(rng.choice(len(X), 300, replace=False))
     largest = float(np.abs(X).max())
-    for k in (1, 6):
+    query_rows = dask.delayed(Rows(X[queries], queries, y[queries]))
+    # Each group of partitions is searched by one task; any grouping gives the same lists.
+    groups = [[0, 3, 4], [1], [2, *range(5, len(parts))]]
+    for k, grouping in ((1, groups), (6, groups), (6, [[i] for i in range(len(parts))])):
         whole = fast_smote._core.kneighbors(X, k, queries, None)
         with dask.config.set(scheduler="sync"):
-            lists = join(parts, dask.delayed(Rows(X[queries], queries, y[queries])), k, largest, 1).compute()
+            lists = join(parts, query_rows, k, largest, 1, grouping).compute()
         np.testing.assert_array_equal(lists.rows, whole, err_msg=f"k = {k}")
         np.testing.assert_array_equal(lists.codes, y[whole])
         assert np.all(np.diff(lists.keys, axis=1) >= 0)
@@ -521,6 +524,7 @@ def over_samplers():
     return [
         fast_smote.BorderlineSMOTE(random_state=4),
         fast_smote.BorderlineSMOTE(random_state=4, m_neighbors=4, sampling_strategy="not majority"),
+        fast_smote.BorderlineSMOTE(random_state=4, kind="borderline-2"),
         fast_smote.ADASYN(random_state=4),
         fast_smote.SMOTETomek(random_state=4),
         fast_smote.SMOTEENN(random_state=4, smote=fast_smote.ADASYN(random_state=2)),
@@ -541,9 +545,11 @@ def test_neighbour_based_samplers_make_the_single_process_rows(one_worker, two_w
             assert_same_resampling(on_dask, in_memory, X_res, y_res, X_mem, y_mem)
             provenance = getattr(on_dask, "provenance_", None)
             if provenance is not None:
-                for name in ("base_index", "neighbor_index", "step"):
+                for name in ("base_index", "neighbor_index", "step", "neighbor_class"):
                     got, want = getattr(provenance, name), getattr(in_memory.provenance_, name)
-                    np.testing.assert_array_equal(got.compute(), want)
+                    assert (got is None) == (want is None), name
+                    if want is not None:
+                        np.testing.assert_array_equal(got.compute(), want)
             if isinstance(sampler, fast_smote.BorderlineSMOTE):
                 assert on_dask.in_danger_indices.keys() == in_memory.in_danger_indices.keys()
                 for label, rows in in_memory.in_danger_indices.items():
@@ -567,26 +573,35 @@ def test_borderline_smote_reads_the_majority_where_it_lives(on_two):
     before = _sent_between_workers(on_two)
     with get_task_stream(client=on_two) as stream:
         X_res, _ = fast_smote.BorderlineSMOTE(random_state=0).fit_resample(X_d, y_d)
-        X_res = X_res.compute()
-    np.testing.assert_array_equal(X_res, fast_smote.BorderlineSMOTE(random_state=0).fit_resample(X, y)[0])
-    ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == "part_lists"}
+        X_res = on_two.persist(X_res)
+        wait(X_res)
+    ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == "group_lists"}
     assert len(ran_on) == 2, "the join ran on one worker"
     after = _sent_between_workers(on_two)
+    np.testing.assert_array_equal(
+        X_res.compute(), fast_smote.BorderlineSMOTE(random_state=0).fit_resample(X, y)[0]
+    )
     moved = {key: n - before.get(key, 0) for key, n in after.items() if n > before.get(key, 0)}
     # The partitions (and their checked copies) stay where they are; what moves is the
-    # minority (2 000 rows of 64 bytes and their row numbers, to both workers), its
-    # candidate lists (24 bytes a candidate, 10 a row) and small results.
+    # minority (2 000 rows of 64 bytes and their row numbers: gathered, copied to both
+    # workers, and as the join's queries), one worker's candidate lists (24 bytes a
+    # candidate, 10 a row) and small results.
     x_keys = {str(key) for key in flatten(X_d.__dask_keys__())}
     checked = sum(n for key, n in moved.items() if key_split(key) == "checked_partition")
     assert sum(n for key, n in moved.items() if key in x_keys) + checked <= X.nbytes / 4
-    assert sum(moved.values()) < 3 * 2_000 * 72 + 2 * 2_000 * 10 * 24 * 2 + X.nbytes / 4 + 200_000
+    lists = sum(n for key, n in moved.items() if key_split(key) in ("group_lists", "merged"))
+    assert lists <= 2_000 * 10 * 24 + 1_000
+    assert sum(moved.values()) < 4 * 2_000 * 80 + lists + X.nbytes / 4 + 200_000
 
 
 def test_cleaning_refuses_what_it_cannot_do_on_dask(on_two):
     X, y = make_data(n=3_000)
     X_d, y_d = as_dask(X, y, chunks=1_500)
     approximate = fast_smote.neighbors.ApproximateNearestNeighbors(n_neighbors=2)
-    for sampler in (fast_smote.TomekLinks(n_neighbors=approximate), fast_smote.ADASYN(n_neighbors=approximate)):
+    for sampler in (
+        fast_smote.TomekLinks(n_neighbors=approximate),
+        fast_smote.ADASYN(n_neighbors=approximate),
+    ):
         with pytest.raises(TypeError, match="core's exact engines: n_neighbors must be an int"):
             sampler.fit_resample(X_d, y_d)
     with pytest.raises(ValueError, match="n_neighbors must be 1"):

@@ -17,6 +17,7 @@ from typing import Any
 
 import dask
 import numpy as np
+from dask.sizeof import sizeof
 
 from . import _core
 from ._containers import labels_of
@@ -36,6 +37,10 @@ class Rows:
 
     def where(self, mask: np.ndarray) -> Rows:
         return Rows(self.X[mask], self.rows[mask], self.codes[mask])
+
+
+def _sizeof_arrays(obj: Rows | Lists) -> int:
+    return sum(int(a.nbytes) for a in vars(obj).values())
 
 
 def checked_partition(x_part: Any, y_part: Any, classes: np.ndarray, first_row: int) -> Rows:
@@ -91,13 +96,35 @@ def _fields(lists: Lists) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lists.keys, lists.rows, lists.codes
 
 
-def join(partitions: list[Any], queries: Any, k: int, largest: float, n_threads: int | None) -> Any:
+def group_lists(queries: Rows, k: int, largest: float, n_threads: int | None, *partitions: Rows) -> Lists:
+    """The queries' lists among several partitions, merged as each is searched."""
+    lists = part_lists(partitions[0], queries, k, largest, n_threads)
+    for partition in partitions[1:]:
+        lists = merged(lists, part_lists(partition, queries, k, largest, n_threads))
+    return lists
+
+
+def join(
+    partitions: list[Any],
+    queries: Any,
+    k: int,
+    largest: float,
+    n_threads: int | None,
+    groups: list[list[int]],
+) -> Any:
     """The lazy lists of the ``k`` nearest neighbours of ``queries`` (a lazy ``Rows``)
-    among every row of the partitions (lazy ``Rows``, in X's order): a task per
-    partition, merged pairwise."""
-    lists = [dask.delayed(part_lists, pure=True)(p, queries, k, largest, n_threads) for p in partitions]
+    among every row of the partitions (lazy ``Rows``, in X's order): a task per group of
+    partitions (``groups``, by position: those a worker thread holds, so that only the
+    queries and one list per group move), the groups' lists merged pairwise."""
+    search = dask.delayed(group_lists, pure=True)
+    lists = [search(queries, k, largest, n_threads, *(partitions[i] for i in group)) for group in groups]
     merge = dask.delayed(merged, pure=True)
     while len(lists) > 1:
         pairs = [merge(a, b) for a, b in zip(lists[::2], lists[1::2])]
         lists = pairs + lists[len(pairs) * 2 :]
     return lists[0]
+
+
+# What the workers' memory accounting and the scheduler's transfer costs see of them.
+sizeof.register(Rows, _sizeof_arrays)
+sizeof.register(Lists, _sizeof_arrays)

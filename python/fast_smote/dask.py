@@ -1,7 +1,7 @@
 """Resampling Dask collections on a Dask cluster (``pip install 'fast-smote[dask]'``).
 
 ``fast_smote.dask.resample(X, y, ...)``, and ``fit_resample`` of SMOTE,
-BorderlineSMOTE (``kind='borderline-1'``), ADASYN, RandomOverSampler, TomekLinks,
+BorderlineSMOTE, ADASYN, RandomOverSampler, TomekLinks,
 EditedNearestNeighbours, SMOTETomek and SMOTEENN given Dask collections, take a
 ``dask.array`` (chunked by rows) or a ``dask.dataframe`` X with a Dask y partitioned
 alike, and return lazy Dask collections of the same kind. ``compute()`` of the result
@@ -21,7 +21,8 @@ limits and how it scales):
    BorderlineSMOTE and ADASYN first count each class row's neighbours of other classes
    among all rows by a k-NN join (``_dask_join``): every partition is checked and
    searched where it lives, with the class's rows as queries, and the partitions' lists
-   merge exactly; the majority's rows never move.
+   merge exactly; the majority's rows never move (borderline-2 then brings each danger
+   row's k nearest rows of any class to the class's rows, and only those).
 3. The synthetic rows are made lazily, window by window: a window is a run of the core's
    output chunks of ``CHUNK_ROWS`` rows, and chunk ``c`` of class ``k`` draws from the seed
    of ``(random_state, k, c)``, exactly as in a single-process run. The windows spread over
@@ -33,6 +34,7 @@ removed, and X's partitions are returned without them (class by class for
 EditedNearestNeighbours, as in memory). The combinations run their over-sampler on Dask,
 then their cleaner on its lazy output.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -111,8 +113,7 @@ def resample(
         Partitioned like X: the same number of partitions, of the same lengths (take
         X and y from one DataFrame, ``ddf.drop(columns=target)`` and ``ddf[target]``).
     method : {'smote', 'borderline-smote', 'adasyn', 'random', 'smote-tomek', 'smote-enn'}, default='smote'
-        The sampler, as for ``fast_smote.resample`` (BorderlineSMOTE with
-        ``kind='borderline-1'`` only).
+        The sampler, as for ``fast_smote.resample``.
     sampling_strategy, random_state, n_jobs
         As for every sampler; a callable ``sampling_strategy`` is called with the Dask
         y. ``n_jobs`` is the threads each task's core call uses (None: every core of
@@ -833,11 +834,12 @@ class _FilteredPlan(_SmotePlan, ABC):
         self.m_search.check_size(sum(sizes), "X")
         m = self.m_search.searched_k
         _check_join_budget(sizes, self.row_bytes, m, budget)
-        checked, largest = _checked_partitions(data, counts, partitions)
+        self.classes = counts.classes
+        self.checked = checked = _checked_partitions(data, counts, partitions)
         found = []
         for code in self.codes:
             queries = dask.delayed(_class_queries)(rows[code], code)
-            lists = join(checked, queries, m, largest, self.draws.n_threads)
+            lists = checked.join(queries, m, self.draws.n_threads)
             found.append(dask.delayed(_other_class_count)(queries, lists))
         for i, (code, (other, class_rows)) in enumerate(zip(self.codes, dask.compute(*found))):
             self.n_new[i] = self.choose_bases(sampler, counts, code, self.n_new[i], other, m, class_rows)
@@ -869,17 +871,21 @@ class _AdasynPlan(_FilteredPlan):
 
 
 class _BorderlinePlan(_FilteredPlan):
+    """Borderline-1 interpolates toward the danger rows' neighbours in their class;
+    borderline-2 toward their neighbours of every class, found by a second join and
+    brought to the class's rows (only those rows move), with a damped step toward
+    another class's."""
+
     def searches(self, sampler: BorderlineSMOTE) -> tuple[NeighborSearch, NeighborSearch]:
         sampler._check_kind()
-        if sampler.kind != "borderline-1":
-            raise TypeError(
-                "BorderlineSMOTE(kind='borderline-2') does not take Dask collections: it "
-                "interpolates toward rows of every class. Compute X and y first, or use "
-                "kind='borderline-1'"
-            )
+        self.any_class = sampler.kind == "borderline-2"
+        if self.any_class:
+            self.n_outputs = 5
         k_search = NeighborSearch("k_neighbors", sampler.k_neighbors, self.draws.seed)
         m_search = NeighborSearch("m_neighbors", sampler.m_neighbors, self.draws.seed)
         sampler.nn_k_, sampler.nn_m_ = k_search.estimator, m_search.estimator
+        if self.any_class:
+            _refuse_outside_core(k_search, "BorderlineSMOTE(kind='borderline-2')")
         sampler.in_danger_indices = {}
         return k_search, m_search
 
@@ -897,16 +903,107 @@ class _BorderlinePlan(_FilteredPlan):
         if len(danger) == 0:
             return 0
         sampler.in_danger_indices[counts.classes[code]] = rows[danger]
-        self.k_search.check_size(len(rows), f"class {counts.label(code)!r}")
+        if self.any_class:
+            self.k_search.check_size(self.n_samples, "X")
+        else:
+            self.k_search.check_size(len(rows), f"class {counts.label(code)!r}")
         self.bases[code] = dask.delayed(danger)
         return n_new
 
     def prepare(self, code: int, rows: Any) -> Any:
         if code not in self.bases:
             return None
-        return dask.delayed(_danger_table, pure=True)(
-            rows, self.k_search, self.bases[code], self.draws.n_threads
+        if not self.any_class:
+            return dask.delayed(_danger_table, pure=True)(
+                rows, self.k_search, self.bases[code], self.draws.n_threads
+            )
+        queries = dask.delayed(_danger_queries)(rows, code, self.bases[code])
+        lists = self.checked.join(queries, self.k_search.searched_k, self.draws.n_threads)
+        wanted = dask.delayed(np.unique)(lists.rows)
+        found = [dask.delayed(_rows_among)(part, wanted) for part in self.checked.parts]
+        return dask.delayed(_neighborhood, pure=True)(rows, code, lists, *found)
+
+    def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        if not self.any_class:
+            return super().window_task(code, shared)
+        return _borderline2_window, (*shared, self.draws, code, self.bases[code])
+
+    def record(self, sampler: Any, made: list[list[_Window]]) -> None:
+        if not self.any_class:
+            return super().record(sampler, made)
+        base, neighbor, step, codes = (
+            _concatenated(made, i, t) for i, t in enumerate((np.int64, np.int64, self.dtype, np.int64))
         )
+        neighbor_class = codes.map_blocks(_labels_of, self.classes, dtype=self.classes.dtype)
+        sampler.provenance_ = Provenance(self.n_samples, base, neighbor, step, neighbor_class)
+        return None
+
+
+def _labels_of(codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    labels: np.ndarray = classes[codes]
+    return labels
+
+
+def _danger_queries(rows: _ClassRows, code: int, danger: np.ndarray) -> Rows:
+    return Rows(rows.X[danger], rows.rows[danger], np.full(len(danger), code, dtype=np.int64))
+
+
+def _rows_among(part: Rows, wanted: np.ndarray) -> Rows:
+    """The partition's rows among the rows ``wanted`` of X (sorted)."""
+    return part.where(np.isin(part.rows, wanted, assume_unique=True))
+
+
+@dataclass(frozen=True)
+class _Neighborhood:
+    """A class's rows, then its danger rows' neighbours of every class: their values and
+    rows of X (``rows``), and classes; the neighbours' positions in them
+    (``references``) and the danger rows' table, as positions into ``references``."""
+
+    rows: _ClassRows
+    codes: np.ndarray
+    references: np.ndarray
+    table: np.ndarray
+
+
+sizeof.register(
+    _Neighborhood,
+    lambda hood: (
+        _sizeof_class_rows(hood.rows) + hood.codes.nbytes + hood.references.nbytes + hood.table.nbytes
+    ),
+)
+
+
+def _neighborhood(rows: _ClassRows, code: int, lists: Lists, *found: Rows) -> _Neighborhood:
+    """Borderline-2's data for a class: its rows and its danger rows' neighbours (the
+    partitions' ``found`` rows, in X's order)."""
+    neighbours = Rows(*(np.concatenate([getattr(f, name) for f in found]) for name in ("X", "rows", "codes")))
+    n = len(rows.rows)
+    local = _ClassRows(np.concatenate([rows.X, neighbours.X]), np.concatenate([rows.rows, neighbours.rows]))
+    codes = np.concatenate([np.full(n, code, dtype=np.int64), neighbours.codes])
+    table = np.searchsorted(neighbours.rows, lists.rows)
+    return _Neighborhood(local, codes, n + np.arange(len(neighbours.rows)), table)
+
+
+def _borderline2_window(
+    rows: _ClassRows,
+    hood: _Neighborhood,
+    draws: _Draws,
+    code: int,
+    danger: np.ndarray,
+    n_new: int,
+    first_chunk: int,
+    n_chunks: int,
+    first_row: int,
+) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Borderline-2's rows of class ``code`` in its chunks from ``first_chunk``, their
+    provenance and their neighbours' classes."""
+    damped = hood.codes[hood.references] != code
+    job = (code, 0, danger, hood.references, hood.table, n_new, 1.0, damped)
+    values, base, neighbor, step = _core.generate_window(
+        hood.rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads
+    )
+    found = hood.rows.rows
+    return draws.output(values, first_row), found[base], found[neighbor], step, hood.codes[neighbor]
 
 
 def _danger_table(
@@ -916,11 +1013,22 @@ def _danger_table(
     return k_search.table(rows.X, danger, np.arange(len(rows.rows)), n_threads)
 
 
-def _checked_partitions(
-    data: _Collections, counts: ClassCounts, partitions: list[_Counts]
-) -> tuple[list[Any], float]:
-    """Every partition checked as in memory (``checked_partition``), held where it was
-    checked, and the largest magnitude of X's values."""
+@dataclass(frozen=True)
+class _Checked:
+    """Every partition of X checked as in memory (``checked_partition``) and held where
+    it was checked, the largest magnitude of X's values, and the partitions grouped by
+    the worker thread that holds them."""
+
+    parts: list[Any]
+    largest: float
+    groups: list[list[int]]
+
+    def join(self, queries: Any, k: int, n_threads: int | None) -> Any:
+        """The lazy lists of the queries' ``k`` nearest rows of X (see ``join``)."""
+        return join(self.parts, queries, k, self.largest, n_threads, self.groups)
+
+
+def _checked_partitions(data: _Collections, counts: ClassCounts, partitions: list[_Counts]) -> _Checked:
     starts = np.cumsum([0, *map(len, partitions)]).tolist()
     checked = _held(
         [
@@ -928,7 +1036,28 @@ def _checked_partitions(
             for x_part, y_part, start in zip(data.x_parts, data.y_parts, starts)
         ]
     )
-    return checked, max(dask.compute(*[dask.delayed(largest_magnitude)(part) for part in checked]))
+    largest = max(dask.compute(*[dask.delayed(largest_magnitude)(part) for part in checked]))
+    return _Checked(checked, largest, _groups_by_thread(checked))
+
+
+def _groups_by_thread(held: list[Any]) -> list[list[int]]:
+    """Positions of the held partitions by the worker that holds them, each worker's cut
+    into one run per thread: one join task per run searches its partitions where they
+    are (without a client: one run)."""
+    client = _client()
+    if client is None:
+        return [list(range(len(held)))]
+    holders = client.who_has(held)
+    threads = client.nthreads()
+    by_worker: dict[str, list[int]] = {}
+    for i, part in enumerate(held):
+        worker = min(holders[part.key])  # the first of several holders, by address
+        by_worker.setdefault(worker, []).append(i)
+    runs = []
+    for worker, positions in sorted(by_worker.items()):
+        for run in np.array_split(np.asarray(positions), min(len(positions), threads.get(worker, 1))):
+            runs.append(run.tolist())
+    return runs
 
 
 def _class_queries(rows: _ClassRows, code: int) -> Rows:
@@ -1100,20 +1229,19 @@ def _clean(sampler: Any, X: Any, y: Any, memory_budget: int | str | None) -> tup
     _check_join_budget(
         sizes, data.n_features * data.dtype.itemsize, search.searched_k, _budget(memory_budget)
     )
-    checked, largest = _checked_partitions(data, counts, partitions)
+    checked = _checked_partitions(data, counts, partitions)
     targeted = np.array(sorted(counts.code_of[label] for label in sampler.sampling_strategy_), dtype=np.int64)
     k = search.searched_k
     if isinstance(sampler, TomekLinks):
         verdicts = [
-            dask.delayed(_cross_class_pairs)(part, join(checked, part, k, largest, n_threads))
-            for part in checked
+            dask.delayed(_cross_class_pairs)(part, checked.join(part, k, n_threads)) for part in checked.parts
         ]
         removed = _tomek_removed(dask.compute(*verdicts), targeted)
     else:
         verdicts = []
-        for part in checked:
+        for part in checked.parts:
             queries = dask.delayed(_targeted_rows)(part, targeted)
-            lists = join(checked, queries, k, largest, n_threads)
+            lists = checked.join(queries, k, n_threads)
             verdicts.append(dask.delayed(_edited_removed)(sampler, queries, lists))
         removed = np.concatenate(dask.compute(*verdicts), axis=1)
     removed = removed[:, np.argsort(removed[0])]
