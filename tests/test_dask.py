@@ -614,6 +614,14 @@ def test_cleaning_refuses_what_it_cannot_do_on_dask(on_two):
     ):
         fast_smote.dask.fit_resample(fast_smote.TomekLinks(), X_d, y_d, memory_budget="100kB")
     fast_smote.dask.fit_resample(fast_smote.TomekLinks(), X_d, y_d, memory_budget="400kB")
+    # BorderlineSMOTE's gathered class fits, but its join does not: refused before the gather.
+    X_big, y_big = make_data(n=20_000, d=10, weights=(0.9, 0.1))
+    with get_task_stream(client=on_two) as stream:
+        with pytest.raises(MemoryBudgetError, match=r"partitions of up to 10,000 rows need about 9\.\d+ MiB"):
+            fast_smote.dask.fit_resample(
+                fast_smote.BorderlineSMOTE(), *as_dask(X_big, y_big, chunks=10_000), memory_budget="6MiB"
+            )
+    assert not {key_split(task["key"]) for task in stream.data} & {"_select", "_class_rows"}
     fitted = fast_smote.SMOTETomek().fit(X_d, y_d)
     assert fitted.n_features_in_ == 4
     assert fitted.smote_.sampling_strategy_ == fast_smote.SMOTE().fit(X, y).sampling_strategy_

@@ -184,9 +184,10 @@ def fit_resample(
     window_rows = _window_rows(plan.window_row_bytes())
     budget = _budget(memory_budget)
     _check_budget(plan, counts, window_rows, budget)
+    plan.check_partitions([len(part) for part in partitions], budget)
     gathered = _gather(data, counts, plan.codes, partitions, raw=plan.raw)
     rows = _share(gathered)
-    plan.select(sampler, data, counts, partitions, rows, budget)
+    plan.select(sampler, data, counts, partitions, rows)
     prepared = _share({code: plan.prepare(code, rows[code]) for code in plan.codes})
     shared = {code: (rows[code], prepared.get(code)) for code in plan.codes}
     n_samples = plan.n_samples
@@ -691,11 +692,15 @@ class _Plan(ABC):
         counts: ClassCounts,
         partitions: list[_Counts],
         rows: dict[int, Any],
-        budget: int,
     ) -> None:
         """Decides what the classes' rows make before any is made (the search among all
         rows of BorderlineSMOTE and ADASYN), updating ``n_new``. SMOTE and random
         over-sampling make ``n_new`` rows of every class asked for."""
+        return None
+
+    def check_partitions(self, sizes: list[int], budget: int) -> None:
+        """Checks, before anything is gathered, what the partitions' sizes decide (the
+        join's size and budget for the samplers that search among all rows)."""
         return None
 
     def prepare(self, code: int, rows: Any) -> Any:
@@ -828,12 +833,8 @@ class _FilteredPlan(_SmotePlan, ABC):
         counts: ClassCounts,
         partitions: list[_Counts],
         rows: dict[int, Any],
-        budget: int,
     ) -> None:
-        sizes = [len(part) for part in partitions]
-        self.m_search.check_size(sum(sizes), "X")
         m = self.m_search.searched_k
-        _check_join_budget(sizes, self.row_bytes, m, budget)
         self.classes = counts.classes
         self.checked = checked = _checked_partitions(data, counts, partitions)
         found = []
@@ -843,6 +844,10 @@ class _FilteredPlan(_SmotePlan, ABC):
             found.append(dask.delayed(_other_class_count)(queries, lists))
         for i, (code, (other, class_rows)) in enumerate(zip(self.codes, dask.compute(*found))):
             self.n_new[i] = self.choose_bases(sampler, counts, code, self.n_new[i], other, m, class_rows)
+
+    def check_partitions(self, sizes: list[int], budget: int) -> None:
+        self.m_search.check_size(sum(sizes), "X")
+        _check_join_budget(sizes, self.row_bytes, self.m_search.searched_k, budget)
 
     def bases_and_draws(self, code: int) -> tuple[Any, Any]:
         return self.bases.get(code), self.per_base.get(code)
