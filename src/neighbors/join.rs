@@ -182,12 +182,8 @@ mod tests {
             let n = 30 + rng.below(400);
             let d = 1 + rng.below(24);
             let k = 1 + rng.below(6);
-            let x = match seed % 3 {
-                0 => random(n, d, seed),
-                1 => tie_heavy(seed, n, d.max(2), seed),
-                // Beyond float32's safe range: every partition takes the whole data's scale.
-                _ => random(n, d, seed).mapv(|v| v * 1e25),
-            };
+            // Spread beyond float32's safe range, every partition takes the data's scale.
+            let x = varied(seed, n, d);
             let x32 = x.mapv(|v| v as f32);
             let all: Vec<usize> = (0..x.nrows()).collect();
             let queries: Vec<usize> = all.iter().copied().filter(|_| rng.below(3) == 0).collect();

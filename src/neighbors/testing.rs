@@ -179,3 +179,14 @@ pub(crate) fn tie_heavy(kind: u64, n: usize, d: usize, seed: u64) -> Array2<f64>
         }
     }
 }
+
+/// Test data of one of three kinds by `seed`: Gaussian, full of exact ties
+/// (`tie_heavy`), or Gaussian spread beyond float32's safe range (whose searches scale
+/// or scan in float64).
+pub(crate) fn varied(seed: u64, n: usize, d: usize) -> Array2<f64> {
+    match seed % 3 {
+        0 => random(n, d, seed),
+        1 => tie_heavy(seed, n, d.max(2), seed),
+        _ => random(n, d, seed).mapv(|v| v * 1e20),
+    }
+}
