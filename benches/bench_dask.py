@@ -82,7 +82,9 @@ def make_data(n_rows: int, n_features: int, dtype: str, rows_per_chunk: int) -> 
     return X, y
 
 
-def local_data(n_rows: int, n_features: int, dtype: str, rows_per_chunk: int) -> tuple[np.ndarray, np.ndarray]:
+def local_data(
+    n_rows: int, n_features: int, dtype: str, rows_per_chunk: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The rows of ``make_data``, made in this process."""
     sizes = _chunk_sizes(n_rows, rows_per_chunk)
     chunks = [_chunk(i, n, n_features, dtype) for i, n in enumerate(sizes)]
