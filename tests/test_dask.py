@@ -366,6 +366,10 @@ def test_bad_data_is_refused_before_anything_is_made(on_two):
         fast_smote.dask.fit_resample(fast_smote.SMOTE(), X, y_d)
     with pytest.raises(ValueError, match="Unknown label type"):
         fast_smote.dask.resample(X_d, da.from_array(np.linspace(0, 1, 3_000), chunks=1_000))
+    y_missing = y.astype(float)
+    y_missing[2_005] = np.nan
+    with pytest.raises(ValueError, match=r"missing labels \(None, NaN or NA\) at row 5 of its partition 2"):
+        fast_smote.dask.resample(X_d, da.from_array(y_missing, chunks=1_000))
     frame = dd.from_pandas(pd.DataFrame({"a": X[:, 0], "name": ["x"] * 3_000}), npartitions=3)
     with pytest.raises(TypeError, match=r"non-numeric columns: 'name'"):
         fast_smote.dask.resample(frame, dd.from_pandas(pd.Series(y), npartitions=3))

@@ -23,9 +23,9 @@ from ._diagnostics import (
     SamplingQualityWarning,
     diagnose,
 )
+from ._errors import UnsuitableDataError
 from ._memory import MemoryBudgetError
 from ._resample import METHODS, MORE_METHODS, resample
-from .base import UnsuitableDataError
 from .combine import SMOTEENN, SMOTETomek
 from .neighbors import ApproximateNearestNeighbors, NearestNeighbors
 from .over_sampling import (

@@ -29,6 +29,7 @@ from ._containers import (
     labels_of,
     x_layout_of,
 )
+from ._errors import NonNumericError
 
 if TYPE_CHECKING:
     from ._categorical import CategoricalFeatures
@@ -160,7 +161,7 @@ def _core_dtype_of_columns(dtypes: list[np.dtype]) -> np.dtype:
 
 def _refuse_non_numeric(described: list[str]) -> None:
     if described:
-        raise TypeError(
+        raise NonNumericError(
             "X has non-numeric columns: "
             + ", ".join(described)
             + ". This sampler needs numeric features: encode these columns as numbers, "
@@ -293,10 +294,10 @@ def numeric_values(X: Any) -> tuple[np.ndarray, XLayout | None]:
         try:
             values = values.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise TypeError(f"X contains non-numeric values ({exc}); {_NOT_NUMERIC}") from None
+            raise NonNumericError(f"X contains non-numeric values ({exc}); {_NOT_NUMERIC}") from None
     reject_complex(values)
     if values.dtype.kind not in _NUMERIC_KINDS:
-        raise TypeError(f"X has dtype {values.dtype}, which is not numeric; {_NOT_NUMERIC}")
+        raise NonNumericError(f"X has dtype {values.dtype}, which is not numeric; {_NOT_NUMERIC}")
     return values, x_layout_of(X)
 
 
@@ -327,7 +328,35 @@ def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, YLayout | None]:
         raise ValueError(
             f"X and y have different numbers of samples: X has {n_samples}, y has {labels.shape[0]}"
         )
+    check_no_missing_labels(labels)
     return labels, container
+
+
+def _is_missing(value: Any) -> bool:
+    # NaN and NaT differ from themselves; pandas' NA compares to NA, not to False.
+    return value is None or (value != value) is not False
+
+
+_missing = np.frompyfunc(_is_missing, 1, 1)
+
+
+def check_no_missing_labels(labels: np.ndarray, partition: int | None = None) -> None:
+    """A ValueError naming the rows of 1-D ``labels`` that hold no label (None, NaN,
+    NaT or pandas' NA), as positions in y or in its partition ``partition``."""
+    if labels.dtype.kind in "fc":
+        missing = np.isnan(labels)
+    elif labels.dtype.kind in "OmM":
+        missing = np.asarray(_missing(labels), dtype=bool) if labels.size else np.zeros(0, dtype=bool)
+    else:
+        return
+    rows = np.flatnonzero(missing)
+    if len(rows):
+        shown = ", ".join(map(str, rows[:5].tolist())) + (", ..." if len(rows) > 5 else "")
+        where = "" if partition is None else f" of its partition {partition}"
+        raise ValueError(
+            f"y has missing labels (None, NaN or NA) at row{'s' if len(rows) > 1 else ''} {shown}{where} "
+            f"({len(rows)} in all): drop those rows, or give them a class, before resampling"
+        )
 
 
 def _encode_integer_labels(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,13 +19,6 @@ from ._memory import check_output_fits
 from ._validation import Dataset, StrategyDict, check_X_y, reject_sparse, resolve_sampling_strategy
 
 
-class UnsuitableDataError(ValueError, RuntimeError):
-    """The data gives the method nothing to work with: ADASYN without a sample that is
-    hard to learn, KMeans-SMOTE without a cluster that qualifies. A ``ValueError``, as
-    for any data a sampler cannot resample, and a ``RuntimeError``, which is what
-    imbalanced-learn raises there."""
-
-
 @dataclass(frozen=True)
 class Generated:
     """What a sampler made: the resampled X (originals first, then the new rows class

@@ -70,6 +70,7 @@ from ._validation import (
     ClassCounts,
     StrategyDict,
     check_n_jobs,
+    check_no_missing_labels,
     check_several_classes,
     check_X,
     encode_labels,
@@ -394,8 +395,9 @@ class _Counts:
         return int(self.counts.sum())
 
 
-def _partition_classes(y_part: Any) -> _Counts:
+def _partition_classes(y_part: Any, partition: int) -> _Counts:
     labels, _ = labels_of(y_part)
+    check_no_missing_labels(labels, partition)
     if labels.size == 0:
         return _Counts(labels, np.zeros(0, dtype=np.int64))
     classes, _, counts = encode_labels(labels)
@@ -404,7 +406,9 @@ def _partition_classes(y_part: Any) -> _Counts:
 
 def _count_classes(data: _Collections) -> tuple[ClassCounts, list[_Counts]]:
     """The classes and their counts over all of y, and each partition's."""
-    partitions = list(dask.compute(*[dask.delayed(_partition_classes)(part) for part in data.y_parts]))
+    partitions = list(
+        dask.compute(*[dask.delayed(_partition_classes)(part, i) for i, part in enumerate(data.y_parts)])
+    )
     if _is_array(data.X):
         for i, (want, part) in enumerate(zip(data.X.chunks[0], partitions)):
             if not math.isnan(want) and want != len(part):

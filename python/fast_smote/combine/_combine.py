@@ -59,6 +59,11 @@ class _OverThenClean(BaseSampler):
         setattr(self, f"{self._cleaner_param}_", clean)
         return over, clean
 
+    def _validate_estimator(self) -> None:
+        """Checks ``smote`` and the cleaner, and sets their clones ``smote_`` and
+        ``<cleaner>_`` (imbalanced-learn's method, which code written for it calls)."""
+        self._parts()
+
     def _seed_approximate_search(self, clean: BaseCleaningSampler) -> None:
         """A cleaner has no ``random_state``: an ``ApproximateNearestNeighbors`` in it
         without one takes the combination's (when it has one), so that a fixed

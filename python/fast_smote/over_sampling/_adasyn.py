@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
+from .._errors import UnsuitableDataError
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
-from ..base import Generated, UnsuitableDataError, warn_count
+from ..base import Generated, warn_count
 from ._base import BaseSMOTE, Job
 
 

@@ -10,9 +10,10 @@ import numpy as np
 from sklearn.base import clone
 
 from .. import _core
+from .._errors import UnsuitableDataError
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, estimator_random_state, seed_from
-from ..base import Generated, UnsuitableDataError, warn_count
+from ..base import Generated, warn_count
 from ._base import BaseSMOTE, Job
 
 

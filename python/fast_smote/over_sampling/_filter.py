@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .. import _core
+from .._errors import NotASupportVectorMachineError
 from .._neighbors import NeighborSearch, danger_and_noise
 from .._validation import Dataset, StrategyDict, check_n_jobs, estimator_random_state, seed_from
 from ..base import Generated, warn_count
@@ -225,7 +226,7 @@ class SVMSMOTE(BaseSMOTE):
             )
         svm.fit(data.X, data.y)
         if not hasattr(svm, "support_"):
-            raise TypeError(
+            raise NotASupportVectorMachineError(
                 f"svm_estimator {type(svm).__name__} has no support_ attribute after fitting; "
                 "SVMSMOTE needs a support vector machine (such as sklearn.svm.SVC)"
             )
