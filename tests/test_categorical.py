@@ -380,3 +380,36 @@ def test_parameters_are_imblearns():
         ].shape[1]
         == 5
     )
+
+
+def test_smotenc_returns_bool_and_object_number_columns_as_imblearn_does():
+    from imblearn.over_sampling import SMOTENC as ImbSMOTENC
+
+    rng = np.random.default_rng(3)
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=n).astype(object),  # numbers stored as objects
+            "flag": rng.random(n) < 0.5,
+            "city": rng.choice(["x", "y", "z"], n),
+        }
+    )
+    y = np.array([0] * 90 + [1] * 30)
+    sampler = fast_smote.SMOTENC(categorical_features=["city"], random_state=0)
+    X_res, _ = sampler.fit_resample(frame, y)
+    X_imb, _ = ImbSMOTENC(categorical_features=["city"], random_state=0).fit_resample(frame, y)
+    assert X_res.dtypes.to_dict() == X_imb.dtypes.to_dict()
+    assert X_res["flag"].dtype == bool and X_res["amount"].dtype == object
+    pd.testing.assert_frame_equal(X_res.iloc[:n], frame)
+    # A new row's flag is its interpolated value's truth: not 0.
+    p = sampler.provenance_
+    flag = frame["flag"].to_numpy(dtype=float)
+    interpolated = flag[p.base_index] + p.step * (flag[p.neighbor_index] - flag[p.base_index])
+    np.testing.assert_array_equal(X_res["flag"].to_numpy()[n:], interpolated != 0)
+    amount = frame["amount"].to_numpy(dtype=float)
+    expected = amount[p.base_index] + p.step * (amount[p.neighbor_index] - amount[p.base_index])
+    np.testing.assert_allclose(X_res["amount"].to_numpy(dtype=float)[n:], expected)
+    # A cell that is not a number is named, where imbalanced-learn fails on the float cast.
+    frame.loc[7, "amount"] = "n/a"
+    with pytest.raises(ValueError, match=r"'amount' \(position 0\) holds 'n/a' at row 7, which is not"):
+        sampler.fit_resample(frame, y)

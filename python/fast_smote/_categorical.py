@@ -22,6 +22,7 @@ from ._containers import (
     is_polars_frame,
     x_layout_of,
 )
+from ._errors import NonNumericError
 from ._validation import check_shape, check_X, reject_complex
 
 #: ``categorical_features`` value meaning every column (SMOTEN).
@@ -46,6 +47,9 @@ class CategoricalFeatures:
     frame_dtypes: list[Any] | None
     missing_code: list[bool]
     continuous_layout: XLayout | None
+    #: DataFrame input: each continuous column's dtype, to return bool and object
+    #: columns as such (as imbalanced-learn does).
+    continuous_dtypes: list[Any] | None
     #: NumPy input: X's dtype.
     array_dtype: np.dtype | None
     #: The caller's X (not copied), whose original rows are returned as they are.
@@ -111,8 +115,9 @@ class CategoricalFeatures:
         parts: list[Any] = [None] * (self.n_features + len(self.continuous_columns))
         if self.continuous_layout is not None:
             frame = self.continuous_layout.wrap(continuous)
+            given = self.continuous_dtypes or [None] * len(self.continuous_columns)
             for i, position in enumerate(self.continuous_columns):
-                parts[position] = frame.iloc[:, i]
+                parts[position] = _in_given_dtype(frame.iloc[:, i], given[i])
         for j, position in enumerate(self.columns):
             column = new_codes[:, j]
             if self.missing_code[j]:
@@ -130,6 +135,38 @@ class CategoricalFeatures:
         out = pd.concat(parts, axis=1, ignore_index=True)
         out.columns = layout.columns
         return out
+
+
+def _in_given_dtype(column: Any, dtype: Any) -> Any:
+    """A continuous column back in the caller's dtype where imbalanced-learn returns it
+    so: a bool column's new values are True where the interpolation is not 0, an object
+    column holds its numbers as objects; other columns stay as interpolated."""
+    if dtype is None or not isinstance(dtype, np.dtype) or dtype.kind not in "bO":
+        return column
+    return column != 0 if dtype.kind == "b" else column.astype(object)
+
+
+def _numbers_of_objects(frame: Any, positions: np.ndarray) -> Any:
+    """The continuous columns of a DataFrame with its object columns of numbers as
+    float64 (imbalanced-learn converts them too); a cell that is not a number is named."""
+    import pandas as pd
+
+    objects = [i for i, dtype in enumerate(frame.dtypes) if isinstance(dtype, np.dtype) and dtype.kind == "O"]
+    if not objects:
+        return frame
+    frame = frame.copy(deep=False)
+    for i in objects:
+        column = frame.iloc[:, i]
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = np.flatnonzero(numbers.isna().to_numpy() & column.notna().to_numpy())
+        if len(bad):
+            raise NonNumericError(
+                f"X's column {frame.columns[i]!r} (position {int(positions[i])}) holds "
+                f"{column.iloc[bad[0]]!r} at row {int(bad[0])}, which is not a number; fix that "
+                "cell, or list the column in categorical_features"
+            )
+        frame.isetitem(i, numbers.astype(np.float64))
+    return frame
 
 
 def _categorical_dtypes(X: Any) -> list[bool] | None:
@@ -279,7 +316,7 @@ def check_mixed_X(
     codes = np.empty((n_samples, len(columns)), dtype=np.int32)
     categories: list[Any] = []
     missing_code: list[bool] = []
-    frame_dtypes = None
+    frame_dtypes = continuous_dtypes = None
     if is_frame:
         import pandas as pd
 
@@ -295,6 +332,8 @@ def check_mixed_X(
             categories.append(column_categories)
             missing_code.append(missing)
         continuous_part: Any = X.iloc[:, continuous_columns]
+        continuous_dtypes = list(continuous_part.dtypes)
+        continuous_part = _numbers_of_objects(continuous_part, continuous_columns)
     else:
         for j, position in enumerate(columns):
             codes[:, j], column_categories = _encode_array_column(X[:, position], int(position))
@@ -315,6 +354,7 @@ def check_mixed_X(
         frame_dtypes=frame_dtypes,
         missing_code=missing_code,
         continuous_layout=continuous_layout,
+        continuous_dtypes=continuous_dtypes,
         array_dtype=None if is_frame else X.dtype,
         source=X,
     )
