@@ -547,3 +547,46 @@ def test_smotenc_results_are_diagnosed_with_their_categories(categorical_file, t
     assert printed.startswith("fast-smote diagnostics of SMOTENC(") and "(5 features)" in printed
     data = json.loads(report.read_text())
     assert data["n_features"] == 5 and data["classes"][1]["n_synthetic"] == N_MAJORITY - N_MINORITY
+
+
+def test_version_and_plain_help(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"fast-smote {fast_smote.__version__}\n"
+    for command in ([], ["demo"], ["resample"], ["diagnose"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        out = capsys.readouterr().out
+        assert "``" not in out, command
+    # Every demo option is described.
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    out = capsys.readouterr().out
+    for help_text in ("rows of the generated data", "its columns", "seed of the data and the sampler"):
+        assert help_text in out, help_text
+
+
+def test_a_run_without_seed_prints_the_seed_that_repeats_it(csv_file, tmp_path, capsys):
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    assert resample(csv_file, "-t", "label", "-o", first) == 0
+    (seed,) = re.findall(
+        r"fast-smote: no --seed given: this run uses --seed (\d+)\n", capsys.readouterr().err
+    )
+    assert resample(csv_file, "-t", "label", "-o", second, "--seed", seed, "-q") == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert resample(csv_file, "-t", "label", "-o", second, "-q") == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly():
+    script = Path(sysconfig.get_path("scripts")) / "fast-smote"
+    done = subprocess.run(
+        f"'{script}' demo --n-samples 2000 --n-features 3 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.startswith("fast-smote ") and done.stdout.count("\n") == 1
+    assert done.stderr == ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import sys
 import time
 import warnings
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._core import __version__
 from ._diagnostics import diagnose
 from ._resample import METHODS, SAMPLERS
 from ._tables import Backend, Column, CommandError, csv_chunk_rows, load_backend, table_format
@@ -358,6 +360,8 @@ def run_sampler(args: argparse.Namespace, data: TrainingData, progress: Progress
     """The sampler ``args`` describe, and its ``fit_resample`` of the data; its
     warnings are printed in the command's words."""
     sampler = SAMPLERS[args.method](**sampler_params(args, data.y, data.categorical))
+    if args.seed_drawn and not args.quiet:
+        print(f"fast-smote: no --seed given: this run uses --seed {args.seed}", file=sys.stderr)
     progress.start(f"resampling with {sampler!r}")
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -589,12 +593,19 @@ def add_sampler_options(parser: argparse.ArgumentParser) -> None:
             "better recall)"
         ),
     )
-    parser.add_argument("--seed", type=int, help="random_state (default: a fresh seed every run)")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        help="random_state (default: a fresh seed every run, printed so that it can be repeated)",
+    )
     parser.add_argument("-j", "--n-jobs", type=int, help="threads (default: all cores)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fast-smote", description=__doc__.split("\n\n")[1])
+    # The module docstring's second paragraph, without its reStructuredText quotes.
+    description = __doc__.split("\n\n")[1].replace("``", "'")
+    parser = argparse.ArgumentParser(prog="fast-smote", description=description)
+    parser.add_argument("--version", action="version", version=f"fast-smote {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     resample = commands.add_parser(
@@ -647,9 +658,13 @@ def build_parser() -> argparse.ArgumentParser:
     diagnose_parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
     demo_parser = commands.add_parser("demo", help="oversample a generated imbalanced dataset")
-    demo_parser.add_argument("--n-samples", type=int, default=100_000)
-    demo_parser.add_argument("--n-features", type=int, default=10)
-    demo_parser.add_argument("--seed", type=int, default=0)
+    demo_parser.add_argument(
+        "--n-samples", type=int, default=100_000, help="rows of the generated data (default: 100000)"
+    )
+    demo_parser.add_argument("--n-features", type=int, default=10, help="its columns (default: 10)")
+    demo_parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the data and the sampler (default: 0)"
+    )
     demo_parser.add_argument(
         "--method", default="smote", choices=sorted(METHODS), help="the sampler (default: smote)"
     )
@@ -676,6 +691,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv[:1] == ["bench"]:
             return bench(argv[1:])
         args = build_parser().parse_args(argv)
+        if args.command in ("resample", "diagnose"):
+            args.seed_drawn = args.seed is None
+            args.seed = fresh_seed() if args.seed is None else args.seed
         if args.command == "resample":
             resample_file(args)
         elif args.command == "diagnose":
@@ -685,4 +703,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"fast-smote: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (such as ``head``) stopped reading: end quietly. Python would
+        # report the pipe again when it flushes stdout at exit, so stdout goes nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
+
+
+def fresh_seed() -> int:
+    """A seed from the operating system's entropy, printed so that a run can be repeated."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
