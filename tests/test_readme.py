@@ -25,6 +25,37 @@ def test_every_python_example_runs():
             pytest.fail(f"README example failed with {exc!r}:\n{block}")
 
 
+DOCS = sorted((README.parent / "docs").glob("*.md"))
+
+
+@pytest.mark.filterwarnings(r"ignore:\w+ generated \d+ samples for class:UserWarning")
+@pytest.mark.parametrize("page", DOCS, ids=lambda page: page.name)
+def test_every_python_example_of_the_docs_runs(page):
+    """Each page's examples run as written, in order, in a namespace of their own."""
+    namespace: dict = {}
+    for block in re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.DOTALL):
+        try:
+            exec(compile(block, str(page), "exec"), namespace)
+        except Exception as exc:  # pragma: no cover - the message shows which example
+            pytest.fail(f"{page.name} example failed with {exc!r}:\n{block}")
+
+
+def test_links_between_the_readme_and_the_docs_resolve():
+    """Every relative link of the README and the docs names a file that exists and, with
+    an anchor, a heading of that file."""
+
+    def anchors(page: Path) -> set[str]:
+        headings = re.findall(r"(?m)^#+ (.*)$", re.sub(r"(?s)```.*?```", "", page.read_text()))
+        return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+    for page in [README, *DOCS]:
+        for target, anchor in re.findall(r"\]\((?!https?:)([^)#\s]*)(?:#([\w\-]+))?\)", page.read_text()):
+            linked = (page.parent / target).resolve() if target else page
+            assert linked.exists(), f"{page.name} links to {target}"
+            if anchor and linked.suffix == ".md":
+                assert anchor in anchors(linked), f"{page.name} links to {target}#{anchor}"
+
+
 def test_the_diagnostics_example_script_prints_the_readmes_report(tmp_path):
     """docs/diagnostics_example.py (which makes the README's image) runs, writes the
     image, and prints the report the README shows."""

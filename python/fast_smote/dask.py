@@ -8,7 +8,7 @@ alike, and return lazy Dask collections of the same kind. ``compute()`` of the r
 equals the single-process run on the computed X and y with the same seed, row for row,
 whatever the number of workers and the input chunking.
 
-How the over-samplers work (the README's "Dask" section has the whole design, its
+How the over-samplers work (docs/dask.md has the whole design, its
 limits and how it scales):
 
 1. One pass over y counts each partition's classes; X is not read.
