@@ -7,7 +7,7 @@ approximate search must not be slower than the exact one. The data are standard 
 minority shifted by 0.5. Each case times ``fit_resample`` once per setting (the cases are
 long; repeat the run to see the spread). The exact search of the large cases takes
 minutes to tens of minutes, so it runs only with ``--exact`` (its known times are in
-the README). Usage::
+docs/neighbors.md). Usage::
 
     python benches/bench_approx_samplers.py               # approximate only, ~2 min
     python benches/bench_approx_samplers.py --exact       # side by side, ~30 min
