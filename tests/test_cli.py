@@ -590,3 +590,25 @@ def test_a_reader_that_stops_early_ends_the_run_quietly():
     )
     assert done.stdout.startswith("fast-smote ") and done.stdout.count("\n") == 1
     assert done.stderr == ""
+
+
+def test_a_wrong_target_gets_the_closest_column(csv_file, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    for given, hint in [
+        ("LABEL", "did you mean 'label'?"),  # letter case first
+        ("labl", "did you mean 'label'?"),
+        ("zzz", "its columns: 'amount', 'label', 'count', 'score'"),
+    ]:
+        assert resample(csv_file, "-t", given, "-o", out) == 2
+        assert capsys.readouterr().err.splitlines()[-1].endswith(hint), given
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(csv_file, tmp_path, capsys):
+    missing = tmp_path / "no such folder"
+    for args in (["-o", missing / "out.csv"], ["-o", tmp_path / "out.csv", "--report", missing / "r.json"]):
+        assert resample(csv_file, "-t", "label", *args) == 2
+        what = "report" if "--report" in args else "output"
+        assert capsys.readouterr().err == (
+            f"fast-smote: error: cannot write the {what} '{args[-1]}': "
+            f"the folder '{missing}' does not exist\n"
+        )

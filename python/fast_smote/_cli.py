@@ -9,6 +9,7 @@ times fast-smote against imbalanced-learn.
 from __future__ import annotations
 
 import argparse
+import difflib
 import inspect
 import json
 import os
@@ -83,6 +84,28 @@ def _names(names: Sequence[str]) -> str:
     shown = ", ".join(repr(name) for name in names[:MAX_NAMES_SHOWN])
     hidden = len(names) - MAX_NAMES_SHOWN
     return f"{shown} and {hidden} more" if hidden > 0 else shown
+
+
+def _closest_column(name: str, names: Sequence[str]) -> str:
+    """What to say of a column name that is not among ``names``: the same name in other
+    letter case, else the most similar names, else the columns there are."""
+    same = [n for n in names if n.lower() == name.lower()]
+    close = same or difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {' or '.join(repr(n) for n in close)}?"
+    return f"its columns: {_names(names)}"
+
+
+def check_writable(destination: Path, what: str) -> None:
+    """Refuses, before any work, a file that cannot be written: its folder must exist
+    and be writable, and the file itself, if it exists."""
+    folder = destination.parent
+    if not folder.is_dir():
+        raise CommandError(
+            f"cannot write {what} {str(destination)!r}: the folder {str(folder)!r} does not exist"
+        )
+    if not os.access(folder, os.W_OK) or (destination.exists() and not os.access(destination, os.W_OK)):
+        raise CommandError(f"cannot write {what} {str(destination)!r}: permission denied")
 
 
 def _file_size(path: Path) -> str:
@@ -344,7 +367,7 @@ def read_training_data(
     columns = read_table(path, backend, progress)
     names = [column.name for column in columns]
     if args.target not in names:
-        raise CommandError(f"no column {args.target!r} in {path}; its columns: {_names(names)}")
+        raise CommandError(f"no column {args.target!r} in {path}; {_closest_column(args.target, names)}")
     target = columns[names.index(args.target)]
     if target.null_count:
         raise CommandError(f"target column {args.target!r} has {target.null_count:,} missing values")
@@ -391,6 +414,8 @@ def report_format(path: Path) -> str:
 
 def check_report_request(args: argparse.Namespace, destination: Path | None) -> None:
     """Refuses, before any work, a report that cannot be made."""
+    if destination is not None:
+        check_writable(destination, "the report")
     if destination is not None and report_format(destination) == "figure" and not find_spec("matplotlib"):
         raise CommandError(f"--report {str(destination)!r} is a plot, which needs matplotlib: {PLOT_EXTRA}")
     if args.method == "smoten":
@@ -441,6 +466,7 @@ def resample_file(args: argparse.Namespace) -> None:
     source, destination = Path(args.input), Path(args.output)
     table_format(source)
     destination_format = table_format(destination)
+    check_writable(destination, "the output")
     report = Path(args.report) if args.report else None
     if report is not None:
         check_report_request(args, report)
