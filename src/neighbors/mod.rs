@@ -336,17 +336,30 @@ impl<'a, F: Float> Search<'a, F> {
         q: usize,
         positions: impl IntoIterator<Item = u32>,
     ) -> Vec<(f64, u32)> {
-        let mut ranked: Vec<(f64, u32)> = positions.into_iter().map(|p| (0.0, p)).collect();
+        let mut ranked = Vec::new();
+        self.rank_references_into(q, positions, &mut ranked);
+        ranked
+    }
+
+    /// `ranked_references` into `ranked` (cleared first), so that one buffer serves
+    /// many queries.
+    fn rank_references_into(
+        &self,
+        q: usize,
+        positions: impl IntoIterator<Item = u32>,
+        ranked: &mut Vec<(f64, u32)>,
+    ) {
+        ranked.clear();
+        ranked.extend(positions.into_iter().map(|p| (0.0, p)));
         for (j, a) in self.row(q).enumerate() {
             let a = a.to_f64().expect("a float");
-            for (sum, p) in &mut ranked {
+            for (sum, p) in ranked.iter_mut() {
                 let b = self.value(self.references[*p as usize], j);
                 let difference = a - b.to_f64().expect("a float");
                 *sum += difference * difference;
             }
         }
-        sort_ranked(&mut ranked);
-        ranked
+        sort_ranked(ranked);
     }
 
     /// Row `r`, scaled.
