@@ -30,8 +30,8 @@ enum Tree<const K: usize> {
 /// kiddo's reusable query memory, for a tree of the same element type: one per block of
 /// queries instead of one per query.
 enum Scratch<const K: usize> {
-    F32(QueryScratch<Eytzinger, f32, K>),
-    F64(QueryScratch<Eytzinger, f64, K>),
+    F32(Box<QueryScratch<Eytzinger, f32, K>>),
+    F64(Box<QueryScratch<Eytzinger, f64, K>>),
 }
 
 /// `value` as the concrete type `T`, which it is.
@@ -63,8 +63,12 @@ impl<const K: usize> Tree<K> {
     /// Query memory for `nearest_n`.
     fn scratch(&self) -> Scratch<K> {
         match self {
-            Tree::F32(tree) => Scratch::F32(tree.create_scratch::<SquaredEuclidean<f32>>()),
-            Tree::F64(tree) => Scratch::F64(tree.create_scratch::<SquaredEuclidean<f64>>()),
+            Tree::F32(tree) => {
+                Scratch::F32(Box::new(tree.create_scratch::<SquaredEuclidean<f32>>()))
+            }
+            Tree::F64(tree) => {
+                Scratch::F64(Box::new(tree.create_scratch::<SquaredEuclidean<f64>>()))
+            }
         }
     }
 
