@@ -14,6 +14,7 @@ import warnings
 
 import pytest
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
 from conftest import every_sampler
@@ -21,13 +22,22 @@ from conftest import every_sampler
 
 @pytest.fixture(autouse=True)
 def _quiet_count_warnings():
-    # Some samplers make fewer rows than asked on the checks' tiny datasets, and say so.
+    # Some samplers make fewer rows than asked on the checks' tiny datasets, and say so;
+    # a column-vector y is flattened with scikit-learn's warning, which the checks expect.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", r"\w+ generated \d+ samples for class", UserWarning)
+        warnings.filterwarnings("ignore", "y is a column vector", DataConversionWarning)
         yield
 
 
-@imblearn_checks(every_sampler())
+def _as_list(mark: pytest.MarkDecorator) -> pytest.MarkDecorator:
+    """imbalanced-learn's parametrize mark with its cases in a list (pytest deprecates a
+    generator there)."""
+    names, cases = mark.args
+    return pytest.mark.parametrize(names, list(cases), **mark.kwargs)
+
+
+@_as_list(imblearn_checks(every_sampler()))
 def test_imblearn_estimator_checks(estimator, check):
     check(estimator)
 

@@ -38,6 +38,9 @@ FORMATS = {
     "csc_array": sp.csc_array,
 }
 
+# SVMSMOTE and ADASYN make fewer or more rows than asked on these data, and say so.
+pytestmark = pytest.mark.filterwarnings(r"ignore:\w+ generated \d+ samples for class:UserWarning")
+
 
 def dense_data(
     n: int = 400, d: int = 30, seed: int = 0, dtype: type = np.float64, empty_rows: bool = True
