@@ -789,6 +789,20 @@ class _SmotePlan(_Plan):
         sampler.provenance_ = Provenance(self.n_samples, base, neighbor, step)
 
 
+@dataclass(frozen=True)
+class _ClassNeighbours:
+    """What the search among all rows found of a class to oversample: how many of each
+    of its rows' ``m`` nearest neighbours are of other classes (``other``)."""
+
+    code: int
+    label: Any
+    #: The rows asked for, and the class's rows in X.
+    n_new: int
+    rows: np.ndarray
+    other: np.ndarray
+    m: int
+
+
 class _FilteredPlan(_SmotePlan, ABC):
     """BorderlineSMOTE and ADASYN: SMOTE from base rows chosen or weighted by how many
     of their nearest neighbours among all rows (a k-NN join of X's partitions, the
@@ -812,18 +826,9 @@ class _FilteredPlan(_SmotePlan, ABC):
         attributes that describe them."""
 
     @abstractmethod
-    def choose_bases(
-        self,
-        sampler: Any,
-        counts: ClassCounts,
-        code: int,
-        n_new: int,
-        other: np.ndarray,
-        m: int,
-        rows: np.ndarray,
-    ) -> int:
-        """Sets class ``code``'s bases or draws from its rows' (``rows`` of X)
-        other-class neighbour counts among ``m``; returns how many rows it makes."""
+    def choose_bases(self, sampler: Any, found: _ClassNeighbours) -> int:
+        """Sets a class's bases or draws from what the search among all rows found;
+        returns how many rows it makes."""
 
     def memory(self, rows: list[int]) -> int:
         # Each class's candidate lists among all rows (24 bytes a candidate), two of
@@ -847,7 +852,8 @@ class _FilteredPlan(_SmotePlan, ABC):
             lists = checked.join(queries, m, self.draws.n_threads)
             found.append(dask.delayed(_other_class_count)(queries, lists))
         for i, (code, (other, class_rows)) in enumerate(zip(self.codes, dask.compute(*found))):
-            self.n_new[i] = self.choose_bases(sampler, counts, code, self.n_new[i], other, m, class_rows)
+            neighbours = _ClassNeighbours(code, counts.label(code), self.n_new[i], class_rows, other, m)
+            self.n_new[i] = self.choose_bases(sampler, neighbours)
 
     def check_partitions(self, sizes: list[int], budget: int) -> None:
         self.m_search.check_size(sum(sizes), "X")
@@ -863,19 +869,10 @@ class _AdasynPlan(_FilteredPlan):
         sampler.nn_ = search.estimator
         return search, search
 
-    def choose_bases(
-        self,
-        sampler: ADASYN,
-        counts: ClassCounts,
-        code: int,
-        n_new: int,
-        other: np.ndarray,
-        m: int,
-        rows: np.ndarray,
-    ) -> int:
-        per_base = sampler._per_sample_counts(counts.label(code), other / m, n_new)
-        self.k_search.check_size(len(rows), f"class {counts.label(code)!r}")
-        self.per_base[code] = dask.delayed(per_base)
+    def choose_bases(self, sampler: ADASYN, found: _ClassNeighbours) -> int:
+        per_base = sampler._per_sample_counts(found.label, found.other / found.m, found.n_new)
+        self.k_search.check_size(len(found.rows), f"class {found.label!r}")
+        self.per_base[found.code] = dask.delayed(per_base)
         return int(per_base.sum())
 
 
@@ -898,26 +895,17 @@ class _BorderlinePlan(_FilteredPlan):
         sampler.in_danger_indices = {}
         return k_search, m_search
 
-    def choose_bases(
-        self,
-        sampler: BorderlineSMOTE,
-        counts: ClassCounts,
-        code: int,
-        n_new: int,
-        other: np.ndarray,
-        m: int,
-        rows: np.ndarray,
-    ) -> int:
-        danger = np.flatnonzero(sampler._in_danger(counts.label(code), other, m, n_new))
+    def choose_bases(self, sampler: BorderlineSMOTE, found: _ClassNeighbours) -> int:
+        danger = np.flatnonzero(sampler._in_danger(found.label, found.other, found.m, found.n_new))
         if len(danger) == 0:
             return 0
-        sampler.in_danger_indices[counts.classes[code]] = rows[danger]
+        sampler.in_danger_indices[self.classes[found.code]] = found.rows[danger]
         if self.any_class:
             self.k_search.check_size(self.n_samples, "X")
         else:
-            self.k_search.check_size(len(rows), f"class {counts.label(code)!r}")
-        self.bases[code] = dask.delayed(danger)
-        return n_new
+            self.k_search.check_size(len(found.rows), f"class {found.label!r}")
+        self.bases[found.code] = dask.delayed(danger)
+        return found.n_new
 
     def prepare(self, code: int, rows: Any) -> Any:
         if code not in self.bases:
