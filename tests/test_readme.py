@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +71,30 @@ def test_the_diagnostics_example_script_prints_the_readmes_report(tmp_path):
     shown = re.search(r"```text\n(.*?)```", section, flags=re.DOTALL).group(1)
     assert result.stdout.startswith(shown)
     assert (README.parent / "docs" / "diagnostics-example.png").is_file()
+
+
+def _commands(page: Path, heading: str) -> list[list[str]]:
+    """The ``fast-smote`` command lines of the bash blocks under ``heading``, each as
+    its arguments (a trailing backslash continues a line)."""
+    section = page.read_text().split(heading, 1)[1].split("\n## ", 1)[0]
+    lines = "\n".join(re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)).replace("\\\n", " ")
+    commands = [line for line in lines.splitlines() if line.startswith("fast-smote ")]
+    return [shlex.split(line, comments=True)[1:] for line in commands]
+
+
+def test_the_command_line_examples_run_as_written(tmp_path, monkeypatch, capsys):
+    """The README's and the diagnostics page's commands, in order, from a copy of the
+    repository's examples (bench aside: it times for minutes)."""
+    from fast_smote._cli import main
+
+    shutil.copytree(README.parent / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    commands = _commands(README, "## Command line") + _commands(
+        README.parent / "docs" / "diagnostics.md", "# Diagnostics"
+    )
+    ran = [args for args in commands if args[0] != "bench"]
+    assert len(ran) >= 6
+    for args in ran:
+        assert main(args) == 0, (args, capsys.readouterr().err)
+    for written in ("balanced.csv", "out.parquet", "out.csv", "report.png", "report.svg", "report.json"):
+        assert (tmp_path / written).stat().st_size > 0, written

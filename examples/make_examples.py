@@ -1,0 +1,68 @@
+"""Make the sample files the README's command-line examples read (run from the
+repository root: ``python examples/make_examples.py``; the files are committed).
+
+- ``data.csv``: 600 transactions, three numeric columns and ``label`` ("ok" or "fraud",
+  about 8 % fraud); ``data.parquet`` holds the same rows (written only when polars or
+  pyarrow is installed).
+- ``customers.csv``: 500 customers, two numeric and two categorical columns (``plan``,
+  ``region``) and ``churned`` ("yes" about 12 %, else "no").
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def transactions(rng: np.random.Generator, n: int = 600) -> dict[str, list]:
+    fraud = rng.random(n) < 0.08
+    amount = np.round(rng.gamma(2.0, 40.0, n) * np.where(fraud, 2.5, 1.0), 2)
+    items = rng.poisson(np.where(fraud, 6, 3)) + 1
+    score = np.round(rng.normal(np.where(fraud, 0.8, 0.0), 1.0), 3)
+    return {
+        "amount": amount.tolist(),
+        "items": items.tolist(),
+        "score": score.tolist(),
+        "label": np.where(fraud, "fraud", "ok").tolist(),
+    }
+
+
+def customers(rng: np.random.Generator, n: int = 500) -> dict[str, list]:
+    churned = rng.random(n) < 0.12
+    tenure = np.maximum(1, np.round(rng.normal(np.where(churned, 8, 30), 6))).astype(int)
+    spend = np.round(rng.gamma(3.0, np.where(churned, 12.0, 20.0)), 2)
+    plan = np.where(rng.random(n) < np.where(churned, 0.6, 0.3), "basic", rng.choice(["plus", "pro"], n))
+    return {
+        "tenure_months": tenure.tolist(),
+        "monthly_spend": spend.tolist(),
+        "plan": plan.tolist(),
+        "region": rng.choice(["north", "south", "east", "west"], n).tolist(),
+        "churned": np.where(churned, "yes", "no").tolist(),
+    }
+
+
+def write_csv(path: Path, columns: dict[str, list]) -> None:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        writer.writerows(zip(*columns.values()))
+
+
+def main() -> None:
+    rng = np.random.default_rng(2026)
+    data = transactions(rng)
+    write_csv(HERE / "data.csv", data)
+    write_csv(HERE / "customers.csv", customers(rng))
+    try:
+        import polars as pl
+    except ImportError:
+        return
+    pl.DataFrame(data).write_parquet(HERE / "data.parquet")
+
+
+if __name__ == "__main__":
+    main()
