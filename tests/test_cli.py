@@ -612,3 +612,15 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(csv_file, t
             f"fast-smote: error: cannot write the {what} '{args[-1]}': "
             f"the folder '{missing}' does not exist\n"
         )
+
+
+def test_the_demo_reports_warnings_and_errors_in_the_commands_words(capsys):
+    assert main(["demo", "--method", "adasyn", "--n-samples", "5000"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("fast-smote: warning: ADASYN generated ") and err.count("\n") == 1
+    # KMeans-SMOTE finds no qualifying cluster in this small demo: one line, exit 2.
+    assert main(["demo", "--method", "kmeans-smote", "--n-samples", "5000"]) == 2
+    assert capsys.readouterr().err == (
+        "fast-smote: error: KMeansSMOTE: no cluster has enough samples of class 1 (a share of at "
+        "least 0.5 and more than 2); lower cluster_balance_threshold or use more clusters\n"
+    )

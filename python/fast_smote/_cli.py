@@ -386,17 +386,24 @@ def run_sampler(args: argparse.Namespace, data: TrainingData, progress: Progress
     if args.seed_drawn and not args.quiet:
         print(f"fast-smote: no --seed given: this run uses --seed {args.seed}", file=sys.stderr)
     progress.start(f"resampling with {sampler!r}")
+    X_res, y_res = fit_resample_reporting(sampler, data.X, data.y)
+    progress.finish(f"{len(y_res):,} rows ({len(y_res) - len(data.y):+,})")
+    return sampler, X_res, y_res
+
+
+def fit_resample_reporting(sampler: Any, X: Any, y: Any) -> tuple[Any, Any]:
+    """``sampler.fit_resample(X, y)`` with its warnings printed in the command's words
+    and its documented errors (about the data or the parameters) as a ``CommandError``."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            X_res, y_res = sampler.fit_resample(data.X, data.y)
+            X_res, y_res = sampler.fit_resample(X, y)
     except (ValueError, TypeError, RuntimeError) as exc:
-        # The samplers' documented errors, about the data or the parameters.
         raise CommandError(f"{type(sampler).__name__}: {exc}") from exc
-    for warning in caught:  # in the command's words, not as a line of its source
-        print(f"fast-smote: warning: {warning.message}", file=sys.stderr)
-    progress.finish(f"{len(y_res):,} rows ({len(y_res) - len(data.y):+,})")
-    return sampler, X_res, y_res
+    finally:
+        for warning in caught:  # not as a line of the command's source
+            print(f"fast-smote: warning: {warning.message}", file=sys.stderr)
+    return X_res, y_res
 
 
 def report_format(path: Path) -> str:
@@ -542,7 +549,7 @@ def demo(n_samples: int, n_features: int, seed: int, method: str) -> None:
     print(f"fast-smote {fast_smote.__version__}: {name} demo on {n_samples} x {n_features} float32")
     print(f"class counts before: {dict(sorted(Counter(y.tolist()).items()))}")
     start = time.perf_counter()
-    X_res, y_res = sampler.fit_resample(X, y)
+    X_res, y_res = fit_resample_reporting(sampler, X, y)
     elapsed = time.perf_counter() - start
     print(f"class counts after:  {dict(sorted(Counter(y_res.tolist()).items()))}")
     print(
