@@ -43,15 +43,21 @@ def _sizeof_arrays(obj: Rows | Lists) -> int:
     return sum(int(a.nbytes) for a in vars(obj).values())
 
 
-def checked_partition(x_part: Any, y_part: Any, classes: np.ndarray, first_row: int) -> Rows:
-    """One partition of X checked as a single-process run checks X (a NaN is named by
-    its row and column in X), with its rows' class codes (positions in ``classes``)."""
+def partition_labels(x_part: Any, y_part: Any, first_row: int) -> np.ndarray:
+    """The labels of a partition of y, checked to be as many as its partition of X's rows."""
     labels, _ = labels_of(y_part)
     if len(labels) != len(x_part):
         raise ValueError(
             f"X and y have different numbers of rows in the partition from row {first_row}: "
             f"{len(x_part)} and {len(labels)}"
         )
+    return labels
+
+
+def checked_partition(x_part: Any, y_part: Any, classes: np.ndarray, first_row: int) -> Rows:
+    """One partition of X checked as a single-process run checks X (a NaN is named by
+    its row and column in X), with its rows' class codes (positions in ``classes``)."""
+    labels = partition_labels(x_part, y_part, first_row)
     values = check_X(x_part, first_row=first_row)[0]
     rows = np.arange(first_row, first_row + len(values), dtype=np.int64)
     return Rows(values, rows, np.searchsorted(classes, labels).astype(np.int64))

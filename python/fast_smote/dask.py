@@ -62,7 +62,7 @@ except ImportError:  # pragma: no cover - the dask extra is a test dependency
 
 from . import _core
 from ._containers import FrameLayout, is_dask_collection, labels_of
-from ._dask_join import Lists, Rows, checked_partition, join, largest_magnitude
+from ._dask_join import Lists, Rows, checked_partition, join, largest_magnitude, partition_labels
 from ._memory import MemoryBudgetError
 from ._neighbors import NeighborSearch
 from ._resample import SAMPLERS
@@ -207,7 +207,7 @@ def fit(sampler: BaseSampler, X: Any, y: Any) -> BaseSampler:
     """``sampler.fit(X, y)`` for Dask collections: one pass over y counts the classes,
     and ``sampling_strategy_`` and the parameters are checked, without resampling."""
     if type(sampler) in _CLEANERS:
-        _fit_cleaning(sampler, X, y)
+        _fit_data(sampler, X, y, False, "clean-sampling")
         sampler._search()
     elif isinstance(sampler, _OverThenClean):
         over, clean = sampler._parts()
@@ -229,13 +229,22 @@ def _fit(sampler: BaseSampler, X: Any, y: Any) -> tuple[_Collections, ClassCount
             "combinations. Compute X and y "
             "first (X.compute(), y.compute()) to resample them in memory"
         )
-    data = _collections(X, y, any_values=plan_class.any_values(sampler))
+    data, counts, partitions = _fit_data(sampler, X, y, plan_class.any_values(sampler), "over-sampling")
+    n_samples = sum(len(part) for part in partitions)
+    return data, counts, partitions, plan_class(sampler, data, counts, sampler.sampling_strategy_, n_samples)
+
+
+def _fit_data(
+    sampler: BaseSampler, X: Any, y: Any, any_values: bool, sampling_type: str
+) -> tuple[_Collections, ClassCounts, list[_Counts]]:
+    """The collections and their class counts; sets the sampler's ``sampling_strategy_``
+    (read as ``sampling_type``) and feature attributes, as ``fit`` does in memory."""
+    data = _collections(X, y, any_values=any_values)
     counts, partitions = _count_classes(data)
-    sampler.sampling_strategy_ = strategy = resolve_sampling_strategy(sampler.sampling_strategy, counts)
+    sampler.sampling_strategy_ = resolve_sampling_strategy(sampler.sampling_strategy, counts, sampling_type)
     names = None if data.frame is None else np.asarray(data.frame.columns, dtype=object)
     sampler._record_features(data.n_features, names)
-    n_samples = sum(len(part) for part in partitions)
-    return data, counts, partitions, plan_class(sampler, data, counts, strategy, n_samples)
+    return data, counts, partitions
 
 
 # ---------------------------------------------------------------------------------------
@@ -449,12 +458,7 @@ def _select(
 ) -> tuple[Any, np.ndarray, np.ndarray]:
     """The rows of one partition in the classes ``targets``: their values (X's own with
     ``raw``; else checked and in the core's type, as single-process X is), labels and rows."""
-    labels, _ = labels_of(y_part)
-    if len(labels) != len(x_part):
-        raise ValueError(
-            f"X and y have different numbers of rows in the partition from row {first_row}: "
-            f"{len(x_part)} and {len(labels)}"
-        )
+    labels = partition_labels(x_part, y_part, first_row)
     chosen = np.flatnonzero(np.isin(labels, targets))
     if raw:
         values = x_part.iloc[chosen] if hasattr(x_part, "iloc") else np.asarray(x_part)[chosen]
@@ -856,8 +860,7 @@ class _FilteredPlan(_SmotePlan, ABC):
             self.n_new[i] = self.choose_bases(sampler, neighbours)
 
     def check_partitions(self, sizes: list[int], budget: int) -> None:
-        self.m_search.check_size(sum(sizes), "X")
-        _check_join_budget(sizes, self.row_bytes, self.m_search.searched_k, budget)
+        _check_join(sizes, self.m_search, self.row_bytes, budget)
 
     def bases_and_draws(self, code: int) -> tuple[Any, Any]:
         return self.bases.get(code), self.per_base.get(code)
@@ -914,7 +917,7 @@ class _BorderlinePlan(_FilteredPlan):
             return dask.delayed(_danger_table, pure=True)(
                 rows, self.k_search, self.bases[code], self.draws.n_threads
             )
-        queries = dask.delayed(_danger_queries)(rows, code, self.bases[code])
+        queries = dask.delayed(_class_queries)(rows, code, self.bases[code])
         lists = self.checked.join(queries, self.k_search.searched_k, self.draws.n_threads)
         wanted = dask.delayed(np.unique)(lists.rows)
         found = [dask.delayed(_rows_among)(part, wanted) for part in self.checked.parts]
@@ -939,10 +942,6 @@ class _BorderlinePlan(_FilteredPlan):
 def _labels_of(codes: np.ndarray, classes: np.ndarray) -> np.ndarray:
     labels: np.ndarray = classes[codes]
     return labels
-
-
-def _danger_queries(rows: _ClassRows, code: int, danger: np.ndarray) -> Rows:
-    return Rows(rows.X[danger], rows.rows[danger], np.full(len(danger), code, dtype=np.int64))
 
 
 def _rows_among(part: Rows, wanted: np.ndarray) -> Rows:
@@ -1057,8 +1056,10 @@ def _groups_by_thread(held: list[Any]) -> list[list[int]]:
     return runs
 
 
-def _class_queries(rows: _ClassRows, code: int) -> Rows:
-    return Rows(rows.X, rows.rows, np.full(len(rows.rows), code, dtype=np.int64))
+def _class_queries(rows: _ClassRows, code: int, positions: np.ndarray | None = None) -> Rows:
+    """A class's rows (those at ``positions`` among them; None: all) as a join's queries."""
+    queries = Rows(rows.X, rows.rows, np.full(len(rows.rows), code, dtype=np.int64))
+    return queries if positions is None else queries.where(positions)
 
 
 def _other_class_count(queries: Rows, lists: Lists) -> tuple[np.ndarray, np.ndarray]:
@@ -1217,15 +1218,12 @@ def _clean(sampler: Any, X: Any, y: Any, memory_budget: int | str | None) -> tup
     neighbours among all rows by a join of the partitions (each partition searched where
     it lives, with every other partition's queries), the verdicts gathered as the rows
     removed, and X's partitions without them."""
-    data, counts, partitions = _fit_cleaning(sampler, X, y)
+    data, counts, partitions = _fit_data(sampler, X, y, False, "clean-sampling")
     search = sampler._search()
     _refuse_outside_core(search, type(sampler).__name__)
     n_threads = check_n_jobs(sampler.n_jobs)
-    sizes = [len(part) for part in partitions]
-    search.check_size(sum(sizes), "X")
-    _check_join_budget(
-        sizes, data.n_features * data.dtype.itemsize, search.searched_k, _budget(memory_budget)
-    )
+    row_bytes = data.n_features * data.dtype.itemsize
+    _check_join([len(part) for part in partitions], search, row_bytes, _budget(memory_budget))
     checked = _checked_partitions(data, counts, partitions)
     targeted = np.array(sorted(counts.code_of[label] for label in sampler.sampling_strategy_), dtype=np.int64)
     k = search.searched_k
@@ -1246,18 +1244,6 @@ def _clean(sampler: Any, X: Any, y: Any, memory_budget: int | str | None) -> tup
     return _without_rows(sampler, data, counts, partitions, removed, by_class=by_class)
 
 
-def _fit_cleaning(sampler: Any, X: Any, y: Any) -> tuple[_Collections, ClassCounts, list[_Counts]]:
-    """Checks what ``fit`` checks of a cleaning sampler, and sets what it sets."""
-    data = _collections(X, y, any_values=False)
-    counts, partitions = _count_classes(data)
-    sampler.sampling_strategy_ = resolve_sampling_strategy(
-        sampler.sampling_strategy, counts, "clean-sampling"
-    )
-    names = None if data.frame is None else np.asarray(data.frame.columns, dtype=object)
-    sampler._record_features(data.n_features, names)
-    return data, counts, partitions
-
-
 def _refuse_outside_core(search: NeighborSearch, sampler: str) -> None:
     if not search.in_core or search.approximate is not None:
         raise TypeError(
@@ -1267,11 +1253,14 @@ def _refuse_outside_core(search: NeighborSearch, sampler: str) -> None:
         )
 
 
-def _check_join_budget(sizes: list[int], row_bytes: int, k: int, budget: int) -> None:
-    """A join task holds two partitions, their rows joined in one array, and two
-    partitions' candidate lists (24 bytes a candidate) besides their merge."""
+def _check_join(sizes: list[int], search: NeighborSearch, row_bytes: int, budget: int) -> None:
+    """Checks a search among all rows (of partitions of ``sizes`` rows) before anything
+    is gathered: its size, and its memory against ``budget``. A join task holds two
+    partitions, their rows joined in one array, and two partitions' candidate lists (24
+    bytes a candidate) besides their merge."""
+    search.check_size(sum(sizes), "X")
     largest = max(sizes)
-    needed = largest * (4 * row_bytes + 3 * 24 * k)
+    needed = largest * (4 * row_bytes + 3 * 24 * search.searched_k)
     if needed > budget:
         raise MemoryBudgetError(
             f"the search among all rows joins X's partitions two by two; partitions of up to "
