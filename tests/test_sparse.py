@@ -25,6 +25,15 @@ SAMPLERS = {
     "SVMSMOTE": lambda **kw: fast_smote.SVMSMOTE(random_state=3, **kw),
     "ADASYN": lambda **kw: fast_smote.ADASYN(random_state=3, **kw),
     "RandomOverSampler": lambda **kw: fast_smote.RandomOverSampler(random_state=3, **kw),
+    # These four resample the densified rows (their methods read every feature of a row).
+    "RandomOverSampler-shrinkage": lambda **kw: fast_smote.RandomOverSampler(
+        shrinkage=0.5, random_state=3, **kw
+    ),
+    "KMeansSMOTE": lambda **kw: fast_smote.KMeansSMOTE(
+        kmeans_estimator=3, cluster_balance_threshold=0.05, random_state=3, **kw
+    ),
+    "SMOTENC": lambda **kw: fast_smote.SMOTENC(categorical_features=[0, 5], random_state=3, **kw),
+    "SMOTEN": lambda **kw: fast_smote.SMOTEN(random_state=3, **kw),
     "SMOTETomek": lambda **kw: fast_smote.SMOTETomek(random_state=3, **kw),
     "SMOTEENN": lambda **kw: fast_smote.SMOTEENN(random_state=3, **kw),
     "TomekLinks": lambda **kw: fast_smote.TomekLinks(**kw),
@@ -240,12 +249,6 @@ def test_class_counts_and_format_match_imblearn(name: str, theirs: object) -> No
             assert Counter(y_ours) == Counter(y_theirs)
 
 
-def test_shrinkage_refuses_sparse_x() -> None:
-    X, y = dense_data()
-    with pytest.raises(TypeError, match="RandomOverSampler with shrinkage does not take sparse X"):
-        fast_smote.RandomOverSampler(shrinkage=1.0).fit_resample(sp.csr_matrix(X), y)
-
-
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_non_finite_values_are_refused_by_row_and_column(bad: float) -> None:
     X, y = dense_data()
@@ -256,27 +259,45 @@ def test_non_finite_values_are_refused_by_row_and_column(bad: float) -> None:
             fast_smote.SMOTE().fit_resample(fmt(X), y)
 
 
-@pytest.mark.parametrize(
-    ("sampler", "name"),
-    [
-        (fast_smote.KMeansSMOTE(), "KMeansSMOTE"),
-        (fast_smote.SMOTENC(categorical_features=[0]), "SMOTENC"),
-        (fast_smote.SMOTEN(), "SMOTEN"),
-        (fast_smote.SMOTETomek(smote=fast_smote.KMeansSMOTE()), "KMeansSMOTE"),
-    ],
-)
-def test_samplers_without_sparse_support_say_so(sampler: object, name: str) -> None:
-    X, y = dense_data()
-    with pytest.raises(TypeError, match=rf"{name} does not take sparse X.*X\.toarray\(\)"):
-        sampler.fit_resample(sp.csr_matrix(X), y)  # type: ignore[attr-defined]
-
-
 @pytest.mark.parametrize("combination", [fast_smote.SMOTETomek, fast_smote.SMOTEENN])
 def test_a_combinations_sparse_tag_is_its_over_samplers(combination: type) -> None:
     assert get_tags(combination()).input_tags.sparse
-    assert get_tags(combination(smote=fast_smote.ADASYN())).input_tags.sparse
-    # Which then refuses sparse X by name (test_samplers_without_sparse_support_say_so).
-    assert not get_tags(combination(smote=fast_smote.KMeansSMOTE())).input_tags.sparse
+    assert get_tags(combination(smote=fast_smote.KMeansSMOTE())).input_tags.sparse
+
+    class DenseOnly(fast_smote.SMOTE):
+        def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+            tags = super().__sklearn_tags__()
+            tags.input_tags.sparse = False
+            return tags
+
+    assert not get_tags(combination(smote=DenseOnly())).input_tags.sparse
+
+
+@pytest.mark.parametrize(
+    ("name", "theirs"),
+    [
+        ("SMOTENC", lambda: imb_over.SMOTENC(categorical_features=[0, 5], random_state=0)),
+        ("SMOTEN", lambda: imb_over.SMOTEN(random_state=0)),
+        (
+            "KMeansSMOTE",
+            lambda: imb_over.KMeansSMOTE(kmeans_estimator=3, cluster_balance_threshold=0.05, random_state=0),
+        ),
+        ("RandomOverSampler-shrinkage", lambda: imb_over.RandomOverSampler(shrinkage=0.5, random_state=0)),
+    ],
+)
+@pytest.mark.filterwarnings("ignore:Passing a sparse matrix to SMOTEN")  # imbalanced-learn's
+def test_densified_samplers_take_sparse_x_as_imblearn_does(name: str, theirs: object) -> None:
+    X, y = dense_data(n=300, d=8, seed=4)
+    X = np.round(X, 1)  # few values per feature, so that SMOTEN and SMOTENC have categories
+    for fmt in FORMATS.values():
+        X_ours, y_ours = SAMPLERS[name]().fit_resample(fmt(X), y)
+        X_theirs, y_theirs = theirs().fit_resample(fmt(X), y)  # type: ignore[operator]
+        # Ours keeps X's format and class. imbalanced-learn's keep the format, except that
+        # its SMOTENC returns CSR for CSC, and its SMOTEN returns matrices for arrays.
+        assert type(X_ours) is fmt and sp.issparse(X_theirs)
+        assert X_theirs.format == ("csr" if name == "SMOTENC" else X_ours.format)
+        assert Counter(y_ours) == Counter(y_theirs)
+        np.testing.assert_array_equal(X_ours[: len(X)].toarray(), X)
 
 
 def test_complex_and_empty_sparse_x_are_refused() -> None:

@@ -52,6 +52,15 @@ class SparseLayout:
         return (X if X.format == self.format else X.asformat(self.format))[rows]
 
 
+def sparse_like(X: Any, values: np.ndarray) -> Any:
+    """Dense ``values`` as a sparse matrix or array of the format and class of sparse X
+    (CSR for formats other than CSR and CSC)."""
+    from scipy import sparse
+
+    layout = SparseLayout(X.format if X.format in ("csr", "csc") else "csr", isinstance(X, sparse.sparray))
+    return layout.wrap(sparse.csr_matrix(values))
+
+
 def check_sparse_X(X: Any) -> tuple[Any, SparseLayout]:
     """X as a canonical ``csr_matrix`` of float32 (float32 and narrower floats) or float64
     (any other numeric type), and its layout.

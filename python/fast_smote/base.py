@@ -16,7 +16,8 @@ from sklearn.utils import InputTags, Tags
 
 from ._containers import is_dask_collection
 from ._memory import check_output_fits
-from ._validation import Dataset, StrategyDict, check_X_y, reject_sparse, resolve_sampling_strategy
+from ._sparse import is_sparse
+from ._validation import Dataset, StrategyDict, check_X_y, resolve_sampling_strategy
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,11 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
     """
 
     _sampling_type = "over-sampling"
+    #: Whether sparse X is densified and the result made sparse again (see
+    #: ``BaseOverSampler._densifies``) rather than resampled as it is.
+    _densify_sparse = False
     #: Whether ``fit_resample`` records ``sample_indices_`` (an imbalanced-learn tag).
     _records_sample_indices = False
-    #: Whether X may be a SciPy sparse matrix (scikit-learn's ``input_tags.sparse``);
-    #: a sampler that cannot take one refuses it by name.
-    _accepts_sparse = True
 
     def __sklearn_tags__(self) -> SamplerEstimatorTags:
         tags = super().__sklearn_tags__()
@@ -118,7 +119,7 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
         parent["input_tags"] = SamplerInputTags(
             **{f.name: getattr(tags.input_tags, f.name) for f in fields(tags.input_tags)}
         )
-        parent["input_tags"].sparse = self._accepts_sparse
+        parent["input_tags"].sparse = True  # every sampler takes SciPy sparse X
         parent["target_tags"] = replace(tags.target_tags, required=True)
         parent["estimator_type"] = "sampler"
         return SamplerEstimatorTags(**parent, sampler_tags=SamplerTags(self._records_sample_indices))
@@ -146,9 +147,15 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
         """The validated data; samplers that take categorical features override this."""
         return check_X_y(X, y)
 
+    def _densifies(self, X: Any) -> bool:
+        """Whether X is sparse and resampled densified (``_densify_sparse``): for the
+        samplers whose method reads every feature of a row (categories, k-means, noise
+        on every feature). The result goes back in X's sparse format."""
+        return self._densify_sparse and is_sparse(X)
+
     def _check(self, X: Any, y: Any) -> Dataset:
-        if not self._accepts_sparse:
-            reject_sparse(X, type(self).__name__)
+        if self._densifies(X):  # fit only: fit_resample densifies X before
+            X = X.toarray()
         data = self._check_X_y(X, y)
         self.sampling_strategy_ = resolve_sampling_strategy(self.sampling_strategy, data, self._sampling_type)
         columns = data.x_container.columns if data.x_container is not None else None
@@ -192,6 +199,11 @@ class BaseOverSampler(BaseSampler):
         """
         if is_dask_input(X, y):
             return dask_fit_resample(self, X, y)
+        if self._densifies(X):
+            from ._sparse import sparse_like
+
+            X_res, y_res = self.fit_resample(X.toarray(), y)
+            return sparse_like(X, X_res), y_res
         data = self._check(X, y)
         check_output_fits(type(self).__name__, data, sum(int(n) for n in self.sampling_strategy_.values()))
         made = self._generate(data, self.sampling_strategy_)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sklearn.base import clone
+from sklearn.utils import get_tags
 
 from .._validation import Dataset, seed_from
 from ..base import (
@@ -28,8 +29,8 @@ class _OverThenClean(BaseSampler):
 
     def __sklearn_tags__(self) -> SamplerEstimatorTags:
         tags = super().__sklearn_tags__()
-        # Sparse X is for the over-sampler to take: every cleaner takes it.
-        tags.input_tags.sparse = self.smote is None or bool(getattr(self.smote, "_accepts_sparse", False))
+        # Sparse X is for the over-sampler to take (any estimator): every cleaner takes it.
+        tags.input_tags.sparse = self.smote is None or get_tags(self.smote).input_tags.sparse
         return tags
 
     def _parts(self) -> tuple[BaseOverSampler, BaseCleaningSampler]:

@@ -97,7 +97,7 @@ class SMOTENC(BaseSMOTE):
     (array([80, 80]), True)
     """
 
-    _accepts_sparse = False
+    _densify_sparse = True
 
     def __init__(
         self,
@@ -236,7 +236,7 @@ class SMOTEN(BaseOverSampler):
     array([30, 30])
     """
 
-    _accepts_sparse = False
+    _densify_sparse = True
 
     def __init__(
         self,

@@ -91,7 +91,7 @@ class KMeansSMOTE(BaseSMOTE):
     True
     """
 
-    _accepts_sparse = False
+    _densify_sparse = True
 
     def __init__(
         self,

@@ -127,6 +127,10 @@ class RandomOverSampler(BaseOverSampler):
         copies = self.sample_indices_ if self.shrinkage_ is None else None
         return Generated(X_res, codes, n_new, rows=copies)
 
+    def _densifies(self, X: Any) -> bool:
+        # The smoothed bootstrap adds noise to every feature: its new rows are dense.
+        return self.shrinkage is not None and is_sparse(X)
+
     def _check_X_y(self, X: Any, y: Any) -> Dataset:
         # Exact copies need no arithmetic: any values, missing ones too, are copied as they are.
         return check_X_y(X, y, any_values=self.shrinkage is None)
@@ -142,12 +146,6 @@ class RandomOverSampler(BaseOverSampler):
         """Exact copies of rows the core cannot copy itself (sparse rows, or values that
         are not numbers): the rows the dense path draws for the same seed (each chunk of
         a class's draws from its own seed), gathered here."""
-        if self.shrinkage_ is not None:
-            raise TypeError(
-                "RandomOverSampler with shrinkage does not take sparse X: the smoothed "
-                "bootstrap adds noise to every feature, which makes the new rows dense; "
-                "use shrinkage=None, or convert X to a dense array with X.toarray()"
-            )
         drawn = [
             data.rows_of(code)[_core.draw_positions(seed, code, int(data.counts[code]), n, n_threads)]
             for code, n in zip(codes, n_new)
