@@ -4,8 +4,9 @@ repository root: ``python examples/make_examples.py``; the files are committed).
 - ``data.csv``: 600 transactions, three numeric columns and ``label`` ("ok" or "fraud",
   about 8 % fraud); ``data.parquet`` holds the same rows (written only when polars or
   pyarrow is installed).
-- ``customers.csv``: 500 customers, two numeric and two categorical columns (``plan``,
-  ``region``) and ``churned`` ("yes" about 12 %, else "no").
+- ``customers.csv``: 500 customers: an identifier (``customer_id``), two numeric and
+  two categorical columns (``plan``, ``region``) and ``churned`` ("yes" about 12 %,
+  else "no").
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def customers(rng: np.random.Generator, n: int = 500) -> dict[str, list]:
     spend = np.round(rng.gamma(3.0, np.where(churned, 12.0, 20.0)), 2)
     plan = np.where(rng.random(n) < np.where(churned, 0.6, 0.3), "basic", rng.choice(["plus", "pro"], n))
     return {
+        "customer_id": [f"C{i:05d}" for i in range(1, n + 1)],
         "tenure_months": tenure.tolist(),
         "monthly_spend": spend.tolist(),
         "plan": plan.tolist(),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shlex
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,8 @@ import pytest
 
 import fast_smote
 from fast_smote import _cli, _tables
-from fast_smote._cli import SAMPLERS, main
+from fast_smote._cli import main
+from fast_smote._resample import SAMPLERS
 
 N_MAJORITY, N_MINORITY = 450, 50
 COLUMNS = ["amount", "label", "count", "score"]
@@ -313,7 +316,7 @@ ERRORS = {
     "non-numeric feature not in --categorical": (
         "city.csv",
         ["-m", "smotenc", "--categorical", "count"],
-        r"feature columns that are not numeric: 'city' \(\w+\); add them to --categorical",
+        r"feature columns that are not numeric: 'city' \(\w+\); add them to --categorical city",
     ),
     "unknown --categorical": (
         "data.csv",
@@ -364,7 +367,8 @@ ERRORS = {
     "missing feature values": (
         "null-count.parquet",
         [],
-        r"numeric feature columns 'count' have missing values: impute them first",
+        r"numeric feature columns with missing or infinite values: 'count' at row 3: "
+        r"impute or drop them first",
     ),
     "target only": ("label-only.csv", [], r".*label-only\.csv has no column besides the target 'label'"),
     "unreadable": ("garbage.parquet", [], r"cannot read .*garbage\.parquet: .*"),
@@ -595,8 +599,8 @@ def test_a_reader_that_stops_early_ends_the_run_quietly():
 def test_a_wrong_target_gets_the_closest_column(csv_file, tmp_path, capsys):
     out = tmp_path / "out.csv"
     for given, hint in [
-        ("LABEL", "did you mean 'label'?"),  # letter case first
-        ("labl", "did you mean 'label'?"),
+        ("LABEL", "did you mean --target label?"),  # letter case first
+        ("labl", "did you mean --target label?"),
         ("zzz", "its columns: 'amount', 'label', 'count', 'score'"),
     ]:
         assert resample(csv_file, "-t", given, "-o", out) == 2
@@ -624,3 +628,126 @@ def test_the_demo_reports_warnings_and_errors_in_the_commands_words(capsys):
         "fast-smote: error: KMeansSMOTE: no cluster has enough samples of class 1 (a share of at "
         "least 0.5 and more than 2); lower cluster_balance_threshold or use more clusters\n"
     )
+
+
+def read_back(path, pl):
+    return pl.read_csv(path, infer_schema_length=None)
+
+
+@pytest.mark.parametrize("backend", ["polars", "pyarrow"], indirect=True)
+def test_a_stray_text_cell_is_named_not_taken_for_a_category(backend, tmp_path, capsys):
+    source = tmp_path / "typo.csv"
+    rng = np.random.default_rng(0)
+    amounts = [f"{v:.2f}" for v in rng.gamma(2.0, 50.0, 60)]
+    amounts[7], amounts[30] = "n/a", "12,5"
+    labels = ["a"] * 50 + ["b"] * 10
+    source.write_text(
+        "amount,label\n" + "".join(f"{v},{c}\n" for v, c in zip(amounts, labels)).replace("12,5", '"12,5"')
+    )
+    assert resample(source, "-t", "label", "-o", tmp_path / "out.csv", "-q") == 2
+    assert capsys.readouterr().err == (
+        "fast-smote: error: feature column 'amount' holds numbers, but 2 of its cells do not: "
+        "'n/a', '12,5' at rows 7, 30 (lines 9, 32); correct or empty those cells\n"
+    )
+
+
+@pytest.mark.parametrize("backend", ["polars", "pyarrow"], indirect=True)
+def test_suggested_fixes_can_be_pasted_into_a_shell(backend, tmp_path, pl, capsys):
+    frame = make_frame(pl).rename({"label": "class label"}).with_columns(pl.lit("Paris").alias("home city"))
+    source, out = tmp_path / "spaces.csv", tmp_path / "out.csv"
+    frame.write_csv(source)
+    assert resample(source, "-t", "Class Label", "-o", out) == 2
+    assert capsys.readouterr().err.endswith("did you mean --target 'class label'?\n")
+    assert resample(source, "-t", "class label", "-o", out) == 2
+    assert "use --method smotenc --categorical 'home city' (or" in capsys.readouterr().err
+    assert resample(source, "-t", "class label", "-o", out, "-m", "smotenc", "--categorical", "count") == 2
+    assert capsys.readouterr().err.endswith("add them to --categorical 'home city'\n")
+    # The suggestion, pasted as a shell would split it, runs.
+    fixed = ["-m", "smotenc", *shlex.split("--categorical 'home city'"), "-q"]
+    assert resample(source, *shlex.split("--target 'class label'"), "-o", out, *fixed) == 0
+
+
+@pytest.mark.parametrize("backend", ["polars", "pyarrow"], indirect=True)
+def test_missing_and_infinite_values_are_named_by_column_and_row(backend, tmp_path, capsys):
+    source = tmp_path / "holes.csv"
+    rows = [f"{i}.5,{i % 7},{'b' if i % 10 == 0 else 'a'}" for i in range(60)]
+    rows[4] = "NaN,1,a"
+    rows[11] = "inf,,a"
+    rows[12] = "1.5,,a"
+    source.write_text("x,n,label\n" + "\n".join(rows) + "\n")
+    assert resample(source, "-t", "label", "-o", tmp_path / "out.csv", "-q") == 2
+    assert capsys.readouterr().err == (
+        "fast-smote: error: numeric feature columns with missing or infinite values: "
+        "'x' at rows 4, 11 (lines 6, 13); 'n' at rows 11, 12 (lines 13, 14): "
+        "impute or drop them first\n"
+    )
+
+
+def test_a_misspelt_param_gets_the_parameter_it_resembles(csv_file, tmp_path, capsys):
+    args = [csv_file, "-t", "label", "-o", tmp_path / "out.csv", "-m", "borderline-smote"]
+    assert resample(*args, "-p", "kindd=borderline-2") == 2
+    err = capsys.readouterr().err
+    assert (
+        "did you mean --param kind=borderline-2? BorderlineSMOTE's own parameters: kind, m_neighbors" in err
+    )
+
+
+@pytest.fixture
+def with_ids(tmp_path, pl):
+    path = tmp_path / "ids.csv"
+    make_frame(pl).with_columns(pl.format("c{}", pl.int_range(N_MAJORITY + N_MINORITY)).alias("id")).select(
+        "id", *COLUMNS
+    ).write_csv(path)
+    return path
+
+
+@pytest.mark.parametrize("backend", ["polars", "pyarrow"], indirect=True)
+@pytest.mark.parametrize("method", ["smote", "random", "smote-tomek", "smote-enn"])
+def test_excluded_columns_are_carried_along_or_dropped(backend, method, with_ids, tmp_path, pl):
+    out = tmp_path / "out.csv"
+    assert (
+        resample(with_ids, "-t", "label", "-o", out, "-m", method, "--exclude", "id", "--seed", 0, "-q") == 0
+    )
+    original, result = read_back(with_ids, pl), read_back(out, pl)
+    assert result.columns == ["id", *COLUMNS]
+    # Every row that has an id is the input row of that id, unchanged; new rows have none.
+    found = result.filter(pl.col("id").is_not_null())
+    joined = found.join(original, on="id", suffix="_in")
+    assert joined.height == found.height == found["id"].n_unique()
+    for name in COLUMNS:
+        np.testing.assert_array_equal(joined[name].to_numpy(), joined[f"{name}_in"].to_numpy())
+    new = result.filter(pl.col("id").is_null())
+    assert new.height == result.height - found.height
+    if method in ("smote", "random"):
+        assert found.height == original.height and new.height == N_MAJORITY - N_MINORITY
+    assert (
+        resample(with_ids, "-t", "label", "-o", out, "-m", method, "--exclude", "id", "--drop-excluded", "-q")
+        == 0
+    )
+    assert read_back(out, pl).columns == COLUMNS
+
+
+def test_exclude_refusals(with_ids, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    assert resample(with_ids, "-t", "label", "-o", out, "--exclude", "ID", "-q") == 2
+    assert capsys.readouterr().err == (
+        "fast-smote: error: --exclude names 'ID', not a column; did you mean --exclude id?\n"
+    )
+    assert resample(with_ids, "-t", "label", "-o", out, "--exclude", "id,label") == 2
+    assert "--exclude names the target 'label', which the resampling needs" in capsys.readouterr().err
+
+
+def test_long_runs_show_they_are_alive(monkeypatch, capsys):
+    progress = _cli.Progress(quiet=False)
+    progress.first_tick = 0.05
+    with progress.ticking("waiting"):
+        time.sleep(0.3)  # ticks at 0.05, 0.1 and 0.2 s
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["  still waiting: 0 s"] * 3
+    with _cli.Progress(quiet=True).ticking("waiting"):
+        time.sleep(0.1)
+    assert capsys.readouterr().err == ""
+    # The demo and resample tick while the sampler runs.
+    monkeypatch.setattr(_cli.Progress, "first_tick", 0.001)
+    assert main(["demo", "--n-samples", "20000"]) == 0
+    assert "  still resampling with SMOTE: " in capsys.readouterr().err

@@ -71,7 +71,8 @@ def test_each_class_gets_its_originals_new_rows_segments_and_histogram(tmp_path,
         # One bar per bin for the originals, one outline for the new rows.
         assert len(axes.patches) == HISTOGRAM_BINS + 1
     if n_features > 2:
-        assert scatter.get_xlabel().startswith("PC1 (") and scatter.get_ylabel().startswith("PC2 (")
+        assert scatter.get_xlabel().startswith("PC1 of standardised features (")
+        assert scatter.get_ylabel().startswith("PC2 (")
     else:
         assert (scatter.get_xlabel(), scatter.get_ylabel()) == ("feature 0", "feature 1")
 
@@ -144,3 +145,19 @@ def test_without_matplotlib_the_message_names_the_extra(monkeypatch):
         monkeypatch.setitem(sys.modules, name, None)
     with pytest.raises(ImportError, match=r"pip install 'fast-smote\[plot\]'"):
         report.plot()
+
+
+def test_one_wide_feature_does_not_make_the_whole_view():
+    # Features 1 and 2 move together (the data's structure); feature 0 is independent
+    # noise a million times wider. Unstandardised, PC1 would be feature 0 alone.
+    rng = np.random.default_rng(0)
+    shared = rng.normal(size=400)
+    X = np.column_stack(
+        [1e6 * rng.normal(size=400), shared + 0.1 * rng.normal(size=400), shared + 0.1 * rng.normal(size=400)]
+    )
+    y = np.repeat([0, 1], [350, 50])
+    figure = report_of(X, y, fast_smote.SMOTE(random_state=0)).plot(segments=0)
+    drawn = collections_by_label(figure.axes[0])
+    pc1 = np.concatenate([drawn["0: original"].get_offsets()[:, 0], drawn["1: original"].get_offsets()[:, 0]])
+    shown = np.concatenate([X[y == 0, 1], X[y == 1, 1]])
+    assert abs(np.corrcoef(pc1, shown)[0, 1]) > 0.9

@@ -89,12 +89,24 @@ def test_the_command_line_examples_run_as_written(tmp_path, monkeypatch, capsys)
 
     shutil.copytree(README.parent / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
-    commands = _commands(README, "## Command line") + _commands(
-        README.parent / "docs" / "diagnostics.md", "# Diagnostics"
+    docs = README.parent / "docs"
+    commands = (
+        _commands(README, "## Command line")
+        + _commands(docs / "cli.md", "## resample")
+        + _commands(docs / "diagnostics.md", "# Diagnostics")
     )
     ran = [args for args in commands if args[0] != "bench"]
     assert len(ran) >= 6
     for args in ran:
         assert main(args) == 0, (args, capsys.readouterr().err)
-    for written in ("balanced.csv", "out.parquet", "out.csv", "report.png", "report.svg", "report.json"):
+    for written in (
+        "balanced.csv",
+        "out.parquet",
+        "out.csv",
+        "churn.csv",
+        "approx.csv",
+        "report.png",
+        "report.svg",
+        "report.json",
+    ):
         assert (tmp_path / written).stat().st_size > 0, written

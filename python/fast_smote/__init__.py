@@ -13,33 +13,86 @@ synthetic rows in a test set leak information and inflate scores.
 """
 
 import os as _os
+from importlib import import_module as _import_module
+from typing import TYPE_CHECKING, Any
 
 from . import _core
 from ._core import __version__
-from ._diagnostics import (
-    ClassDiagnostics,
-    DiagnosticReport,
-    DistanceSummary,
-    SamplingQualityWarning,
-    diagnose,
-)
-from ._errors import UnsuitableDataError
-from ._memory import MemoryBudgetError
-from ._resample import METHODS, MORE_METHODS, resample
-from .combine import SMOTEENN, SMOTETomek
-from .neighbors import ApproximateNearestNeighbors, NearestNeighbors
-from .over_sampling import (
-    ADASYN,
-    SMOTE,
-    SMOTEN,
-    SMOTENC,
-    SVMSMOTE,
-    BorderlineSMOTE,
-    KMeansSMOTE,
-    Provenance,
-    RandomOverSampler,
-)
-from .under_sampling import EditedNearestNeighbours, TomekLinks
+
+#: Where each public name lives. It is imported on first use: scikit-learn takes a
+#: second or more to import, which the command line's --help and --version need not wait.
+_HOMES = {
+    "ClassDiagnostics": "_diagnostics",
+    "DiagnosticReport": "_diagnostics",
+    "DistanceSummary": "_diagnostics",
+    "SamplingQualityWarning": "_diagnostics",
+    "diagnose": "_diagnostics",
+    "UnsuitableDataError": "_errors",
+    "MemoryBudgetError": "_memory",
+    "METHODS": "_resample",
+    "MORE_METHODS": "_resample",
+    "resample": "_resample",
+    "SMOTEENN": "combine",
+    "SMOTETomek": "combine",
+    "ApproximateNearestNeighbors": "neighbors",
+    "NearestNeighbors": "neighbors",
+    "ADASYN": "over_sampling",
+    "SMOTE": "over_sampling",
+    "SMOTEN": "over_sampling",
+    "SMOTENC": "over_sampling",
+    "SVMSMOTE": "over_sampling",
+    "BorderlineSMOTE": "over_sampling",
+    "KMeansSMOTE": "over_sampling",
+    "Provenance": "over_sampling",
+    "RandomOverSampler": "over_sampling",
+    "EditedNearestNeighbours": "under_sampling",
+    "TomekLinks": "under_sampling",
+}
+#: The subpackages reached as attributes (``fast_smote.over_sampling``), also on first use.
+_SUBPACKAGES = ("combine", "neighbors", "over_sampling", "under_sampling")
+
+if TYPE_CHECKING:  # what type checkers see: the same names, imported at once
+    from ._diagnostics import (
+        ClassDiagnostics,
+        DiagnosticReport,
+        DistanceSummary,
+        SamplingQualityWarning,
+        diagnose,
+    )
+    from ._errors import UnsuitableDataError
+    from ._memory import MemoryBudgetError
+    from ._resample import METHODS, MORE_METHODS, resample
+    from .combine import SMOTEENN, SMOTETomek
+    from .neighbors import ApproximateNearestNeighbors, NearestNeighbors
+    from .over_sampling import (
+        ADASYN,
+        SMOTE,
+        SMOTEN,
+        SMOTENC,
+        SVMSMOTE,
+        BorderlineSMOTE,
+        KMeansSMOTE,
+        Provenance,
+        RandomOverSampler,
+    )
+    from .under_sampling import EditedNearestNeighbours, TomekLinks
+
+
+def __getattr__(name: str) -> Any:
+    """A public name or subpackage, imported the first time it is asked for."""
+    if name in _HOMES:
+        value = getattr(_import_module(f"{__name__}.{_HOMES[name]}"), name)
+    elif name in _SUBPACKAGES:
+        value = _import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES, *_SUBPACKAGES})
+
 
 # A child forked after the core's threads started must not wait for them: it builds
 # its own thread pools (whose table no other thread holds while the process forks).

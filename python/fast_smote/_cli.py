@@ -13,23 +13,31 @@ import difflib
 import inspect
 import json
 import os
+import shlex
 import sys
+import threading
 import time
 import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _registry
 from ._core import __version__
-from ._diagnostics import diagnose
-from ._resample import METHODS, SAMPLERS
 from ._tables import Backend, Column, CommandError, csv_chunk_rows, load_backend, table_format
-from .neighbors import ApproximateNearestNeighbors, check_effort
+
+if TYPE_CHECKING:
+    from .neighbors import ApproximateNearestNeighbors
+
+# scikit-learn, which the samplers, the diagnostics and the validation import, takes a
+# second or more to import: those modules are imported where they are used, so that
+# --help, --version and every refusal before the work come at once.
 
 #: The samplers that take non-numeric (categorical) features.
 CATEGORICAL_METHODS = ("smotenc", "smoten")
@@ -49,6 +57,8 @@ PLOT_EXTRA = "pip install 'fast-smote[plot]'"
 REPORT_FIGURES = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")
 #: Column names shown in a message before the rest are only counted.
 MAX_NAMES_SHOWN = 20
+#: Rows (or cells) shown in a message before the rest are only counted.
+MAX_ROWS_SHOWN = 5
 
 
 class Progress:
@@ -59,6 +69,9 @@ class Progress:
     quiet : bool
         Print nothing.
     """
+
+    #: Seconds before a long stage's first "still ..." line; each next one waits twice as long.
+    first_tick = 10.0
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
@@ -78,6 +91,27 @@ class Progress:
     def finish(self, result: str) -> None:
         self._print(f"  {result} in {time.perf_counter() - self.started:.2f} s")
 
+    @contextmanager
+    def ticking(self, doing: str) -> Iterator[None]:
+        """While the block runs, a ``still <doing>: 10 s`` line after :attr:`first_tick`
+        seconds, then at twice the time, and so on: a long run is seen to be alive, and
+        a log file gets a handful of lines, not one a second."""
+        done = threading.Event()
+
+        def tick() -> None:
+            started, wait = time.perf_counter(), self.first_tick
+            while not done.wait(started + wait - time.perf_counter()):
+                self._print(f"  still {doing}: {time.perf_counter() - started:.0f} s")
+                wait *= 2
+
+        ticker = threading.Thread(target=tick, name="fast-smote progress", daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            done.set()
+            ticker.join()
+
 
 def _names(names: Sequence[str]) -> str:
     """``a, b, c`` for a message, cut after :data:`MAX_NAMES_SHOWN` names."""
@@ -86,13 +120,32 @@ def _names(names: Sequence[str]) -> str:
     return f"{shown} and {hidden} more" if hidden > 0 else shown
 
 
-def _closest_column(name: str, names: Sequence[str]) -> str:
-    """What to say of a column name that is not among ``names``: the same name in other
-    letter case, else the most similar names, else the columns there are."""
+def _rows(rows: np.ndarray, first_line: int | None) -> str:
+    """``row 3 (line 5)``, ``rows 3, 8 (lines 5, 10)``: rows counted from 0 as in the
+    Python API, and for a CSV file the lines of the file (data row 0 is ``first_line``),
+    cut after :data:`MAX_ROWS_SHOWN`."""
+    shown = rows[:MAX_ROWS_SHOWN].tolist()
+    more = ", ..." if len(rows) > MAX_ROWS_SHOWN else ""
+    text = f"row{'s' if len(rows) > 1 else ''} {', '.join(map(str, shown))}{more}"
+    if first_line is None:
+        return text
+    lines = ", ".join(str(row + first_line) for row in shown)
+    return f"{text} (line{'s' if len(rows) > 1 else ''} {lines}{more})"
+
+
+def _option(option: str, value: str) -> str:
+    """``--option value`` as it is typed in a shell (quoted where it must be)."""
+    return f"{option} {shlex.quote(value)}"
+
+
+def _closest_column(name: str, names: Sequence[str], option: str) -> str:
+    """What to say of a column name given to ``option`` that is not among ``names``:
+    the same name in other letter case, else the most similar names (as options to
+    copy), else the columns there are."""
     same = [n for n in names if n.lower() == name.lower()]
     close = same or difflib.get_close_matches(name, names, n=3, cutoff=0.6)
     if close:
-        return f"did you mean {' or '.join(repr(n) for n in close)}?"
+        return f"did you mean {' or '.join(_option(option, n) for n in close)}?"
     return f"its columns: {_names(names)}"
 
 
@@ -149,7 +202,7 @@ def _param_value(text: str) -> Any:
 
 def sampler_params(args: argparse.Namespace, y: np.ndarray, categorical: list[int] | None) -> dict[str, Any]:
     """The keyword arguments of the sampler ``args.method`` names."""
-    sampler = SAMPLERS[args.method]
+    sampler = _registry.load(args.method)
     accepted = set(inspect.signature(sampler).parameters)
     own = sorted(accepted - set(OPTION_OF))
     hint = f"{sampler.__name__}'s own parameters: {', '.join(own) or 'none'} (set with --param NAME=VALUE)"
@@ -167,7 +220,11 @@ def sampler_params(args: argparse.Namespace, y: np.ndarray, categorical: list[in
         if name in OPTION_OF:
             raise CommandError(f"set {name} with {OPTION_OF[name]}, not --param")
         if not equals or name not in own:
-            raise CommandError(f"--param {item!r} is not NAME=VALUE for a parameter of the sampler; {hint}")
+            close = difflib.get_close_matches(name, own, n=1)
+            suggestion = f"did you mean {_option('--param', f'{close[0]}={text}')}? " if close else ""
+            raise CommandError(
+                f"--param {item!r} is not NAME=VALUE for a parameter of the sampler; {suggestion}{hint}"
+            )
         params[name] = _param_value(text)
     if categorical is not None:
         params["categorical_features"] = categorical
@@ -179,6 +236,8 @@ def approximate_searches(args: argparse.Namespace, params: dict[str, Any], sampl
     """With ``--approximate``, every neighbour search of the sampler (its own
     ``k_neighbors``, ``m_neighbors``, ``n_neighbors``, or its inner samplers') becomes an
     ``ApproximateNearestNeighbors`` searching as many neighbours as the int would."""
+    from .neighbors import ApproximateNearestNeighbors, check_effort
+
     if not args.approximate:
         if args.effort is not None:
             raise CommandError("--effort sets the approximate search's effort: add --approximate")
@@ -247,31 +306,72 @@ def categorical_features(spec: str | None, method: str, features: Sequence[Colum
     return [position[name] for name in names]
 
 
-def feature_matrix(features: Sequence[Column], method: str, categorical: list[int] | None) -> np.ndarray:
+def _not_numeric_error(
+    not_numeric: Sequence[Column], method: str, backend: Backend, first_line: int | None
+) -> CommandError:
+    """Why feature columns that are not numeric cannot be used by ``method``, with the
+    fix to copy: the cells that are not numbers in a column of numbers (a stray text cell
+    makes the whole column text), else the columns to treat as categories."""
+    for column in not_numeric:
+        rows = backend.not_numbers(column)
+        filled = len(column.values) - column.null_count
+        if rows is not None and 0 < len(rows) <= filled // 2:
+            cells = ", ".join(repr(column.values[row]) for row in rows[:MAX_ROWS_SHOWN])
+            return CommandError(
+                f"feature column {column.name!r} holds numbers, but {len(rows):,} of its cells "
+                f"do not: {cells} at {_rows(rows, first_line)}; correct or empty those cells"
+            )
+    described = ", ".join(f"{c.name!r} ({c.dtype})" for c in not_numeric[:MAX_NAMES_SHOWN])
+    columns = _option("--categorical", ",".join(c.name for c in not_numeric))
+    if method == "smotenc":
+        return CommandError(f"feature columns that are not numeric: {described}; add them to {columns}")
+    return CommandError(
+        f"--method {method} needs numeric features; not numeric: {described}. To oversample these "
+        f"columns as categories, use --method smotenc {columns} (or --categorical auto)"
+    )
+
+
+def _missing_values_error(columns: Sequence[Column], first_line: int | None) -> CommandError | None:
+    """The numeric feature columns' empty, NaN and infinite cells, by column and row."""
+    from ._validation import missing_rows
+
+    found = []
+    for column in columns:
+        values = column.values
+        # Integer columns with empty cells arrive as floats (NaN), boolean ones as objects (None).
+        rows = np.flatnonzero(~np.isfinite(values)) if values.dtype.kind == "f" else missing_rows(values)
+        if len(rows):
+            in_all = f", {len(rows):,} in all" if len(rows) > MAX_ROWS_SHOWN else ""
+            found.append(f"{column.name!r} at {_rows(rows, first_line)}{in_all}")
+    if not found:
+        return None
+    return CommandError(
+        f"numeric feature columns with missing or infinite values: {'; '.join(found[:MAX_NAMES_SHOWN])}: "
+        "impute or drop them first"
+    )
+
+
+def feature_matrix(
+    features: Sequence[Column],
+    method: str,
+    categorical: list[int] | None,
+    backend: Backend,
+    first_line: int | None,
+) -> np.ndarray:
     """X for the sampler, after checking that its columns suit it.
 
     Numeric samplers get float32 when every feature is float32 and float64 otherwise
     (as they would compute in anyway); SMOTENC and SMOTEN get an object array of the
-    columns' values, categories as they were read.
+    columns' values, categories as they were read. Messages name rows as the Python API
+    does, and for a CSV file (``first_line`` being data row 0's line) the file's lines.
     """
     as_category = set(range(len(features))) if method == "smoten" else set(categorical or ())
     not_numeric = [c for j, c in enumerate(features) if not c.numeric and j not in as_category]
     if not_numeric:
-        described = ", ".join(f"{c.name!r} ({c.dtype})" for c in not_numeric[:MAX_NAMES_SHOWN])
-        if method == "smotenc":
-            raise CommandError(
-                f"feature columns that are not numeric: {described}; add them to --categorical"
-            )
-        names = ",".join(c.name for c in not_numeric)
-        raise CommandError(
-            f"--method {method} needs numeric features; not numeric: {described}. To oversample these "
-            f"columns as categories, use --method smotenc --categorical {names} (or --categorical auto)"
-        )
-    incomplete = [c.name for j, c in enumerate(features) if c.null_count and j not in as_category]
-    if incomplete:
-        raise CommandError(
-            f"numeric feature columns {_names(incomplete)} have missing values: impute them first"
-        )
+        raise _not_numeric_error(not_numeric, method, backend, first_line)
+    missing = _missing_values_error([c for j, c in enumerate(features) if j not in as_category], first_line)
+    if missing is not None:
+        raise missing
     if method in CATEGORICAL_METHODS:
         dtype: type = object
     else:
@@ -329,10 +429,12 @@ def class_count_table(target: str, y: np.ndarray, y_res: np.ndarray) -> str:
 
 @dataclass(frozen=True)
 class TrainingData:
-    """A file read for a sampler: its columns, the target, and X and y."""
+    """A file read for a sampler: its columns, the target, the columns left out of the
+    resampling (``--exclude``), and X and y."""
 
     columns: list[Column]
     target: Column
+    excluded: list[Column]
     features: list[Column]
     X: np.ndarray
     y: np.ndarray
@@ -367,26 +469,79 @@ def read_training_data(
     columns = read_table(path, backend, progress)
     names = [column.name for column in columns]
     if args.target not in names:
-        raise CommandError(f"no column {args.target!r} in {path}; {_closest_column(args.target, names)}")
+        raise CommandError(
+            f"no column {args.target!r} in {path}; {_closest_column(args.target, names, '--target')}"
+        )
     target = columns[names.index(args.target)]
     if target.null_count:
         raise CommandError(f"target column {args.target!r} has {target.null_count:,} missing values")
-    features = [column for column in columns if column is not target]
+    excluded_names = _column_list(args.exclude, "--exclude", names)
+    if args.target in excluded_names:
+        raise CommandError(f"--exclude names the target {args.target!r}, which the resampling needs")
+    excluded = [column for column in columns if column.name in excluded_names]
+    features = [column for column in columns if column is not target and column.name not in excluded_names]
     if not features:
-        raise CommandError(f"{path} has no column besides the target {args.target!r}")
+        besides = " and the --exclude columns" if excluded else ""
+        raise CommandError(f"{path} has no column besides the target {args.target!r}{besides}")
     categorical = categorical_features(args.categorical, args.method, features)
-    X = feature_matrix(features, args.method, categorical)
-    return TrainingData(columns, target, features, X, target.values, categorical)
+    first_line = 2 if table_format(path) == "csv" else None  # after the header line
+    X = feature_matrix(features, args.method, categorical, backend, first_line)
+    return TrainingData(columns, target, excluded, features, X, target.values, categorical)
+
+
+def _column_list(spec: str | None, option: str, names: Sequence[str]) -> list[str]:
+    """The column names of a comma-separated option, each checked against ``names``."""
+    listed = [name.strip() for name in (spec or "").split(",") if name.strip()]
+    for name in listed:
+        if name not in names:
+            closest = _closest_column(name, names, option)
+            raise CommandError(f"{option} names {name!r}, not a column; {closest}")
+    return listed
+
+
+def source_rows(sampler: Any, n_rows: int) -> np.ndarray:
+    """For each row a fitted sampler returned, the input row it is, or -1 for a new row.
+
+    Over-samplers return the ``n_rows`` input rows first, then the new ones; cleaners
+    return ``X[sample_indices_]``; the combinations clean the over-sampler's output.
+    """
+    from .base import BaseCleaningSampler
+
+    if isinstance(sampler, BaseCleaningSampler):
+        return np.asarray(sampler.sample_indices_, dtype=np.int64)
+    cleaner = getattr(sampler, "tomek_", None) or getattr(sampler, "enn_", None)
+    over_sampler = sampler if cleaner is None else sampler.smote_
+    provenance = getattr(over_sampler, "provenance_", None)
+    # Without a provenance (RandomOverSampler), sample_indices_ lists every row returned.
+    if provenance is not None:
+        n_new = len(provenance.base_index)
+    else:
+        n_new = len(over_sampler.sample_indices_) - n_rows
+    rows = np.full(n_rows + n_new, -1, dtype=np.int64)
+    rows[:n_rows] = np.arange(n_rows)
+    return rows if cleaner is None else rows[cleaner.sample_indices_]
+
+
+def carried_column(column: Column, rows: np.ndarray) -> tuple[str, np.ndarray, Any]:
+    """An ``--exclude`` column for the output rows ``rows`` (input rows, -1 for a new
+    row, which gets a missing value), in the type it was read with."""
+    if (rows >= 0).all():
+        return column.name, column.values[rows], column.dtype
+    values = np.full(len(rows), None, dtype=object)
+    kept = rows >= 0
+    values[kept] = column.values[rows[kept]].tolist()
+    return column.name, values, column.dtype
 
 
 def run_sampler(args: argparse.Namespace, data: TrainingData, progress: Progress) -> tuple[Any, Any, Any]:
     """The sampler ``args`` describe, and its ``fit_resample`` of the data; its
     warnings are printed in the command's words."""
-    sampler = SAMPLERS[args.method](**sampler_params(args, data.y, data.categorical))
+    sampler = _registry.load(args.method)(**sampler_params(args, data.y, data.categorical))
     if args.seed_drawn and not args.quiet:
         print(f"fast-smote: no --seed given: this run uses --seed {args.seed}", file=sys.stderr)
     progress.start(f"resampling with {sampler!r}")
-    X_res, y_res = fit_resample_reporting(sampler, data.X, data.y)
+    with progress.ticking("resampling"):
+        X_res, y_res = fit_resample_reporting(sampler, data.X, data.y)
     progress.finish(f"{len(y_res):,} rows ({len(y_res) - len(data.y):+,})")
     return sampler, X_res, y_res
 
@@ -442,6 +597,8 @@ def write_report(
     show: bool,
 ) -> None:
     """Diagnose the resampling; print the report (with ``show``) and write it to ``destination``."""
+    from ._diagnostics import diagnose
+
     progress.start("diagnosing the new rows")
     try:
         report = diagnose(data.X, data.y, X_res, y_res, sampler, warn=False)
@@ -484,10 +641,17 @@ def resample_file(args: argparse.Namespace) -> None:
 
     progress.start(f"writing {destination}")
     resampled = iter(np.asarray(X_res).T)
-    output = backend.build(
-        [output_column(c, y_res if c is data.target else next(resampled)) for c in data.columns]
-    )
-    chunked = destination_format == "csv" and len(y_res) > csv_chunk_rows(len(data.columns))
+    rows = source_rows(sampler, len(data.y)) if data.excluded and not args.drop_excluded else None
+    written = []
+    for column in data.columns:
+        if column is data.target:
+            written.append(output_column(column, y_res))
+        elif column not in data.excluded:
+            written.append(output_column(column, next(resampled)))
+        elif rows is not None:
+            written.append(carried_column(column, rows))
+    output = backend.build(written)
+    chunked = destination_format == "csv" and len(y_res) > csv_chunk_rows(len(written))
 
     def report_rows(rows_written: int) -> None:
         if chunked:
@@ -497,7 +661,7 @@ def resample_file(args: argparse.Namespace) -> None:
         backend.write(output, destination, destination_format, report_rows)
     except io_errors(backend) as exc:
         raise CommandError(f"cannot write {destination}: {exc}") from exc
-    progress.finish(f"{len(y_res):,} rows x {len(data.columns)} columns")
+    progress.finish(f"{len(y_res):,} rows x {len(written)} columns")
     if not args.quiet:
         print(class_count_table(args.target, data.y, np.asarray(y_res)))
     if report is not None:
@@ -544,12 +708,13 @@ def demo(n_samples: int, n_features: int, seed: int, method: str) -> None:
         random_state=seed,
     )
     X = X.astype(np.float32)
-    sampler = METHODS[method](random_state=seed)
+    sampler = _registry.load(method)(random_state=seed)
     name = type(sampler).__name__
     print(f"fast-smote {fast_smote.__version__}: {name} demo on {n_samples} x {n_features} float32")
     print(f"class counts before: {dict(sorted(Counter(y.tolist()).items()))}")
     start = time.perf_counter()
-    X_res, y_res = fit_resample_reporting(sampler, X, y)
+    with Progress(quiet=False).ticking(f"resampling with {name}"):
+        X_res, y_res = fit_resample_reporting(sampler, X, y)
     elapsed = time.perf_counter() - start
     print(f"class counts after:  {dict(sorted(Counter(y_res.tolist()).items()))}")
     print(
@@ -582,7 +747,11 @@ def bench(argv: Sequence[str]) -> int:
 def add_sampler_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose and set up the sampler."""
     parser.add_argument(
-        "-m", "--method", default="smote", choices=list(SAMPLERS), help="the sampler (default: smote)"
+        "-m",
+        "--method",
+        default="smote",
+        choices=_registry.SAMPLER_NAMES,
+        help="the sampler (default: smote)",
     )
     parser.add_argument(
         "-s",
@@ -632,6 +801,15 @@ def add_sampler_options(parser: argparse.ArgumentParser) -> None:
         help="random_state (default: a fresh seed every run, printed so that it can be repeated)",
     )
     parser.add_argument("-j", "--n-jobs", type=int, help="threads (default: all cores)")
+    parser.add_argument(
+        "--exclude",
+        metavar="COLUMNS",
+        help=(
+            "columns to leave out of the resampling, comma-separated, such as identifiers; they are "
+            "carried along into the output (input rows keep their values, new rows get a missing "
+            "value) unless --drop-excluded"
+        ),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -664,6 +842,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resample.add_argument(
         "-q", "--quiet", action="store_true", help="no progress, no summary (errors and warnings still show)"
+    )
+    resample.add_argument(
+        "--drop-excluded",
+        action="store_true",
+        help="leave the --exclude columns out of the output too",
     )
 
     diagnose_parser = commands.add_parser(
@@ -699,7 +882,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="seed of the data and the sampler (default: 0)"
     )
     demo_parser.add_argument(
-        "--method", default="smote", choices=sorted(METHODS), help="the sampler (default: smote)"
+        "--method",
+        default="smote",
+        choices=sorted(_registry.OVER_SAMPLERS),
+        help="the sampler (default: smote)",
     )
 
     commands.add_parser(

@@ -131,8 +131,9 @@ def _colors(n_classes: int) -> list[Any]:
 
 def _projection(found: Any, n: int, rng: np.random.Generator) -> tuple[Any, tuple[str, str]]:
     """A linear map from rows to 2-D points (so new rows stay on their segments), and
-    the axes' names: the features themselves for two, a line for one, PCA of the
-    originals beyond two."""
+    the axes' names: the features themselves for two, a line for one, beyond two the
+    PCA of the originals with each feature standardised (so that one feature on a wide
+    scale, such as an amount in cents, does not make the whole view)."""
     d = found.points.shape[1]
     names = found.feature_names or [f"feature {j}" for j in range(d)]
     if d == 2:
@@ -141,10 +142,20 @@ def _projection(found: Any, n: int, rng: np.random.Generator) -> tuple[Any, tupl
         return (lambda rows: np.column_stack([rows[:, 0], np.zeros(len(rows))])), (names[0], "")
     from sklearn.decomposition import PCA
 
-    pca = PCA(n_components=2, random_state=0)
-    pca.fit(found.points[sample_rows(np.arange(n), PCA_ROWS, rng)])
+    sample = np.asarray(found.points[sample_rows(np.arange(n), PCA_ROWS, rng)], dtype=np.float64)
+    mean, spread = sample.mean(axis=0), sample.std(axis=0)
+    spread[spread == 0] = 1.0  # a constant feature stays as it is
+
+    def standardised(rows: np.ndarray) -> np.ndarray:
+        scaled: np.ndarray = (np.asarray(rows, dtype=np.float64) - mean) / spread
+        return scaled
+
+    pca = PCA(n_components=2, random_state=0).fit(standardised(sample))
     share = pca.explained_variance_ratio_
-    return pca.transform, (f"PC1 ({share[0]:.0%} of variance)", f"PC2 ({share[1]:.0%} of variance)")
+    return (lambda rows: pca.transform(standardised(rows))), (
+        f"PC1 of standardised features ({share[0]:.0%} of variance)",
+        f"PC2 ({share[1]:.0%} of variance)",
+    )
 
 
 def _histogram(axes: Axes, report: DiagnosticReport, code: int, label: Any, color: Any) -> None:

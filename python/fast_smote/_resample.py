@@ -4,37 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._registry import MORE_SAMPLERS, OVER_SAMPLERS, load
 from .base import BaseOverSampler, BaseSampler
-from .combine import SMOTEENN, SMOTETomek
-from .over_sampling import (
-    ADASYN,
-    SMOTE,
-    SMOTEN,
-    SMOTENC,
-    SVMSMOTE,
-    BorderlineSMOTE,
-    KMeansSMOTE,
-    RandomOverSampler,
-)
 
 #: The over-samplers for numeric data, by the name ``resample(method=...)`` takes.
-METHODS: dict[str, type[BaseOverSampler]] = {
-    "smote": SMOTE,
-    "borderline-smote": BorderlineSMOTE,
-    "svm-smote": SVMSMOTE,
-    "adasyn": ADASYN,
-    "kmeans-smote": KMeansSMOTE,
-    "random": RandomOverSampler,
-}
+METHODS: dict[str, type[BaseOverSampler]] = {name: load(name) for name in OVER_SAMPLERS}
 
 #: The other samplers ``resample`` takes by name: categorical data, and over-sampling
-#: followed by cleaning. With ``METHODS``, the one place a sampler is registered.
-MORE_METHODS: dict[str, type[BaseSampler]] = {
-    "smotenc": SMOTENC,
-    "smoten": SMOTEN,
-    "smote-tomek": SMOTETomek,
-    "smote-enn": SMOTEENN,
-}
+#: followed by cleaning.
+MORE_METHODS: dict[str, type[BaseSampler]] = {name: load(name) for name in MORE_SAMPLERS}
 
 #: Every sampler by name: ``METHODS`` and ``MORE_METHODS`` together.
 SAMPLERS: dict[str, type[BaseSampler]] = {**METHODS, **MORE_METHODS}

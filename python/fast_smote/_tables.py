@@ -22,6 +22,10 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 #: Cells per chunk when writing CSV: a large file is written, and reported, chunk by chunk.
 CSV_CHUNK_CELLS = 2_000_000
 
+#: A text cell that reads as a number (surrounding spaces stripped first): both libraries
+#: match it with this one regular expression, so they agree on which cells are not numbers.
+NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?i:nan|inf|infinity)$"
+
 
 class CommandError(Exception):
     """A problem with the user's input, reported in one line (exit code 2, no traceback)."""
@@ -67,6 +71,11 @@ class Backend(Protocol):
         ...
 
     def n_rows(self, table: Any) -> int: ...
+
+    def not_numbers(self, column: Column) -> np.ndarray | None:
+        """For a text column, the rows whose cell is neither empty nor a number (see
+        :data:`NUMBER`); None for a column of another type."""
+        ...
 
     def build(self, columns: Sequence[tuple[str, np.ndarray, Any]]) -> Any:
         """A table of ``(name, values, dtype)`` columns; a None dtype is inferred."""
@@ -137,6 +146,13 @@ class PolarsBackend:
     def n_rows(self, table: Any) -> int:
         return int(table.height)
 
+    def not_numbers(self, column: Column) -> np.ndarray | None:
+        if column.dtype != self.pl.String:
+            return None
+        series = self.pl.Series(column.values.tolist(), dtype=self.pl.String)
+        number = series.str.strip_chars().str.contains(NUMBER)
+        return np.flatnonzero((series.is_not_null() & ~number).to_numpy())
+
     def build(self, columns: Sequence[tuple[str, np.ndarray, Any]]) -> Any:
         return self.pl.DataFrame(
             [self.pl.Series(name, _listed(values), dtype=dtype) for name, values, dtype in columns]
@@ -184,6 +200,15 @@ class ArrowBackend:
 
     def n_rows(self, table: Any) -> int:
         return int(table.num_rows)
+
+    def not_numbers(self, column: Column) -> np.ndarray | None:
+        import pyarrow.compute as pc
+
+        if not (self.pa.types.is_string(column.dtype) or self.pa.types.is_large_string(column.dtype)):
+            return None
+        cells = self.pa.array(column.values.tolist(), type=self.pa.string())
+        number = pc.match_substring_regex(pc.utf8_trim_whitespace(cells), NUMBER)
+        return np.flatnonzero(pc.and_(cells.is_valid(), pc.invert(number)).to_numpy(zero_copy_only=False))
 
     def build(self, columns: Sequence[tuple[str, np.ndarray, Any]]) -> Any:
         arrays = [self.pa.array(_listed(values), type=dtype) for _, values, dtype in columns]

@@ -228,14 +228,6 @@ def reject_complex(values: np.ndarray) -> None:
         )
 
 
-def reject_sparse(X: Any, sampler: str) -> None:
-    """For the samplers that do not take sparse X (the others go through :func:`check_X`)."""
-    from ._sparse import is_sparse
-
-    if is_sparse(X):
-        raise TypeError(f"{sampler} does not take sparse X; convert it to a dense array with X.toarray()")
-
-
 def non_finite_error(value: Any, row: int, column: int) -> ValueError:
     """The error for a NaN or infinite ``value`` at ``(row, column)`` of X."""
     what = "NaN" if np.isnan(value) else "infinity"
@@ -340,16 +332,19 @@ def _is_missing(value: Any) -> bool:
 _missing = np.frompyfunc(_is_missing, 1, 1)
 
 
+def missing_rows(values: np.ndarray) -> np.ndarray:
+    """The positions in 1-D ``values`` that hold no value (None, NaN, NaT or pandas' NA)."""
+    if values.dtype.kind in "fc":
+        return np.flatnonzero(np.isnan(values))
+    if values.dtype.kind in "OmM" and values.size:
+        return np.flatnonzero(np.asarray(_missing(values), dtype=bool))
+    return np.zeros(0, dtype=np.int64)
+
+
 def check_no_missing_labels(labels: np.ndarray, partition: int | None = None) -> None:
     """A ValueError naming the rows of 1-D ``labels`` that hold no label (None, NaN,
     NaT or pandas' NA), as positions in y or in its partition ``partition``."""
-    if labels.dtype.kind in "fc":
-        missing = np.isnan(labels)
-    elif labels.dtype.kind in "OmM":
-        missing = np.asarray(_missing(labels), dtype=bool) if labels.size else np.zeros(0, dtype=bool)
-    else:
-        return
-    rows = np.flatnonzero(missing)
+    rows = missing_rows(labels)
     if len(rows):
         shown = ", ".join(map(str, rows[:5].tolist())) + (", ..." if len(rows) > 5 else "")
         where = "" if partition is None else f" of its partition {partition}"
