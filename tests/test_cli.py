@@ -229,7 +229,7 @@ def test_progress_and_csv_chunks(backend, csv_file, tmp_path, monkeypatch, capsy
     assert resample(csv_file, "-t", "label", "-o", out, "--seed", 0) == 0
     err = capsys.readouterr().err
     stages = [
-        rf"reading {re.escape(str(csv_file))} \([\d.]+ kB\) with {backend} \.\.\.",
+        rf"reading {re.escape(str(csv_file))} \([\d.]+ KiB\) with {backend} \.\.\.",
         r"  500 rows x 4 columns in [\d.]+ s",
         re.escape("resampling with SMOTE(random_state=0) ..."),
         r"  900 rows \(\+400\) in [\d.]+ s",

@@ -198,6 +198,18 @@ def test_random_over_sampler_makes_the_single_process_rows(on_two, shrinkage):
     assert on_dask.shrinkage_ == in_memory.shrinkage_
 
 
+def test_the_smoothed_bootstrap_of_huge_values_is_the_single_process_one(on_two):
+    # Squares beyond float64's range: the spread is computed as in memory (scaled), not
+    # as an infinite standard deviation that would make every new row infinite.
+    X, y = make_data(n=2_000)
+    X = X * 1e200
+    on_dask = fast_smote.RandomOverSampler(random_state=5, shrinkage=0.5)
+    X_mem, _ = fast_smote.RandomOverSampler(random_state=5, shrinkage=0.5).fit_resample(X, y)
+    X_res, _ = on_dask.fit_resample(*as_dask(X, y, chunks=600))
+    assert np.isfinite(X_mem).all()
+    np.testing.assert_array_equal(X_res.compute(), X_mem)
+
+
 def frame_data(n=4_000):
     X, y = make_data(n=n, d=3)
     frame = pd.DataFrame(
@@ -297,11 +309,11 @@ def test_a_budget_too_small_for_the_gathered_rows_fails_at_once(on_two):
     X, y = make_data(n=20_000, d=10, weights=(0.9, 0.1))
     X_d, y_d = as_dask(X, y)
     with pytest.raises(
-        MemoryBudgetError, match=r"class 1: 1,\d{3} rows\) need about .* more than memory_budget=1.00 kiB"
+        MemoryBudgetError, match=r"class 1: 1,\d{3} rows\) need about .* more than memory_budget=1.00 KiB"
     ):
         fast_smote.dask.resample(X_d, y_d, memory_budget=1024)
     with dask.config.set({"fast_smote.memory_budget": "2 kB"}):
-        with pytest.raises(MemoryBudgetError, match=r"memory_budget=1\.95 kiB"):
+        with pytest.raises(MemoryBudgetError, match=r"memory_budget=1\.95 KiB"):
             fast_smote.SMOTE().fit_resample(X_d, y_d)
     with pytest.raises(MemoryError):
         fast_smote.dask.resample(X_d, y_d, method="random", memory_budget="10kB")
@@ -614,7 +626,7 @@ def test_cleaning_refuses_what_it_cannot_do_on_dask(on_two):
         fast_smote.EditedNearestNeighbours(kind_sel="any").fit(X_d, y_d)
     # Each join task holds two partitions of 1 500 rows (4 x 32 bytes a row) and lists.
     with pytest.raises(
-        MemoryBudgetError, match=r"partitions of up to 1,500 rows need about 2\d\d\.\d+ kiB on a worker"
+        MemoryBudgetError, match=r"partitions of up to 1,500 rows need about 2\d\d\.\d+ KiB on a worker"
     ):
         fast_smote.dask.fit_resample(fast_smote.TomekLinks(), X_d, y_d, memory_budget="100kB")
     fast_smote.dask.fit_resample(fast_smote.TomekLinks(), X_d, y_d, memory_budget="400kB")

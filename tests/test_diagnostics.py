@@ -14,7 +14,7 @@ from scipy.spatial.distance import cdist
 import fast_smote
 from conftest import make_imbalanced, packages_imported_by
 from fast_smote import DiagnosticReport, SamplingQualityWarning, diagnose
-from fast_smote._diagnostics import FAR_QUANTILE, NEAR_DUPLICATE_FRACTION
+from fast_smote._diagnostics._findings import FAR_QUANTILE, NEAR_DUPLICATE_FRACTION
 
 
 def separated(n_majority=300, n_minority=30, seed=0, n_features=2):

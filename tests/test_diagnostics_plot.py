@@ -9,7 +9,7 @@ import pytest
 
 import fast_smote
 from conftest import make_imbalanced
-from fast_smote._plot import DEFAULT_SEGMENTS, HISTOGRAM_BINS
+from fast_smote._diagnostics._plot import DEFAULT_SEGMENTS, HISTOGRAM_BINS
 
 pytest.importorskip("matplotlib")
 from matplotlib.collections import LineCollection, PathCollection

@@ -12,7 +12,7 @@ import pytest
 from samplers import CASES
 
 import fast_smote
-from fast_smote import _memory
+from fast_smote import _format, _memory
 
 OVER_SAMPLERS = [
     name for name, case in CASES.items() if case.kind in ("interpolating", "copies", "categorical")
@@ -84,6 +84,6 @@ def test_available_memory_is_read_from_the_machine():
 
 
 def test_sizes_read_in_binary_units():
-    assert _memory.format_bytes(512) == "512 B"
-    assert _memory.format_bytes(3 * 2**30 // 2) == "1.50 GiB"
-    assert _memory.format_bytes(8 * 10**12) == "7.28 TiB"
+    assert _format.format_bytes(512) == "512 B"
+    assert _format.format_bytes(3 * 2**30 // 2) == "1.50 GiB"
+    assert _format.format_bytes(8 * 10**12) == "7.28 TiB"

@@ -17,6 +17,7 @@ from importlib import import_module as _import_module
 from typing import TYPE_CHECKING, Any
 
 from . import _core
+from ._containers import register_dask_backend as _register_dask_backend
 from ._core import __version__
 
 #: Where each public name lives. It is imported on first use: scikit-learn takes a
@@ -93,6 +94,10 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted({*globals(), *_HOMES, *_SUBPACKAGES})
 
+
+# Dask collections go to fast_smote.dask, which imports the samplers: registered here,
+# above both, rather than imported by the samplers' base.
+_register_dask_backend(lambda: _import_module(f"{__name__}.dask"))
 
 # A child forked after the core's threads started must not wait for them: it builds
 # its own thread pools (whose table no other thread holds while the process forks).

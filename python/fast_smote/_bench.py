@@ -66,6 +66,7 @@ from sklearn.svm import SVC
 
 import fast_smote
 from fast_smote import _core
+from fast_smote._format import aligned_rows
 from fast_smote._validation import check_n_jobs, check_X_y, resolve_sampling_strategy
 
 K_NEIGHBORS = 5
@@ -1258,16 +1259,9 @@ def _ratio(numerator: float | None, denominator: float | None, suffix: str = "")
 
 def format_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A plain-text table: the first column left-aligned, the others right-aligned."""
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            str(cell).ljust(width) if i == 0 else str(cell).rjust(width)
-            for i, (cell, width) in enumerate(zip(cells, widths))
-        )
-
-    rule = "-" * len(line(headers))
-    return "\n".join([title, rule, line(headers), rule, *map(line, rows), rule])
+    header, *lines = aligned_rows([[str(cell) for cell in row] for row in [headers, *rows]])
+    rule = "-" * max(len(line) for line in [header, *lines])
+    return "\n".join([title, rule, header, rule, *lines, rule])
 
 
 #: Columns of every side-by-side table, and the cells of one result under them.

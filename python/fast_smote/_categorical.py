@@ -7,12 +7,15 @@ can be ordered). The core computes distances and votes on the codes only.
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from . import _core
+from ._checks import check_shape, reject_complex
 from ._containers import (
     FrameLayout,
     ListLayout,
@@ -23,7 +26,7 @@ from ._containers import (
     x_layout_of,
 )
 from ._errors import NonNumericError
-from ._validation import check_shape, check_X, reject_complex
+from ._features import check_X
 
 #: ``categorical_features`` value meaning every column (SMOTEN).
 ALL_COLUMNS = "all"
@@ -359,3 +362,20 @@ def check_mixed_X(
         source=X,
     )
     return continuous, layout, features
+
+
+def smotenc_space(
+    continuous: np.ndarray,
+    codes: np.ndarray,
+    cardinalities: list[int],
+    class_rows: np.ndarray,
+    rows: np.ndarray,
+    n_threads: int | None,
+) -> tuple[np.ndarray, float]:
+    """SMOTE-NC's space for a class, where its neighbours are searched: the rows ``rows``
+    with each categorical feature one-hot at the class's (``class_rows``) median
+    continuous standard deviation over √2, so that a differing category adds that median
+    squared; and that median."""
+    median_std = float(np.median(continuous[class_rows].std(axis=0)))
+    space = _core.embed_mixed(continuous, codes, cardinalities, rows, median_std / math.sqrt(2), n_threads)
+    return space, median_std

@@ -30,6 +30,7 @@ import numpy as np
 
 from . import _registry
 from ._core import __version__
+from ._format import aligned_rows, format_bytes
 from ._tables import Backend, Column, CommandError, csv_chunk_rows, load_backend, table_format
 
 if TYPE_CHECKING:
@@ -159,11 +160,6 @@ def check_writable(destination: Path, what: str) -> None:
         )
     if not os.access(folder, os.W_OK) or (destination.exists() and not os.access(destination, os.W_OK)):
         raise CommandError(f"cannot write {what} {str(destination)!r}: permission denied")
-
-
-def _file_size(path: Path) -> str:
-    size = path.stat().st_size
-    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.1f} kB"
 
 
 def parse_sampling_strategy(text: str, y: np.ndarray, target: str) -> Any:
@@ -419,12 +415,7 @@ def class_count_table(target: str, y: np.ndarray, y_res: np.ndarray) -> str:
         for label in sorted(before.keys() | after.keys())
     ]
     rows.append(["total", f"{len(y):,}", f"{len(y_res):,}", f"{len(y_res) - len(y):+,}"])
-    header = [target, "before", "after", "change"]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))])
-        for row in [header, *rows]
-    )
+    return "\n".join(aligned_rows([[target, "before", "after", "change"], *rows]))
 
 
 @dataclass(frozen=True)
@@ -451,7 +442,7 @@ def read_table(path: Path, backend: Backend, progress: Progress) -> list[Column]
     fmt = table_format(path)
     if not path.is_file():
         raise CommandError(f"input file {str(path)!r} not found")
-    progress.start(f"reading {path} ({_file_size(path)}) with {backend.name}")
+    progress.start(f"reading {path} ({format_bytes(path.stat().st_size)}) with {backend.name}")
     try:
         table = backend.read(path, fmt)
     except io_errors(backend) as exc:

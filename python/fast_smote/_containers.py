@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -23,6 +23,32 @@ def _library(obj: Any) -> str:
 def is_dask_collection(obj: Any) -> bool:
     """Whether ``obj`` is a Dask array, DataFrame or Series (which go to ``fast_smote.dask``)."""
     return _library(obj) == "dask" and hasattr(obj, "__dask_graph__")
+
+
+class DaskBackend(Protocol):
+    """What the samplers ask of ``fast_smote.dask`` for Dask collections."""
+
+    def fit(self, sampler: Any, X: Any, y: Any) -> Any: ...
+
+    def fit_resample(self, sampler: Any, X: Any, y: Any) -> tuple[Any, Any]: ...
+
+
+#: Loads ``fast_smote.dask``. That module imports the samplers, so their base cannot
+#: import it: the package root, a layer above both, registers this loader.
+_dask_loader: Callable[[], DaskBackend] | None = None
+
+
+def register_dask_backend(loader: Callable[[], DaskBackend]) -> None:
+    """Set the loader of the Dask backend (called once, by the package root)."""
+    global _dask_loader
+    _dask_loader = loader
+
+
+def dask_backend() -> DaskBackend:
+    """``fast_smote.dask``, imported on first use through the registered loader."""
+    if _dask_loader is None:  # fast_smote/__init__.py registers it on import
+        raise RuntimeError("fast_smote.dask is not registered: import fast_smote first")
+    return _dask_loader()
 
 
 def is_pandas_frame(obj: Any) -> bool:

@@ -21,7 +21,7 @@ from dask.sizeof import sizeof
 
 from . import _core
 from ._containers import labels_of
-from ._validation import check_X
+from ._features import check_X
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 
+from ._format import format_bytes
 from ._sparse import is_sparse
 from ._validation import Dataset
 
@@ -19,16 +20,6 @@ from ._validation import Dataset
 class MemoryBudgetError(MemoryError):
     """A resampling needs more memory than it may use: the memory this machine (or its
     container) has available, or, for Dask collections, ``memory_budget``."""
-
-
-def format_bytes(n_bytes: int) -> str:
-    """``n_bytes`` in binary units, for messages (``'1.50 GiB'``)."""
-    size = float(n_bytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if size < 1024 or unit == "PiB":
-            return f"{n_bytes:,} B" if unit == "B" else f"{size:.2f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 def _meminfo_bytes(fields: tuple[str, ...]) -> int | None:

@@ -178,14 +178,18 @@ class NeighborSearch:
         return _without_self(table, np.arange(len(distances)))
 
     def other_class_counts(
-        self, data: Dataset, queries: np.ndarray, n_threads: int | None
-    ) -> tuple[np.ndarray, int]:
-        """How many of the ``m`` nearest neighbours of each query (among all samples)
-        belong to another class than the query, and ``m``."""
+        self, data: Dataset, groups: list[np.ndarray], n_threads: int | None
+    ) -> tuple[list[np.ndarray], int]:
+        """How many of the ``m`` nearest neighbours of each row of each group (among all
+        samples) belong to another class than the row, group by group from one search,
+        and ``m`` (0 without groups: nothing is searched)."""
+        if not groups:
+            return [], 0
         self.check_size(data.n_samples, "X")
+        queries = np.concatenate(groups)
         table = self.table(data.X, queries, None, n_threads)
         other = np.count_nonzero(data.codes[table] != data.codes[queries][:, None], axis=1)
-        return other, table.shape[1]
+        return np.split(other, np.cumsum([len(g) for g in groups])[:-1]), table.shape[1]
 
 
 def kneighbors(

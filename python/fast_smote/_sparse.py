@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._validation import _NOT_NUMERIC, check_shape, float_dtype_for, non_finite_error, reject_complex
+from ._checks import NOT_NUMERIC, check_shape, float_dtype_for, non_finite_error, reject_complex
 
 
 def is_sparse(X: Any) -> bool:
@@ -74,7 +74,7 @@ def check_sparse_X(X: Any) -> tuple[Any, SparseLayout]:
     check_shape(X.shape)
     reject_complex(X)
     if X.dtype.kind not in "biuf":
-        raise TypeError(f"X has dtype {X.dtype}, which is not numeric; {_NOT_NUMERIC}")
+        raise TypeError(f"X has dtype {X.dtype}, which is not numeric; {NOT_NUMERIC}")
     layout = SparseLayout(X.format if X.format in ("csr", "csc") else "csr", isinstance(X, sparse.sparray))
     csr = sparse.csr_matrix(X, dtype=float_dtype_for(X.dtype))
     if not csr.has_canonical_format:

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils import InputTags, Tags
 
-from ._containers import is_dask_collection
+from ._containers import dask_backend, is_dask_collection
 from ._memory import check_output_fits
 from ._sparse import is_sparse
 from ._validation import Dataset, StrategyDict, check_X_y, resolve_sampling_strategy
@@ -92,9 +92,7 @@ def is_dask_input(X: Any, y: Any) -> bool:
 
 def dask_fit_resample(sampler: BaseSampler, X: Any, y: Any) -> tuple[Any, Any]:
     """``fit_resample`` of Dask collections: lazy Dask results (see ``fast_smote.dask``)."""
-    from .dask import fit_resample
-
-    return fit_resample(sampler, X, y)
+    return dask_backend().fit_resample(sampler, X, y)
 
 
 class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
@@ -137,9 +135,8 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
         self
         """
         if is_dask_input(X, y):
-            from .dask import fit
-
-            return fit(self, X, y)
+            dask_backend().fit(self, X, y)
+            return self
         self._check(X, y)
         return self
 

@@ -61,8 +61,19 @@ except ImportError:  # pragma: no cover - the dask extra is a test dependency
     ) from None
 
 from . import _core
+from ._checks import (
+    check_2d,
+    check_features,
+    check_lengths,
+    check_samples,
+    check_y_shape,
+    float_dtype_for,
+    require_y,
+)
 from ._containers import FrameLayout, is_dask_collection, labels_of
 from ._dask_join import Lists, Rows, checked_partition, join, largest_magnitude, partition_labels
+from ._features import check_X, numeric_values
+from ._format import format_bytes
 from ._memory import MemoryBudgetError
 from ._neighbors import NeighborSearch
 from ._resample import SAMPLERS
@@ -72,10 +83,7 @@ from ._validation import (
     check_n_jobs,
     check_no_missing_labels,
     check_several_classes,
-    check_X,
     encode_labels,
-    float_dtype_for,
-    numeric_values,
     resolve_sampling_strategy,
     seed_from,
     unique_labels,
@@ -83,6 +91,7 @@ from ._validation import (
 from .base import BaseSampler
 from .combine._combine import _OverThenClean
 from .over_sampling import ADASYN, SMOTE, BorderlineSMOTE, Provenance, RandomOverSampler
+from .over_sampling._random import class_spread, smoothing_bandwidth
 from .under_sampling import EditedNearestNeighbours, TomekLinks
 
 __all__ = ["MemoryBudgetError", "fit", "fit_resample", "resample"]
@@ -309,14 +318,10 @@ def _collections(X: Any, y: Any, *, any_values: bool) -> _Collections:
     """Checks what can be checked without computing (kinds, shapes, dtypes, partitions)."""
     if not is_dask_collection(X):
         raise TypeError(f"fast_smote.dask takes X as a dask.array or dask.dataframe, got {type(X).__name__}")
-    if y is None:
-        raise ValueError("fit_resample requires y to be passed, but the target y is None")
+    require_y(y)
     frame = None
     if _is_array(X):
-        if X.ndim != 2:
-            raise ValueError(
-                f"X must be a 2-D array of shape (n_samples, n_features), got an array of shape {X.shape}"
-            )
+        check_2d(X.shape)
         if not any_values:
             numeric_values(X._meta)
         dtype = float_dtype_for(X.dtype) if X.dtype.kind in "biuf" else np.dtype(object)
@@ -333,8 +338,7 @@ def _collections(X: Any, y: Any, *, any_values: bool) -> _Collections:
             values, layout = numeric_values(X._meta)  # names the non-numeric columns
             assert isinstance(layout, FrameLayout)
             dtype, frame = values.dtype, layout
-    if n_features == 0:
-        raise ValueError("X has 0 feature(s) while a minimum of 1 is required.")
+    check_features(n_features, (math.nan, n_features))
     y = _aligned_y(X, y, len(x_parts))
     y_parts = list(y.to_delayed().ravel()) if _is_array(y) else list(y.to_delayed())
     return _Collections(X, y, x_parts, y_parts, n_features, dtype, frame)
@@ -362,13 +366,10 @@ def _aligned_y(X: Any, y: Any, n_parts: int) -> Any:
     if _is_array(y):
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D of shape (n_samples,), got shape {y.shape}")
+        check_y_shape(y.shape)
         known = _is_array(X) and not any(math.isnan(c) for c in X.chunks[0] + y.chunks[0])
-        if known and y.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"X and y have different numbers of samples: X has {X.shape[0]}, y has {y.shape[0]}"
-            )
+        if known:
+            check_lengths(X.shape[0], y.shape[0])
         if known and y.chunks[0] != X.chunks[0]:
             y = y.rechunk({0: X.chunks[0]})
         n_y_parts = y.numblocks[0]
@@ -424,8 +425,7 @@ def _count_classes(data: _Collections) -> tuple[ClassCounts, list[_Counts]]:
                 raise ValueError(
                     f"X and y have different numbers of rows in partition {i}: {want} and {len(part)}"
                 )
-    if sum(len(part) for part in partitions) == 0:
-        raise ValueError("X is empty: it has 0 sample(s) while a minimum of 1 is required.")
+    check_samples(sum(len(part) for part in partitions), (0, data.n_features))
     classes, where, _ = unique_labels(np.concatenate([part.classes for part in partitions]))
     counts = np.zeros(len(classes), dtype=np.int64)
     np.add.at(counts, where, np.concatenate([part.counts for part in partitions]))
@@ -588,15 +588,11 @@ def _check_budget(plan: _Plan, counts: ClassCounts, window_rows: int, budget: in
     if needed > budget:
         sizes = ", ".join(f"class {counts.label(code)!r}: {n:,} rows" for code, n in zip(plan.codes, rows))
         raise MemoryBudgetError(
-            f"the classes to oversample ({sizes}) need about {_size(needed)} on every worker "
-            f"(their rows gathered, {plan.held_what}), more than memory_budget={_size(budget)}. "
+            f"the classes to oversample ({sizes}) need about {format_bytes(int(needed))} on every worker "
+            f"(their rows gathered, {plan.held_what}), more than memory_budget={format_bytes(int(budget))}. "
             f"Give workers more memory and raise memory_budget (a parameter, or dask.config "
             f"'{MEMORY_BUDGET_KEY}'), or oversample fewer rows"
         )
-
-
-def _size(n_bytes: float) -> str:
-    return str(dask.utils.format_bytes(int(n_bytes)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1162,14 +1158,14 @@ class _RandomPlan(_Plan):
             self.out_dtype = None
         self.classes = counts.classes
         #: The smoothed bootstrap's bandwidth factor, from all of X's shape as in memory.
-        self.bandwidth = (4 / ((self.n_features + 2) * self.n_samples)) ** (1 / (self.n_features + 4))
+        self.bandwidth = smoothing_bandwidth(self.n_samples, self.n_features)
 
     @staticmethod
     def any_values(sampler: Any) -> bool:
         return sampler.shrinkage is None
 
     def prepare(self, code: int, rows: Any) -> Any:
-        return None if self.raw else dask.delayed(_spread, pure=True)(rows)
+        return None if self.raw else dask.delayed(_class_spread, pure=True)(rows)
 
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         noise = None if self.shrinkage is None else self.shrinkage[self.classes[code]] * self.bandwidth
@@ -1180,9 +1176,9 @@ class _RandomPlan(_Plan):
         sampler.sample_indices_ = da.concatenate([originals, _concatenated(made, 0, np.int64)])
 
 
-def _spread(rows: _ClassRows) -> np.ndarray:
+def _class_spread(rows: _ClassRows) -> np.ndarray:
     """The class's standard deviation per feature, as a single-process run computes it."""
-    return np.asarray(np.std(rows.X, axis=0, dtype=np.float64))
+    return class_spread(np.asarray(rows.X))
 
 
 def _random_window(
@@ -1264,8 +1260,8 @@ def _check_join(sizes: list[int], search: NeighborSearch, row_bytes: int, budget
     if needed > budget:
         raise MemoryBudgetError(
             f"the search among all rows joins X's partitions two by two; partitions of up to "
-            f"{largest:,} rows need about {_size(needed)} on a worker, more than "
-            f"memory_budget={_size(budget)}. Split X into smaller partitions (X.rechunk or "
+            f"{largest:,} rows need about {format_bytes(int(needed))} on a worker, more than "
+            f"memory_budget={format_bytes(int(budget))}. Split X into smaller partitions (X.rechunk or "
             f"ddf.repartition), or give workers more memory and raise memory_budget"
         )
 

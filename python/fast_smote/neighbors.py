@@ -19,8 +19,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
+from ._features import check_X
 from ._sparse import is_sparse, sparse_kneighbors
-from ._validation import check_n_jobs, check_X
+from ._validation import check_n_jobs
 
 #: The largest ``effort`` accepted: beyond it the approximate search scans about as
 #: many rows as the exact one, which is then the better choice.

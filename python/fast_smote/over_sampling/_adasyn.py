@@ -91,8 +91,8 @@ class ADASYN(BaseSMOTE):
         if not codes:  # no class to oversample: nothing to search
             return self._interpolate(data, [], seed, n_threads)
         rows = [data.rows_of(code) for code in codes]
-        other, k = search.other_class_counts(data, np.concatenate(rows), n_threads)
-        difficulties = np.split(other / k, np.cumsum([len(r) for r in rows])[:-1])
+        others, k = search.other_class_counts(data, rows, n_threads)
+        difficulties = [other / k for other in others]
         jobs = []
         for code, n, class_rows, difficulty in zip(codes, n_new, rows, difficulties):
             counts = self._per_sample_counts(data.label(code), difficulty, n)

@@ -3,7 +3,6 @@ SMOTEN (categorical only). Distances and votes run in the Rust core on integer c
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any, cast
 
@@ -12,7 +11,7 @@ from sklearn.base import clone
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from .. import _core
-from .._categorical import ALL_COLUMNS, CategoricalFeatures
+from .._categorical import ALL_COLUMNS, CategoricalFeatures, smotenc_space
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, check_X_y, seed_from
 from ..base import BaseOverSampler, Generated, SamplerEstimatorTags
@@ -142,11 +141,8 @@ class SMOTENC(BaseSMOTE):
         for code, n_new in zip(*data.plan(strategy)):
             rows = data.rows_of(code)
             k_search.check_size(len(rows), f"class {data.label(code)!r}")
-            median_std = float(np.median(data.X[rows].std(axis=0)))
-            self.median_std_[data.classes[code]] = median_std
-            # One-hot columns at median / √2 add median² per differing feature.
-            space = _core.embed_mixed(
-                data.X, features.codes, features.cardinalities, rows, median_std / math.sqrt(2), n_threads
+            space, self.median_std_[data.classes[code]] = smotenc_space(
+                data.X, features.codes, features.cardinalities, rows, rows, n_threads
             )
             table = k_search.table(space, np.arange(len(rows)), None, n_threads)
             jobs.append(Job(code, 0, rows, None, table, n_new))

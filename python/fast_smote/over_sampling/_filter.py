@@ -31,16 +31,6 @@ _COMMON_PARAMETERS = """
         classes) or noise (all from other classes); or such an estimator."""
 
 
-def _other_class_counts(
-    m_search: NeighborSearch, data: Dataset, groups: list[np.ndarray], n_threads: int | None
-) -> tuple[list[np.ndarray], int]:
-    """Other-class neighbour counts for several groups of rows, from one search."""
-    if not groups:  # no class to oversample: nothing to search (and no size to check)
-        return [], 0
-    other, m = m_search.other_class_counts(data, np.concatenate(groups), n_threads)
-    return np.split(other, np.cumsum([len(g) for g in groups])[:-1]), m
-
-
 class BorderlineSMOTE(BaseSMOTE):
     __doc__ = f"""Borderline-SMOTE: SMOTE from the minority samples in danger only.
 
@@ -129,7 +119,7 @@ class BorderlineSMOTE(BaseSMOTE):
         self.nn_k_, self.nn_m_ = k_search.estimator, m_search.estimator
         codes, n_new = data.plan(strategy)
         rows = [data.rows_of(code) for code in codes]
-        others, m = _other_class_counts(m_search, data, rows, n_threads)
+        others, m = m_search.other_class_counts(data, rows, n_threads)
         everyone = np.arange(data.n_samples)
         self.in_danger_indices: dict[Any, np.ndarray] = {}
         jobs = []
@@ -247,7 +237,7 @@ class SVMSMOTE(BaseSMOTE):
         self.svm_estimator_ = self._fitted_svm(data)
         support = np.asarray(self.svm_estimator_.support_, dtype=np.int64)
         vectors = [support[data.codes[support] == code] for code in codes]
-        others, m = _other_class_counts(m_search, data, vectors, n_threads)
+        others, m = m_search.other_class_counts(data, vectors, n_threads)
         jobs = []
         for code, n, sv, other in zip(codes, n_new, vectors, others):
             label = data.label(code)

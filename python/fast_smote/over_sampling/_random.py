@@ -113,14 +113,13 @@ class RandomOverSampler(BaseOverSampler):
         codes, n_new = data.plan(strategy)
         if is_sparse(data.X) or data.X.dtype == object:
             return self._copy_drawn_rows(data, codes, n_new, seed, n_threads)
-        n_samples, n_features = data.X.shape
-        bandwidth = (4 / ((n_features + 2) * n_samples)) ** (1 / (n_features + 4))
+        bandwidth = smoothing_bandwidth(*data.X.shape)
         jobs = []
         for code, n in zip(codes, n_new):
             rows = data.rows_of(code)
             noise = None
             if self.shrinkage_ is not None:
-                spread = _spread(data.X[rows])
+                spread = class_spread(data.X[rows])
                 noise = (self.shrinkage_[data.classes[code]] * bandwidth * spread).tolist()
             jobs.append((code, rows, n, noise))
         X_res, self.sample_indices_ = _core.bootstrap(data.X, jobs, seed, n_threads)
@@ -154,9 +153,16 @@ class RandomOverSampler(BaseOverSampler):
         return Generated(data.X[self.sample_indices_], codes, n_new, rows=self.sample_indices_)
 
 
-def _spread(values: np.ndarray) -> np.ndarray:
-    """Each column's standard deviation in float64; for magnitudes whose squares overflow
-    (beyond about 1e154), computed on the column divided by its largest magnitude."""
+def smoothing_bandwidth(n_samples: int, n_features: int) -> float:
+    """The smoothed bootstrap's bandwidth factor for X of this shape (all of X, every
+    class): ``(4 / ((d + 2) n)) ** (1 / (d + 4))``."""
+    return float((4 / ((n_features + 2) * n_samples)) ** (1 / (n_features + 4)))
+
+
+def class_spread(values: np.ndarray) -> np.ndarray:
+    """Each column's standard deviation in float64 (the smoothed bootstrap's noise is
+    ``shrinkage * bandwidth * spread``); for magnitudes whose squares overflow (beyond
+    about 1e154), computed on the column divided by its largest magnitude."""
     with np.errstate(over="ignore", invalid="ignore"):
         spread: np.ndarray = np.std(values, axis=0, dtype=np.float64)
     if np.all(np.isfinite(spread)):

@@ -1,4 +1,4 @@
-"""``DiagnosticReport.plot``: the resampled data in 2-D and the distance histograms.
+"""``Report.plot``: the resampled data in 2-D and the distance histograms.
 
 Imported only when a plot is asked for: matplotlib is the optional ``plot`` extra.
 """
@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._diagnostics import percent, sample_rows
+from ._findings import Report, percent, sample_rows
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ._diagnostics import DiagnosticReport
 
 #: Segments drawn per class when the provenance is known and none are asked for.
 DEFAULT_SEGMENTS = 20
@@ -27,7 +26,7 @@ HISTOGRAM_BINS = 40
 
 
 def plot_report(
-    report: DiagnosticReport,
+    report: Report,
     path: str | Path | None,
     *,
     segments: int | None,
@@ -38,9 +37,7 @@ def plot_report(
         from matplotlib.collections import LineCollection
         from matplotlib.figure import Figure
     except ModuleNotFoundError:
-        raise ImportError(
-            "DiagnosticReport.plot() needs matplotlib: pip install 'fast-smote[plot]'"
-        ) from None
+        raise ImportError("Report.plot() needs matplotlib: pip install 'fast-smote[plot]'") from None
     for name, value, least in (("max_points", max_points, 1), ("segments", segments, 0)):
         if value is not None and (not isinstance(value, numbers.Integral) or value < least):
             raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
@@ -158,7 +155,7 @@ def _projection(found: Any, n: int, rng: np.random.Generator) -> tuple[Any, tupl
     )
 
 
-def _histogram(axes: Axes, report: DiagnosticReport, code: int, label: Any, color: Any) -> None:
+def _histogram(axes: Axes, report: Report, code: int, label: Any, color: Any) -> None:
     """The class's originals' nearest-neighbour distances against its new rows'
     distances to the nearest original, as densities on shared bins."""
     sample = report._samples[code]
