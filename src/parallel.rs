@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use rayon::ThreadPool;
 
@@ -44,13 +44,19 @@ fn pool_with(threads: usize) -> Result<Arc<ThreadPool>> {
     Ok(pool)
 }
 
+/// The cores this process may use, read once: on Linux the standard library reads the
+/// cgroup files for it, which took longer than a small call's work.
+static CORES: OnceLock<usize> = OnceLock::new();
+
 /// The threads `None` stands for: `RAYON_NUM_THREADS` if set, else every core.
 pub fn every_core() -> usize {
     std::env::var("RAYON_NUM_THREADS")
         .ok()
         .and_then(|n| n.parse().ok())
         .filter(|&n: &usize| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+        .unwrap_or_else(|| {
+            *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+        })
 }
 
 /// Before a fork: takes the table's lock, so that the child does not inherit it held

@@ -62,25 +62,42 @@ impl From<Error> for PyErr {
 /// within this plus the time the core takes to reach its next check.
 const SIGNAL_POLL: Duration = Duration::from_millis(20);
 
+/// Calls whose inputs and outputs hold at most this many values (or, for the searches
+/// among a class's pairs, this many pairs) run without a waiting thread: they end in
+/// about a millisecond or less, before a Ctrl-C could be polled, and the thread would
+/// cost more than the work (about 60 us against 4 us for 10 x 3 rows).
+const IN_PLACE_VALUES: usize = 1 << 14;
+
+/// What a call's work returns, through the thread pool and `catch_unwind`.
+type Outcome<T> = std::thread::Result<Result<Result<T, Error>, Error>>;
+
 /// Runs `work` without the GIL on `n_threads` threads, turning a panic into an error.
 ///
-/// The work runs on a thread of its own while the caller waits for it, checking for
-/// signals: when a signal handler raises (`KeyboardInterrupt` on Ctrl-C), the work's
-/// `Stop` is requested, the caller waits for the work to end at its next check, and
-/// the handler's exception is raised. Nothing keeps running after the call returns.
+/// Work of more than `IN_PLACE_VALUES` `values` runs on a thread of its own while the
+/// caller waits for it, checking for signals: when a signal handler raises
+/// (`KeyboardInterrupt` on Ctrl-C), the work's `Stop` is requested, the caller waits
+/// for the work to end at its next check, and the handler's exception is raised.
+/// Nothing keeps running after the call returns.
 fn run_detached<T: Send>(
     py: Python<'_>,
     n_threads: Option<usize>,
+    values: usize,
     work: impl FnOnce(&Stop) -> Result<T, Error> + Send,
 ) -> PyResult<T> {
     let stop = Stop::new();
+    let run = |stop: &Stop| {
+        catch_unwind(AssertUnwindSafe(|| {
+            run_with_threads(n_threads, || work(stop))
+        }))
+    };
+    if values <= IN_PLACE_VALUES {
+        return into_py_result(py.detach(|| run(&stop)));
+    }
     let finished = (Mutex::new(false), Condvar::new());
     let (stop, finished) = (&stop, &finished);
     std::thread::scope(|scope| {
         let worker = scope.spawn(move || {
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                run_with_threads(n_threads, || work(stop))
-            }));
+            let outcome = run(stop);
             *finished.0.lock().unwrap_or_else(PoisonError::into_inner) = true;
             finished.1.notify_one();
             outcome
@@ -102,23 +119,29 @@ fn run_detached<T: Send>(
             }
         }
         let outcome = py.detach(|| worker.join()).unwrap_or_else(Err);
-        if let Some(raised) = signal {
-            return Err(raised);
+        match signal {
+            Some(raised) => Err(raised),
+            None => into_py_result(outcome),
         }
-        outcome
-            .map_err(|panic| {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                PyRuntimeError::new_err(format!(
-                    "internal error in the fast_smote core (please report it): {what}"
-                ))
-            })?
-            .map_err(PyErr::from)?
-            .map_err(PyErr::from)
     })
+}
+
+/// A call's outcome as Python sees it: a panic as a RuntimeError that asks for a
+/// report, the core's errors as their exceptions.
+fn into_py_result<T>(outcome: Outcome<T>) -> PyResult<T> {
+    outcome
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            PyRuntimeError::new_err(format!(
+                "internal error in the fast_smote core (please report it): {what}"
+            ))
+        })?
+        .map_err(PyErr::from)?
+        .map_err(PyErr::from)
 }
 
 /// X as float32 or float64; each keeps its own type through the core.
@@ -244,10 +267,37 @@ enum Extent<'a, J> {
     Window(&'a J, Range<usize>),
 }
 
-impl<'a, J> Extent<'a, J> {
+impl<'a, J: RowsMade> Extent<'a, J> {
     /// `jobs[0]`'s chunks `first_chunk..first_chunk + n_chunks`.
     fn window(jobs: &'a [J], first_chunk: usize, n_chunks: usize) -> Self {
         Extent::Window(&jobs[0], first_chunk..first_chunk.saturating_add(n_chunks))
+    }
+
+    /// The rows the generation makes (a window's chunks: at most `CHUNK_ROWS` each).
+    fn rows_made(&self) -> usize {
+        match self {
+            Extent::All(jobs) => jobs.iter().map(RowsMade::rows_made).sum(),
+            Extent::Window(job, chunks) => {
+                job.rows_made().min(chunks.len().saturating_mul(CHUNK_ROWS))
+            }
+        }
+    }
+}
+
+/// A job's number of new rows.
+trait RowsMade {
+    fn rows_made(&self) -> usize;
+}
+
+impl RowsMade for Job<'_> {
+    fn rows_made(&self) -> usize {
+        self.draws.total()
+    }
+}
+
+impl RowsMade for BootstrapJob {
+    fn rows_made(&self) -> usize {
+        self.n_new
     }
 }
 
@@ -259,7 +309,8 @@ fn generate_typed<'py, F: Float + Element, I: Index + Element>(
     n_threads: Option<usize>,
 ) -> PyResult<GenerateOutput<'py>> {
     let x = x.as_array();
-    let result = run_detached(py, n_threads, |stop| match generation {
+    let values = x.len() + generation.rows_made() * x.ncols();
+    let result = run_detached(py, n_threads, values, |stop| match generation {
         Extent::All(jobs) => core_generate::<F, I>(x, jobs, random_state, stop),
         Extent::Window(job, chunks) => {
             core_generate_window::<F, I>(x, job, random_state, chunks.clone(), stop)
@@ -407,7 +458,8 @@ fn generate_sparse_typed<'py, F: Float + Element, I: Index + Element, S: Index>(
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<SparseGenerateOutput<'py>> {
-    let result = run_detached(py, n_threads, |stop| {
+    let values = data.len() + Extent::All(jobs).rows_made().saturating_mul(n_cols);
+    let result = run_detached(py, n_threads, values, |stop| {
         let x = Csr::new(n_cols, indptr, indices, data)?;
         core_generate_sparse::<F, I, S>(&x, jobs, random_state, stop)
     })?;
@@ -508,7 +560,7 @@ fn sparse_kneighbors<'py>(
     let (queries, references) = search_rows(queries, references)?;
     let n_cols = x.3;
     let table = with_csr_slices!(x, |data, indices, indptr| {
-        run_detached(py, n_threads, |stop| {
+        run_detached(py, n_threads, data.len(), |stop| {
             let x = Csr::new(n_cols, indptr, indices, data)?;
             let references = references.unwrap_or_else(|| (0..x.n_rows()).collect());
             let queries = queries.as_deref().unwrap_or(&references);
@@ -530,7 +582,8 @@ fn bootstrap_typed<'py, F: Float + Element>(
     n_threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let x = x.as_array();
-    let result = run_detached(py, n_threads, |stop| match extent {
+    let values = x.len() + extent.rows_made() * x.ncols();
+    let result = run_detached(py, n_threads, values, |stop| match extent {
         Extent::All(jobs) => core_bootstrap(x, jobs, random_state, stop),
         Extent::Window(job, chunks) => {
             core_bootstrap_window(x, job, random_state, chunks.clone(), stop)
@@ -617,7 +670,7 @@ fn kneighbors_typed<'py, F: Float + Element>(
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let x = x.as_array();
     let (queries, references) = rows;
-    let table = run_detached(py, n_threads, |stop| {
+    let table = run_detached(py, n_threads, x.len(), |stop| {
         let all = || (0..x.nrows()).collect::<Vec<_>>();
         let references = references.unwrap_or_else(all);
         let queries = queries.as_deref().unwrap_or(&references);
@@ -694,7 +747,7 @@ fn nearest_typed<'py, F: Float + Element>(
     n_threads: Option<usize>,
 ) -> PyResult<NearestResult<'py>> {
     let x = x.as_array();
-    let (positions, distances) = run_detached(py, n_threads, |stop| {
+    let (positions, distances) = run_detached(py, n_threads, x.len(), |stop| {
         let table = kneighbors_among(x, &queries, &references, 1, stop)?;
         let nearest: Vec<usize> = table.iter().map(|&p| references[p as usize]).collect();
         let distances = paired_distances(x, &queries, &nearest, stop)?;
@@ -739,16 +792,17 @@ fn mean_pairwise_distance(
     n_threads: Option<usize>,
 ) -> PyResult<f64> {
     let rows = to_rows("class rows", &rows)?;
+    let pairs = rows.len().saturating_mul(rows.len());
     match x {
         FloatMatrix::F64(x) => {
             let x = x.as_array();
-            run_detached(py, n_threads, |stop| {
+            run_detached(py, n_threads, pairs, |stop| {
                 core_mean_pairwise_distance(x, &rows, stop)
             })
         }
         FloatMatrix::F32(x) => {
             let x = x.as_array();
-            run_detached(py, n_threads, |stop| {
+            run_detached(py, n_threads, pairs, |stop| {
                 core_mean_pairwise_distance(x, &rows, stop)
             })
         }
@@ -798,7 +852,9 @@ fn splits_by_tiles(
         n_threads: Option<usize>,
     ) -> PyResult<bool> {
         let x = x.as_array();
-        run_detached(py, n_threads, |stop| core_splits_by_tiles(x, k, stop))
+        run_detached(py, n_threads, x.len(), |stop| {
+            core_splits_by_tiles(x, k, stop)
+        })
     }
     match x {
         FloatMatrix::F64(x) => typed(py, x, k, n_threads),
@@ -830,7 +886,7 @@ fn kneighbors_part<'py>(
         n_threads: Option<usize>,
     ) -> PyResult<PyPartLists<'py>> {
         let x = x.as_array();
-        let (keys, positions) = run_detached(py, n_threads, |stop| {
+        let (keys, positions) = run_detached(py, n_threads, x.len(), |stop| {
             core_kneighbors_part(x, k, part, n_parts, stop)
         })?;
         Ok((keys.into_pyarray(py), positions.into_pyarray(py)))
@@ -865,7 +921,7 @@ fn kneighbors_from_parts<'py>(
         let parts: Vec<_> = (parts.iter())
             .map(|(keys, positions)| (keys.as_array(), positions.as_array()))
             .collect();
-        let table = run_detached(py, n_threads, |stop| {
+        let table = run_detached(py, n_threads, x.len(), |stop| {
             let table = core_kneighbors_from_parts(x, k, rows.0, rows.1, &parts, stop)?;
             Ok(table.mapv(i64::from))
         })?;
@@ -911,7 +967,8 @@ fn join_part<'py>(
     ) -> PyResult<PyJoinLists<'py>> {
         let (partition, queries) = (partition.as_array(), queries.as_array());
         let largest = F::from(largest).unwrap_or_else(F::max_value);
-        let (keys, rows) = run_detached(py, n_threads, |stop| {
+        let values = partition.len() + queries.len();
+        let (keys, rows) = run_detached(py, n_threads, values, |stop| {
             let (keys, positions) =
                 core_join_part(partition, first_row, queries, &query_rows, k, largest, stop)?;
             let rows = positions.mapv(|p| match p {
@@ -959,11 +1016,11 @@ fn find_non_finite(py: Python<'_>, x: FloatMatrix<'_>) -> PyResult<Option<(usize
     match x {
         FloatMatrix::F64(x) => {
             let x = x.as_array();
-            run_detached(py, None, |_| Ok(first_non_finite(x)))
+            run_detached(py, None, x.len(), |_| Ok(first_non_finite(x)))
         }
         FloatMatrix::F32(x) => {
             let x = x.as_array();
-            run_detached(py, None, |_| Ok(first_non_finite(x)))
+            run_detached(py, None, x.len(), |_| Ok(first_non_finite(x)))
         }
     }
 }
@@ -992,7 +1049,7 @@ fn embed_mixed<'py>(
     ) -> PyResult<Bound<'py, PyAny>> {
         let continuous = continuous.as_array();
         let scale = F::from(scale).unwrap_or_else(F::infinity);
-        let out = run_detached(py, n_threads, |_| {
+        let out = run_detached(py, n_threads, continuous.len(), |_| {
             core_embed_mixed(continuous, codes, cardinalities, rows, scale)
         })?;
         Ok(PyArray2::from_owned_array(py, out).into_any())
@@ -1016,7 +1073,7 @@ fn value_difference<'py>(
 ) -> PyResult<ValueDifference> {
     let rows = to_rows("class rows", rows)?;
     let (codes, probabilities) = (codes.as_array(), probabilities.as_array());
-    run_detached(py, n_threads, |_| {
+    run_detached(py, n_threads, codes.len(), |_| {
         ValueDifference::new(codes, cardinalities, probabilities, &rows)
     })
 }
@@ -1035,7 +1092,8 @@ fn value_difference_kneighbors<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let metric = value_difference(py, &codes, &cardinalities, &probabilities, &rows, n_threads)?;
-    let table = run_detached(py, n_threads, |stop| {
+    let pairs = rows.len()?.saturating_mul(rows.len()?);
+    let table = run_detached(py, n_threads, pairs, |stop| {
         Ok(metric.kneighbors(k, stop)?.mapv(i64::from))
     })?;
     Ok(PyArray2::from_owned_array(py, table))
@@ -1053,7 +1111,8 @@ fn value_difference_pairwise<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let metric = value_difference(py, &codes, &cardinalities, &probabilities, &rows, n_threads)?;
-    let distances = run_detached(py, n_threads, |stop| metric.pairwise(stop))?;
+    let pairs = rows.len()?.saturating_mul(rows.len()?);
+    let distances = run_detached(py, n_threads, pairs, |stop| metric.pairwise(stop))?;
     Ok(PyArray2::from_owned_array(py, distances))
 }
 
@@ -1068,7 +1127,7 @@ fn vote<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i32>>> {
     let (codes, voters) = (codes.as_array(), voters.as_array());
-    let out = run_detached(py, n_threads, |_| core_vote(codes, voters))?;
+    let out = run_detached(py, n_threads, voters.len(), |_| core_vote(codes, voters))?;
     Ok(PyArray2::from_owned_array(py, out))
 }
 
@@ -1091,7 +1150,7 @@ fn draw_positions<'py>(
         Some(n) => first_chunk.saturating_add(n),
         None => all_chunks(n_draws).end.max(first_chunk),
     };
-    let drawn = run_detached(py, n_threads, |_| {
+    let drawn = run_detached(py, n_threads, n_draws, |_| {
         core_draw_positions(
             random_state,
             class_code,

@@ -40,7 +40,8 @@ pub enum Draws {
 }
 
 impl Draws {
-    fn total(&self) -> usize {
+    /// The rows drawn in all.
+    pub fn total(&self) -> usize {
         match self {
             Draws::Pairs(n) => *n,
             Draws::PerBase(counts) => counts.iter().sum(),
