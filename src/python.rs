@@ -144,6 +144,17 @@ fn into_py_result<T>(outcome: Outcome<T>) -> PyResult<T> {
         .map_err(PyErr::from)
 }
 
+/// `$body` with `$x` bound to X's array in X's own float type (`F` inferred from
+/// it): the one place the float32/float64 dispatch is written.
+macro_rules! in_float_type {
+    ($matrix:expr, $x:ident => $body:expr) => {
+        match $matrix {
+            FloatMatrix::F64($x) => $body,
+            FloatMatrix::F32($x) => $body,
+        }
+    };
+}
+
 /// X as float32 or float64; each keeps its own type through the core.
 #[derive(FromPyObject)]
 enum FloatMatrix<'py> {
@@ -180,19 +191,20 @@ enum DrawsArg<'py> {
     PerBase(PyReadonlyArray1<'py, i64>),
 }
 
-/// One job as Python passes it: `(class, part, bases, references or None for the
-/// bases, neighbours, draws, step_scale, damped or None)`; see `_core.pyi`.
+/// One job as Python passes it, read by attribute name (`over_sampling._base.Job`, a
+/// NamedTuple); see `_core.pyi`.
 #[derive(FromPyObject)]
-struct JobArg<'py>(
-    usize,
-    usize,
-    PyReadonlyArray1<'py, i64>,
-    Option<PyReadonlyArray1<'py, i64>>,
-    NeighborArg<'py>,
-    DrawsArg<'py>,
-    f64,
-    Option<PyReadonlyArray1<'py, bool>>,
-);
+struct JobArg<'py> {
+    code: usize,
+    part: usize,
+    bases: PyReadonlyArray1<'py, i64>,
+    /// None for the bases themselves.
+    references: Option<PyReadonlyArray1<'py, i64>>,
+    neighbors: NeighborArg<'py>,
+    draws: DrawsArg<'py>,
+    step_scale: f64,
+    damped: Option<PyReadonlyArray1<'py, bool>>,
+}
 
 /// A neighbour table from Python (intp) as positions the core can trust.
 fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
@@ -211,7 +223,7 @@ fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
 /// Each job's given neighbour table, converted (`None` where the core searches).
 fn given_tables(jobs: &[JobArg<'_>]) -> Result<Vec<Option<Array2<u32>>>, Error> {
     jobs.iter()
-        .map(|job| match &job.4 {
+        .map(|job| match &job.neighbors {
             NeighborArg::Search(_) => Ok(None),
             NeighborArg::Table(table) => to_table(table).map(Some),
         })
@@ -224,30 +236,28 @@ fn core_jobs<'t>(
     tables: &'t [Option<Array2<u32>>],
 ) -> Result<Vec<Job<'t>>, Error> {
     let mut core_jobs = Vec::with_capacity(jobs.len());
-    for (JobArg(class, part, bases, references, neighbors, draws, step_scale, damped), table) in
-        jobs.iter().zip(tables)
-    {
-        let bases = to_rows("base rows", bases)?;
-        let references = match references {
+    for (job, table) in jobs.iter().zip(tables) {
+        let bases = to_rows("base rows", &job.bases)?;
+        let references = match &job.references {
             Some(rows) => to_rows("reference rows", rows)?,
             None => bases.clone(),
         };
         core_jobs.push(Job {
-            class: *class,
-            part: *part,
+            class: job.code,
+            part: job.part,
             bases,
             references,
-            neighbors: match (neighbors, table) {
+            neighbors: match (&job.neighbors, table) {
                 (NeighborArg::Search(k), _) => NeighborTable::Search(*k),
                 (NeighborArg::Table(_), Some(table)) => NeighborTable::Given(table.view()),
                 (NeighborArg::Table(_), None) => unreachable!("converted by given_tables"),
             },
-            draws: match draws {
+            draws: match &job.draws {
                 DrawsArg::Pairs(n) => Draws::Pairs(*n),
                 DrawsArg::PerBase(counts) => Draws::PerBase(to_rows("per-base counts", counts)?),
             },
-            step_scale: *step_scale,
-            damped: damped.as_ref().map(|mask| mask.as_array().to_vec()),
+            step_scale: job.step_scale,
+            damped: job.damped.as_ref().map(|mask| mask.as_array().to_vec()),
         });
     }
     Ok(core_jobs)
@@ -333,27 +343,15 @@ fn generate_any<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<GenerateOutput<'py>> {
     let narrow = n_rows(&x) <= <i32 as Index>::MAX;
-    match (x, narrow) {
-        (FloatMatrix::F64(x), true) => {
-            generate_typed::<f64, i32>(py, x, generation, random_state, n_threads)
-        }
-        (FloatMatrix::F64(x), false) => {
-            generate_typed::<f64, i64>(py, x, generation, random_state, n_threads)
-        }
-        (FloatMatrix::F32(x), true) => {
-            generate_typed::<f32, i32>(py, x, generation, random_state, n_threads)
-        }
-        (FloatMatrix::F32(x), false) => {
-            generate_typed::<f32, i64>(py, x, generation, random_state, n_threads)
-        }
-    }
+    in_float_type!(x, x => if narrow {
+        generate_typed::<_, i32>(py, x, generation, random_state, n_threads)
+    } else {
+        generate_typed::<_, i64>(py, x, generation, random_state, n_threads)
+    })
 }
 
 fn n_rows(x: &FloatMatrix<'_>) -> usize {
-    match x {
-        FloatMatrix::F64(x) => x.as_array().nrows(),
-        FloatMatrix::F32(x) => x.as_array().nrows(),
-    }
+    in_float_type!(x, x => x.as_array().nrows())
 }
 
 /// Interpolating samplers: `(X_res, base_index, neighbor_index, step)`; see
@@ -570,9 +568,16 @@ fn sparse_kneighbors<'py>(
     Ok(PyArray2::from_owned_array(py, table))
 }
 
-/// One class of random over-sampling: `(class, rows, n_new, noise scales or None)`.
+/// One class of random over-sampling, read by attribute name
+/// (`over_sampling._random.BootstrapJob`, a NamedTuple); see `_core.pyi`.
 #[derive(FromPyObject)]
-struct BootstrapArg<'py>(usize, PyReadonlyArray1<'py, i64>, usize, Option<Vec<f64>>);
+struct BootstrapArg<'py> {
+    code: usize,
+    rows: PyReadonlyArray1<'py, i64>,
+    n_new: usize,
+    /// The noise's scale per feature; None for exact copies.
+    noise: Option<Vec<f64>>,
+}
 
 fn bootstrap_typed<'py, F: Float + Element>(
     py: Python<'py>,
@@ -597,12 +602,12 @@ fn bootstrap_typed<'py, F: Float + Element>(
 
 fn bootstrap_jobs(jobs: Vec<BootstrapArg<'_>>) -> Result<Vec<BootstrapJob>, Error> {
     jobs.into_iter()
-        .map(|BootstrapArg(class, rows, n_new, noise)| {
+        .map(|job| {
             Ok(BootstrapJob {
-                class,
-                rows: to_rows("class rows", &rows)?,
-                n_new,
-                noise,
+                class: job.code,
+                rows: to_rows("class rows", &job.rows)?,
+                n_new: job.n_new,
+                noise: job.noise,
             })
         })
         .collect()
@@ -615,10 +620,7 @@ fn bootstrap_any<'py>(
     random_state: u64,
     n_threads: Option<usize>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
-    match x {
-        FloatMatrix::F64(x) => bootstrap_typed(py, x, extent, random_state, n_threads),
-        FloatMatrix::F32(x) => bootstrap_typed(py, x, extent, random_state, n_threads),
-    }
+    in_float_type!(x, x => bootstrap_typed(py, x, extent, random_state, n_threads))
 }
 
 /// Random over-sampling: `(X_res, sample_indices)`; see `fast_smote._core.pyi`.
@@ -699,10 +701,7 @@ fn kneighbors<'py>(
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let rows = search_rows(queries, references)?;
-    match x {
-        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, rows, SearchKind::Exact, n_threads),
-        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, rows, SearchKind::Exact, n_threads),
-    }
+    in_float_type!(x, x => kneighbors_typed(py, x, k, rows, SearchKind::Exact, n_threads))
 }
 
 /// `kneighbors` by the approximate engine: `effort` scales the cells each query scans,
@@ -733,10 +732,7 @@ fn approximate_kneighbors<'py>(
         cell_rows: cell_rows.unwrap_or(ROWS_PER_CELL),
         exact_below: exact_below.unwrap_or(EXACT_BELOW_ROWS),
     });
-    match x {
-        FloatMatrix::F64(x) => kneighbors_typed(py, x, k, rows, kind, n_threads),
-        FloatMatrix::F32(x) => kneighbors_typed(py, x, k, rows, kind, n_threads),
-    }
+    in_float_type!(x, x => kneighbors_typed(py, x, k, rows, kind, n_threads))
 }
 
 fn nearest_typed<'py, F: Float + Element>(
@@ -776,10 +772,7 @@ fn nearest<'py>(
         to_rows("query rows", &queries)?,
         to_rows("reference rows", &references)?,
     );
-    match x {
-        FloatMatrix::F64(x) => nearest_typed(py, x, queries, references, n_threads),
-        FloatMatrix::F32(x) => nearest_typed(py, x, queries, references, n_threads),
-    }
+    in_float_type!(x, x => nearest_typed(py, x, queries, references, n_threads))
 }
 
 /// The mean Euclidean distance between two different rows among `rows` of `x`.
@@ -793,20 +786,12 @@ fn mean_pairwise_distance(
 ) -> PyResult<f64> {
     let rows = to_rows("class rows", &rows)?;
     let pairs = rows.len().saturating_mul(rows.len());
-    match x {
-        FloatMatrix::F64(x) => {
-            let x = x.as_array();
-            run_detached(py, n_threads, pairs, |stop| {
-                core_mean_pairwise_distance(x, &rows, stop)
-            })
-        }
-        FloatMatrix::F32(x) => {
-            let x = x.as_array();
-            run_detached(py, n_threads, pairs, |stop| {
-                core_mean_pairwise_distance(x, &rows, stop)
-            })
-        }
-    }
+    in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, pairs, |stop| {
+            core_mean_pairwise_distance(x, &rows, stop)
+        })
+    })
 }
 
 /// SVM-SMOTE's Beta(10, 10) split of class `class_code`'s rows, from the seed.
@@ -856,10 +841,7 @@ fn splits_by_tiles(
             core_splits_by_tiles(x, k, stop)
         })
     }
-    match x {
-        FloatMatrix::F64(x) => typed(py, x, k, n_threads),
-        FloatMatrix::F32(x) => typed(py, x, k, n_threads),
-    }
+    in_float_type!(x, x => typed(py, x, k, n_threads))
 }
 
 /// A part's candidate lists as NumPy arrays: keys and positions.
@@ -891,10 +873,7 @@ fn kneighbors_part<'py>(
         })?;
         Ok((keys.into_pyarray(py), positions.into_pyarray(py)))
     }
-    match x {
-        FloatMatrix::F64(x) => typed(py, x, k, part, n_parts, n_threads),
-        FloatMatrix::F32(x) => typed(py, x, k, part, n_parts, n_threads),
-    }
+    in_float_type!(x, x => typed(py, x, k, part, n_parts, n_threads))
 }
 
 /// Rows `first..first + n_rows` of `kneighbors(x, k)` from every part's lists.
@@ -927,10 +906,7 @@ fn kneighbors_from_parts<'py>(
         })?;
         Ok(PyArray2::from_owned_array(py, table))
     }
-    match x {
-        FloatMatrix::F64(x) => typed(py, x, k, (first, n_rows), &parts, n_threads),
-        FloatMatrix::F32(x) => typed(py, x, k, (first, n_rows), &parts, n_threads),
-    }
+    in_float_type!(x, x => typed(py, x, k, (first, n_rows), &parts, n_threads))
 }
 
 /// A partition's lists in a k-NN join: canonical distances, and rows of the whole data.
@@ -1004,25 +980,16 @@ fn search_engine(x: FloatMatrix<'_>, k: usize) -> &'static str {
             Engine::Brute => "brute-force",
         }
     }
-    match x {
-        FloatMatrix::F64(x) => name(x, k),
-        FloatMatrix::F32(x) => name(x, k),
-    }
+    in_float_type!(x, x => name(x, k))
 }
 
 /// `(row, column)` of the first NaN or infinity in `x`, or `None`.
 #[pyfunction]
 fn find_non_finite(py: Python<'_>, x: FloatMatrix<'_>) -> PyResult<Option<(usize, usize)>> {
-    match x {
-        FloatMatrix::F64(x) => {
-            let x = x.as_array();
-            run_detached(py, None, x.len(), |_| Ok(first_non_finite(x)))
-        }
-        FloatMatrix::F32(x) => {
-            let x = x.as_array();
-            run_detached(py, None, x.len(), |_| Ok(first_non_finite(x)))
-        }
-    }
+    in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, None, x.len(), |_| Ok(first_non_finite(x)))
+    })
 }
 
 /// SMOTE-NC's search space for the class `rows`: continuous features, then scaled
@@ -1056,10 +1023,7 @@ fn embed_mixed<'py>(
     }
     let rows = to_rows("class rows", &rows)?;
     let codes = codes.as_array();
-    match continuous {
-        FloatMatrix::F64(x) => typed(py, x, codes, &cardinalities, &rows, scale, n_threads),
-        FloatMatrix::F32(x) => typed(py, x, codes, &cardinalities, &rows, scale, n_threads),
-    }
+    in_float_type!(continuous, x => typed(py, x, codes, &cardinalities, &rows, scale, n_threads))
 }
 
 /// The Value Difference Metric over the class `rows` of `codes`, built without the GIL.

@@ -68,6 +68,7 @@ import fast_smote
 from fast_smote import _core
 from fast_smote._format import aligned_rows
 from fast_smote._validation import check_n_jobs, check_X_y, resolve_sampling_strategy
+from fast_smote.over_sampling._base import Job
 
 K_NEIGHBORS = 5
 SAMPLER_SEED = 0
@@ -414,7 +415,7 @@ def fast_smote_phases(X: np.ndarray, y: np.ndarray, n_jobs: int | None) -> dict[
 
     def core(neighbors: list[Any]) -> float:
         jobs = [
-            (code, 0, rows, None, table, n, 1.0, None)
+            Job(code, 0, rows, None, table, n)
             for code, rows, table, n in zip(codes, class_rows, neighbors, n_new)
         ]
         return timed(lambda: _core.generate(data.X, jobs, SAMPLER_SEED, n_threads))

@@ -1,6 +1,7 @@
 """The compiled Rust core (``src/python.rs``). Internal: use the public API instead."""
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -58,17 +59,26 @@ def forget_thread_pools() -> None:
     """In the child of a fork: drop the thread pools, whose threads stayed in the
     parent, so that the next call builds new ones."""
 
-#: One generation job: ``(class, part, bases, references, neighbors, draws, step_scale, damped)``.
-Job = tuple[
-    int,
-    int,
-    IndexArray,
-    IndexArray | None,
-    int | IndexArray,
-    int | IndexArray,
-    float,
-    npt.NDArray[np.bool_] | None,
-]
+class Job(Protocol):
+    """One generation job, read by attribute name (``fast_smote.over_sampling._base.Job``
+    is one): rows of class ``code`` from ``bases`` toward ``references``."""
+
+    @property
+    def code(self) -> int: ...
+    @property
+    def part(self) -> int: ...
+    @property
+    def bases(self) -> IndexArray: ...
+    @property
+    def references(self) -> IndexArray | None: ...
+    @property
+    def neighbors(self) -> int | IndexArray: ...
+    @property
+    def draws(self) -> int | IndexArray: ...
+    @property
+    def step_scale(self) -> float: ...
+    @property
+    def damped(self) -> npt.NDArray[np.bool_] | None: ...
 
 def generate(
     x: FloatMatrix,
@@ -78,14 +88,14 @@ def generate(
 ) -> tuple[FloatMatrix, npt.NDArray[np.signedinteger], npt.NDArray[np.signedinteger], FloatMatrix]:
     """Synthetic rows for every job, in order, after the original rows.
 
-    A job makes rows of class ``class`` from the rows ``bases`` toward neighbours among
+    A job makes rows of class ``code`` from the rows ``bases`` toward neighbours among
     the rows ``references`` (None: the bases). ``neighbors`` is ``k`` for the core's
     exact search, or a table giving each base's neighbours as positions into the
     references. ``draws`` is a total (each row from a uniformly drawn base and neighbour
     column) or a count per base (in base order, column drawn uniformly). Steps are
     ``step_scale * u``, ``u`` uniform in ``[0, 1)``, further scaled by a uniform draw in
     ``[0, 0.5)`` toward references marked in ``damped``. Chunk ``c`` of a job draws from
-    the seed of ``(random_state, class + part * 2**32, c)``.
+    the seed of ``(random_state, code + part * 2**32, c)``.
 
     Returns ``(X_res, base_index, neighbor_index, step)``: indices are int32 below
     2**31 rows (int64 beyond), steps have X's type.
@@ -144,16 +154,26 @@ def sparse_kneighbors(
     """``kneighbors`` for a CSR matrix, through an inverted index of the references
     (memory O(nnz + threads x references)); exact up to ties within float64 rounding."""
 
-#: One class of random over-sampling: ``(class, rows, n_new, noise)``.
-BootstrapJob = tuple[int, IndexArray, int, list[float] | None]
+class BootstrapJob(Protocol):
+    """One class of random over-sampling, read by attribute name
+    (``fast_smote.over_sampling._random.BootstrapJob`` is one)."""
+
+    @property
+    def code(self) -> int: ...
+    @property
+    def rows(self) -> IndexArray: ...
+    @property
+    def n_new(self) -> int: ...
+    @property
+    def noise(self) -> list[float] | None: ...
 
 def bootstrap(
     x: FloatMatrix,
-    jobs: list[BootstrapJob],
+    jobs: Sequence[BootstrapJob],
     random_state: int,
     n_threads: int | None,
 ) -> tuple[FloatMatrix, IndexArray]:
-    """Random over-sampling: for each job ``(class, rows, n_new, noise)``, ``n_new`` copies
+    """Random over-sampling: for each job, ``n_new`` copies
     of rows drawn uniformly from ``rows``, plus normal noise of standard deviation
     ``noise[j]`` on feature ``j`` if given. Returns ``(X_res, sample_indices)``."""
 

@@ -23,7 +23,7 @@ from ._containers import XLayout, YLayout, labels_of
 from ._features import check_X
 
 if TYPE_CHECKING:
-    from ._categorical import CategoricalFeatures
+    from ._category_codes import CategoricalFeatures
 
 #: The strategies an over-sampler accepts by name.
 OVER_SAMPLING_STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
@@ -236,7 +236,7 @@ def check_X_y(X: Any, y: Any, *, categorical_features: Any = None, any_values: b
     if categorical_features is None:
         values, x_container = check_X(X, any_values=any_values)
     else:
-        from ._categorical import check_mixed_X
+        from ._category_codes import check_mixed_X
 
         values, x_container, categorical = check_mixed_X(X, categorical_features)
     labels, y_container = check_y(y, values.shape[0])

@@ -91,7 +91,8 @@ from ._validation import (
 from .base import BaseSampler
 from .combine._combine import _OverThenClean
 from .over_sampling import ADASYN, SMOTE, BorderlineSMOTE, Provenance, RandomOverSampler
-from .over_sampling._random import class_spread, smoothing_bandwidth
+from .over_sampling._base import Job
+from .over_sampling._random import BootstrapJob, class_spread, smoothing_bandwidth
 from .under_sampling import EditedNearestNeighbours, TomekLinks
 
 __all__ = ["MemoryBudgetError", "fit", "fit_resample", "resample"]
@@ -990,7 +991,7 @@ def _borderline2_window(
     """Borderline-2's rows of class ``code`` in its chunks from ``first_chunk``, their
     provenance and their neighbours' classes."""
     damped = hood.codes[hood.references] != code
-    job = (code, 0, danger, hood.references, hood.table, n_new, 1.0, damped)
+    job = Job(code, 0, danger, hood.references, hood.table, n_new, 1.0, damped)
     values, base, neighbor, step = _core.generate_window(
         hood.rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads
     )
@@ -1143,7 +1144,7 @@ def _smote_window(
     draws_of = n_new if per_base is None else per_base
     # Without bases, the class's rows are the bases and the references both.
     references = None if bases is None else everyone
-    job = (code, 0, everyone if bases is None else bases, references, table, draws_of, 1.0, None)
+    job = Job(code, 0, everyone if bases is None else bases, references, table, draws_of)
     values, base, neighbor, step = _core.generate_window(
         rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads
     )
@@ -1200,7 +1201,7 @@ def _random_window(
         )
         values = rows.X.iloc[positions] if hasattr(rows.X, "iloc") else rows.X[positions]
         return draws.output(values, first_row), rows.rows[positions]
-    job = (code, np.arange(len(rows.rows)), n_new, (noise * spread).tolist())
+    job = BootstrapJob(code, np.arange(len(rows.rows)), n_new, (noise * spread).tolist())
     values, drawn = _core.bootstrap_window(rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads)
     return draws.output(values, first_row), rows.rows[drawn]
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .._categorical import smotenc_space
+from .._category_codes import smotenc_space
 
 #: A class whose synthetic rows lie in other-class territory beyond this share is flagged.
 OTHER_CLASS_LIMIT = 0.20

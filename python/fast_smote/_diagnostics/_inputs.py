@@ -51,7 +51,7 @@ class _MixedData:
 
 
 def _mixed(X: Any, X_res: Any, spec: Any) -> _MixedData:
-    from .._categorical import check_mixed_X, column_positions
+    from .._category_codes import check_mixed_X, column_positions
 
     _refuse_distributed(X, "X")
     _refuse_distributed(X_res, "X_res")

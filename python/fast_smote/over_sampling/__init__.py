@@ -2,11 +2,11 @@
 
 from ._adasyn import ADASYN
 from ._base import Provenance
-from ._categorical import SMOTEN, SMOTENC
 from ._cluster import KMeansSMOTE
 from ._filter import SVMSMOTE, BorderlineSMOTE
 from ._random import RandomOverSampler
 from ._smote import SMOTE
+from ._smote_nc import SMOTEN, SMOTENC
 
 __all__ = [
     "ADASYN",

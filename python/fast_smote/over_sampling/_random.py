@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -121,7 +121,7 @@ class RandomOverSampler(BaseOverSampler):
             if self.shrinkage_ is not None:
                 spread = class_spread(data.X[rows])
                 noise = (self.shrinkage_[data.classes[code]] * bandwidth * spread).tolist()
-            jobs.append((code, rows, n, noise))
+            jobs.append(BootstrapJob(code, rows, n, noise))
         X_res, self.sample_indices_ = _core.bootstrap(data.X, jobs, seed, n_threads)
         copies = self.sample_indices_ if self.shrinkage_ is None else None
         return Generated(X_res, codes, n_new, rows=copies)
@@ -151,6 +151,17 @@ class RandomOverSampler(BaseOverSampler):
         ]
         self.sample_indices_ = np.concatenate([np.arange(data.n_samples), *drawn]).astype(np.int64)
         return Generated(data.X[self.sample_indices_], codes, n_new, rows=self.sample_indices_)
+
+
+class BootstrapJob(NamedTuple):
+    """One class of random over-sampling, as the core takes it (by field name)."""
+
+    code: int
+    #: Rows of X the copies are drawn from, uniformly.
+    rows: np.ndarray
+    n_new: int
+    #: The smoothed bootstrap's noise scale per feature; None for exact copies.
+    noise: list[float] | None
 
 
 def smoothing_bandwidth(n_samples: int, n_features: int) -> float:

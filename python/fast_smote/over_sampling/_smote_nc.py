@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
 from .. import _core
-from .._categorical import ALL_COLUMNS, CategoricalFeatures, smotenc_space
+from .._category_codes import ALL_COLUMNS, CategoricalFeatures, smotenc_space
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, check_X_y, seed_from
 from ..base import BaseOverSampler, Generated, SamplerEstimatorTags
