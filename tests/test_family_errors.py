@@ -289,6 +289,17 @@ def test_all_support_vectors_noise():
     )
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no overflow warning before the error
+def test_an_svm_that_cannot_be_fitted_is_named():
+    # Values near float64's limits: scikit-learn's SVC cannot solve for them (neither in
+    # imbalanced-learn); the error says what failed and what to do.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 2)) * 1e200, np.r_[np.zeros(45, int), np.ones(15, int)]
+    with pytest.raises(fast_smote.UnsuitableDataError, match="the SVM could not be fitted to X") as caught:
+        fast_smote.SVMSMOTE(random_state=0).fit_resample(X, y)
+    assert "StandardScaler" in str(caught.value) and isinstance(caught.value, ValueError)
+
+
 # -- ADASYN --------------------------------------------------------------------------------
 
 
@@ -336,6 +347,20 @@ def test_kmeans_smote_without_a_qualifying_cluster(data, params):
         method="kmeans-smote",
         imblearn_too=True,
         **params,
+    )
+
+
+def test_kmeans_smote_with_more_clusters_than_samples():
+    X, y = np.random.default_rng(0).normal(size=(6, 2)), np.array([0, 0, 0, 0, 1, 1])
+    _raises(
+        ValueError,
+        r"the clustering could not be fitted to X of 6 samples \(n_samples=6 should be >= n_clusters=8\.\); "
+        "give kmeans_estimator fewer clusters",
+        X,
+        y,
+        method="kmeans-smote",
+        k_neighbors=1,
+        imblearn_too=True,
     )
 
 

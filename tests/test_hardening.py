@@ -55,18 +55,30 @@ def test_float16_frame_columns_are_categories_too():
 
 
 @pytest.mark.parametrize(
-    "make",
+    ("make", "fitted"),
     [
-        lambda rng: fast_smote.KMeansSMOTE(random_state=rng, cluster_balance_threshold=0.1),
-        lambda rng: fast_smote.SVMSMOTE(random_state=rng),
+        (
+            lambda rng: fast_smote.KMeansSMOTE(random_state=rng, cluster_balance_threshold=0.1),
+            "kmeans_estimator_",
+        ),
+        (lambda rng: fast_smote.SVMSMOTE(random_state=rng), "svm_estimator_"),
     ],
 )
-def test_a_generator_random_state_reaches_the_sklearn_estimators(make):
+@pytest.mark.filterwarnings("ignore:KMeansSMOTE generated")  # its clusters' rounding, on some seeds
+def test_a_generator_random_state_reaches_the_sklearn_estimators(make, fitted):
+    # The estimator gets an int drawn from the generator: the same generator seed gives
+    # the same int and output, another seed another int (SVC's fit would not show it:
+    # without probability estimates it draws nothing).
     X_blobs, y_blobs = make_imbalanced([200, 60])
-    first = make(np.random.default_rng(5)).fit_resample(X_blobs, y_blobs)[0]
-    again = make(np.random.default_rng(5)).fit_resample(X_blobs, y_blobs)[0]
-    assert len(first) > len(X_blobs)
-    np.testing.assert_array_equal(first, again)
+    seeds, outputs = [], []
+    for generator_seed in (5, 5, 6):
+        sampler = make(np.random.default_rng(generator_seed))
+        outputs.append(sampler.fit_resample(X_blobs, y_blobs)[0])
+        seeds.append(getattr(sampler, fitted).random_state)
+    assert all(isinstance(seed, int) for seed in seeds)
+    assert seeds[0] == seeds[1] != seeds[2]
+    assert len(outputs[0]) > len(X_blobs)
+    np.testing.assert_array_equal(outputs[0], outputs[1])
 
 
 @pytest.mark.parametrize("shrinkage", [float("inf"), {0: 1.0, 1: float("inf")}])

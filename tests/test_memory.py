@@ -3,8 +3,11 @@ a ``MemoryError`` that states the size."""
 
 from __future__ import annotations
 
+import os
 import re
-import resource
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,14 +33,47 @@ def _data():
 def test_a_trillion_rows_fail_at_once_with_the_size(name):
     X, y = _data()
     sampler = CASES[name].make(4, random_state=0, sampling_strategy={1: 10**12})
-    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(MemoryError, match=r"would need about [\d.]+ TiB") as caught:
         sampler.fit_resample(X, y)
     assert isinstance(caught.value, fast_smote.MemoryBudgetError)
     assert "1,000,000,000,240 rows" in str(caught.value)
-    # Refused before allocating: the peak memory did not grow by the request's size.
-    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before
-    assert grown_kib < 200_000
+
+
+#: Refuses a trillion rows with every over-sampler in a fresh process and prints how far
+#: its peak memory grew past the peak of the imports and the data.
+REFUSALS_IN_A_FRESH_PROCESS = """
+import resource, sys
+import numpy as np
+import fast_smote
+from samplers import CASES
+
+X = np.random.default_rng(0).integers(0, 3, size=(300, 4)).astype(np.float64)
+y = np.repeat([0, 1], [240, 60])
+samplers = [CASES[name].make(4, random_state=0, sampling_strategy={1: 10**12}) for name in sys.argv[1:]]
+peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for sampler in samplers:
+    try:
+        sampler.fit_resample(X, y)
+    except fast_smote.MemoryBudgetError:
+        pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before)
+"""
+
+
+def test_the_refusals_allocate_nothing():
+    # In a fresh process, so that the peak before the calls is only the imports' and
+    # the data's (an earlier test's larger peak would hide any allocation here).
+    tests = Path(__file__).resolve().parent
+    result = subprocess.run(
+        [sys.executable, "-c", REFUSALS_IN_A_FRESH_PROCESS, *OVER_SAMPLERS],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tests,
+        env={**os.environ, "PYTHONPATH": str(tests)},
+    )
+    grown_kib = int(result.stdout)
+    assert grown_kib < 50_000, f"the peak memory grew by {grown_kib:,} KiB"
 
 
 def test_the_combinations_refuse_through_their_over_sampler():

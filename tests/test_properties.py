@@ -1,8 +1,9 @@
 """Property-based tests of every registered sampler (``samplers.CASES``): over random
 shapes, dtypes, label types, duplicate-heavy data, constant columns, extreme
 magnitudes, every ``sampling_strategy`` form, neighbour counts and ``n_jobs``, a call
-either raises a clear ``ValueError``/``TypeError`` (or ``MemoryError``) or returns an
-output that satisfies the sampler's invariants, and never modifies its inputs.
+either raises a ``ValueError``/``TypeError`` (or ``MemoryError``) for one of the
+documented reasons (plausible data only for what its values make impossible) or
+returns an output that satisfies the sampler's invariants, and never modifies its inputs.
 
 The number of examples comes from the hypothesis profile (``HYPOTHESIS_PROFILE``, see
 conftest.py): a modest count in CI, many more in ``make check``.
@@ -10,6 +11,7 @@ conftest.py): a modest count in CI, many more in ``make check``.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -30,8 +32,9 @@ class Data:
     X: np.ndarray
     y: np.ndarray
     description: str
-    #: Drawn to be resampled (enough rows in every class, strategies that grow): half
-    #: of the examples, so that the invariants of the output get checked often.
+    #: Drawn to be resampled (every class with enough rows, labels and strategies the
+    #: sampler takes): half of the examples, so that the invariants of the output get
+    #: checked often, and only refusals for what the values make impossible pass.
     plausible: bool
 
 
@@ -78,12 +81,22 @@ def datasets(draw: Any) -> Data:
     n_classes = draw(st.integers(2 if plausible else 1, 4))
     weights = rng.dirichlet(np.ones(n_classes) * (3.0 if plausible else 0.7))
     codes = rng.choice(n_classes, size=n_rows, p=weights)
-    label_kind = draw(st.sampled_from(["int", "str", "float", "bool", "object-int"]))
+    if plausible:  # every drawn class present, with more rows than any default k + 1
+        codes[: 7 * n_classes] = np.repeat(np.arange(n_classes), 7)
+        rng.shuffle(codes)
+    # Fractional floats and objects that are not strings are not class labels (to
+    # scikit-learn and imbalanced-learn alike): only the implausible half draws them.
+    valid_labels = ["int", "str", "float", "bool"]
+    label_kind = draw(
+        st.sampled_from(valid_labels if plausible else [*valid_labels, "fraction", "object-int"])
+    )
     if label_kind == "bool" and n_classes <= 2:
         y = codes.astype(bool)
     elif label_kind == "str":
         y = np.array(["neg", "pos", "rare", "tiny"])[codes]
     elif label_kind == "float":
+        y = codes.astype(np.float64) * 7 - 3
+    elif label_kind == "fraction":
         y = codes.astype(np.float64) * 0.5 - 1.0
     elif label_kind == "object-int":
         y = codes.astype(object)
@@ -95,10 +108,14 @@ def datasets(draw: Any) -> Data:
 
 @st.composite
 def sampling_strategies(draw: Any, y: np.ndarray, kind: str, plausible: bool) -> Any:
-    """Every form ``sampling_strategy`` takes, valid or not for this y."""
+    """Every form ``sampling_strategy`` takes, valid or not for this y; for plausible
+    data only the names and forms the sampler's kind takes."""
     labels, counts = np.unique(y, return_counts=True)
     names = ["auto", "minority", "not minority", "not majority", "all", "majority"]
-    forms = ["name", "dict", "callable"] if plausible else ["name", "float", "dict", "callable", "list"]
+    forms = ["name", "float", "dict", "callable", "list"]
+    if plausible:
+        names.remove("minority" if kind == "cleaning" else "majority")
+        forms = ["name", "list"] if kind == "cleaning" else ["name", "dict", "callable"]
     form = draw(st.sampled_from(forms))
     if form == "name":
         return draw(st.sampled_from(names))
@@ -227,6 +244,40 @@ def _check_output(case: SamplerCase, data: Data, sampler: Any, X_res: Any, y_res
                 assert made <= seen, (column, label)
 
 
+#: Every reason a sampler refuses the drawn inputs for, as a pattern of its message; the
+#: first ones can refuse plausible data too (they depend on the data's values).
+DATA_REFUSALS = {
+    "class smaller than the neighbours": r"has \d+ samples, but [kmn]_neighbors=\d+ needs at least",
+    "ADASYN rounds every count to 0": r"ADASYN would generate no sample for class",
+    "ADASYN finds no hard sample": r"no neighbour of any sample of class .* belongs to another class",
+    "KMeans-SMOTE finds no cluster": r"no cluster has enough samples of class",
+    "KMeans-SMOTE cannot cluster": r"the clustering could not be fitted to X",
+    "SVM-SMOTE finds no support vector": r"the SVM has no support vector in class",
+    "SVM-SMOTE finds only noise": r"support vectors of class .* are noise",
+    "SVM-SMOTE's SVM cannot be fitted": r"the SVM could not be fitted to X",
+    "SMOTE-NC without continuous features": r"SMOTENC needs continuous features besides the categorical",
+}
+INPUT_REFUSALS = {
+    "one class": r"y has a single class",
+    "not class labels": r"Unknown label type: y must hold class labels",
+    "name for the other kind": r"sampling_strategy='[\w ]+' cannot be used with an? (over-|cleaning )sampler",
+    "list for an over-sampler": r"sampling_strategy cannot be a list for over-samplers",
+    "dict or callable for a cleaner": r"a cleaning sampler does not take a dict or a callable",
+    "float for a cleaner": r"a cleaning sampler does not take a float sampling_strategy",
+    "float for many classes": r"a float sampling_strategy is only defined for binary targets",
+    "float out of range": r"a float sampling_strategy must be in \(0, 1\]",
+    "ratio that adds nothing": r"sampling_strategy=[\d.e-]+ asks for \d+ minority samples, but class",
+    "fewer than there are": r"samples of class .* an over-sampler cannot remove samples",
+}
+
+
+def _documented_reason(message: str, plausible: bool) -> str | None:
+    """The documented reason of a refusal, or None: plausible data may only be refused
+    for what its values make impossible."""
+    reasons = DATA_REFUSALS if plausible else {**DATA_REFUSALS, **INPUT_REFUSALS}
+    return next((reason for reason, pattern in reasons.items() if re.search(pattern, message)), None)
+
+
 def _run(case: SamplerCase, data: Data, params: dict[str, Any]) -> None:
     X_before, y_before = data.X.copy(), data.y.copy()
     sampler = case.make(data.X.shape[1], **params)
@@ -235,8 +286,9 @@ def _run(case: SamplerCase, data: Data, params: dict[str, Any]) -> None:
             warnings.simplefilter("ignore")
             X_res, y_res = sampler.fit_resample(data.X, data.y)
     except (ValueError, TypeError, MemoryError) as error:
-        assert str(error).strip(), f"{type(error).__name__} without a message"
-        event(f"refused: {type(error).__name__}")
+        reason = _documented_reason(str(error), data.plausible)
+        assert reason is not None, f"an undocumented refusal of {data.description}: {error!r}"
+        event(f"refused: {reason}")
         outcome = None
     else:
         event("resampled")

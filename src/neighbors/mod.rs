@@ -814,17 +814,28 @@ mod tests {
     }
 
     #[test]
-    fn engine_choice_follows_the_measured_crossover() {
-        assert_eq!(Engine::by_size(2, 10), Engine::Tree);
-        assert_eq!(Engine::by_size(7, 1_000_000), Engine::Tree);
-        assert_eq!(Engine::by_size(8, 30_000), Engine::Brute);
-        assert_eq!(Engine::by_size(8, 50_000), Engine::Tree);
-        assert_eq!(Engine::by_size(9, 99_999), Engine::Brute);
-        assert_eq!(Engine::by_size(9, 100_000), Engine::Tree);
-        assert_eq!(Engine::by_size(10, 10_000_000), Engine::Brute);
-        assert_eq!(Engine::by_size(13, 10_000_000), Engine::Brute);
-        assert_eq!(Engine::by_size(14, 10_000_000), Engine::Brute);
-        assert_eq!(Engine::by_size(50, 10), Engine::Brute);
+    fn the_tree_takes_over_at_its_crossover_and_never_beyond_its_dimensions() {
+        // The crossovers themselves are measurements (benches/bench_neighbors.py); what
+        // must hold whatever they are: once the tree wins it keeps winning as the class
+        // grows, a higher dimension never needs fewer rows, and no dimension beyond the
+        // table (or marked never) gets the tree by size.
+        assert!(TREE_MIN_ROWS.windows(2).all(|pair| pair[0] <= pair[1]));
+        let sizes = [1, 10, 1_000, 49_999, 50_000, 99_999, 100_000, 10_000_000];
+        for d in 0..=4 * MAX_TREE_DIM {
+            let min_rows = TREE_MIN_ROWS.get(d).copied().unwrap_or(usize::MAX);
+            let chosen: Vec<Engine> = sizes.iter().map(|&n| Engine::by_size(d, n)).collect();
+            let first_tree = chosen.iter().position(|&e| e == Engine::Tree);
+            if let Some(first) = first_tree {
+                assert!(
+                    chosen[first..].iter().all(|&e| e == Engine::Tree),
+                    "d = {d}"
+                );
+                assert!(d <= MAX_TREE_DIM && sizes[first] >= min_rows);
+                assert!(first == 0 || sizes[first - 1] < min_rows);
+            } else {
+                assert!(min_rows > 10_000_000, "d = {d}");
+            }
+        }
     }
 
     #[test]

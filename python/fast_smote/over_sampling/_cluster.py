@@ -167,10 +167,16 @@ class KMeansSMOTE(BaseSMOTE):
         self.kmeans_estimator_ = self._clustering()
         single = getattr(self.kmeans_estimator_, "n_clusters", None) == 1
         self.cluster_balance_threshold_ = -np.inf if single else self.cluster_balance_threshold
-        if hasattr(self.kmeans_estimator_, "fit_predict"):
-            assigned = self.kmeans_estimator_.fit_predict(data.X)
-        else:
-            assigned = self.kmeans_estimator_.fit(data.X).predict(data.X)
+        try:
+            if hasattr(self.kmeans_estimator_, "fit_predict"):
+                assigned = self.kmeans_estimator_.fit_predict(data.X)
+            else:
+                assigned = self.kmeans_estimator_.fit(data.X).predict(data.X)
+        except ValueError as exc:  # such as more clusters asked than X has samples
+            raise UnsuitableDataError(
+                f"the clustering could not be fitted to X of {data.n_samples} samples ({exc}); "
+                "give kmeans_estimator fewer clusters"
+            ) from exc
         _, cluster = np.unique(np.asarray(assigned), return_inverse=True)
         cluster = cluster.ravel()
         cluster_sizes = np.bincount(cluster)

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import clone
 
 from .. import _core
-from .._errors import NotASupportVectorMachineError
+from .._errors import NotASupportVectorMachineError, UnsuitableDataError
 from .._neighbors import NeighborSearch, danger_and_noise
 from .._validation import Dataset, StrategyDict, check_n_jobs, estimator_random_state, seed_from
 from ..base import Generated, warn_count
@@ -214,7 +214,14 @@ class SVMSMOTE(BaseSMOTE):
             raise TypeError(
                 f"svm_estimator must be None or a classifier with fit, got {self.svm_estimator!r}"
             )
-        svm.fit(data.X, data.y)
+        try:
+            with np.errstate(over="ignore"):  # X's variance past float64: the fit's error says it
+                svm.fit(data.X, data.y)
+        except ValueError as exc:  # such as scikit-learn's SVC on values near float64's limits
+            raise UnsuitableDataError(
+                f"the SVM could not be fitted to X ({exc}); SVMSMOTE needs features the SVM can "
+                "solve for: scale them first (for example with sklearn.preprocessing.StandardScaler)"
+            ) from exc
         if not hasattr(svm, "support_"):
             raise NotASupportVectorMachineError(
                 f"svm_estimator {type(svm).__name__} has no support_ attribute after fitting; "
