@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-import fast_smote
-
 # Property tests (test_properties.py): a modest number of examples by default (CI), many
 # more with HYPOTHESIS_PROFILE=thorough (``make check``).
 settings.register_profile("ci", max_examples=int(os.environ.get("FAST_SMOTE_PROPERTY_EXAMPLES", "15")))
@@ -45,19 +43,3 @@ def binary():
 @pytest.fixture
 def multiclass():
     return make_imbalanced([150, 60, 30, 20])
-
-
-def every_sampler():
-    """One seeded instance of every public sampler, with parameters small test data allow
-    (SMOTENC takes column 0 as categorical)."""
-    samplers = [cls(random_state=0) for cls in fast_smote.METHODS.values()]
-    samplers[list(fast_smote.METHODS).index("kmeans-smote")].set_params(cluster_balance_threshold=0.1)
-    return [
-        *samplers,
-        fast_smote.SMOTETomek(random_state=0),
-        fast_smote.SMOTEENN(random_state=0),
-        fast_smote.TomekLinks(),
-        fast_smote.EditedNearestNeighbours(),
-        fast_smote.SMOTENC(categorical_features=[0], random_state=0),
-        fast_smote.SMOTEN(random_state=0),
-    ]

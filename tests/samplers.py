@@ -103,3 +103,9 @@ def public_sampler_classes() -> set[type]:
 
     exported = (getattr(fast_smote, name) for name in fast_smote.__all__)
     return {obj for obj in exported if isinstance(obj, type) and issubclass(obj, BaseSampler)}
+
+
+def every_sampler() -> list[Any]:
+    """One seeded instance of each registered case, with the parameters small test
+    data allow (SMOTENC takes column 0 as categorical)."""
+    return [case.make(1, random_state=0) for case in CASES.values()]

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from samplers import every_sampler
 
 import fast_smote
-from conftest import every_sampler, make_imbalanced
+from conftest import make_imbalanced
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from imblearn.pipeline import make_pipeline
+from samplers import every_sampler
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
@@ -19,7 +20,7 @@ import fast_smote
 import fast_smote.combine
 import fast_smote.over_sampling
 import fast_smote.under_sampling
-from conftest import every_sampler, make_imbalanced
+from conftest import make_imbalanced
 
 pytestmark = pytest.mark.filterwarnings(r"ignore:\w+ generated \d+ samples for class:UserWarning")
 

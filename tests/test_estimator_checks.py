@@ -14,10 +14,9 @@ import warnings
 
 import pytest
 from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_checks
+from samplers import every_sampler
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
-
-from conftest import every_sampler
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from samplers import every_sampler
 
 import fast_smote
-from conftest import every_sampler, make_imbalanced, packages_imported_by
+from conftest import make_imbalanced, packages_imported_by
 from fast_smote.base import BaseCleaningSampler
 
 pl = pytest.importorskip("polars")
@@ -41,8 +42,8 @@ def test_numeric_samplers_give_polars_with_the_same_columns_and_numpy_values(sam
     X_res, y_res = sampler.fit_resample(X, y)
     assert isinstance(X_res, pl.DataFrame) and isinstance(y_res, pl.Series)
     # float32 stays float32; the integer column holds interpolated values, as float64
-    # (RandomOverSampler's exact copies keep it int64).
-    copies = isinstance(sampler, fast_smote.RandomOverSampler)
+    # (RandomOverSampler's exact copies keep it int64; its smoothed bootstrap does not).
+    copies = isinstance(sampler, fast_smote.RandomOverSampler) and sampler.shrinkage is None
     count = pl.Int64 if copies else pl.Float64
     assert X_res.schema == pl.Schema({"wide": pl.Float64, "narrow": pl.Float32, "count": count})
     assert y_res.name == "label" and y_res.dtype == pl.Int64

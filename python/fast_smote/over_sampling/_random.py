@@ -136,7 +136,8 @@ class RandomOverSampler(BaseOverSampler):
 
     def __sklearn_tags__(self) -> SamplerEstimatorTags:
         tags = super().__sklearn_tags__()
-        tags.input_tags.string = tags.input_tags.allow_nan = True
+        # Exact copies take any values; the smoothed bootstrap adds noise to numbers.
+        tags.input_tags.string = tags.input_tags.allow_nan = self.shrinkage is None
         return tags
 
     def _copy_drawn_rows(
