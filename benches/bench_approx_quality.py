@@ -61,7 +61,7 @@ from threadpoolctl import threadpool_limits
 
 import fast_smote
 from fast_smote import _core
-from fast_smote._bench import format_table, machine_info
+from fast_smote._bench._report import format_table, machine_info
 
 #: SMOTE's neighbours besides each row; imblearn-style estimators count the row itself.
 K = 5

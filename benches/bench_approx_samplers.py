@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 import fast_smote
-from fast_smote._bench import format_table, machine_info
+from fast_smote._bench._report import format_table, machine_info
 from fast_smote.neighbors import ApproximateNearestNeighbors
 
 SEED = 0

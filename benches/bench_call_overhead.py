@@ -19,7 +19,7 @@ from imblearn.over_sampling import SMOTE as ImbSMOTE
 
 import fast_smote
 from fast_smote import _core
-from fast_smote._bench import machine_info
+from fast_smote._bench._report import machine_info
 from fast_smote._format import aligned_rows
 
 

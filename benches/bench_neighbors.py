@@ -80,7 +80,8 @@ from typing import Any, Callable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from fast_smote._bench import BackgroundLoad, PeakMemory, format_table, machine_info
+from fast_smote._bench._measure import BackgroundLoad, PeakMemory
+from fast_smote._bench._report import format_table, machine_info
 
 #: Neighbours per row counting the row itself, and the ones besides it (what is scored).
 K_WITH_SELF = 6
