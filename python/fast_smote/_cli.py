@@ -491,15 +491,9 @@ def _column_list(spec: str | None, option: str, names: Sequence[str]) -> list[st
 
 
 def source_rows(sampler: Any, n_rows: int) -> np.ndarray:
-    """For each row a fitted sampler returned, the input row it is, or -1 for a new row.
-
-    Over-samplers return the ``n_rows`` input rows first, then the new ones; cleaners
-    return ``X[sample_indices_]``; the combinations clean the over-sampler's output.
-    """
-    from .base import BaseCleaningSampler
-
-    if isinstance(sampler, BaseCleaningSampler):
-        return np.asarray(sampler.sample_indices_, dtype=np.int64)
+    """For each row a fitted sampler of the command line returned, the input row it is,
+    or -1 for a new row: over-samplers return the ``n_rows`` input rows first, then the
+    new ones, and the combinations clean that output (``sample_indices_`` of it)."""
     cleaner = getattr(sampler, "tomek_", None) or getattr(sampler, "enn_", None)
     over_sampler = sampler if cleaner is None else sampler.smote_
     provenance = getattr(over_sampler, "provenance_", None)

@@ -16,7 +16,7 @@ from sklearn.utils import InputTags, Tags
 
 from ._containers import dask_backend, is_dask_collection
 from ._memory import check_output_fits
-from ._sparse import is_sparse
+from ._sparse import is_sparse, sparse_like
 from ._validation import Dataset, StrategyDict, check_X_y, resolve_sampling_strategy
 
 
@@ -106,7 +106,7 @@ class BaseSampler(OneToOneFeatureMixin, BaseEstimator):
 
     _sampling_type = "over-sampling"
     #: Whether sparse X is densified and the result made sparse again (see
-    #: ``BaseOverSampler._densifies``) rather than resampled as it is.
+    #: ``_densifies``) rather than resampled as it is.
     _densify_sparse = False
     #: Whether ``fit_resample`` records ``sample_indices_`` (an imbalanced-learn tag).
     _records_sample_indices = False
@@ -197,8 +197,6 @@ class BaseOverSampler(BaseSampler):
         if is_dask_input(X, y):
             return dask_fit_resample(self, X, y)
         if self._densifies(X):
-            from ._sparse import sparse_like
-
             X_res, y_res = self.fit_resample(X.toarray(), y)
             return sparse_like(X, X_res), y_res
         data = self._check(X, y)
