@@ -29,10 +29,14 @@ def _data():
     return X, y
 
 
+def _asking_a_trillion_rows(name):
+    return CASES[name].make(4, random_state=0, sampling_strategy={1: 10**12})
+
+
 @pytest.mark.parametrize("name", OVER_SAMPLERS)
 def test_a_trillion_rows_fail_at_once_with_the_size(name):
     X, y = _data()
-    sampler = CASES[name].make(4, random_state=0, sampling_strategy={1: 10**12})
+    sampler = _asking_a_trillion_rows(name)
     with pytest.raises(MemoryError, match=r"would need about [\d.]+ TiB") as caught:
         sampler.fit_resample(X, y)
     assert isinstance(caught.value, fast_smote.MemoryBudgetError)
@@ -43,13 +47,11 @@ def test_a_trillion_rows_fail_at_once_with_the_size(name):
 #: its peak memory grew past the peak of the imports and the data.
 REFUSALS_IN_A_FRESH_PROCESS = """
 import resource, sys
-import numpy as np
 import fast_smote
-from samplers import CASES
+from test_memory import _asking_a_trillion_rows, _data
 
-X = np.random.default_rng(0).integers(0, 3, size=(300, 4)).astype(np.float64)
-y = np.repeat([0, 1], [240, 60])
-samplers = [CASES[name].make(4, random_state=0, sampling_strategy={1: 10**12}) for name in sys.argv[1:]]
+X, y = _data()
+samplers = [_asking_a_trillion_rows(name) for name in sys.argv[1:]]
 peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 for sampler in samplers:
     try:
