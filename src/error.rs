@@ -75,6 +75,10 @@ pub enum Error {
     #[error("{name} must be a finite number above 0, got {value}")]
     InvalidParameter { name: &'static str, value: String },
 
+    /// A generation job whose parts do not fit together (the Python layer builds them).
+    #[error("invalid generation job: {0}")]
+    InvalidJob(String),
+
     /// A part of a split search, or the lists given to answer from, that do not fit
     /// the data (see `neighbors::splits_by_tiles`).
     #[error("split search: {0}")]

@@ -182,6 +182,8 @@ fn to_rows(what: &'static str, rows: &PyReadonlyArray1<'_, i64>) -> Result<Vec<u
 enum NeighborArg<'py> {
     Search(usize),
     Table(PyReadonlyArray2<'py, i64>),
+    /// `"others"`: each base's partner drawn from the other bases.
+    Named(String),
 }
 
 /// How many rows a job makes: a total, or a count per base.
@@ -224,7 +226,7 @@ fn to_table(table: &PyReadonlyArray2<'_, i64>) -> Result<Array2<u32>, Error> {
 fn given_tables(jobs: &[JobArg<'_>]) -> Result<Vec<Option<Array2<u32>>>, Error> {
     jobs.iter()
         .map(|job| match &job.neighbors {
-            NeighborArg::Search(_) => Ok(None),
+            NeighborArg::Search(_) | NeighborArg::Named(_) => Ok(None),
             NeighborArg::Table(table) => to_table(table).map(Some),
         })
         .collect()
@@ -251,6 +253,12 @@ fn core_jobs<'t>(
                 (NeighborArg::Search(k), _) => NeighborTable::Search(*k),
                 (NeighborArg::Table(_), Some(table)) => NeighborTable::Given(table.view()),
                 (NeighborArg::Table(_), None) => unreachable!("converted by given_tables"),
+                (NeighborArg::Named(name), _) if name == "others" => NeighborTable::Others,
+                (NeighborArg::Named(name), _) => {
+                    return Err(Error::InvalidJob(format!(
+                        "neighbors is {name:?}, not a count, a table or \"others\""
+                    )))
+                }
             },
             draws: match &job.draws {
                 DrawsArg::Pairs(n) => Draws::Pairs(*n),

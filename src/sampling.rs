@@ -28,6 +28,10 @@ pub enum NeighborTable<'a> {
     /// A given table (from a user's estimator): row `i` lists the neighbours of base
     /// `i` as positions into the job's references.
     Given(ArrayView2<'a, u32>),
+    /// Every other reference: the references are the bases, and each base's partner is
+    /// drawn uniformly from the others (ProWSyn's pairs within a proximity level),
+    /// without a table of all pairs.
+    Others,
 }
 
 /// How many rows a job makes, and how each picks its base and neighbour.
@@ -158,8 +162,23 @@ fn check_job(job: &Job<'_>, n: usize) -> Result<()> {
             });
         }
     }
-    if let NeighborTable::Given(table) = job.neighbors {
-        check_table(table, job)?;
+    match job.neighbors {
+        NeighborTable::Given(table) => check_table(table, job)?,
+        NeighborTable::Others if job.draws.total() > 0 => {
+            if job.references != job.bases {
+                return Err(Error::InvalidJob(
+                    "partners among the other bases need the references to be the bases".into(),
+                ));
+            }
+            if job.bases.len() < 2 {
+                return Err(Error::ShapeMismatch {
+                    what: "the base rows of a job with partners among the other bases",
+                    got: job.bases.len(),
+                    expected: 2,
+                });
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -286,12 +305,13 @@ pub(crate) fn job_draws<'a, 't, F: Float>(
         .zip(tables)
         .filter(|(job, _)| job.draws.total() > 0)
         .map(move |(job, searched)| {
-            let table = match (&job.neighbors, searched) {
-                (NeighborTable::Given(table), _) => table.view(),
-                (NeighborTable::Search(_), Some(table)) => table.view(),
+            let partners = match (&job.neighbors, searched) {
+                (NeighborTable::Given(table), _) => Partners::Table(table.view()),
+                (NeighborTable::Search(_), Some(table)) => Partners::Table(table.view()),
                 (NeighborTable::Search(_), None) => unreachable!("searched by search_tables"),
+                (NeighborTable::Others, _) => Partners::Others(job.references.len()),
             };
-            let draws = JobDraws::new(job, table, random_state, stop);
+            let draws = JobDraws::new(job, partners, random_state, stop);
             let rows = start..start + draws.total;
             start = rows.end;
             (draws, rows)
@@ -425,9 +445,12 @@ impl<F: Float> Reachable<F> {
                 slot: None,
             };
         }
+        let Partners::Table(table) = draws.partners else {
+            unreachable!("partners among the other bases are the bases")
+        };
         let mut slot = vec![u32::MAX; draws.references.len()];
         let mut used = Vec::new();
-        for &position in draws.table.iter() {
+        for &position in table.iter() {
             let entry = &mut slot[position as usize];
             if *entry == u32::MAX {
                 *entry = used.len() as u32;
@@ -513,7 +536,7 @@ pub(crate) struct JobDraws<'a, F> {
     /// The job's base rows and reference rows.
     pub(crate) bases: &'a [usize],
     pub(crate) references: &'a [usize],
-    table: ArrayView2<'a, u32>,
+    partners: Partners<'a>,
     damped: Option<&'a [bool]>,
     seed_stream: u64,
     /// For `PerBase`, the first row of each base (and the total at the end); empty
@@ -529,12 +552,7 @@ pub(crate) struct JobDraws<'a, F> {
 }
 
 impl<'a, F: Float> JobDraws<'a, F> {
-    fn new(
-        job: &'a Job<'_>,
-        table: ArrayView2<'a, u32>,
-        random_state: u64,
-        stop: &'a Stop,
-    ) -> Self {
+    fn new(job: &'a Job<'_>, partners: Partners<'a>, random_state: u64, stop: &'a Stop) -> Self {
         let first_row = match &job.draws {
             Draws::Pairs(_) => Vec::new(),
             Draws::PerBase(counts) => std::iter::once(0)
@@ -547,7 +565,7 @@ impl<'a, F: Float> JobDraws<'a, F> {
         JobDraws {
             bases: &job.bases,
             references: &job.references,
-            table,
+            partners,
             damped: job.damped.as_deref(),
             seed_stream: stream(job.class, job.part),
             first_row,
@@ -612,6 +630,36 @@ impl<'a, F: Float> JobDraws<'a, F> {
     }
 }
 
+/// Where a job's draws find a base's partners.
+#[derive(Clone, Copy)]
+enum Partners<'a> {
+    /// Row `i` lists base `i`'s neighbours as positions into the references.
+    Table(ArrayView2<'a, u32>),
+    /// Every other of this many bases (which are the references).
+    Others(usize),
+}
+
+impl Partners<'_> {
+    /// The columns a base's partner is drawn from.
+    #[inline]
+    fn columns(&self) -> usize {
+        match self {
+            Partners::Table(table) => table.ncols(),
+            Partners::Others(n) => n - 1,
+        }
+    }
+
+    /// Base `base`'s partner in column `column`, as a position into the references.
+    #[inline]
+    fn partner(&self, base: usize, column: usize) -> usize {
+        match self {
+            Partners::Table(table) => table[[base, column]] as usize,
+            // The columns skip the base itself.
+            Partners::Others(_) => column + usize::from(column >= base),
+        }
+    }
+}
+
 /// The draws of one chunk of a job (see `JobDraws`).
 struct ChunkDraws<'d, 'a, F> {
     draws: &'d JobDraws<'a, F>,
@@ -631,7 +679,7 @@ impl<F: Float> Iterator for ChunkDraws<'_, '_, F> {
             return None;
         }
         let draws = self.draws;
-        let k = draws.table.ncols();
+        let k = draws.partners.columns();
         let column = if draws.first_row.is_empty() {
             let pair = self.rng.below(draws.bases.len() * k);
             self.base = pair / k;
@@ -642,7 +690,7 @@ impl<F: Float> Iterator for ChunkDraws<'_, '_, F> {
             }
             self.rng.below(k)
         };
-        let neighbor = draws.table[[self.base, column]] as usize;
+        let neighbor = draws.partners.partner(self.base, column);
         let mut step = draws.scale * F::unit_from_bits(self.rng.next_u64());
         if draws.damped.is_some_and(|damped| damped[neighbor]) {
             let half = F::from(0.5).expect("0.5 is representable");
@@ -874,6 +922,101 @@ pub(crate) mod tests {
         assert_eq!(
             generate::<_, i64>(x.view(), &given(empty.view()), 1, Stop::never()).unwrap_err(),
             Error::InvalidK(0)
+        );
+    }
+
+    #[test]
+    fn partners_among_the_other_bases_are_drawn_uniformly_and_checked() {
+        // 5 bases, scattered rows: every ordered pair of different bases ~1/20 of draws,
+        // for a total and for counts per base, and the same rows for any thread count.
+        let x = data(30, 2, 4);
+        let rows = vec![3, 9, 14, 20, 27];
+        let others = |draws| {
+            vec![job(
+                rows.clone(),
+                rows.clone(),
+                NeighborTable::Others,
+                draws,
+            )]
+        };
+        let res =
+            generate::<_, i32>(x.view(), &others(Draws::Pairs(100_000)), 6, Stop::never()).unwrap();
+        let at = |r: i32| rows.iter().position(|&q| q == r as usize).unwrap();
+        let mut counts = [[0usize; 5]; 5];
+        for (i, (&b, &nb)) in res.base.iter().zip(&res.neighbor).enumerate() {
+            counts[at(b)][at(nb)] += 1;
+            let t = res.step[i];
+            for j in 0..2 {
+                let (a, c) = (x[[b as usize, j]], x[[nb as usize, j]]);
+                assert_eq!(res.x[[30 + i, j]], a + t * (c - a));
+            }
+        }
+        for (b, row) in counts.iter().enumerate() {
+            for (nb, &c) in row.iter().enumerate() {
+                if b == nb {
+                    assert_eq!(c, 0, "a base is never its own partner");
+                } else {
+                    // Expect 5_000; 5 sigma is about 350.
+                    assert!((4_650..5_350).contains(&c), "{counts:?}");
+                }
+            }
+        }
+        let per_base = others(Draws::PerBase(vec![4000, 0, 4000, 4000, 4000]));
+        let res = generate::<_, i32>(x.view(), &per_base, 6, Stop::never()).unwrap();
+        let mut partners = [[0usize; 5]; 5];
+        for (&b, &nb) in res.base.iter().zip(&res.neighbor) {
+            partners[at(b)][at(nb)] += 1;
+        }
+        for b in [0, 2, 3, 4] {
+            assert_eq!(partners[b][b], 0);
+            // Expect 1_000 per other base; 5 sigma is about 140.
+            assert!((0..5)
+                .filter(|&nb| nb != b)
+                .all(|nb| (860..1140).contains(&partners[b][nb])));
+        }
+        let one_thread = run_with_threads(Some(1), || {
+            generate::<_, i32>(x.view(), &per_base, 6, Stop::never())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(one_thread.x, res.x);
+
+        let elsewhere = [job(
+            rows.clone(),
+            vec![0, 1, 2, 3, 4],
+            NeighborTable::Others,
+            Draws::Pairs(3),
+        )];
+        assert!(matches!(
+            generate::<_, i32>(x.view(), &elsewhere, 1, Stop::never()),
+            Err(Error::InvalidJob(_))
+        ));
+        let alone = [job(
+            vec![3],
+            vec![3],
+            NeighborTable::Others,
+            Draws::Pairs(3),
+        )];
+        assert!(matches!(
+            generate::<_, i32>(x.view(), &alone, 1, Stop::never()),
+            Err(Error::ShapeMismatch {
+                got: 1,
+                expected: 2,
+                ..
+            })
+        ));
+        let nothing = [job(
+            vec![3],
+            vec![3],
+            NeighborTable::Others,
+            Draws::Pairs(0),
+        )];
+        assert_eq!(
+            generate::<_, i32>(x.view(), &nothing, 1, Stop::never())
+                .unwrap()
+                .x
+                .nrows(),
+            30
         );
     }
 

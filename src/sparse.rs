@@ -805,7 +805,8 @@ mod tests {
     }
 
     /// Every kind of job: SMOTE's, Borderline-2's (damped, references all rows),
-    /// ADASYN's (per base), SVM-SMOTE's extrapolation and a given table.
+    /// ADASYN's (per base), SVM-SMOTE's extrapolation, a given table and partners
+    /// among the other bases (ProWSyn's).
     fn every_kind_of_job(n: usize, table: &Array2<u32>) -> Vec<Job<'_>> {
         let class: Vec<usize> = (0..n).filter(|r| r % 4 == 0).collect();
         let danger: Vec<usize> = (0..n).filter(|r| r % 8 == 0).collect();
@@ -834,6 +835,13 @@ mod tests {
             Draws::Pairs(900),
         );
         given.class = 2;
+        let mut others = job(
+            class.clone(),
+            class.clone(),
+            NeighborTable::Others,
+            Draws::Pairs(600),
+        );
+        others.part = 3;
         vec![
             job(
                 class.clone(),
@@ -850,6 +858,7 @@ mod tests {
             ),
             extrapolation,
             given,
+            others,
         ]
     }
 

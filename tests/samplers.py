@@ -18,10 +18,12 @@ import fast_smote
 #: ``interpolating``: the originals, then rows on segments recorded in ``provenance_``;
 #: ``copies``: the originals, then copies of class rows (``sample_indices_``), or
 #: smoothed copies when ``shrinkage`` is set;
+#: ``fitted``: the originals, then rows inside their class's range of each feature
+#: (PolynomFitSMOTE's star and curve, made from the whole class);
 #: ``categorical``: interpolating on the continuous columns, categories voted;
 #: ``cleaning``: ``X[sample_indices_]``;
 #: ``combined``: rows of the over-sampler's output, some removed.
-KINDS = ("interpolating", "copies", "categorical", "cleaning", "combined")
+KINDS = ("interpolating", "fitted", "copies", "categorical", "cleaning", "combined")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,31 @@ CASES: dict[str, SamplerCase] = {
             extra=lambda n_features: {"cluster_balance_threshold": 0.1},
             exact_counts=False,
         ),
+        SamplerCase("ProWSyn", fast_smote.ProWSyn, "interpolating", neighbors_param="n_neighbors"),
+        SamplerCase("GSMOTE", fast_smote.GSMOTE, "interpolating"),
+        SamplerCase("LeeSMOTE", fast_smote.LeeSMOTE, "interpolating"),
+        SamplerCase("PolynomFitSMOTE-star", fast_smote.PolynomFitSMOTE, "fitted", neighbors_param=None),
+        SamplerCase(
+            "PolynomFitSMOTE-polynomial",
+            fast_smote.PolynomFitSMOTE,
+            "fitted",
+            neighbors_param=None,
+            extra=lambda n_features: {"topology": "polynomial"},
+        ),
+        SamplerCase(
+            "PolynomFitSMOTE-bus",
+            fast_smote.PolynomFitSMOTE,
+            "interpolating",
+            neighbors_param=None,
+            extra=lambda n_features: {"topology": "bus"},
+        ),
+        SamplerCase(
+            "PolynomFitSMOTE-mesh",
+            fast_smote.PolynomFitSMOTE,
+            "interpolating",
+            neighbors_param=None,
+            extra=lambda n_features: {"topology": "mesh"},
+        ),
         SamplerCase("RandomOverSampler", fast_smote.RandomOverSampler, "copies", neighbors_param=None),
         SamplerCase(
             "RandomOverSampler-shrinkage",
@@ -91,7 +118,14 @@ CASES: dict[str, SamplerCase] = {
             neighbors_param="n_neighbors",
             seeded=False,
         ),
+        SamplerCase(
+            "IterativePartitioningFilter",
+            fast_smote.IterativePartitioningFilter,
+            "cleaning",
+            neighbors_param=None,
+        ),
         SamplerCase("SMOTETomek", fast_smote.SMOTETomek, "combined", neighbors_param=None),
+        SamplerCase("SMOTEIPF", fast_smote.SMOTEIPF, "combined", neighbors_param=None),
         SamplerCase("SMOTEENN", fast_smote.SMOTEENN, "combined", neighbors_param=None),
     ]
 }

@@ -229,6 +229,12 @@ def _check_output(case: SamplerCase, data: Data, sampler: Any, X_res: Any, y_res
             assert 0 <= made <= max(asked, 0) + count, (label, made, asked)
     if case.kind == "interpolating":
         _check_interpolation(X, y, X_res, y_res, sampler)
+    elif case.kind == "fitted":
+        # Each new row inside its class's range of each feature.
+        for label in np.unique(y_res[n:]):
+            own = X[y == label].astype(X_res.dtype)
+            made = X_res[n:][y_res[n:] == label]
+            assert np.all((made >= own.min(axis=0)) & (made <= own.max(axis=0))), label
     elif case.kind == "copies":
         if "shrinkage" in case.extra(1):
             np.testing.assert_array_equal(y[sampler.sample_indices_], y_res)
@@ -256,6 +262,7 @@ DATA_REFUSALS = {
     "SVM-SMOTE finds only noise": r"support vectors of class .* are noise",
     "SVM-SMOTE's SVM cannot be fitted": r"the SVM could not be fitted to X",
     "SMOTE-NC without continuous features": r"SMOTENC needs continuous features besides the categorical",
+    "one sample to link or pair": r"has 1 sample, but .* two samples.*: it needs at least 2",
 }
 INPUT_REFUSALS = {
     "one class": r"y has a single class",

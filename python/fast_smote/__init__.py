@@ -32,8 +32,10 @@ _HOMES = {
     "MemoryBudgetError": "_memory",
     "METHODS": "_resample",
     "MORE_METHODS": "_resample",
+    "VARIANT_METHODS": "_resample",
     "resample": "_resample",
     "SMOTEENN": "combine",
+    "SMOTEIPF": "combine",
     "SMOTETomek": "combine",
     "ApproximateNearestNeighbors": "neighbors",
     "NearestNeighbors": "neighbors",
@@ -44,9 +46,14 @@ _HOMES = {
     "SVMSMOTE": "over_sampling",
     "BorderlineSMOTE": "over_sampling",
     "KMeansSMOTE": "over_sampling",
+    "GSMOTE": "over_sampling",
+    "LeeSMOTE": "over_sampling",
+    "PolynomFitSMOTE": "over_sampling",
+    "ProWSyn": "over_sampling",
     "Provenance": "over_sampling",
     "RandomOverSampler": "over_sampling",
     "EditedNearestNeighbours": "under_sampling",
+    "IterativePartitioningFilter": "under_sampling",
     "TomekLinks": "under_sampling",
 }
 #: The subpackages reached as attributes (``fast_smote.over_sampling``), also on first use.
@@ -62,21 +69,25 @@ if TYPE_CHECKING:  # what type checkers see: the same names, imported at once
     )
     from ._errors import UnsuitableDataError
     from ._memory import MemoryBudgetError
-    from ._resample import METHODS, MORE_METHODS, resample
-    from .combine import SMOTEENN, SMOTETomek
+    from ._resample import METHODS, MORE_METHODS, VARIANT_METHODS, resample
+    from .combine import SMOTEENN, SMOTEIPF, SMOTETomek
     from .neighbors import ApproximateNearestNeighbors, NearestNeighbors
     from .over_sampling import (
         ADASYN,
+        GSMOTE,
         SMOTE,
         SMOTEN,
         SMOTENC,
         SVMSMOTE,
         BorderlineSMOTE,
         KMeansSMOTE,
+        LeeSMOTE,
+        PolynomFitSMOTE,
         Provenance,
+        ProWSyn,
         RandomOverSampler,
     )
-    from .under_sampling import EditedNearestNeighbours, TomekLinks
+    from .under_sampling import EditedNearestNeighbours, IterativePartitioningFilter, TomekLinks
 
 
 def __getattr__(name: str) -> Any:
@@ -110,22 +121,29 @@ if hasattr(_os, "register_at_fork"):
 
 __all__ = [
     "ADASYN",
+    "GSMOTE",
     "METHODS",
     "MORE_METHODS",
     "SMOTE",
     "SMOTEENN",
+    "SMOTEIPF",
     "SMOTEN",
     "SMOTENC",
     "SVMSMOTE",
+    "VARIANT_METHODS",
     "ApproximateNearestNeighbors",
     "BorderlineSMOTE",
     "ClassDiagnostics",
     "DiagnosticReport",
     "DistanceSummary",
     "EditedNearestNeighbours",
+    "IterativePartitioningFilter",
     "KMeansSMOTE",
+    "LeeSMOTE",
     "MemoryBudgetError",
     "NearestNeighbors",
+    "PolynomFitSMOTE",
+    "ProWSyn",
     "Provenance",
     "RandomOverSampler",
     "SMOTETomek",

@@ -1,9 +1,12 @@
 """The lowest checks of X, shared by the dense, sparse and categorical paths: its
-shape, its dtype, and the messages for values a sampler cannot use.
+shape, its dtype, and the messages for values a sampler cannot use; and the checks of
+samplers' numeric parameters.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -85,3 +88,23 @@ def non_finite_error(value: Any, row: int, column: int, name: str = "X") -> Valu
         f"{name} contains {what} at row {row}, column {column}; the features to interpolate "
         "must be finite (impute or drop missing values first)"
     )
+
+
+def check_int(name: str, value: Any, least: int) -> int:
+    """A sampler's int parameter of at least ``least`` (a bool is not one)."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if value < least:
+        raise ValueError(f"{name} must be at least {least}, got {value}")
+    return int(value)
+
+
+def check_real(name: str, value: Any, low: float, high: float = math.inf) -> float:
+    """A sampler's real parameter in ``[low, high]`` (a bool is not one; NaN is out)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    real = float(value)
+    if not (math.isfinite(real) and low <= real <= high):
+        where = f"at least {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+        raise ValueError(f"{name} must be a finite number {where}, got {value}")
+    return real

@@ -869,7 +869,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_parser.add_argument(
         "--method",
         default="smote",
-        choices=sorted(_registry.OVER_SAMPLERS),
+        choices=sorted({**_registry.OVER_SAMPLERS, **_registry.VARIANTS}),
         help="the sampler (default: smote)",
     )
 

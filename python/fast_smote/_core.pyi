@@ -72,7 +72,7 @@ class Job(Protocol):
     @property
     def references(self) -> IndexArray | None: ...
     @property
-    def neighbors(self) -> int | IndexArray: ...
+    def neighbors(self) -> int | IndexArray | str: ...
     @property
     def draws(self) -> int | IndexArray: ...
     @property
@@ -90,8 +90,9 @@ def generate(
 
     A job makes rows of class ``code`` from the rows ``bases`` toward neighbours among
     the rows ``references`` (None: the bases). ``neighbors`` is ``k`` for the core's
-    exact search, or a table giving each base's neighbours as positions into the
-    references. ``draws`` is a total (each row from a uniformly drawn base and neighbour
+    exact search, a table giving each base's neighbours as positions into the
+    references, or ``"others"``: partners drawn uniformly from the other bases (the
+    references must be the bases). ``draws`` is a total (each row from a uniformly drawn base and neighbour
     column) or a count per base (in base order, column drawn uniformly). Steps are
     ``step_scale * u``, ``u`` uniform in ``[0, 1)``, further scaled by a uniform draw in
     ``[0, 0.5)`` toward references marked in ``damped``. Chunk ``c`` of a job draws from

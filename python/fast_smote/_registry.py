@@ -21,7 +21,8 @@ OVER_SAMPLERS = {
 }
 
 #: The other samplers taken by name: categorical data, and over-sampling followed by
-#: cleaning. With ``OVER_SAMPLERS``, the one place a sampler is registered.
+#: cleaning. With ``OVER_SAMPLERS`` and ``VARIANTS``, the one place a sampler is
+#: registered.
 MORE_SAMPLERS = {
     "smotenc": "over_sampling:SMOTENC",
     "smoten": "over_sampling:SMOTEN",
@@ -29,11 +30,21 @@ MORE_SAMPLERS = {
     "smote-enn": "combine:SMOTEENN",
 }
 
-#: Every sampler's name, over-samplers first.
-SAMPLER_NAMES = [*OVER_SAMPLERS, *MORE_SAMPLERS]
+#: The top-ranked over-samplers of Kovacs's comparison (2019) that imbalanced-learn
+#: lacks, in the order of that ranking.
+VARIANTS = {
+    "polynom-fit-smote": "over_sampling:PolynomFitSMOTE",
+    "prowsyn": "over_sampling:ProWSyn",
+    "smote-ipf": "combine:SMOTEIPF",
+    "lee-smote": "over_sampling:LeeSMOTE",
+    "g-smote": "over_sampling:GSMOTE",
+}
+
+#: Every sampler's name: imbalanced-learn's over-samplers, the others, the variants.
+SAMPLER_NAMES = [*OVER_SAMPLERS, *MORE_SAMPLERS, *VARIANTS]
 
 
 def load(name: str) -> Any:
     """The sampler class registered as ``name``."""
-    module, _, cls = {**OVER_SAMPLERS, **MORE_SAMPLERS}[name].partition(":")
+    module, _, cls = {**OVER_SAMPLERS, **MORE_SAMPLERS, **VARIANTS}[name].partition(":")
     return getattr(import_module(f"fast_smote.{module}"), cls)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._registry import MORE_SAMPLERS, OVER_SAMPLERS, load
+from ._registry import MORE_SAMPLERS, OVER_SAMPLERS, VARIANTS, load
 from .base import BaseOverSampler, BaseSampler
 
 #: The over-samplers for numeric data, by the name ``resample(method=...)`` takes.
@@ -14,8 +14,11 @@ METHODS: dict[str, type[BaseOverSampler]] = {name: load(name) for name in OVER_S
 #: followed by cleaning.
 MORE_METHODS: dict[str, type[BaseSampler]] = {name: load(name) for name in MORE_SAMPLERS}
 
-#: Every sampler by name: ``METHODS`` and ``MORE_METHODS`` together.
-SAMPLERS: dict[str, type[BaseSampler]] = {**METHODS, **MORE_METHODS}
+#: The literature's top-ranked over-samplers beyond imbalanced-learn's, by name.
+VARIANT_METHODS: dict[str, type[BaseSampler]] = {name: load(name) for name in VARIANTS}
+
+#: Every sampler by name: ``METHODS``, ``MORE_METHODS`` and ``VARIANT_METHODS``.
+SAMPLERS: dict[str, type[BaseSampler]] = {**METHODS, **MORE_METHODS, **VARIANT_METHODS}
 
 
 def resample(
@@ -43,7 +46,11 @@ def resample(
         ``'kmeans-smote'`` (:class:`KMeansSMOTE`), ``'random'``
         (:class:`RandomOverSampler`), ``'smotenc'`` (:class:`SMOTENC`, which needs
         ``categorical_features=...``), ``'smoten'`` (:class:`SMOTEN`),
-        ``'smote-tomek'`` (:class:`SMOTETomek`) or ``'smote-enn'`` (:class:`SMOTEENN`).
+        ``'smote-tomek'`` (:class:`SMOTETomek`), ``'smote-enn'`` (:class:`SMOTEENN`),
+        or one of the literature's variants: ``'polynom-fit-smote'``
+        (:class:`PolynomFitSMOTE`), ``'prowsyn'`` (:class:`ProWSyn`), ``'smote-ipf'``
+        (:class:`SMOTEIPF`), ``'lee-smote'`` (:class:`LeeSMOTE`), ``'g-smote'``
+        (:class:`GSMOTE`).
     sampling_strategy, random_state, n_jobs
         As for every sampler.
     **params

@@ -17,7 +17,7 @@ from ..base import (
     is_dask_input,
 )
 from ..over_sampling import SMOTE
-from ..under_sampling import EditedNearestNeighbours, TomekLinks
+from ..under_sampling import EditedNearestNeighbours, IterativePartitioningFilter, TomekLinks
 
 
 class _OverThenClean(BaseSampler):
@@ -47,7 +47,7 @@ class _OverThenClean(BaseSampler):
             )
         cleaner = getattr(self, self._cleaner_param)
         if cleaner is None:
-            clean = self._cleaner_type(sampling_strategy="all", n_jobs=self.n_jobs)
+            clean = self._default_cleaner()
         elif isinstance(cleaner, self._cleaner_type):
             clean = clone(cleaner)
         else:
@@ -59,6 +59,9 @@ class _OverThenClean(BaseSampler):
         self.smote_ = over
         setattr(self, f"{self._cleaner_param}_", clean)
         return over, clean
+
+    def _default_cleaner(self) -> BaseCleaningSampler:
+        return self._cleaner_type(sampling_strategy="all", n_jobs=self.n_jobs)
 
     def _validate_estimator(self) -> None:
         """Checks ``smote`` and the cleaner, and sets their clones ``smote_`` and
@@ -239,3 +242,82 @@ class SMOTEENN(_OverThenClean):
         self.smote = smote
         self.enn = enn
         self.n_jobs = n_jobs
+
+
+class SMOTEIPF(_OverThenClean):
+    """SMOTE, then the iterative-partitioning filter on the result (Saez, Luengo,
+    Stefanowski and Herrera, "SMOTE-IPF: addressing the noisy and borderline examples
+    problem in imbalanced classification by a re-sampling method with filtering",
+    Information Sciences 291, 2015), third of the 85 oversamplers ranked by Kovacs
+    (2019).
+
+    The filter (:class:`IterativePartitioningFilter`) removes, from every class, the
+    samples (original or new) that most decision trees, each trained on one of
+    ``n_partitions`` parts of the data, misclassify, round after round until
+    ``n_rounds`` rounds in a row remove fewer than ``p`` of the samples.
+
+    smote-variants trains each tree on all parts but one (a cross-validation); this
+    class trains each on one part, as the paper's filter does, which also makes each
+    tree about ``n_partitions - 1`` times cheaper.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        The default SMOTE's ``sampling_strategy`` (ignored when ``smote`` is given).
+    random_state : None, int, RandomState or Generator, default=None
+        The seed of the default SMOTE and of the default filter.
+    smote : fast-smote over-sampler or None, default=None
+        Any fast-smote over-sampler, cloned; None for ``SMOTE(sampling_strategy=
+        sampling_strategy, random_state=random_state, n_jobs=n_jobs)``.
+    ipf : IterativePartitioningFilter or None, default=None
+        The filter, cloned; None for ``IterativePartitioningFilter(sampling_strategy=
+        'all', random_state=random_state, n_jobs=n_jobs)`` (9 parts, majority vote,
+        3 quiet rounds under 1 %, decision trees: the paper's settings).
+    n_jobs : int or None, default=None
+        Threads for the default SMOTE and filter.
+
+    Attributes
+    ----------
+    smote_ : over-sampler
+        The fitted over-sampler (with its ``provenance_``).
+    ipf_ : IterativePartitioningFilter
+        The fitted filter; its ``sample_indices_`` are rows of the over-sampled data.
+    sampling_strategy_ : as given
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fast_smote import SMOTEIPF
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2))
+    >>> y = np.array([0] * 270 + [1] * 30)
+    >>> X_res, y_res = SMOTEIPF(random_state=0).fit_resample(X, y)
+    >>> bool((np.bincount(y_res) <= 270).all())
+    True
+    """
+
+    _cleaner_param = "ipf"
+    _cleaner_type = IterativePartitioningFilter
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        random_state: Any = None,
+        smote: Any = None,
+        ipf: Any = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.smote = smote
+        self.ipf = ipf
+        self.n_jobs = n_jobs
+
+    def _default_cleaner(self) -> BaseCleaningSampler:
+        return IterativePartitioningFilter(
+            sampling_strategy="all", random_state=self.random_state, n_jobs=self.n_jobs
+        )

@@ -4,18 +4,26 @@ from ._adasyn import ADASYN
 from ._base import Provenance
 from ._cluster import KMeansSMOTE
 from ._filter import SVMSMOTE, BorderlineSMOTE
+from ._gsmote import GSMOTE
+from ._lee import LeeSMOTE
+from ._polynom_fit import PolynomFitSMOTE
+from ._prowsyn import ProWSyn
 from ._random import RandomOverSampler
 from ._smote import SMOTE
 from ._smote_nc import SMOTEN, SMOTENC
 
 __all__ = [
     "ADASYN",
+    "GSMOTE",
     "SMOTE",
     "SMOTEN",
     "SMOTENC",
     "SVMSMOTE",
     "BorderlineSMOTE",
     "KMeansSMOTE",
+    "LeeSMOTE",
+    "PolynomFitSMOTE",
+    "ProWSyn",
     "Provenance",
     "RandomOverSampler",
 ]

@@ -59,8 +59,9 @@ class Job(NamedTuple):
     bases: np.ndarray
     #: Rows of X the neighbours come from; None for the bases themselves.
     references: np.ndarray | None
-    #: ``k`` for the core's search, or a table of positions into the references.
-    neighbors: int | np.ndarray
+    #: ``k`` for the core's search, a table of positions into the references, or
+    #: ``"others"``: each base's partner drawn from the other bases (references None).
+    neighbors: int | np.ndarray | str
     #: How many rows: a total over uniformly drawn (base, neighbour) pairs, or a count per base.
     draws: int | np.ndarray
     #: Steps are ``step_scale * u`` with ``u`` uniform in ``[0, 1)``.
@@ -73,8 +74,24 @@ class Job(NamedTuple):
         return int(self.draws) if isinstance(self.draws, (int, np.integer)) else int(self.draws.sum())
 
 
+def apportion(n: int, weights: np.ndarray) -> np.ndarray:
+    """``n`` split into integer counts in proportion to ``weights`` (non-negative, not
+    all zero), exactly: each gets the floor of its share, and the ones with the largest
+    remainders (the first among equal ones) one more."""
+    shares = n * (weights / weights.sum())
+    counts: np.ndarray = np.floor(shares).astype(np.int64)
+    short = n - int(counts.sum())
+    if short > 0:
+        counts[np.argsort(counts - shares, kind="stable")[:short]] += 1
+    return counts
+
+
 class BaseSMOTE(BaseOverSampler):
     """Base class of the over-samplers that interpolate between samples."""
+
+    #: Where each new row came from; None for a method whose rows do not lie between
+    #: two samples (PolynomFitSMOTE's star and curve).
+    provenance_: Provenance | None
 
     def _interpolate(
         self,

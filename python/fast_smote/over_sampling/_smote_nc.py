@@ -147,8 +147,10 @@ class SMOTENC(BaseSMOTE):
             table = k_search.table(space, np.arange(len(rows)), None, n_threads)
             jobs.append(Job(code, 0, rows, None, table, n_new))
         made = self._interpolate(data, jobs, seed, n_threads)
+        provenance = self.provenance_
+        assert provenance is not None  # recorded by _interpolate
         # Each synthetic row's categories: the vote of its base sample's k neighbours.
-        bases = np.split(self.provenance_.base_index, np.cumsum([job.n_new for job in jobs])[:-1])
+        bases = np.split(provenance.base_index, np.cumsum([job.n_new for job in jobs])[:-1])
         voters = [
             # Every job here carries the table searched above (an array).
             job.bases[cast(np.ndarray, job.neighbors)[np.searchsorted(job.bases, base)]]

@@ -16,7 +16,7 @@ from .._validation import Dataset, StrategyDict, check_n_jobs
 from ..base import BaseCleaningSampler
 
 
-def _targeted(data: Dataset, strategy: StrategyDict) -> np.ndarray:
+def targeted_classes(data: Dataset, strategy: StrategyDict) -> np.ndarray:
     """Whether each class (by code) is one the strategy cleans."""
     targeted = np.zeros(len(data.classes), dtype=bool)
     targeted[[data.code_of[label] for label in strategy]] = True
@@ -114,7 +114,7 @@ class TomekLinks(BaseCleaningSampler):
         n_threads = check_n_jobs(self.n_jobs)
         search.check_size(data.n_samples, "X")
         nearest = search.table(data.X, np.arange(data.n_samples), None, n_threads)[:, 0]
-        targeted = np.flatnonzero(_targeted(data, strategy))
+        targeted = np.flatnonzero(targeted_classes(data, strategy))
         return np.flatnonzero(~self.is_tomek(data.codes, nearest, targeted))
 
 
@@ -196,7 +196,7 @@ class EditedNearestNeighbours(BaseCleaningSampler):
         n_threads = check_n_jobs(self.n_jobs)
         search.check_size(data.n_samples, "X")
         codes = data.codes
-        queries = np.flatnonzero(_targeted(data, strategy)[codes])
+        queries = np.flatnonzero(targeted_classes(data, strategy)[codes])
         keep = np.ones(data.n_samples, dtype=bool)
         if len(queries):
             votes = codes[search.table(data.X, queries, None, n_threads)]

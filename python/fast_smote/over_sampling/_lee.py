@@ -1,0 +1,175 @@
+"""Lee's SMOTE with rejection: new samples that land among other classes are dropped."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from .._checks import check_int, check_real
+from .._neighbors import NeighborSearch
+from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from ..base import Generated
+from ._base import BaseSMOTE, Job, Provenance
+
+#: Rounds in a row without an accepted sample after which the rejection level rises.
+_TRIES_BEFORE_RAISING = 5
+#: How much the rejection level rises then.
+_LEVEL_STEP = 0.1
+
+
+class LeeSMOTE(BaseSMOTE):
+    """SMOTE with rejection (Lee, Kim and Lee, "An over-sampling technique with
+    rejection for imbalanced class learning", IMCOM 2015), smote-variants' ``Lee``.
+
+    New samples are made as by :class:`SMOTE` (a sample drawn uniformly, one of its
+    ``k_neighbors`` nearest neighbours within its class, a uniform step) and each is
+    kept only if fewer than ``rejection_level`` of its ``n_neighbors`` nearest samples
+    (among all samples of X) belong to other classes: new samples that would land
+    inside another class are rejected, and more are drawn until the class has its
+    count. When ``5`` rounds in a row keep none, the level rises by 0.1 (it always
+    ends: from a level above 1 every sample is kept). The rounds draw from their own
+    streams of the seed, so the output is the same for any ``n_jobs``.
+
+    smote-variants draws its steps as a normalised pair of uniform draws; here they are
+    uniform, as in SMOTE and the paper.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        How many samples to reach per class, as for :class:`SMOTE`.
+    random_state : None, int, RandomState or Generator, default=None
+        Seed of the generation. The same seed gives byte-identical output whatever
+        ``n_jobs`` is.
+    k_neighbors : int or estimator, default=5
+        Nearest neighbours within the class to interpolate toward, as for
+        :class:`SMOTE`.
+    n_neighbors : int, default=5
+        Nearest samples of X a new sample is judged by.
+    rejection_level : float, default=0.5
+        A new sample is kept when the share of other classes among its
+        ``n_neighbors`` nearest samples is below this (in ``[0, 1]``).
+    n_jobs : int or None, default=None
+        Threads for the searches and the generation: None or -1 for every core.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Class label -> number of samples asked for, ordered by class label.
+    rejection_levels_ : dict
+        Class label -> the rejection level the class ended at (above
+        ``rejection_level`` when it had to rise).
+    nn_k_ : estimator
+        The neighbour estimator of the interpolation, as for :class:`SMOTE`.
+    provenance_ : Provenance
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from fast_smote import LeeSMOTE
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> X_res, y_res = LeeSMOTE(random_state=0).fit_resample(X, y)
+    >>> np.bincount(y_res)
+    array([450, 450])
+    """
+
+    _densify_sparse = True
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        random_state: Any = None,
+        k_neighbors: Any = 5,
+        n_neighbors: int = 5,
+        rejection_level: float = 0.5,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.k_neighbors = k_neighbors
+        self.n_neighbors = n_neighbors
+        self.rejection_level = rejection_level
+        self.n_jobs = n_jobs
+
+    def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
+        n_neighbors = check_int("n_neighbors", self.n_neighbors, 1)
+        level = check_real("rejection_level", self.rejection_level, 0.0, 1.0)
+        n_threads = check_n_jobs(self.n_jobs)
+        seed = seed_from(self.random_state)
+        k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
+        self.nn_k_ = k_search.estimator
+        if data.n_samples < n_neighbors:
+            raise ValueError(
+                f"X has {data.n_samples} samples, but n_neighbors={n_neighbors} needs at least {n_neighbors}"
+            )
+        largest = float(np.abs(data.X).max()) if data.X.size else 0.0
+        self.rejection_levels_: dict[Any, float] = {}
+        made: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        codes, counts = [], []
+        for code, n in zip(*data.plan(strategy)):
+            rows = data.rows_of(code)
+            k_search.check_size(len(rows), f"class {data.label(code)!r}")
+            table = k_search.table(data.X, rows, rows, n_threads)
+            made.append(
+                self._kept_samples(data, code, rows, table, n, (n_neighbors, level), seed, largest, n_threads)
+            )
+            codes.append(code)
+            counts.append(n)
+        rows_made, bases, neighbors, steps = zip(*made) if made else ((), (), (), ())
+        X_res = np.concatenate([data.X, *rows_made])
+        index_type = np.int32 if len(X_res) < 2**31 else np.int64
+        self.provenance_ = Provenance(
+            data.n_samples,
+            np.concatenate([np.empty(0, index_type), *bases]).astype(index_type),
+            np.concatenate([np.empty(0, index_type), *neighbors]).astype(index_type),
+            np.concatenate([np.empty(0, data.X.dtype), *steps]),
+        )
+        return Generated(X_res, codes, counts)
+
+    def _kept_samples(
+        self,
+        data: Dataset,
+        code: int,
+        rows: np.ndarray,
+        table: np.ndarray,
+        n: int,
+        test: tuple[int, float],
+        seed: int,
+        largest: float,
+        n_threads: int | None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The first ``n`` new samples of class ``code`` that pass the rejection test
+        (``n_neighbors`` and the level to start from), round after round, with their
+        provenance; records the level it ended at."""
+        n_neighbors, level = test
+        parts: list[tuple[np.ndarray, ...]] = []
+        kept, drawn, tries, part = 0, 0, 0, 0
+        while kept < n:
+            missing = n - kept
+            # Enough candidates for the missing ones at the rate kept so far.
+            rate = kept / drawn if kept else 1.0
+            wanted = min(max(math.ceil(missing / max(rate, 0.05)), missing), 8 * missing + 64)
+            job = Job(code, part, rows, None, table, wanted)
+            candidates, base, neighbor, step = _core.generate_window(
+                data.X, job, seed, 0, -(-wanted // _core.CHUNK_ROWS), n_threads
+            )
+            judged = np.arange(data.n_samples, data.n_samples + wanted)
+            _, nearest = _core.join_part(data.X, 0, candidates, judged, n_neighbors, largest, n_threads)
+            other = np.count_nonzero(data.codes[nearest] != code, axis=1) / n_neighbors
+            accepted = np.flatnonzero(other < level)[:missing]
+            parts.append((candidates[accepted], base[accepted], neighbor[accepted], step[accepted]))
+            kept += len(accepted)
+            drawn += wanted
+            part += 1
+            tries = 0 if len(accepted) else tries + 1
+            if tries == _TRIES_BEFORE_RAISING:
+                level, tries = level + _LEVEL_STEP, 0
+        self.rejection_levels_[data.label(code)] = level
+        made, base, neighbor, step = (np.concatenate(column) for column in zip(*parts))
+        return made, base, neighbor, step

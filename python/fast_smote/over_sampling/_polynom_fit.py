@@ -1,0 +1,182 @@
+"""Polynomial-fit SMOTE: new samples on the links of a topology drawn over a class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._checks import check_int
+from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from ..base import Generated
+from ._base import BaseSMOTE, Job
+
+TOPOLOGIES = ("star", "bus", "mesh", "polynomial")
+
+
+def _class_rng(seed: int, code: int) -> np.random.Generator:
+    """The generator of one class's draws: the same for any thread count."""
+    return np.random.default_rng([seed, code])
+
+
+def star_rows(points: np.ndarray, out: np.ndarray, rng: np.random.Generator) -> None:
+    """Fills ``out`` with points on the segments from the class's samples (rows of
+    ``points``) to their centroid: a sample drawn uniformly, a step uniform in ``[0, 1)``
+    toward the centroid. Written as ``(1 - step) * x + step * centroid``, whose terms
+    never overflow."""
+    centroid = points.mean(axis=0, dtype=np.float64).astype(points.dtype)
+    np.take(points, rng.integers(len(points), size=len(out)), axis=0, out=out)
+    steps = rng.random(len(out), dtype=np.float32 if points.dtype == np.float32 else np.float64)
+    out *= (1 - steps)[:, None]
+    out += steps[:, None] * centroid
+
+
+def polynomial_rows(points: np.ndarray, degree: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` points on the curve of degree ``degree`` fitted by least squares through
+    the class's samples (rows of ``points``) ordered by their mean feature value: per
+    feature a polynomial in ``t``, the ``i``-th of the ``m`` samples at ``t = i``. Each new
+    point is the curve at one uniform ``t`` in ``[0, m - 1]`` for every feature (a point
+    of the curve), clipped to the class's range of each feature (a fitted curve can
+    overshoot its points)."""
+    m = len(points)
+    values = points.astype(np.float64)
+    ordered = values[np.argsort(values.mean(axis=1), kind="stable")]
+    low, high = ordered.min(axis=0), ordered.max(axis=0)
+    # Fitted on t scaled to [-1, 1] and values scaled to about 1: well conditioned, and
+    # no square overflows for values near the float type's limit.
+    span = np.maximum(np.abs(low), np.abs(high))
+    span[span == 0] = 1.0
+    degree = min(degree, m - 1)
+    positions = np.linspace(-1.0, 1.0, m) if m > 1 else np.zeros(1)
+    vander = np.polynomial.polynomial.polyvander(positions, degree)
+    coefficients, *_ = np.linalg.lstsq(vander, ordered / span, rcond=None)
+    t = 2.0 * rng.random(n) - 1.0
+    curve = np.polynomial.polynomial.polyvander(t, degree) @ coefficients
+    made: np.ndarray = np.clip(curve * span, low, high)
+    return made
+
+
+class PolynomFitSMOTE(BaseSMOTE):
+    """Polynomial-fit SMOTE (Gazzah and Amara, DAS 2008, "New oversampling approaches
+    based on polynomial fitting for imbalanced data sets"), the first of the 85
+    oversamplers ranked by Kovacs (2019).
+
+    The samples of a class to oversample are linked by a topology and the new samples
+    are drawn on its links:
+
+    - ``'star'``: each sample linked to the class's centroid; a new sample lies on the
+      segment from a sample drawn uniformly toward the centroid, at a uniform step.
+    - ``'bus'``: each sample linked to the next one in the order of X; a new sample
+      lies on a link drawn uniformly, at a uniform step. (The links depend on the
+      order of the rows, as in the paper.)
+    - ``'mesh'``: every sample linked to every other; a new sample lies between a
+      sample drawn uniformly and another drawn uniformly, at a uniform step.
+    - ``'polynomial'``: a curve of degree ``degree`` fitted by least squares through
+      the samples, ordered by their mean feature value (smote-variants' ordering); a
+      new sample is the curve at a uniform position, clipped to the class's range of
+      each feature.
+
+    smote-variants places star and bus samples at equal spacings on each link, with
+    about the same count per link, and draws the polynomial's position separately for
+    each feature (so the new samples leave the curve); here the positions are uniform
+    draws and each new sample is one point of the curve, as the paper describes.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default='auto'
+        How many samples to reach per class, as for :class:`SMOTE`.
+    random_state : None, int, RandomState or Generator, default=None
+        Seed of the generation. The same seed gives byte-identical output whatever
+        ``n_jobs`` is.
+    topology : {'star', 'bus', 'mesh', 'polynomial'}, default='star'
+        How the samples are linked.
+    degree : int, default=2
+        The polynomial's degree for ``topology='polynomial'`` (at least 1; at most
+        the class's samples minus 1 are used).
+    n_jobs : int or None, default=None
+        Threads for the generation: None or -1 for every core.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Class label -> number of samples asked for, ordered by class label.
+    provenance_ : Provenance or None
+        For ``'bus'`` and ``'mesh'``, the two samples and the step of every new
+        sample; None for ``'star'`` and ``'polynomial'``, whose new samples do not lie
+        between two samples.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_classification
+    >>> from fast_smote import PolynomFitSMOTE
+    >>> X, y = make_classification(n_samples=500, weights=[0.9], random_state=0)
+    >>> X_res, y_res = PolynomFitSMOTE(topology="mesh", random_state=0).fit_resample(X, y)
+    >>> np.bincount(y_res)
+    array([450, 450])
+    """
+
+    _densify_sparse = True
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        random_state: Any = None,
+        topology: str = "star",
+        degree: int = 2,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.topology = topology
+        self.degree = degree
+        self.n_jobs = n_jobs
+
+    def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
+        if not isinstance(self.topology, str) or self.topology not in TOPOLOGIES:
+            raise ValueError(
+                f"topology must be one of {', '.join(map(repr, TOPOLOGIES))}; got {self.topology!r}"
+            )
+        degree = check_int("degree", self.degree, 1)
+        n_threads = check_n_jobs(self.n_jobs)
+        seed = seed_from(self.random_state)
+        plan = list(zip(*data.plan(strategy)))
+        least = 2 if self.topology in ("bus", "mesh") else 1
+        for code, _ in plan:
+            found = len(data.rows_of(code))
+            if found < least:
+                raise ValueError(
+                    f"class {data.label(code)!r} has {found} sample, but the {self.topology} "
+                    f"topology links two samples: it needs at least {least}"
+                )
+        if self.topology in ("bus", "mesh"):
+            jobs = []
+            for code, n in plan:
+                rows = data.rows_of(code)
+                if self.topology == "mesh":
+                    jobs.append(Job(code, 0, rows, None, "others", n))
+                else:
+                    nxt = np.arange(1, len(rows))[:, None]
+                    jobs.append(Job(code, 0, rows[:-1], rows, nxt, n))
+            return self._interpolate(data, jobs, seed, n_threads)
+        return self._fit_topology(data, plan, degree, seed)
+
+    def _fit_topology(self, data: Dataset, plan: list[tuple[int, int]], degree: int, seed: int) -> Generated:
+        """The star's and the polynomial's new samples, class by class after X."""
+        X = data.X
+        X_res = np.empty((data.n_samples + sum(n for _, n in plan), X.shape[1]), dtype=X.dtype)
+        X_res[: data.n_samples] = X
+        start = data.n_samples
+        for code, n in plan:
+            points = X[data.rows_of(code)]
+            rng = _class_rng(seed, code)
+            if self.topology == "star":
+                star_rows(points, X_res[start : start + n], rng)
+            else:
+                X_res[start : start + n] = polynomial_rows(points, degree, n, rng)
+            start += n
+        self.provenance_ = None
+        return Generated(X_res, [code for code, _ in plan], [n for _, n in plan])

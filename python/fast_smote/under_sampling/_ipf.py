@@ -1,0 +1,161 @@
+"""The iterative-partitioning filter: remove the samples an ensemble of classifiers,
+each trained on one part of the data, mostly gets wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone, is_classifier
+from sklearn.tree import DecisionTreeClassifier
+
+from .._checks import check_int, check_real
+from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from ..base import BaseCleaningSampler
+from ._cleaning import targeted_classes
+
+
+def _partitions(codes: np.ndarray, n_partitions: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """``codes``' positions split into ``n_partitions`` parts, each class dealt out
+    evenly in a random order (a stratified split)."""
+    order = rng.permutation(len(codes))
+    order = order[np.argsort(codes[order], kind="stable")]
+    # Position of each row within its class, dealt round-robin over the parts.
+    starts = np.searchsorted(codes[order], codes[order], side="left")
+    part = (np.arange(len(order)) - starts) % n_partitions
+    return [np.sort(order[part == p]) for p in range(n_partitions)]
+
+
+def _fit_predict(estimator: Any, X: np.ndarray, codes: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """``estimator`` fitted on the rows ``part``, predicting every row's class code."""
+    predicted: np.ndarray = estimator.fit(X[part], codes[part]).predict(X)
+    return predicted
+
+
+class IterativePartitioningFilter(BaseCleaningSampler):
+    """Remove the samples that classifiers trained on parts of the data misclassify
+    (Khoshgoftaar and Rebours, 2007; the filter of SMOTE-IPF).
+
+    Round after round, the remaining samples are split at random into ``n_partitions``
+    parts (each class spread evenly), one classifier is trained on each part alone, and
+    every remaining sample of a targeted class is removed when most of the classifiers
+    (``voting='majority'``) or all of them (``'consensus'``) predict another class.
+    The rounds stop once ``n_rounds`` rounds in a row remove fewer than ``p`` times the
+    original number of samples.
+
+    Parameters
+    ----------
+    sampling_strategy : str or list, default='auto'
+        The classes to clean: ``'auto'`` (= ``'not minority'``), ``'majority'``,
+        ``'not majority'``, ``'all'``, or a list of class labels.
+    random_state : None, int, RandomState or Generator, default=None
+        Seed of the partitions and of the classifiers (each gets its own seed from it).
+    n_partitions : int, default=9
+        Parts per round, and classifiers in each vote (at least 2).
+    voting : {'majority', 'consensus'}, default='majority'
+        How many classifiers must err on a sample to remove it: more than half, or all.
+    n_rounds : int, default=3
+        Rounds in a row that must remove few samples before the filter stops.
+    p : float, default=0.01
+        What "few" is: fewer than ``p`` times the number of samples given (in [0, 1]).
+    estimator : classifier or None, default=None
+        The classifier cloned for each part; None for a ``DecisionTreeClassifier`` (the
+        paper's C4.5 is a decision tree too). Its ``random_state``, if it has one, is
+        set from ``random_state``.
+    n_jobs : int or None, default=None
+        Classifiers trained at once (threads): None or -1 for every core.
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        The targeted classes, each mapped to the minority class's size.
+    n_rounds_ : int
+        The rounds run.
+    sample_indices_ : ndarray of int64
+        The rows of X kept, in their order in X.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X was a DataFrame with string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fast_smote import IterativePartitioningFilter
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(0, 1, (200, 2)), rng.normal(3, 1, (200, 2))])
+    >>> y = np.repeat([0, 1], 200)
+    >>> X_res, y_res = IterativePartitioningFilter(sampling_strategy="all", random_state=0).fit_resample(X, y)
+    >>> bool(len(y_res) < len(y))
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy: Any = "auto",
+        random_state: Any = None,
+        n_partitions: int = 9,
+        voting: str = "majority",
+        n_rounds: int = 3,
+        p: float = 0.01,
+        estimator: Any = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+        self.n_partitions = n_partitions
+        self.voting = voting
+        self.n_rounds = n_rounds
+        self.p = p
+        self.estimator = estimator
+        self.n_jobs = n_jobs
+
+    def _check_params(self) -> Any:
+        """The checked parameters; returns the classifier to clone."""
+        check_int("n_partitions", self.n_partitions, 2)
+        check_int("n_rounds", self.n_rounds, 1)
+        if self.voting not in ("majority", "consensus"):
+            raise ValueError(f"voting must be 'majority' or 'consensus', got {self.voting!r}")
+        check_real("p", self.p, 0.0, 1.0)
+        if self.estimator is None:
+            return DecisionTreeClassifier()
+        if not is_classifier(self.estimator):
+            raise TypeError(f"estimator must be a scikit-learn classifier, got {self.estimator!r}")
+        return self.estimator
+
+    def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:
+        template = self._check_params()
+        n_threads = check_n_jobs(self.n_jobs)
+        rng = np.random.default_rng(seed_from(self.random_state))
+        cleaned = targeted_classes(data, strategy)[data.codes]
+        X, codes = data.X, data.codes.astype(np.int64)
+        kept = np.arange(data.n_samples)
+        few = self.p * data.n_samples
+        quiet, rounds = 0, 0
+        with Parallel(n_jobs=n_threads or -1, prefer="threads") as parallel:
+            while quiet < self.n_rounds and len(kept):
+                parts = _partitions(codes[kept], self.n_partitions, rng)
+                seeds = rng.integers(2**31, size=len(parts))
+                estimators = [self._seeded(template, int(seed)) for seed in seeds]
+                X_kept, codes_kept = X[kept], codes[kept]
+                votes = parallel(
+                    delayed(_fit_predict)(estimator, X_kept, codes_kept, part)
+                    for estimator, part in zip(estimators, parts)
+                    if len(part)
+                )
+                wrong = np.sum(np.asarray(votes) != codes_kept, axis=0)
+                bad = wrong > len(votes) / 2 if self.voting == "majority" else wrong == len(votes)
+                bad &= cleaned[kept]
+                kept = kept[~bad]
+                rounds += 1
+                quiet = quiet + 1 if np.count_nonzero(bad) < few else 0
+        self.n_rounds_ = rounds
+        return kept
+
+    @staticmethod
+    def _seeded(template: Any, seed: int) -> Any:
+        estimator = clone(template)
+        if "random_state" in estimator.get_params():
+            estimator.set_params(random_state=seed)
+        return estimator
