@@ -5,6 +5,7 @@ PYTHON ?= python
 # Build the extension (release profile) and install it with the test dependencies.
 install:
 	$(PYTHON) -m pip install -e '.[test]'
+	$(PYTHON) -m pip install --no-deps smote-variants==1.0.1
 
 # The README's test command: Rust unit tests, then the Python suite.
 test:

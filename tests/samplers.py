@@ -18,8 +18,8 @@ import fast_smote
 #: ``interpolating``: the originals, then rows on segments recorded in ``provenance_``;
 #: ``copies``: the originals, then copies of class rows (``sample_indices_``), or
 #: smoothed copies when ``shrinkage`` is set;
-#: ``fitted``: the originals, then rows inside their class's range of each feature
-#: (PolynomFitSMOTE's star and curve, made from the whole class);
+#: ``fitted``: the originals, then rows made from the whole class (PolynomFitSMOTE's
+#: star, inside the class's range of each feature, and its curve);
 #: ``categorical``: interpolating on the continuous columns, categories voted;
 #: ``cleaning``: ``X[sample_indices_]``;
 #: ``combined``: rows of the over-sampler's output, some removed.

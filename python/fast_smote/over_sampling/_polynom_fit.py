@@ -9,7 +9,7 @@ import numpy as np
 from .._checks import check_int
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE, Job
+from ._base import BaseSMOTE, Job, Provenance
 
 TOPOLOGIES = ("star", "bus", "mesh", "polynomial")
 
@@ -19,16 +19,24 @@ def _class_rng(seed: int, code: int) -> np.random.Generator:
     return np.random.default_rng([seed, code])
 
 
-def star_rows(points: np.ndarray, out: np.ndarray, rng: np.random.Generator) -> None:
-    """Fills ``out`` with points on the segments from the class's samples (rows of
-    ``points``) to their centroid: a sample drawn uniformly, a step uniform in ``[0, 1)``
-    toward the centroid. Written as ``(1 - step) * x + step * centroid``, whose terms
-    never overflow."""
-    centroid = points.mean(axis=0, dtype=np.float64).astype(points.dtype)
-    np.take(points, rng.integers(len(points), size=len(out)), axis=0, out=out)
-    steps = rng.random(len(out), dtype=np.float32 if points.dtype == np.float32 else np.float64)
-    out *= (1 - steps)[:, None]
-    out += steps[:, None] * centroid
+def spread_evenly(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points over ``m`` links, equally many per link (``n // m``, and one more on
+    ``n % m`` links drawn at random), at equal spacings ``j / (c + 1)``, ``j = 1..c``, on a
+    link that takes ``c``: each point's link and step."""
+    counts = np.full(m, n // m, dtype=np.int64)
+    counts[rng.choice(m, n % m, replace=False)] += 1
+    link = np.repeat(np.arange(m), counts)
+    first = np.cumsum(counts) - counts
+    steps = (np.arange(n) - first[link] + 1) / (counts[link] + 1)
+    return link, steps
+
+
+def on_segments(start: np.ndarray, end: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
+    """Fills ``out`` with ``start + steps * (end - start)``, row by row, in ``out``'s type,
+    written as ``(1 - step) * start + step * end``, whose terms never overflow."""
+    steps = steps.astype(out.dtype)[:, None]
+    np.multiply(start, 1 - steps, out=out)
+    out += steps * end
 
 
 def polynomial_rows(points: np.ndarray, degree: int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -36,23 +44,23 @@ def polynomial_rows(points: np.ndarray, degree: int, n: int, rng: np.random.Gene
     the class's samples (rows of ``points``) ordered by their mean feature value: per
     feature a polynomial in ``t``, the ``i``-th of the ``m`` samples at ``t = i``. Each new
     point is the curve at one uniform ``t`` in ``[0, m - 1]`` for every feature (a point
-    of the curve), clipped to the class's range of each feature (a fitted curve can
-    overshoot its points)."""
+    of the curve), in float64; the caller's type saturates at its limit."""
     m = len(points)
     values = points.astype(np.float64)
     ordered = values[np.argsort(values.mean(axis=1), kind="stable")]
-    low, high = ordered.min(axis=0), ordered.max(axis=0)
-    # Fitted on t scaled to [-1, 1] and values scaled to about 1: well conditioned, and
-    # no square overflows for values near the float type's limit.
-    span = np.maximum(np.abs(low), np.abs(high))
+    # Fitted on t scaled to [-1, 1] and values scaled to at most 1: well conditioned,
+    # and no square overflows for values near the float type's limit.
+    span = np.abs(ordered).max(axis=0)
     span[span == 0] = 1.0
     degree = min(degree, m - 1)
     positions = np.linspace(-1.0, 1.0, m) if m > 1 else np.zeros(1)
     vander = np.polynomial.polynomial.polyvander(positions, degree)
     coefficients, *_ = np.linalg.lstsq(vander, ordered / span, rcond=None)
     t = 2.0 * rng.random(n) - 1.0
-    curve = np.polynomial.polynomial.polyvander(t, degree) @ coefficients
-    made: np.ndarray = np.clip(curve * span, low, high)
+    limit = np.finfo(points.dtype).max
+    with np.errstate(over="ignore"):
+        curve = np.polynomial.polynomial.polyvander(t, degree) @ coefficients * span
+    made: np.ndarray = np.clip(curve, -limit, limit)
     return made
 
 
@@ -64,22 +72,22 @@ class PolynomFitSMOTE(BaseSMOTE):
     The samples of a class to oversample are linked by a topology and the new samples
     are drawn on its links:
 
-    - ``'star'``: each sample linked to the class's centroid; a new sample lies on the
-      segment from a sample drawn uniformly toward the centroid, at a uniform step.
-    - ``'bus'``: each sample linked to the next one in the order of X; a new sample
-      lies on a link drawn uniformly, at a uniform step. (The links depend on the
-      order of the rows, as in the paper.)
+    - ``'star'``: each sample linked to the class's centroid.
+    - ``'bus'``: each sample linked to the next one in the order of X (the links
+      depend on the order of the rows, as in the paper).
     - ``'mesh'``: every sample linked to every other; a new sample lies between a
       sample drawn uniformly and another drawn uniformly, at a uniform step.
     - ``'polynomial'``: a curve of degree ``degree`` fitted by least squares through
       the samples, ordered by their mean feature value (smote-variants' ordering); a
-      new sample is the curve at a uniform position, clipped to the class's range of
-      each feature.
+      new sample is the curve at a uniform position.
 
-    smote-variants places star and bus samples at equal spacings on each link, with
-    about the same count per link, and draws the polynomial's position separately for
-    each feature (so the new samples leave the curve); here the positions are uniform
-    draws and each new sample is one point of the curve, as the paper describes.
+    On the star's and the bus's links the new samples are spread evenly: every link
+    gets the same count (one more on randomly drawn links, so that the class gets
+    exactly its count), at equal spacings ``j / (c + 1)`` along a link that takes
+    ``c``, as in smote-variants (which rounds the count per link instead). smote-variants
+    draws the polynomial's position separately for each feature, so that its new
+    samples leave the curve; here each new sample is one point of the curve, as in the
+    paper.
 
     Parameters
     ----------
@@ -152,31 +160,43 @@ class PolynomFitSMOTE(BaseSMOTE):
                     f"class {data.label(code)!r} has {found} sample, but the {self.topology} "
                     f"topology links two samples: it needs at least {least}"
                 )
-        if self.topology in ("bus", "mesh"):
-            jobs = []
-            for code, n in plan:
-                rows = data.rows_of(code)
-                if self.topology == "mesh":
-                    jobs.append(Job(code, 0, rows, None, "others", n))
-                else:
-                    nxt = np.arange(1, len(rows))[:, None]
-                    jobs.append(Job(code, 0, rows[:-1], rows, nxt, n))
+        if self.topology == "mesh":
+            jobs = [Job(code, 0, data.rows_of(code), None, "others", n) for code, n in plan]
             return self._interpolate(data, jobs, seed, n_threads)
         return self._fit_topology(data, plan, degree, seed)
 
     def _fit_topology(self, data: Dataset, plan: list[tuple[int, int]], degree: int, seed: int) -> Generated:
-        """The star's and the polynomial's new samples, class by class after X."""
+        """The star's, the bus's and the curve's new samples, class by class after X."""
         X = data.X
         X_res = np.empty((data.n_samples + sum(n for _, n in plan), X.shape[1]), dtype=X.dtype)
         X_res[: data.n_samples] = X
         start = data.n_samples
+        bases, neighbors, steps = [], [], []
         for code, n in plan:
-            points = X[data.rows_of(code)]
+            rows = data.rows_of(code)
             rng = _class_rng(seed, code)
+            made = X_res[start : start + n]
             if self.topology == "star":
-                star_rows(points, X_res[start : start + n], rng)
+                link, step = spread_evenly(n, len(rows), rng)
+                centroid = X[rows].mean(axis=0, dtype=np.float64).astype(X.dtype)
+                on_segments(X[rows[link]], centroid, step, made)
+            elif self.topology == "bus":
+                link, step = spread_evenly(n, len(rows) - 1, rng)
+                on_segments(X[rows[link]], X[rows[link + 1]], step, made)
+                bases.append(rows[link])
+                neighbors.append(rows[link + 1])
+                steps.append(step.astype(X.dtype))
             else:
-                X_res[start : start + n] = polynomial_rows(points, degree, n, rng)
+                made[:] = polynomial_rows(X[rows], degree, n, rng)
             start += n
-        self.provenance_ = None
+        if self.topology == "bus":
+            index = np.int32 if len(X_res) < 2**31 else np.int64
+            self.provenance_ = Provenance(
+                data.n_samples,
+                np.concatenate([np.empty(0, index), *bases]).astype(index),
+                np.concatenate([np.empty(0, index), *neighbors]).astype(index),
+                np.concatenate([np.empty(0, X.dtype), *steps]),
+            )
+        else:
+            self.provenance_ = None
         return Generated(X_res, [code for code, _ in plan], [n for _, n in plan])

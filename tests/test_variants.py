@@ -1,0 +1,374 @@
+"""The literature's variants (``fast_smote.VARIANT_METHODS``) against their definitions:
+each method's own decision checked by brute force on small data, multiclass class by
+class, and every parameter out of range refused with its name. (The shared contract,
+counts, segments, seeds, containers and estimator checks, runs for them in the tests
+every sampler goes through; test_variants_parity compares them with smote-variants.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.dummy import DummyClassifier
+from sklearn.neighbors import NearestNeighbors
+
+import fast_smote
+from conftest import make_imbalanced
+from fast_smote.over_sampling._base import apportion
+
+
+def _brute_knn(X: np.ndarray, queries: np.ndarray, references: np.ndarray, k: int) -> np.ndarray:
+    """Positions into ``references`` of each query's k nearest (itself excluded)."""
+    d = ((X[queries][:, None, :] - X[references][None, :, :]) ** 2).sum(axis=2)
+    d[queries[:, None] == references[None, :]] = np.inf
+    return np.argsort(d, axis=1, kind="stable")[:, :k]
+
+
+def test_variant_methods_are_registered_by_name():
+    assert list(fast_smote.VARIANT_METHODS) == [
+        "polynom-fit-smote",
+        "prowsyn",
+        "smote-ipf",
+        "lee-smote",
+        "g-smote",
+    ]
+    X, y = make_imbalanced([120, 30])
+    for name, cls in fast_smote.VARIANT_METHODS.items():
+        X_res, _y_res = fast_smote.resample(X, y, method=name, random_state=3)
+        want = cls(random_state=3).fit_resample(X, y)
+        np.testing.assert_array_equal(X_res, want[0])
+
+
+def test_apportion_is_exact_and_proportional():
+    counts = apportion(10, np.array([1.0, 1.0, 2.0]))
+    assert counts.tolist() == [2, 3, 5] or counts.tolist() == [3, 2, 5]
+    assert apportion(7, np.array([0.0, 1.0])).tolist() == [0, 7]
+    weights = np.random.default_rng(0).random(50)
+    counts = apportion(1001, weights)
+    assert counts.sum() == 1001
+    assert np.all(np.abs(counts - 1001 * weights / weights.sum()) < 1)
+
+
+# ProWSyn
+
+
+def _levels_by_definition(X, y, label, k, levels):
+    """The paper's proximity levels, sample by sample."""
+    rows = np.flatnonzero(y == label)
+    others = np.flatnonzero(y != label)
+    level = np.full(len(rows), levels)
+    remaining = list(range(len(rows)))
+    for current in range(1, levels):
+        if not remaining:
+            break
+        claimed = set()
+        for o in others:
+            d = [((X[o] - X[rows[r]]) ** 2).sum() for r in remaining]
+            claimed |= {remaining[i] for i in np.argsort(d, kind="stable")[:k]}
+        for r in claimed:
+            level[r] = current
+        remaining = [r for r in remaining if r not in claimed]
+    return level
+
+
+@pytest.mark.parametrize(("k", "levels"), [(5, 5), (2, 3), (1, 6), (3, 1)])
+def test_prowsyn_levels_weights_and_partners_follow_the_paper(k, levels):
+    X, y = make_imbalanced([90, 40, 25], n_features=3, seed=4, spread=1.5)
+    sampler = fast_smote.ProWSyn(n_neighbors=k, levels=levels, theta=0.7, random_state=0)
+    _X_res, y_res = sampler.fit_resample(X, y)
+    provenance = sampler.provenance_
+    for label in (1, 2):
+        level = _levels_by_definition(X, y, label, k, levels)
+        np.testing.assert_array_equal(sampler.proximity_levels_[label], level)
+        rows = np.flatnonzero(y == label)
+        made = y_res[len(y) :] == label
+        bases = np.searchsorted(rows, provenance.base_index[made])
+        partners = np.searchsorted(rows, provenance.neighbor_index[made])
+        # Each sample makes its weight's share, exactly.
+        want = apportion(int(made.sum()), np.exp(-0.7 * (level - 1.0)))
+        np.testing.assert_array_equal(np.bincount(bases, minlength=len(rows)), want)
+        # Partners: another sample of the same level (the whole class for a level of one).
+        assert np.all(bases != partners)
+        alone = np.bincount(level)[level[bases]] == 1
+        assert np.all((level[bases] == level[partners]) | alone)
+
+
+def test_prowsyn_weighs_the_levels_near_other_classes_more():
+    X, y = make_classification(2000, 5, weights=[0.85], class_sep=0.8, random_state=1)
+    sampler = fast_smote.ProWSyn(random_state=0).fit(X, y)
+    sampler.fit_resample(X, y)
+    level = sampler.proximity_levels_[1]
+    rows = np.flatnonzero(y == 1)
+    per_sample = np.bincount(np.searchsorted(rows, sampler.provenance_.base_index), minlength=len(rows))
+    means = [per_sample[level == at].mean() for at in np.unique(level)]
+    assert means == sorted(means, reverse=True) and means[0] > 2 * means[-1]
+
+
+# G-SMOTE
+
+
+def test_gsmote_interpolates_toward_the_neighbour_most_aligned_with_the_principal_axis():
+    X, y = make_imbalanced([150, 60], n_features=4, seed=2)
+    X[y == 1] *= [4.0, 1.0, 0.5, 0.2]  # a clear principal axis
+    sampler = fast_smote.GSMOTE(k_neighbors=4, random_state=0)
+    sampler.fit_resample(X, y)
+    rows = np.flatnonzero(y == 1)
+    direction = sampler.principal_directions_[1]
+    leading = np.linalg.eigh(np.cov(X[rows], rowvar=False))[1][:, -1]
+    assert abs(direction @ leading) == pytest.approx(1.0)
+    table = _brute_knn(X, rows, rows, 4)
+    differences = X[rows[table]] - X[rows][:, None, :]
+    cosine = np.abs(differences @ leading) / np.linalg.norm(differences, axis=2)
+    aligned = rows[table[np.arange(len(rows)), cosine.argmax(axis=1)]]
+    provenance = sampler.provenance_
+    np.testing.assert_array_equal(
+        provenance.neighbor_index, aligned[np.searchsorted(rows, provenance.base_index)]
+    )
+
+
+# Lee
+
+
+def test_lee_keeps_only_rows_whose_neighbours_are_mostly_of_their_class():
+    X, y = make_imbalanced([300, 80, 60], n_features=2, seed=5, spread=1.0)
+    sampler = fast_smote.LeeSMOTE(n_neighbors=5, rejection_level=0.4, random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    made, labels = X_res[len(y) :], y_res[len(y) :]
+    nearest = NearestNeighbors(n_neighbors=5).fit(X).kneighbors(made, return_distance=False)
+    share = (y[nearest] != labels[:, None]).mean(axis=1)
+    for label in (1, 2):
+        assert sampler.rejection_levels_[label] == 0.4
+        assert np.all(share[labels == label] < 0.4)
+    # Plain SMOTE with the same seed lands some rows among other classes: some were rejected.
+    X_smote, y_smote = fast_smote.SMOTE(random_state=0).fit_resample(X, y)
+    nearest = NearestNeighbors(n_neighbors=5).fit(X).kneighbors(X_smote[len(y) :], return_distance=False)
+    assert (y[nearest] != y_smote[len(y) :, None]).mean(axis=1).max() >= 0.4
+
+
+def test_lee_raises_its_level_when_no_row_can_pass():
+    # A level of 0 keeps nothing (a share is never below 0): the level rises to 0.1, and
+    # only rows among their own class alone pass.
+    X, y = make_imbalanced([100, 30], n_features=2, seed=1, spread=4.0)
+    sampler = fast_smote.LeeSMOTE(rejection_level=0.0, random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    assert sampler.rejection_levels_[1] == pytest.approx(0.1)
+    assert np.bincount(y_res).tolist() == [100, 100]
+    one_thread = fast_smote.LeeSMOTE(rejection_level=0.0, random_state=0, n_jobs=1).fit_resample(X, y)
+    np.testing.assert_array_equal(one_thread[0], X_res)
+
+
+# PolynomFitSMOTE
+
+
+def test_polynom_fit_star_bus_and_mesh_lie_on_their_links():
+    X, y = make_imbalanced([100, 12], n_features=3, seed=7)
+    rows = np.flatnonzero(y == 1)
+    star = fast_smote.PolynomFitSMOTE(topology="star", random_state=0)
+    made = star.fit_resample(X, y)[0][len(y) :]
+    assert star.provenance_ is None and len(made) == 88
+    centroid = X[rows].mean(axis=0)
+    # Each row is c + s (x - c) for a sample x, at s in {1 - j / (c + 1)}: 88 over 12
+    # links is 7 or 8 a link.
+    fits = []
+    for row in made:
+        scale = (row - centroid) @ (X[rows] - centroid).T / ((X[rows] - centroid) ** 2).sum(axis=1)
+        on_link = np.abs(centroid + scale[:, None] * (X[rows] - centroid) - row).max(axis=1) < 1e-9
+        fits.append(on_link.any() and 0 < scale[on_link].max() < 1)
+    assert all(fits)
+    bus = fast_smote.PolynomFitSMOTE(topology="bus", random_state=0)
+    bus.fit_resample(X, y)
+    position = np.searchsorted(rows, bus.provenance_.base_index)
+    np.testing.assert_array_equal(bus.provenance_.neighbor_index, rows[position + 1])
+    counts = np.bincount(position, minlength=len(rows) - 1)
+    assert set(counts.tolist()) == {8}  # 88 rows over 11 links
+    assert set(np.round(bus.provenance_.step * 9, 9).tolist()) == set(range(1, 9))
+    mesh = fast_smote.PolynomFitSMOTE(topology="mesh", random_state=0)
+    mesh.fit_resample(X, y)
+    assert np.all(mesh.provenance_.base_index != mesh.provenance_.neighbor_index)
+    assert np.all(y[mesh.provenance_.neighbor_index] == 1)
+
+
+def test_polynom_fit_curve_holds_points_on_a_polynomial_class():
+    # The class lies on a parabola, in the order of its mean feature value (which grows
+    # with t here): the new rows lie on it too.
+    t = np.linspace(0.0, 1.0, 40)
+    minority = np.column_stack([t, t**2 + 2.0])
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(5.0, 1.0, (200, 2)), minority])
+    y = np.repeat([0, 1], [200, 40])
+    made = fast_smote.PolynomFitSMOTE(topology="polynomial", random_state=0).fit_resample(X, y)[0][240:]
+    np.testing.assert_allclose(made[:, 1], made[:, 0] ** 2 + 2.0, atol=1e-9)
+    assert made[:, 0].min() < 0.1 and made[:, 0].max() > 0.9  # spread along the curve
+
+
+def test_polynom_fit_float32_stays_float32_and_extremes_stay_finite():
+    X, y = make_imbalanced([100, 20], n_features=3, seed=3, dtype=np.float32)
+    for topology in ("star", "bus", "mesh", "polynomial"):
+        X_res, _ = fast_smote.PolynomFitSMOTE(topology=topology, random_state=0).fit_resample(X, y)
+        assert X_res.dtype == np.float32
+    huge = X.astype(np.float64) * 1e306
+    for topology in ("star", "bus", "polynomial"):
+        X_res, _ = fast_smote.PolynomFitSMOTE(topology=topology, random_state=0).fit_resample(huge, y)
+        assert np.all(np.isfinite(X_res))
+
+
+# The iterative-partitioning filter and SMOTE-IPF
+
+
+def test_ipf_removes_what_most_partitions_misclassify():
+    X, y = make_imbalanced([200, 100], n_features=2, seed=0)
+    # A classifier that always answers 0: every sample of class 1 is misclassified by
+    # every partition's classifier, every sample of class 0 by none.
+    constant = DummyClassifier(strategy="constant", constant=0)
+    for voting in ("majority", "consensus"):
+        ipf = fast_smote.IterativePartitioningFilter(
+            sampling_strategy="all", estimator=constant, voting=voting, random_state=0
+        )
+        _X_res, y_res = ipf.fit_resample(X, y)
+        assert set(y_res.tolist()) == {0} and len(y_res) == 200
+        assert ipf.n_rounds_ == 1 + 3  # one round removes 100, then three quiet ones
+    # A class the strategy does not target is kept whatever the votes.
+    ipf = fast_smote.IterativePartitioningFilter(sampling_strategy=[0], estimator=constant, random_state=0)
+    assert len(ipf.fit_resample(X, y)[1]) == 300
+
+
+def test_ipf_removes_flipped_labels_and_keeps_most_clean_rows():
+    X, y_clean = make_classification(1500, 4, n_informative=4, n_redundant=0, class_sep=2.0, random_state=0)
+    rng = np.random.default_rng(0)
+    flipped = rng.choice(len(y_clean), 75, replace=False)
+    y = y_clean.copy()
+    y[flipped] = 1 - y[flipped]
+    ipf = fast_smote.IterativePartitioningFilter(sampling_strategy="all", random_state=0)
+    ipf.fit_resample(X, y)
+    removed = np.setdiff1d(np.arange(len(y)), ipf.sample_indices_)
+    assert np.isin(flipped, removed).mean() > 0.8
+    assert len(np.setdiff1d(removed, flipped)) < 0.1 * len(y)
+    again = fast_smote.IterativePartitioningFilter(sampling_strategy="all", random_state=0, n_jobs=1)
+    np.testing.assert_array_equal(again.fit_resample(X, y)[1], y[ipf.sample_indices_])
+
+
+def test_smote_ipf_filters_the_smote_output():
+    X, y = make_classification(1200, 4, weights=[0.85], flip_y=0.05, random_state=2)
+    sampler = fast_smote.SMOTEIPF(random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    X_over, y_over = fast_smote.SMOTE(random_state=0).fit_resample(X, y)
+    kept = sampler.ipf_.sample_indices_
+    np.testing.assert_array_equal(X_res, X_over[kept])
+    np.testing.assert_array_equal(y_res, y_over[kept])
+    assert len(kept) < len(y_over)
+
+
+# Bad input
+
+
+@pytest.mark.parametrize(
+    ("cls", "params", "error", "message"),
+    [
+        (fast_smote.ProWSyn, {"n_neighbors": 0}, ValueError, "n_neighbors must be at least 1, got 0"),
+        (fast_smote.ProWSyn, {"levels": 0}, ValueError, "levels must be at least 1, got 0"),
+        (fast_smote.ProWSyn, {"levels": 2.5}, TypeError, "levels must be an int, got 2.5"),
+        (
+            fast_smote.ProWSyn,
+            {"theta": -1.0},
+            ValueError,
+            "theta must be a finite number at least 0, got -1.0",
+        ),
+        (fast_smote.ProWSyn, {"theta": float("inf")}, ValueError, "theta must be a finite number"),
+        (fast_smote.ProWSyn, {"theta": "1"}, TypeError, "theta must be a number, got '1'"),
+        (fast_smote.GSMOTE, {"k_neighbors": 0}, ValueError, "k_neighbors must be at least 1, got 0"),
+        (
+            fast_smote.LeeSMOTE,
+            {"rejection_level": 1.5},
+            ValueError,
+            r"rejection_level must be a finite number in \[0, 1\], got 1.5",
+        ),
+        (fast_smote.LeeSMOTE, {"n_neighbors": 0}, ValueError, "n_neighbors must be at least 1, got 0"),
+        (fast_smote.LeeSMOTE, {"n_neighbors": True}, TypeError, "n_neighbors must be an int, got True"),
+        (
+            fast_smote.PolynomFitSMOTE,
+            {"topology": "ring"},
+            ValueError,
+            "topology must be one of 'star', 'bus', 'mesh', 'polynomial'; got 'ring'",
+        ),
+        (
+            fast_smote.PolynomFitSMOTE,
+            {"topology": "polynomial", "degree": 0},
+            ValueError,
+            "degree must be at least 1, got 0",
+        ),
+        (
+            fast_smote.IterativePartitioningFilter,
+            {"n_partitions": 1},
+            ValueError,
+            "n_partitions must be at least 2, got 1",
+        ),
+        (
+            fast_smote.IterativePartitioningFilter,
+            {"voting": "all"},
+            ValueError,
+            "voting must be 'majority' or 'consensus', got 'all'",
+        ),
+        (
+            fast_smote.IterativePartitioningFilter,
+            {"p": 2.0},
+            ValueError,
+            r"p must be a finite number in \[0, 1\], got 2.0",
+        ),
+        (
+            fast_smote.IterativePartitioningFilter,
+            {"estimator": NearestNeighbors()},
+            TypeError,
+            "estimator must be a scikit-learn classifier",
+        ),
+        (
+            fast_smote.SMOTEIPF,
+            {"ipf": fast_smote.TomekLinks()},
+            TypeError,
+            "ipf must be None or a fast-smote IterativePartitioningFilter",
+        ),
+    ],
+)
+def test_parameters_out_of_range_are_refused_by_name(cls, params, error, message, binary):
+    X, y = binary
+    X_before, y_before = X.copy(), y.copy()
+    with pytest.raises(error, match=message):
+        cls(**params).fit_resample(X, y)
+    np.testing.assert_array_equal(X, X_before)
+    np.testing.assert_array_equal(y, y_before)
+
+
+@pytest.mark.parametrize(
+    ("sampler", "message"),
+    [
+        (fast_smote.ProWSyn(), "class 1 has 1 sample, but ProWSyn interpolates between two samples"),
+        (
+            fast_smote.PolynomFitSMOTE(topology="bus"),
+            "class 1 has 1 sample, but the bus topology links two samples",
+        ),
+        (
+            fast_smote.PolynomFitSMOTE(topology="mesh"),
+            "class 1 has 1 sample, but the mesh topology links two samples",
+        ),
+        (fast_smote.GSMOTE(), r"class 1 has 1 samples, but k_neighbors=5 needs at least 6"),
+        (fast_smote.LeeSMOTE(), r"class 1 has 1 samples, but k_neighbors=5 needs at least 6"),
+    ],
+)
+def test_a_class_too_small_for_the_method_is_named(sampler, message):
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.array([0] * 9 + [1])
+    with pytest.raises(ValueError, match=message):
+        sampler.fit_resample(X, y)
+
+
+def test_a_single_sample_class_takes_the_star_and_the_curve():
+    X = np.arange(20.0).reshape(10, 2)
+    y = np.array([0] * 9 + [1])
+    for topology in ("star", "polynomial"):
+        X_res, _y_res = fast_smote.PolynomFitSMOTE(topology=topology, random_state=0).fit_resample(X, y)
+        np.testing.assert_array_equal(X_res[10:], np.repeat(X[9:], 8, axis=0))
+
+
+def test_lee_needs_as_many_samples_as_its_neighbours():
+    X, y = make_imbalanced([5, 4], n_features=2)
+    with pytest.raises(ValueError, match="X has 9 samples, but n_neighbors=12 needs at least 12"):
+        fast_smote.LeeSMOTE(k_neighbors=2, n_neighbors=12).fit_resample(X, y)
