@@ -60,6 +60,120 @@ pub fn mean_pairwise_distance<F: Float>(
     Ok(2.0 * total / (m * (m - 1)) as f64 / scale)
 }
 
+/// OPTICS over the rows `rows` of `x` (Ankerst et al., 1999, as scikit-learn's `OPTICS`
+/// runs it with the Euclidean metric): each row's core distance (to its
+/// `min_samples - 1`-th nearest other row, infinite beyond `max_eps`) and reachability
+/// (infinite for the first row of each cluster), as positions in `rows`.
+///
+/// The ordering is a Prim-like walk: the next row is the unprocessed one of least
+/// reachability (the first among equals, as scikit-learn takes it), and a row with a
+/// finite core distance lowers its unprocessed neighbours within `max_eps` to
+/// `max(core, distance)`. Quadratic in the rows, linear in memory; each step's update is
+/// parallel, and its result the same for any number of threads.
+pub fn optics<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    min_samples: usize,
+    max_eps: f64,
+    stop: &Stop,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    check_rows("class rows", rows, x.nrows())?;
+    let m = rows.len();
+    if min_samples == 0 || min_samples > m {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: m,
+            k: min_samples,
+        });
+    }
+    let d = x.ncols();
+    let mut block: Vec<f64> = gather(x, rows.par_iter().copied())
+        .into_iter()
+        .map(|v| v.to_f64().expect("a float"))
+        .collect();
+    // Scaled by a power of two (exactly) so that no square overflows; distances are
+    // compared in the scaled space and scaled back at the end.
+    let largest = block.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
+    if scale != 1.0 {
+        block.iter_mut().for_each(|v| *v *= scale);
+    }
+    let reach_limit = max_eps * scale;
+    let row = |i: usize| &block[i * d..(i + 1) * d];
+    let between = |i: usize, j: usize| -> f64 {
+        row(i)
+            .iter()
+            .zip(row(j))
+            .map(|(p, q)| (p - q) * (p - q))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let mut core = vec![0.0; m];
+    core.par_iter_mut().enumerate().for_each_init(
+        || Vec::with_capacity(m),
+        |all, (i, slot)| {
+            if stop.requested() {
+                return;
+            }
+            all.clear();
+            all.extend((0..m).map(|j| if i == j { 0.0 } else { between(i, j) }));
+            let (_, &mut kth, _) = all.select_nth_unstable_by(min_samples - 1, f64::total_cmp);
+            *slot = if kth <= reach_limit {
+                kth
+            } else {
+                f64::INFINITY
+            };
+        },
+    );
+    stop.check()?;
+    let mut reach = vec![f64::INFINITY; m];
+    let mut processed = vec![false; m];
+    let mut next = Some(0);
+    while let Some(p) = next {
+        stop.check()?;
+        processed[p] = true;
+        let (core_p, lowers) = (core[p], core[p].is_finite());
+        // The update of p's neighbours and the next row: the least (reachability, row)
+        // among the unprocessed, reduced in row order.
+        next = reach
+            .par_chunks_mut(ROWS_BETWEEN_CHECKS)
+            .zip(processed.par_chunks(ROWS_BETWEEN_CHECKS))
+            .enumerate()
+            .filter_map(|(chunk, (reach, done))| {
+                let first = chunk * ROWS_BETWEEN_CHECKS;
+                let mut best: Option<(f64, usize)> = None;
+                for (offset, (r, &done)) in reach.iter_mut().zip(done).enumerate() {
+                    if done {
+                        continue;
+                    }
+                    let q = first + offset;
+                    if lowers {
+                        let distance = between(p, q);
+                        if distance <= reach_limit {
+                            *r = r.min(distance.max(core_p));
+                        }
+                    }
+                    if best.is_none_or(|(least, _)| *r < least) {
+                        best = Some((*r, q));
+                    }
+                }
+                best
+            })
+            .reduce_with(|a, b| {
+                if b.0 < a.0 || (b.0 == a.0 && b.1 < a.1) {
+                    b
+                } else {
+                    a
+                }
+            })
+            .map(|(_, q)| q);
+    }
+    let unscale = |v: &mut f64| *v /= scale;
+    core.iter_mut().for_each(unscale);
+    reach.iter_mut().for_each(unscale);
+    Ok((core, reach))
+}
+
 /// The Euclidean distance between rows `a[i]` and `b[i]` of `x`, for every `i`, in f64.
 /// Each pair is computed as a scaled hypotenuse (by a power of two, exactly), so that
 /// no square overflows or vanishes whatever the magnitudes.
@@ -119,6 +233,83 @@ fn distance<'a, F: Float + 'a>(
 mod tests {
     use super::*;
     use crate::stop::Stop;
+
+    /// OPTICS by its definition, one row at a time, without the parallel reduction.
+    fn optics_by_definition(
+        x: &[[f64; 2]],
+        min_samples: usize,
+        max_eps: f64,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let m = x.len();
+        let dist =
+            |i: usize, j: usize| ((x[i][0] - x[j][0]).powi(2) + (x[i][1] - x[j][1]).powi(2)).sqrt();
+        let core: Vec<f64> = (0..m)
+            .map(|i| {
+                let mut all: Vec<f64> = (0..m).map(|j| dist(i, j)).collect();
+                all.sort_by(f64::total_cmp);
+                if all[min_samples - 1] <= max_eps {
+                    all[min_samples - 1]
+                } else {
+                    f64::INFINITY
+                }
+            })
+            .collect();
+        let mut reach = vec![f64::INFINITY; m];
+        let mut done = vec![false; m];
+        for _ in 0..m {
+            let p = (0..m)
+                .filter(|&q| !done[q])
+                .min_by(|&a, &b| reach[a].total_cmp(&reach[b]).then(a.cmp(&b)))
+                .unwrap();
+            done[p] = true;
+            if core[p].is_finite() {
+                for q in (0..m).filter(|&q| !done[q]) {
+                    if dist(p, q) <= max_eps {
+                        reach[q] = reach[q].min(dist(p, q).max(core[p]));
+                    }
+                }
+            }
+        }
+        (core, reach)
+    }
+
+    #[test]
+    fn optics_follows_its_definition_for_any_thread_count() {
+        let mut rng = crate::rng::Rng::new(3);
+        // Two blobs and scattered rows, with exact ties (a grid) among them.
+        let x: Vec<[f64; 2]> = (0..3000)
+            .map(|i| match i % 3 {
+                0 => [
+                    f64::unit_from_bits(rng.next_u64()),
+                    f64::unit_from_bits(rng.next_u64()),
+                ],
+                1 => [5.0 + f64::unit_from_bits(rng.next_u64()), 5.0],
+                _ => [(i % 7) as f64, (i % 11) as f64],
+            })
+            .collect();
+        let array = ndarray::Array2::from_shape_fn((x.len(), 2), |(i, j)| x[i][j]);
+        let rows: Vec<usize> = (0..x.len())
+            .step_by(3)
+            .chain((1..x.len()).step_by(3))
+            .collect();
+        let picked: Vec<[f64; 2]> = rows.iter().map(|&r| x[r]).collect();
+        for (min_samples, max_eps) in [(5, 0.3), (3, f64::INFINITY), (1, 0.05)] {
+            let want = optics_by_definition(&picked, min_samples, max_eps);
+            for threads in [1, 2, 3] {
+                let got = crate::parallel::run_with_threads(Some(threads), || {
+                    optics(array.view(), &rows, min_samples, max_eps, Stop::never())
+                })
+                .unwrap()
+                .unwrap();
+                assert_eq!(got, want, "{min_samples} {max_eps} {threads}");
+            }
+        }
+        assert!(optics(array.view(), &rows[..3], 4, 1.0, Stop::never()).is_err());
+        let far = array.mapv(|v| v * 2f64.powi(1000));
+        let (core, reach) =
+            optics(far.view(), &rows[..100], 3, f64::INFINITY, Stop::never()).unwrap();
+        assert!(core.iter().chain(&reach[1..]).all(|v| v.is_finite()));
+    }
 
     #[test]
     fn matches_the_direct_definition() {

@@ -11,6 +11,7 @@ pub mod parallel;
 pub mod rng;
 pub mod sampling;
 pub mod sparse;
+pub mod spheres;
 pub mod stop;
 
 #[cfg(feature = "python")]

@@ -24,7 +24,9 @@ use crate::categorical::{
     draw_positions as core_draw_positions, embed_mixed as core_embed_mixed, vote as core_vote,
     ValueDifference,
 };
-use crate::distances::{mean_pairwise_distance as core_mean_pairwise_distance, paired_distances};
+use crate::distances::{
+    mean_pairwise_distance as core_mean_pairwise_distance, optics as core_optics, paired_distances,
+};
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::approx::{EXACT_BELOW_ROWS, ROWS_PER_CELL};
@@ -45,6 +47,7 @@ use crate::sparse::{
     generate as core_generate_sparse, kneighbors_among as sparse_kneighbors_among, Csr, CsrArrays,
     CsrMatrix,
 };
+use crate::spheres::ccr_spheres as core_ccr_spheres;
 use crate::stop::Stop;
 
 impl From<Error> for PyErr {
@@ -802,6 +805,59 @@ fn mean_pairwise_distance(
     })
 }
 
+type OpticsResult<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
+/// OPTICS over the rows `rows` of `x`: each row's core distance and reachability.
+#[pyfunction]
+#[pyo3(signature = (x, rows, min_samples, max_eps, n_threads=None))]
+fn optics<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    rows: PyReadonlyArray1<'py, i64>,
+    min_samples: usize,
+    max_eps: f64,
+    n_threads: Option<usize>,
+) -> PyResult<OpticsResult<'py>> {
+    let rows = to_rows("class rows", &rows)?;
+    let pairs = rows.len().saturating_mul(rows.len());
+    let (core, reach) = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, pairs, |stop| core_optics(x, &rows, min_samples, max_eps, stop))
+    })?;
+    Ok((core.into_pyarray(py), reach.into_pyarray(py)))
+}
+
+type SpheresResult<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
+
+/// CCR's spheres around the rows `class` among the rows `others`: each sphere's radius,
+/// and each other row's total move (zero where `pushed` is false).
+#[pyfunction]
+#[pyo3(signature = (x, class_rows, other_rows, pushed, energy, n_threads=None))]
+fn ccr_spheres<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    class_rows: PyReadonlyArray1<'py, i64>,
+    other_rows: PyReadonlyArray1<'py, i64>,
+    pushed: PyReadonlyArray1<'py, bool>,
+    energy: f64,
+    n_threads: Option<usize>,
+) -> PyResult<SpheresResult<'py>> {
+    let class = to_rows("class rows", &class_rows)?;
+    let others = to_rows("other rows", &other_rows)?;
+    let pushed = pushed.as_array().to_vec();
+    let pairs = class.len().saturating_mul(others.len());
+    let spheres = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, pairs, |stop| {
+            core_ccr_spheres(x, &class, &others, &pushed, energy, stop)
+        })
+    })?;
+    Ok((
+        spheres.radii.into_pyarray(py),
+        spheres.translations.into_pyarray(py),
+    ))
+}
+
 /// SVM-SMOTE's Beta(10, 10) split of class `class_code`'s rows, from the seed.
 #[pyfunction]
 fn split_fraction(random_state: u64, class_code: usize) -> f64 {
@@ -1146,6 +1202,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap_window, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
+    m.add_function(wrap_pyfunction!(optics, m)?)?;
+    m.add_function(wrap_pyfunction!(ccr_spheres, m)?)?;
     m.add_function(wrap_pyfunction!(approximate_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(nearest, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;

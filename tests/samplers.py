@@ -19,11 +19,14 @@ import fast_smote
 #: ``copies``: the originals, then copies of class rows (``sample_indices_``), or
 #: smoothed copies when ``shrinkage`` is set;
 #: ``fitted``: the originals, then rows made from the whole class (PolynomFitSMOTE's
-#: star, inside the class's range of each feature, and its curve);
+#: star, inside the class's range of each feature, and its curve; LVQ-SMOTE's
+#: translations);
+#: ``translating``: the originals, the classes not grown possibly moved (CCR's
+#: cleaning), then new rows inside their class's spheres (``radii_``);
 #: ``categorical``: interpolating on the continuous columns, categories voted;
 #: ``cleaning``: ``X[sample_indices_]``;
 #: ``combined``: rows of the over-sampler's output, some removed.
-KINDS = ("interpolating", "fitted", "copies", "categorical", "cleaning", "combined")
+KINDS = ("interpolating", "fitted", "translating", "copies", "categorical", "cleaning", "combined")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,9 @@ CASES: dict[str, SamplerCase] = {
         SamplerCase("ProWSyn", fast_smote.ProWSyn, "interpolating", neighbors_param="n_neighbors"),
         SamplerCase("GSMOTE", fast_smote.GSMOTE, "interpolating"),
         SamplerCase("LeeSMOTE", fast_smote.LeeSMOTE, "interpolating"),
+        SamplerCase("SMOBD", fast_smote.SMOBD, "interpolating", neighbors_param=None),
+        SamplerCase("LVQSMOTE", fast_smote.LVQSMOTE, "fitted", neighbors_param="n_neighbors"),
+        SamplerCase("CCR", fast_smote.CCR, "translating", neighbors_param=None),
         SamplerCase("PolynomFitSMOTE-star", fast_smote.PolynomFitSMOTE, "fitted", neighbors_param=None),
         SamplerCase(
             "PolynomFitSMOTE-polynomial",

@@ -216,9 +216,13 @@ def _check_output(case: SamplerCase, data: Data, sampler: Any, X_res: Any, y_res
         return
     # Over-samplers: the originals first, unchanged, then the new rows class by class.
     np.testing.assert_array_equal(y_res[:n], y)
-    if case.kind != "categorical":
-        np.testing.assert_array_equal(X_res[:n], X.astype(X_res.dtype))
     strategy = sampler.sampling_strategy_
+    if case.kind == "translating":
+        # CCR moves only rows of the classes it does not grow.
+        grown = np.isin(y, [label for label, count in strategy.items() if count > 0])
+        np.testing.assert_array_equal(X_res[:n][grown], X[grown].astype(X_res.dtype))
+    elif case.kind != "categorical":
+        np.testing.assert_array_equal(X_res[:n], X.astype(X_res.dtype))
     for label, count in before.items():
         made = after.get(label, 0) - count
         asked = int(strategy.get(label, 0))
@@ -229,10 +233,20 @@ def _check_output(case: SamplerCase, data: Data, sampler: Any, X_res: Any, y_res
             assert 0 <= made <= max(asked, 0) + count, (label, made, asked)
     if case.kind == "interpolating":
         _check_interpolation(X, y, X_res, y_res, sampler)
-    elif case.kind == "fitted" and sampler.topology == "star":
-        # Each new row between a row of its class and the class's centroid: inside the
-        # class's range of each feature (the curve can leave it).
-        for label in np.unique(y_res[n:]):
+    elif case.kind == "translating":
+        # Each class's new rows inside the L1 sphere of one of its rows.
+        for label, radii in sampler.radii_.items():
+            own = X[y == label].astype(np.float64)
+            made = X_res[n:][y_res[n:] == label].astype(np.float64)
+            if len(made):
+                reach = np.abs(made[:, None, :] - own[None, :, :]).sum(axis=2) - radii[None, :]
+                assert np.all(reach.min(axis=1) <= 1e-6 * (1 + radii.max())), label
+    elif case.kind == "fitted":
+        # PolynomFitSMOTE's star: each new row between a row of its class and the
+        # class's centroid, inside the class's range of each feature (a curve or a
+        # translation can leave it).
+        star = getattr(sampler, "topology", None) == "star"
+        for label in np.unique(y_res[n:]) if star else []:
             own = X[y == label].astype(X_res.dtype)
             made = X_res[n:][y_res[n:] == label]
             assert np.all((made >= own.min(axis=0)) & (made <= own.max(axis=0))), label
@@ -262,8 +276,13 @@ DATA_REFUSALS = {
     "SVM-SMOTE finds no support vector": r"the SVM has no support vector in class",
     "SVM-SMOTE finds only noise": r"support vectors of class .* are noise",
     "SVM-SMOTE's SVM cannot be fitted": r"the SVM could not be fitted to X",
+    "the filter's classifier cannot be fitted": r"the filter's classifier could not be fitted to X",
     "SMOTE-NC without continuous features": r"SMOTENC needs continuous features besides the categorical",
     "one sample to link or pair": r"has 1 sample, but .* two samples.*: it needs at least 2",
+    "too few samples for OPTICS or a codebook": (
+        r"has [12] samples, but (SMOBD's OPTICS|LVQ-SMOTE's codebook) needs"
+    ),
+    "SMOBD finds no density": r"no sample of class .* has \d+ neighbours within max_eps",
 }
 INPUT_REFUSALS = {
     "one class": r"y has a single class",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.stats import kstest
 from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
 from sklearn.neighbors import NearestNeighbors
@@ -30,7 +31,10 @@ def test_variant_methods_are_registered_by_name():
         "prowsyn",
         "smote-ipf",
         "lee-smote",
+        "smobd",
         "g-smote",
+        "ccr",
+        "lvq-smote",
     ]
     X, y = make_imbalanced([120, 30])
     for name, cls in fast_smote.VARIANT_METHODS.items():
@@ -212,6 +216,164 @@ def test_polynom_fit_float32_stays_float32_and_extremes_stay_finite():
         assert np.all(np.isfinite(X_res))
 
 
+# SMOBD
+
+
+def _optics_by_definition(points, min_samples, max_eps):
+    """OPTICS one row at a time (scikit-learn's definition)."""
+    m = len(points)
+    distance = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2))
+    core = np.sort(distance, axis=1)[:, min_samples - 1]
+    core[core > max_eps] = np.inf
+    reach, done = np.full(m, np.inf), np.zeros(m, dtype=bool)
+    for _ in range(m):
+        waiting = np.flatnonzero(~done)
+        p = waiting[np.argmin(reach[waiting])]
+        done[p] = True
+        if np.isfinite(core[p]):
+            near = ~done & (distance[p] <= max_eps)
+            reach[near] = np.minimum(reach[near], np.maximum(distance[p, near], core[p]))
+    return core, reach
+
+
+@pytest.mark.parametrize(("min_samples", "max_eps"), [(5, 1.0), (3, np.inf), (4, 0.5)])
+def test_smobd_weighs_by_optics_density_and_leaves_noise_out(min_samples, max_eps):
+    X, y = make_imbalanced([200, 60], n_features=2, seed=8, spread=2.0)
+    X[np.flatnonzero(y == 1)[:3]] += 6.0  # three far samples: noise
+    sampler = fast_smote.SMOBD(min_samples=min_samples, max_eps=max_eps, random_state=0)
+    sampler.fit_resample(X, y)
+    rows = np.flatnonzero(y == 1)
+    core, reach = _optics_by_definition(X[rows], min_samples, max_eps)
+    np.testing.assert_allclose(
+        fast_smote._core.optics(X, rows, min_samples, max_eps), (core, reach), rtol=1e-12
+    )
+    noise = (core > core.mean() * 1.8) & (reach > reach.mean() * 1.8)
+    finite = np.where(np.isfinite(core), core, 1.1 * core[np.isfinite(core)].max())
+    within = (np.sqrt(((X[rows][:, None] - X[rows][None]) ** 2).sum(axis=2)) <= max_eps).sum(axis=1)
+    density = 0.5 * finite / finite.max() + 0.5 * within / within.max()
+    density[noise] = 0
+    np.testing.assert_allclose(sampler.densities_[1], density / density.sum(), rtol=1e-12)
+    bases = np.searchsorted(rows, sampler.provenance_.base_index)
+    np.testing.assert_array_equal(
+        np.bincount(bases, minlength=len(rows)), apportion(140, density / density.sum())
+    )
+    # Each interpolates toward one of its min_samples nearest in the class.
+    table = _brute_knn(X, rows, rows, min_samples)
+    partners = np.searchsorted(rows, sampler.provenance_.neighbor_index)
+    assert all(p in table[b] for b, p in zip(bases, partners))
+
+
+def test_smobd_needs_neighbours_within_max_eps():
+    X, y = make_imbalanced([100, 30], n_features=3, seed=1)
+    with pytest.raises(
+        fast_smote.UnsuitableDataError, match=r"no sample of class 1 has 5 neighbours within max_eps=0.001"
+    ):
+        fast_smote.SMOBD(max_eps=0.001).fit_resample(X, y)
+
+
+# LVQ-SMOTE
+
+
+def test_lvq_smote_carries_a_codebook_neighbourhood_to_a_similar_pair():
+    X, y = make_imbalanced([300, 80], n_features=3, seed=9)
+    sampler = fast_smote.LVQSMOTE(n_clusters=6, n_neighbors=4, random_state=0)
+    X_res, _ = sampler.fit_resample(X, y)
+    codebook = sampler.codebooks_[1]
+    assert codebook.shape == (6, 3)
+    points = X[y == 1]
+    near = np.argsort(((codebook[:, None] - points[None]) ** 2).sum(axis=2), axis=1)[:, :4]
+    # Every new row is c_a + x - c_o with x among the 4 samples nearest c_o, and (o, and
+    # the other of its pair) the pair whose difference is nearest c_a - c_b for some b.
+    differences = codebook[:, None] - codebook[None]
+    for row in X_res[len(y) :]:
+        found = False
+        for a in range(6):
+            for o in range(6):
+                if o == a:
+                    continue
+                x = row - codebook[a] + codebook[o]
+                if not np.any(np.abs(points[near[o]] - x).max(axis=1) < 1e-9):
+                    continue
+                for b in set(range(6)) - {a, o}:
+                    gaps = np.linalg.norm(differences - differences[a, b], axis=2)
+                    gaps[[a, b], :] = np.inf
+                    gaps[:, [a, b]] = np.inf
+                    i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
+                    found |= o in (i, j)
+        assert found
+
+
+# CCR
+
+
+def _spheres_by_definition(X, rows, others, energy):
+    """The paper's radii: every distance sorted, the energy spent sample by sample."""
+    radii = []
+    for r in rows:
+        distances = np.sort(np.abs(X[others] - X[r]).sum(axis=1))
+        radius, left, inside = 0.0, energy, 0
+        for distance in distances:
+            step = left / (inside + 1)
+            if distance >= radius + step:
+                break
+            left -= (distance - radius) * (inside + 1)
+            radius, inside = distance, inside + 1
+        radii.append(radius + left / (inside + 1))
+    return np.array(radii)
+
+
+@pytest.mark.parametrize(("energy", "scaling"), [(1.0, 0.0), (0.25, 1.0), (5.0, 0.5)])
+def test_ccr_grows_spheres_pushes_the_majority_out_and_samples_inside(energy, scaling):
+    X, y = make_imbalanced([200, 40], n_features=3, seed=11, spread=1.0)
+    sampler = fast_smote.CCR(energy=energy, scaling=scaling, random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    rows, others = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    radii = _spheres_by_definition(X, rows, others, energy * 3**scaling)
+    np.testing.assert_allclose(sampler.radii_[1], radii, rtol=1e-12)
+    # The minority stays; each majority row is moved by the sum of its pushes.
+    np.testing.assert_array_equal(X_res[:240][rows], X[rows])
+    moves = np.zeros_like(X)
+    for r, radius in zip(rows, radii):
+        distance = np.abs(X - X[r]).sum(axis=1)
+        inside = (y == 0) & (distance < radius) & (distance > 0)
+        moves[inside] += ((radius - distance[inside]) / distance[inside])[:, None] * (X[inside] - X[r])
+    np.testing.assert_allclose(X_res[:240], X + moves, rtol=1e-9, atol=1e-12)
+    # New rows: exact counts by inverse radius, each inside its sample's sphere.
+    made = X_res[240:]
+    assert len(made) == 160 and np.all(y_res[240:] == 1)
+    reach = np.abs(made[:, None, :] - X[rows][None, :, :]).sum(axis=2) / radii[None, :]
+    assert np.all(reach.min(axis=1) <= 1 + 1e-12)
+
+
+def test_ccr_draws_uniformly_inside_the_l1_ball():
+    # One minority sample far from the majority: all its new rows in one sphere, spread
+    # uniformly over it (the L1 norm of a uniform point in a d-ball has CDF t^d).
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (300, 2)), [[50.0, 50.0], [80.0, 80.0]]])
+    y = np.repeat([0, 1], [300, 2])
+    sampler = fast_smote.CCR(energy=2.0, random_state=0, sampling_strategy={1: 4002})
+    X_res, _ = sampler.fit_resample(X, y)
+    made = X_res[302:]
+    radius = sampler.radii_[1][0]
+    assert radius == pytest.approx(2.0)  # no other class within reach: the whole energy
+    norms = np.abs(made - X[300]).sum(axis=1)
+    near = norms <= radius
+    assert near.sum() == 2000  # the two samples' spheres are alike: half each
+    assert kstest((norms[near] / radius) ** 2, "uniform").pvalue > 0.001
+    assert np.mean(made[near, 0] > 50.0) == pytest.approx(0.5, abs=0.05)
+    assert np.mean(np.abs(made[near, 0] - 50.0) > np.abs(made[near, 1] - 50.0)) == pytest.approx(
+        0.5, abs=0.05
+    )
+
+
+def test_ccr_moves_only_the_classes_it_does_not_grow():
+    X, y = make_imbalanced([150, 50, 30], n_features=2, seed=3, spread=1.0)
+    X_res, _ = fast_smote.CCR(random_state=0).fit_resample(X, y)
+    grown = y > 0
+    np.testing.assert_array_equal(X_res[: len(y)][grown], X[grown])
+    assert not np.array_equal(X_res[: len(y)][~grown], X[~grown])
+
+
 # The iterative-partitioning filter and SMOTE-IPF
 
 
@@ -351,6 +513,8 @@ def test_parameters_out_of_range_are_refused_by_name(cls, params, error, message
         ),
         (fast_smote.GSMOTE(), r"class 1 has 1 samples, but k_neighbors=5 needs at least 6"),
         (fast_smote.LeeSMOTE(), r"class 1 has 1 samples, but k_neighbors=5 needs at least 6"),
+        (fast_smote.SMOBD(), r"class 1 has 1 samples, but SMOBD's OPTICS needs at least 3"),
+        (fast_smote.LVQSMOTE(), r"class 1 has 1 samples, but LVQ-SMOTE's codebook needs at least 3"),
     ],
 )
 def test_a_class_too_small_for_the_method_is_named(sampler, message):

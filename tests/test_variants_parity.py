@@ -31,7 +31,7 @@ if os.environ.get("CI"):
     import smote_variants as sv
 else:
     sv = pytest.importorskip("smote_variants")
-import smote_variants.base._simplexsampling as simplex  # noqa: E402
+import smote_variants.base._simplexsampling as simplex
 
 logging.getLogger("smote_variants").setLevel(logging.WARNING)
 
@@ -107,6 +107,7 @@ ALIKE = {
         lambda **kw: fast_smote.PolynomFitSMOTE(topology="mesh", **kw),
         sv.polynom_fit_SMOTE_mesh,
     ),
+    "LVQSMOTE": (fast_smote.LVQSMOTE, sv.LVQ_SMOTE),
 }
 
 
@@ -184,6 +185,51 @@ def test_gsmote_keeps_the_neighbour_smote_variants_keeps(data):
     for base, neighbor in kept.items():
         position = np.searchsorted(rows, base)
         assert rows[theirs[position, 0]] == neighbor, base
+
+
+@pytest.mark.parametrize("max_eps", [2.0, 3.0, 5.0])
+@pytest.mark.parametrize("data", DATASETS, ids=[d[0] for d in DATASETS])
+def test_smobd_weighs_samples_as_smote_variants_does(data, max_eps):
+    # smote-variants then draws one step per feature (its rows leave the segments), so
+    # the rows are compared through the weights that place them. (At its default
+    # max_eps of 1.0, standardised samples have no neighbours within reach and it
+    # returns the data unchanged.)
+    _, X, y = data
+    reference = sv.SMOBD(max_eps=max_eps, random_state=0)
+    reference.class_label_statistics(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, density = reference.determine_indices_and_density(X[y == 1], {})
+    sampler = fast_smote.SMOBD(max_eps=max_eps, random_state=0)
+    sampler.fit_resample(X, y)
+    np.testing.assert_allclose(sampler.densities_[1], density, rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("data", DATASETS, ids=[d[0] for d in DATASETS])
+def test_ccr_grows_smote_variants_spheres_where_they_hold_at_most_one_other_sample(data):
+    # smote-variants' radius lags behind the paper's once a sphere holds two samples of
+    # the other class (it subtracts the farthest distance at the first step); with the
+    # largest energy at which none does, both give the paper's radii.
+    _, X, y = data
+    minority, majority = X[y == 1], X[y == 0]
+    distances = np.abs(minority[:, None, :] - majority[None, :, :]).sum(axis=2)
+    fitting = []
+    for energy in np.geomspace(0.01, 40.0, 60):
+        sampler = fast_smote.CCR(energy=energy, random_state=0)
+        _, y_res = sampler.fit_resample(X, y)
+        inside = (distances < sampler.radii_[1][:, None]).sum(axis=1)
+        if inside.max() == 1:  # the case this test is about: a sphere holds one sample
+            fitting.append((energy, sampler.radii_[1], len(y_res)))
+    energy, radii, n_out = fitting[-1]
+    reference = sv.CCR(energy=energy, random_state=0)
+    reference.class_label_statistics(y)
+    theirs, _ = reference.determine_radii_translations(minority, majority)
+    np.testing.assert_allclose(radii, theirs, rtol=1e-9)
+    # smote-variants rounds each sample's count (at most 1/2 off each); fast-smote
+    # makes exactly the count asked.
+    n_min, n_maj = np.bincount(y)[1], np.bincount(y)[0]
+    assert n_out == 2 * n_maj
+    assert abs(len(_reference(sv.CCR(energy=energy, random_state=0), X, y)[1]) - n_out) <= n_min / 2
 
 
 @pytest.mark.parametrize("data", DATASETS, ids=[d[0] for d in DATASETS])

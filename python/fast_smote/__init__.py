@@ -46,10 +46,13 @@ _HOMES = {
     "SVMSMOTE": "over_sampling",
     "BorderlineSMOTE": "over_sampling",
     "KMeansSMOTE": "over_sampling",
+    "CCR": "over_sampling",
     "GSMOTE": "over_sampling",
     "LeeSMOTE": "over_sampling",
+    "LVQSMOTE": "over_sampling",
     "PolynomFitSMOTE": "over_sampling",
     "ProWSyn": "over_sampling",
+    "SMOBD": "over_sampling",
     "Provenance": "over_sampling",
     "RandomOverSampler": "over_sampling",
     "EditedNearestNeighbours": "under_sampling",
@@ -74,7 +77,10 @@ if TYPE_CHECKING:  # what type checkers see: the same names, imported at once
     from .neighbors import ApproximateNearestNeighbors, NearestNeighbors
     from .over_sampling import (
         ADASYN,
+        CCR,
         GSMOTE,
+        LVQSMOTE,
+        SMOBD,
         SMOTE,
         SMOTEN,
         SMOTENC,
@@ -121,9 +127,12 @@ if hasattr(_os, "register_at_fork"):
 
 __all__ = [
     "ADASYN",
+    "CCR",
     "GSMOTE",
+    "LVQSMOTE",
     "METHODS",
     "MORE_METHODS",
+    "SMOBD",
     "SMOTE",
     "SMOTEENN",
     "SMOTEIPF",

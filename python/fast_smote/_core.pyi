@@ -16,6 +16,7 @@ __all__ = [
     "approximate_kneighbors",
     "bootstrap",
     "bootstrap_window",
+    "ccr_spheres",
     "draw_positions",
     "embed_mixed",
     "find_non_finite",
@@ -30,6 +31,7 @@ __all__ = [
     "lock_thread_pools",
     "mean_pairwise_distance",
     "nearest",
+    "optics",
     "search_engine",
     "sparse_kneighbors",
     "split_fraction",
@@ -269,6 +271,26 @@ def nearest(
 
 def mean_pairwise_distance(x: FloatMatrix, rows: IndexArray, n_threads: int | None = None) -> float:
     """The mean Euclidean distance between two different rows among ``rows``."""
+
+def ccr_spheres(
+    x: FloatMatrix,
+    class_rows: IndexArray,
+    other_rows: IndexArray,
+    pushed: npt.NDArray[np.bool_],
+    energy: float,
+    n_threads: int | None = None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """CCR's L1 spheres around the class rows among the other rows: each sphere's radius
+    (growing by ``dr`` costs ``(k + 1) dr`` with ``k`` other rows inside, until ``energy``
+    is spent), and each other row's total move to the surfaces of the spheres it is in
+    (zero where ``pushed`` is false), summed in class-row order."""
+
+def optics(
+    x: FloatMatrix, rows: IndexArray, min_samples: int, max_eps: float, n_threads: int | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """OPTICS over the class ``rows`` (scikit-learn's definition, Euclidean): each row's
+    core distance (to its ``min_samples - 1``-th nearest other row; infinite beyond
+    ``max_eps``) and reachability, as positions in ``rows``."""
 
 def split_fraction(random_state: int, class_code: int) -> float:
     """SVM-SMOTE's Beta(10, 10) split of a class's new rows, drawn from the seed."""

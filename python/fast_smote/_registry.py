@@ -37,7 +37,10 @@ VARIANTS = {
     "prowsyn": "over_sampling:ProWSyn",
     "smote-ipf": "combine:SMOTEIPF",
     "lee-smote": "over_sampling:LeeSMOTE",
+    "smobd": "over_sampling:SMOBD",
     "g-smote": "over_sampling:GSMOTE",
+    "ccr": "over_sampling:CCR",
+    "lvq-smote": "over_sampling:LVQSMOTE",
 }
 
 #: Every sampler's name: imbalanced-learn's over-samplers, the others, the variants.

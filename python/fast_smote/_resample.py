@@ -49,8 +49,9 @@ def resample(
         ``'smote-tomek'`` (:class:`SMOTETomek`), ``'smote-enn'`` (:class:`SMOTEENN`),
         or one of the literature's variants: ``'polynom-fit-smote'``
         (:class:`PolynomFitSMOTE`), ``'prowsyn'`` (:class:`ProWSyn`), ``'smote-ipf'``
-        (:class:`SMOTEIPF`), ``'lee-smote'`` (:class:`LeeSMOTE`), ``'g-smote'``
-        (:class:`GSMOTE`).
+        (:class:`SMOTEIPF`), ``'lee-smote'`` (:class:`LeeSMOTE`), ``'smobd'``
+        (:class:`SMOBD`), ``'g-smote'`` (:class:`GSMOTE`), ``'ccr'`` (:class:`CCR`),
+        ``'lvq-smote'`` (:class:`LVQSMOTE`).
     sampling_strategy, random_state, n_jobs
         As for every sampler.
     **params

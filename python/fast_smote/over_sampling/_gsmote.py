@@ -17,10 +17,12 @@ def principal_direction(points: np.ndarray) -> np.ndarray:
     """The unit eigenvector of the largest eigenvalue of the covariance of ``points``
     (rows), in float64; any unit vector when the points do not spread."""
     centred = points.astype(np.float64) - points.mean(axis=0, dtype=np.float64)
-    # The first right singular vector of the centred rows is the covariance's leading
-    # eigenvector, without forming the covariance (whose squares lose precision).
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    direction: np.ndarray = vt[0]
+    # Scaled to at most 1 first (the direction does not change): no square overflows.
+    largest = np.abs(centred).max() if centred.size else 0.0
+    if largest > 0:
+        centred /= largest
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    direction: np.ndarray = vectors[:, -1]
     return direction
 
 

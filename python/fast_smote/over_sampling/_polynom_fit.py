@@ -33,10 +33,12 @@ def spread_evenly(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray,
 
 def on_segments(start: np.ndarray, end: np.ndarray, steps: np.ndarray, out: np.ndarray) -> None:
     """Fills ``out`` with ``start + steps * (end - start)``, row by row, in ``out``'s type,
-    written as ``(1 - step) * start + step * end``, whose terms never overflow."""
+    written as ``(1 - step) * start + step * end``, whose terms never overflow, and kept
+    between ``start`` and ``end`` (which rounding could leave by an ulp)."""
     steps = steps.astype(out.dtype)[:, None]
     np.multiply(start, 1 - steps, out=out)
     out += steps * end
+    np.clip(out, np.minimum(start, end), np.maximum(start, end), out=out)
 
 
 def polynomial_rows(points: np.ndarray, degree: int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -178,8 +180,13 @@ class PolynomFitSMOTE(BaseSMOTE):
             made = X_res[start : start + n]
             if self.topology == "star":
                 link, step = spread_evenly(n, len(rows), rng)
-                centroid = X[rows].mean(axis=0, dtype=np.float64).astype(X.dtype)
-                on_segments(X[rows[link]], centroid, step, made)
+                points = X[rows]
+                # The mean, kept inside the class's range (which rounding can leave).
+                centroid = np.clip(
+                    points.mean(axis=0, dtype=np.float64), points.min(axis=0), points.max(axis=0)
+                )
+                centroid = centroid.astype(X.dtype)
+                on_segments(points[link], centroid, step, made)
             elif self.topology == "bus":
                 link, step = spread_evenly(n, len(rows) - 1, rng)
                 on_segments(X[rows[link]], X[rows[link + 1]], step, made)

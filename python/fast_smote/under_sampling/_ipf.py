@@ -11,6 +11,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.tree import DecisionTreeClassifier
 
 from .._checks import check_int, check_real
+from .._errors import UnsuitableDataError
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import BaseCleaningSampler
 from ._cleaning import targeted_classes
@@ -139,11 +140,17 @@ class IterativePartitioningFilter(BaseCleaningSampler):
                 seeds = rng.integers(2**31, size=len(parts))
                 estimators = [self._seeded(template, int(seed)) for seed in seeds]
                 X_kept, codes_kept = X[kept], codes[kept]
-                votes = parallel(
-                    delayed(_fit_predict)(estimator, X_kept, codes_kept, part)
-                    for estimator, part in zip(estimators, parts)
-                    if len(part)
-                )
+                try:
+                    votes = parallel(
+                        delayed(_fit_predict)(estimator, X_kept, codes_kept, part)
+                        for estimator, part in zip(estimators, parts)
+                        if len(part)
+                    )
+                except ValueError as exc:  # such as a tree's float32 copy of values past its range
+                    raise UnsuitableDataError(
+                        f"the filter's classifier could not be fitted to X ({exc}); scale the features "
+                        "or give an estimator that takes them"
+                    ) from exc
                 wrong = np.sum(np.asarray(votes) != codes_kept, axis=0)
                 bad = wrong > len(votes) / 2 if self.voting == "majority" else wrong == len(votes)
                 bad &= cleaned[kept]

@@ -1,0 +1,277 @@
+//! CCR's spheres (Koziarski and Wozniak, 2017): around each row of a class, an L1 sphere
+//! grown by a fixed energy that each other-class row inside makes dearer to spend, and
+//! the other rows inside pushed out to its surface.
+
+use ndarray::{Array2, ArrayView2};
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::neighbors::power_of_two_scale;
+use crate::sampling::{check_rows, gather};
+use crate::stop::Stop;
+
+/// Class rows per parallel task: a fixed size, so the sums never depend on the threads.
+const SPHERE_BLOCK: usize = 64;
+/// Nearest other rows sorted first; doubled while a sphere grows past them all.
+const FIRST_SORTED: usize = 16;
+
+/// The spheres of one class.
+#[derive(Debug, PartialEq)]
+pub struct Spheres {
+    /// Each class row's sphere radius (L1).
+    pub radii: Vec<f64>,
+    /// For each other row, the sum of the moves that put it on the surface of every
+    /// sphere it is inside (zero for rows not `pushed`).
+    pub translations: Array2<f64>,
+}
+
+/// CCR's spheres around the rows `class` of `x`, among the rows `others`: each sphere
+/// starts at radius 0 with `energy` to spend; growing it by `dr` costs `(k + 1) * dr`
+/// while `k` other rows are inside, and it stops where the energy runs out (an other
+/// row exactly on the way is left outside). Each other row `j` inside a sphere of
+/// radius `r` around `c`, at L1 distance `d > 0`, is moved by `(r - d) / d * (x_j - c)`
+/// when `pushed[j]`; its moves add up, in class-row order, whatever the threads.
+pub fn ccr_spheres<F: Float>(
+    x: ArrayView2<F>,
+    class: &[usize],
+    others: &[usize],
+    pushed: &[bool],
+    energy: f64,
+    stop: &Stop,
+) -> Result<Spheres> {
+    check_rows("class rows", class, x.nrows())?;
+    check_rows("other rows", others, x.nrows())?;
+    if pushed.len() != others.len() {
+        return Err(Error::ShapeMismatch {
+            what: "the pushed-row mask",
+            got: pushed.len(),
+            expected: others.len(),
+        });
+    }
+    if !(energy.is_finite() && energy > 0.0) {
+        return Err(Error::InvalidParameter {
+            name: "energy",
+            value: energy.to_string(),
+        });
+    }
+    let d = x.ncols();
+    let to_f64 = |block: Vec<F>| -> Vec<f64> {
+        block
+            .into_iter()
+            .map(|v| v.to_f64().expect("a float"))
+            .collect()
+    };
+    let mut centres = to_f64(gather(x, class.par_iter().copied()));
+    let mut obstacles = to_f64(gather(x, others.par_iter().copied()));
+    // Scaled by a power of two (exactly) so that no L1 sum overflows; radii are scaled
+    // back, and a move is a ratio of distances times a difference of rows.
+    let largest = centres
+        .iter()
+        .chain(&obstacles)
+        .fold(0.0, |m: f64, v| m.max(v.abs()));
+    let scale = power_of_two_scale(largest * d as f64, f64::SAFE_EXPONENT);
+    if scale != 1.0 {
+        centres
+            .iter_mut()
+            .chain(obstacles.iter_mut())
+            .for_each(|v| *v *= scale);
+    }
+    let energy = energy * scale;
+    let centre = |i: usize| &centres[i * d..(i + 1) * d];
+    let obstacle = |j: usize| &obstacles[j * d..(j + 1) * d];
+    let l1 = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| (p - q).abs()).sum::<f64>();
+    // Per block of class rows: the radii and each pushed row's moves, in row order.
+    type Moves = Vec<(usize, Vec<f64>)>;
+    let blocks: Vec<(Vec<f64>, Moves)> = (0..class.len())
+        .collect::<Vec<_>>()
+        .par_chunks(SPHERE_BLOCK)
+        .map(|block| {
+            let mut radii = Vec::with_capacity(block.len());
+            let mut moves: Moves = Vec::new();
+            let mut by_distance: Vec<(f64, usize)> = Vec::with_capacity(others.len());
+            for &i in block {
+                if stop.requested() {
+                    return (radii, moves);
+                }
+                let c = centre(i);
+                by_distance.clear();
+                by_distance.extend((0..others.len()).map(|j| (l1(c, obstacle(j)), j)));
+                let (radius, inside) = grow(&mut by_distance, energy);
+                radii.push(radius);
+                for &(distance, j) in &by_distance[..inside] {
+                    if pushed[j] && distance > 0.0 {
+                        let ratio = (radius - distance) / distance;
+                        let delta = obstacle(j)
+                            .iter()
+                            .zip(c)
+                            .map(|(o, p)| ratio * (o - p) / scale);
+                        moves.push((j, delta.collect()));
+                    }
+                }
+            }
+            (radii, moves)
+        })
+        .collect();
+    stop.check()?;
+    let mut radii = Vec::with_capacity(class.len());
+    let mut translations = Array2::<f64>::zeros((others.len(), d));
+    for (block_radii, moves) in blocks {
+        radii.extend(block_radii.into_iter().map(|r| r / scale));
+        for (j, delta) in moves {
+            for (t, v) in translations.row_mut(j).iter_mut().zip(delta) {
+                *t += v;
+            }
+        }
+    }
+    Ok(Spheres {
+        radii,
+        translations,
+    })
+}
+
+/// The radius a sphere reaches with `energy` among other rows at the distances
+/// `by_distance` (any order; sorted by (distance, row) as far as the sphere reaches),
+/// and how many of them end up inside.
+fn grow(by_distance: &mut [(f64, usize)], energy: f64) -> (f64, usize) {
+    let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    let mut sorted = 0;
+    let mut want = FIRST_SORTED.min(by_distance.len());
+    let (mut radius, mut left, mut inside) = (0.0, energy, 0);
+    loop {
+        if want > sorted {
+            let rest = &mut by_distance[sorted..];
+            let take = want - sorted;
+            if take < rest.len() {
+                rest.select_nth_unstable_by(take - 1, order);
+            }
+            rest[..take].sort_unstable_by(order);
+            sorted = want;
+        }
+        while inside < sorted {
+            let distance = by_distance[inside].0;
+            let step = left / (inside + 1) as f64;
+            if distance >= radius + step {
+                return (radius + step, inside);
+            }
+            left -= (distance - radius) * (inside + 1) as f64;
+            radius = distance;
+            inside += 1;
+        }
+        if sorted == by_distance.len() {
+            // Every other row inside: the rest of the energy grows the sphere freely.
+            return (radius + left / (inside + 1) as f64, inside);
+        }
+        want = (2 * sorted).min(by_distance.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::run_with_threads;
+    use crate::rng::Rng;
+
+    /// The spheres by their definition: every distance sorted, one class row at a time.
+    fn spheres_by_definition(
+        x: &Array2<f64>,
+        class: &[usize],
+        others: &[usize],
+        energy: f64,
+    ) -> Spheres {
+        let d = x.ncols();
+        let mut radii = Vec::new();
+        let mut translations = Array2::<f64>::zeros((others.len(), d));
+        for &i in class {
+            let mut by: Vec<(f64, usize)> = others
+                .iter()
+                .enumerate()
+                .map(|(j, &o)| ((0..d).map(|f| (x[[i, f]] - x[[o, f]]).abs()).sum(), j))
+                .collect();
+            by.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let (mut r, mut e, mut k) = (0.0, energy, 0);
+            let mut done = false;
+            for &(dist, _) in &by {
+                let step = e / (k + 1) as f64;
+                if dist >= r + step {
+                    r += step;
+                    done = true;
+                    break;
+                }
+                e -= (dist - r) * (k + 1) as f64;
+                r = dist;
+                k += 1;
+            }
+            if !done {
+                r += e / (k + 1) as f64;
+            }
+            radii.push(r);
+            for &(dist, j) in &by[..k] {
+                if dist > 0.0 {
+                    for f in 0..d {
+                        translations[[j, f]] += (r - dist) / dist * (x[[others[j], f]] - x[[i, f]]);
+                    }
+                }
+            }
+        }
+        Spheres {
+            radii,
+            translations,
+        }
+    }
+
+    #[test]
+    fn spheres_follow_their_definition_for_any_thread_count() {
+        let mut rng = Rng::new(5);
+        let x = Array2::from_shape_simple_fn((600, 3), || (rng.below(40) as f64) / 8.0);
+        let class: Vec<usize> = (0..600).step_by(6).collect();
+        let others: Vec<usize> = (0..600).filter(|r| r % 6 != 0).collect();
+        let all = vec![true; others.len()];
+        for energy in [0.05, 1.0, 40.0, 1e6] {
+            let want = spheres_by_definition(&x, &class, &others, energy);
+            for threads in [1, 2, 3] {
+                let got = run_with_threads(Some(threads), || {
+                    ccr_spheres(x.view(), &class, &others, &all, energy, Stop::never())
+                })
+                .unwrap()
+                .unwrap();
+                assert_eq!(got.radii, want.radii, "energy {energy}");
+                let gap = (&got.translations - &want.translations).mapv(f64::abs);
+                assert!(gap.iter().all(|&g| g <= 1e-9), "energy {energy}");
+            }
+        }
+        // Rows not pushed stay; a bad mask or energy is refused.
+        let none = vec![false; others.len()];
+        let got = ccr_spheres(x.view(), &class, &others, &none, 1.0, Stop::never()).unwrap();
+        assert!(got.translations.iter().all(|&t| t == 0.0));
+        assert!(ccr_spheres(x.view(), &class, &others, &none[1..], 1.0, Stop::never()).is_err());
+        assert!(ccr_spheres(x.view(), &class, &others, &none, 0.0, Stop::never()).is_err());
+    }
+
+    #[test]
+    fn a_pushed_row_lands_on_the_sphere() {
+        // One class row at 0, other rows at 0.1 and 5 (L1 in 2-D): energy 1 passes the
+        // first (cost 0.1), then grows by 0.9 / 2: radius 0.55, the first row moved there.
+        let x = ndarray::array![[0.0, 0.0], [0.05, 0.05], [5.0, 0.0]];
+        let got = ccr_spheres(x.view(), &[0], &[1, 2], &[true, true], 1.0, Stop::never()).unwrap();
+        assert!((got.radii[0] - 0.55).abs() < 1e-12);
+        let moved = [
+            0.05 + got.translations[[0, 0]],
+            0.05 + got.translations[[0, 1]],
+        ];
+        assert!((moved[0] + moved[1] - 0.55).abs() < 1e-12 && (moved[0] - moved[1]).abs() < 1e-12);
+        assert_eq!(got.translations.row(1).to_vec(), vec![0.0, 0.0]);
+        // Values near f64's limit: finite radii.
+        let far = x.mapv(|v| v * 1e307);
+        let got = ccr_spheres(
+            far.view(),
+            &[0],
+            &[1, 2],
+            &[true, true],
+            1e307,
+            Stop::never(),
+        )
+        .unwrap();
+        assert!(got.radii[0].is_finite() && got.translations.iter().all(|t| t.is_finite()));
+    }
+}
