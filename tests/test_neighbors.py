@@ -503,7 +503,10 @@ def table(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("method", ["smote", "borderline-smote", "adasyn", "smote-enn", "smote-tomek"])
+@pytest.mark.parametrize(
+    "method",
+    ["smote", "borderline-smote", "adasyn", "smote-enn", "smote-tomek", "lee-smote", "g-smote", "smote-ipf"],
+)
 def test_cli_approximate(method, table, tmp_path, capsys):
     pytest.importorskip("polars")
     from fast_smote._cli import main
@@ -527,7 +530,11 @@ def test_cli_approximate(method, table, tmp_path, capsys):
         (
             ["-m", "random", "--approximate"],
             r"--approximate does not apply to --method random: "
-            r"RandomOverSampler searches no neighbours",
+            r"RandomOverSampler takes no neighbour search to make approximate",
+        ),
+        (
+            ["-m", "prowsyn", "--approximate"],
+            r"--approximate does not apply to --method prowsyn: ProWSyn takes no neighbour search",
         ),
         (["-m", "smoten", "--approximate"], r"--approximate does not apply to --method smoten"),
         (["--effort", "2"], r"--effort sets the approximate search's effort: add --approximate"),

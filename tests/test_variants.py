@@ -536,3 +536,21 @@ def test_lee_needs_as_many_samples_as_its_neighbours():
     X, y = make_imbalanced([5, 4], n_features=2)
     with pytest.raises(ValueError, match="X has 9 samples, but n_neighbors=12 needs at least 12"):
         fast_smote.LeeSMOTE(k_neighbors=2, n_neighbors=12).fit_resample(X, y)
+
+
+@pytest.mark.parametrize("method", list(fast_smote.VARIANT_METHODS))
+def test_every_variant_runs_from_the_command_line(method, tmp_path):
+    pytest.importorskip("polars")
+    from fast_smote._cli import main
+
+    X, y = make_imbalanced([300, 60], n_features=3, seed=2)
+    table = tmp_path / "data.csv"
+    rows = "\n".join(",".join(map(str, [*row, label])) for row, label in zip(X.tolist(), y.tolist()))
+    table.write_text("a,b,c,label\n" + rows + "\n")
+    out = tmp_path / "out.csv"
+    args = ["resample", str(table), "-t", "label", "-o", str(out), "-m", method, "--seed", "0", "-q"]
+    assert main(args) == 0
+    got = np.loadtxt(out, delimiter=",", skiprows=1)
+    want_X, want_y = fast_smote.resample(X, y, method=method, random_state=0)
+    np.testing.assert_allclose(got[:, :3], want_X, rtol=1e-12)
+    np.testing.assert_array_equal(got[:, 3], want_y)

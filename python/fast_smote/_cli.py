@@ -254,7 +254,8 @@ def approximate_searches(args: argparse.Namespace, params: dict[str, Any], sampl
             raise CommandError(f"{name} must be an int to search approximately, got {k!r}")
         return ApproximateNearestNeighbors(n_neighbors=k + 1, effort=effort)
 
-    names = [name for name in NEIGHBOR_PARAMS if name in signature]
+    searches = getattr(sampler, "_neighbor_searches", NEIGHBOR_PARAMS)
+    names = [name for name in searches if name in signature]
     for name in names:
         params[name] = approximate(params.get(name, signature[name].default), name)
     if "smote" in signature:  # the combinations: their inner samplers search
@@ -276,7 +277,7 @@ def approximate_searches(args: argparse.Namespace, params: dict[str, Any], sampl
     elif not names:
         raise CommandError(
             f"--approximate does not apply to --method {args.method}: "
-            f"{sampler.__name__} searches no neighbours"
+            f"{sampler.__name__} takes no neighbour search to make approximate"
         )
 
 

@@ -78,6 +78,10 @@ class LeeSMOTE(BaseSMOTE):
     array([450, 450])
     """
 
+    #: The parameters that take a neighbour estimator (``--approximate`` sets them):
+    #: the interpolation's; ``n_neighbors`` is a count.
+    _neighbor_searches: tuple[str, ...] = ("k_neighbors",)
+
     _densify_sparse = True
 
     def __init__(

@@ -88,6 +88,10 @@ class LVQSMOTE(BaseSMOTE):
     array([450, 450])
     """
 
+    #: The parameters that take a neighbour estimator (``--approximate`` sets them):
+    #: none, its ``n_neighbors`` is a count.
+    _neighbor_searches: tuple[str, ...] = ()
+
     _densify_sparse = True
 
     def __init__(

@@ -74,6 +74,10 @@ class ProWSyn(BaseSMOTE):
     array([450, 450])
     """
 
+    #: The parameters that take a neighbour estimator (``--approximate`` sets them):
+    #: none, its ``n_neighbors`` is a count.
+    _neighbor_searches: tuple[str, ...] = ()
+
     def __init__(
         self,
         *,
