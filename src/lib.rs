@@ -3,6 +3,7 @@
 
 pub mod bootstrap;
 pub mod categorical;
+pub mod clusters;
 pub mod distances;
 pub mod error;
 pub mod float;

@@ -24,6 +24,7 @@ use crate::categorical::{
     draw_positions as core_draw_positions, embed_mixed as core_embed_mixed, vote as core_vote,
     ValueDifference,
 };
+use crate::clusters::assembled_clusters as core_assembled_clusters;
 use crate::distances::{
     mean_pairwise_distance as core_mean_pairwise_distance, optics as core_optics, paired_distances,
 };
@@ -858,6 +859,30 @@ fn ccr_spheres<'py>(
     ))
 }
 
+/// Assembled-SMOTE's clusters of the rows `rows`: a label per row.
+#[pyfunction]
+#[pyo3(signature = (x, rows, pop, thres, n_threads=None))]
+fn assembled_clusters<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    rows: PyReadonlyArray1<'py, i64>,
+    pop: usize,
+    thres: f64,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let rows = to_rows("border rows", &rows)?;
+    let pairs = rows.len().saturating_mul(rows.len());
+    let labels = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, pairs, |stop| core_assembled_clusters(x, &rows, pop, thres, stop))
+    })?;
+    Ok(labels
+        .into_iter()
+        .map(i64::from)
+        .collect::<Vec<_>>()
+        .into_pyarray(py))
+}
+
 /// SVM-SMOTE's Beta(10, 10) split of class `class_code`'s rows, from the seed.
 #[pyfunction]
 fn split_fraction(random_state: u64, class_code: usize) -> f64 {
@@ -1204,6 +1229,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(optics, m)?)?;
     m.add_function(wrap_pyfunction!(ccr_spheres, m)?)?;
+    m.add_function(wrap_pyfunction!(assembled_clusters, m)?)?;
     m.add_function(wrap_pyfunction!(approximate_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(nearest, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;

@@ -84,6 +84,9 @@ CASES: dict[str, SamplerCase] = {
         SamplerCase("SMOBD", fast_smote.SMOBD, "interpolating", neighbors_param=None),
         SamplerCase("LVQSMOTE", fast_smote.LVQSMOTE, "fitted", neighbors_param="n_neighbors"),
         SamplerCase("CCR", fast_smote.CCR, "translating", neighbors_param=None),
+        SamplerCase(
+            "AssembledSMOTE", fast_smote.AssembledSMOTE, "interpolating", neighbors_param="n_neighbors"
+        ),
         SamplerCase("PolynomFitSMOTE-star", fast_smote.PolynomFitSMOTE, "fitted", neighbors_param=None),
         SamplerCase(
             "PolynomFitSMOTE-polynomial",

@@ -35,6 +35,7 @@ def test_variant_methods_are_registered_by_name():
         "g-smote",
         "ccr",
         "lvq-smote",
+        "assembled-smote",
     ]
     X, y = make_imbalanced([120, 30])
     for name, cls in fast_smote.VARIANT_METHODS.items():
@@ -372,6 +373,80 @@ def test_ccr_moves_only_the_classes_it_does_not_grow():
     grown = y > 0
     np.testing.assert_array_equal(X_res[: len(y)][grown], X[grown])
     assert not np.array_equal(X_res[: len(y)][~grown], X[~grown])
+
+
+# Assembled-SMOTE
+
+
+def _assembled_by_definition(points, pop, thres):
+    """Single linkage one merge at a time, pairs of clusters of at least ``pop`` rows
+    merging only if their principal directions agree, a pair set aside until either
+    changes: the clusters as sets of positions."""
+    distance = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2))
+    clusters = {i: [i] for i in range(len(points))}  # keyed by their lowest position
+    aside = set()
+
+    def direction(members):
+        spread = np.cov(points[members], rowvar=False, bias=True)
+        if not np.any(spread):
+            return None
+        return np.linalg.eigh(spread)[1][:, -1]
+
+    while True:
+        pairs = [
+            (distance[np.ix_(clusters[a], clusters[b])].min(), a, b)
+            for a in clusters
+            for b in clusters
+            if a < b and (a, b) not in aside
+        ]
+        if not pairs:
+            break
+        _, a, b = min(pairs)
+        u, v = direction(clusters[a]), direction(clusters[b])
+        agree = u is None or v is None or abs(u @ v) > thres
+        if len(clusters[a]) < pop or len(clusters[b]) < pop or agree:
+            clusters[a] = clusters[a] + clusters.pop(b)
+            aside = {pair for pair in aside if a not in pair and b not in pair}
+        else:
+            aside.add((a, b))
+    return sorted(sorted(members) for members in clusters.values())
+
+
+@pytest.mark.parametrize(("pop", "thres"), [(2, 0.3), (2, 0.6), (4, 0.6), (3, 0.95), (1, 0.8)])
+def test_assembled_smote_clusters_the_border_and_samples_within_clusters(pop, thres):
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X), 1 - y
+    sampler = fast_smote.AssembledSMOTE(pop=pop, thres=thres, random_state=0)
+    _X_res, _y_res = sampler.fit_resample(X, y)
+    rows = np.flatnonzero(y == 1)
+    # The border: another class among the 5 nearest of all samples.
+    table = _brute_knn(X, rows, np.arange(len(y)), 5)
+    border = (y[table] != 1).any(axis=1)
+    cluster = sampler.clusters_[1]
+    np.testing.assert_array_equal(cluster >= 0, border)
+    got = sorted(sorted(np.flatnonzero(cluster[border] == c).tolist()) for c in range(cluster.max() + 1))
+    assert got == _assembled_by_definition(X[rows[border]], pop, thres)
+    # Counts by cluster size, exactly; each new row within its cluster, toward one of the
+    # base's 5 nearest in it.
+    groups = [rows[cluster == c] for c in range(cluster.max() + 1)] + [rows[cluster == -1]]
+    want = apportion(np.count_nonzero(y == 0) - len(rows), np.array([len(g) for g in groups], float))
+    provenance = sampler.provenance_
+    of = dict(zip(rows.tolist(), cluster.tolist()))
+    made = np.bincount(
+        [of[b] if of[b] >= 0 else len(groups) - 1 for b in provenance.base_index], minlength=len(groups)
+    )
+    np.testing.assert_array_equal(made, want)
+    for group in groups:
+        inside = np.isin(provenance.base_index, group)
+        assert np.isin(provenance.neighbor_index[inside], group).all()
+        if len(group) > 1:
+            near = _brute_knn(X, group, group, min(5, len(group) - 1))
+            position = {r: i for i, r in enumerate(group.tolist())}
+            for b, nb in zip(provenance.base_index[inside], provenance.neighbor_index[inside]):
+                assert position[nb] in near[position[b]]
 
 
 # The iterative-partitioning filter and SMOTE-IPF

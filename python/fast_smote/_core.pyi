@@ -14,6 +14,7 @@ __all__ = [
     "MAX_TREE_DIM",
     "__version__",
     "approximate_kneighbors",
+    "assembled_clusters",
     "bootstrap",
     "bootstrap_window",
     "ccr_spheres",
@@ -271,6 +272,14 @@ def nearest(
 
 def mean_pairwise_distance(x: FloatMatrix, rows: IndexArray, n_threads: int | None = None) -> float:
     """The mean Euclidean distance between two different rows among ``rows``."""
+
+def assembled_clusters(
+    x: FloatMatrix, rows: IndexArray, pop: int, thres: float, n_threads: int | None = None
+) -> npt.NDArray[np.int64]:
+    """Assembled-SMOTE's clusters of the border ``rows``: single linkage, where two
+    clusters of at least ``pop`` rows merge only if their principal directions have
+    ``|cos| > thres`` (else they are set aside until one changes). A label per row, in
+    the order of each cluster's first row."""
 
 def ccr_spheres(
     x: FloatMatrix,

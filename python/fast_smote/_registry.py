@@ -41,6 +41,7 @@ VARIANTS = {
     "g-smote": "over_sampling:GSMOTE",
     "ccr": "over_sampling:CCR",
     "lvq-smote": "over_sampling:LVQSMOTE",
+    "assembled-smote": "over_sampling:AssembledSMOTE",
 }
 
 #: Every sampler's name: imbalanced-learn's over-samplers, the others, the variants.

@@ -51,7 +51,7 @@ def resample(
         (:class:`PolynomFitSMOTE`), ``'prowsyn'`` (:class:`ProWSyn`), ``'smote-ipf'``
         (:class:`SMOTEIPF`), ``'lee-smote'`` (:class:`LeeSMOTE`), ``'smobd'``
         (:class:`SMOBD`), ``'g-smote'`` (:class:`GSMOTE`), ``'ccr'`` (:class:`CCR`),
-        ``'lvq-smote'`` (:class:`LVQSMOTE`).
+        ``'lvq-smote'`` (:class:`LVQSMOTE`), ``'assembled-smote'`` (:class:`AssembledSMOTE`).
     sampling_strategy, random_state, n_jobs
         As for every sampler.
     **params

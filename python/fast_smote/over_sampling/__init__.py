@@ -1,6 +1,7 @@
 """The over-samplers, with imbalanced-learn's names: ``fast_smote.over_sampling.SMOTE`` ..."""
 
 from ._adasyn import ADASYN
+from ._assembled import AssembledSMOTE
 from ._base import Provenance
 from ._ccr import CCR
 from ._cluster import KMeansSMOTE
@@ -25,6 +26,7 @@ __all__ = [
     "SMOTEN",
     "SMOTENC",
     "SVMSMOTE",
+    "AssembledSMOTE",
     "BorderlineSMOTE",
     "KMeansSMOTE",
     "LeeSMOTE",

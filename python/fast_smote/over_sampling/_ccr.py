@@ -12,18 +12,27 @@ from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import Generated
 from ._base import BaseSMOTE, apportion
 
+#: New rows drawn per block (bounds the draws' temporaries to a few blocks of rows).
+_DRAW_BLOCK = 65536
 
-def in_l1_balls(centres: np.ndarray, radii: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One point drawn uniformly from the L1 ball of radius ``radii[i]`` around each row
-    ``centres[i]`` (in float64): the first ``d`` of ``d + 1`` exponential draws over their
-    sum are uniform on the simplex's interior, and random signs spread them over the
-    ball."""
+
+def in_l1_balls(centres: np.ndarray, radii: np.ndarray, rng: np.random.Generator, out: np.ndarray) -> None:
+    """Fills ``out`` (its float type) with one point drawn uniformly from the L1 ball of
+    radius ``radii[i]`` around each row ``centres[i]``, block by block: the first ``d`` of
+    ``d + 1`` exponential draws over their sum are uniform on the simplex's interior, and
+    random signs spread them over the ball (in float64, saturating at ``out``'s limit)."""
     n, d = centres.shape
-    draws = rng.exponential(size=(n, d + 1))
-    offsets = draws[:, :d] / draws.sum(axis=1, keepdims=True)
-    offsets *= rng.choice(np.array([-1.0, 1.0]), size=(n, d))
-    made: np.ndarray = centres + radii[:, None] * offsets
-    return made
+    limit = np.finfo(out.dtype).max
+    for start in range(0, n, _DRAW_BLOCK):
+        block = slice(start, start + _DRAW_BLOCK)
+        draws = rng.exponential(size=(len(out[block]), d + 1))
+        offsets = draws[:, :d] / draws.sum(axis=1, keepdims=True)
+        offsets *= rng.choice(np.array([-1.0, 1.0]), size=offsets.shape)
+        offsets *= radii[block, None]
+        with np.errstate(over="ignore"):
+            offsets += centres[block]
+        np.clip(offsets, -limit, limit, out=offsets)
+        out[block] = offsets
 
 
 class CCR(BaseSMOTE):
@@ -120,25 +129,28 @@ class CCR(BaseSMOTE):
         plan = list(zip(*data.plan(strategy)))
         X = data.X
         grown = np.isin(data.codes, [code for code, _ in plan])
+        X_res = np.empty((data.n_samples + sum(n for _, n in plan), X.shape[1]), dtype=X.dtype)
+        moved = np.zeros(data.n_samples, dtype=bool)
         moves = np.zeros(X.shape, dtype=np.float64)
-        made: list[np.ndarray] = []
         self.radii_: dict[Any, np.ndarray] = {}
+        start = data.n_samples
         for code, n in plan:
             rows = data.rows_of(code)
             others = np.flatnonzero(data.codes != code)
             radii, translations = _core.ccr_spheres(X, rows, others, ~grown[others], budget, n_threads)
             moves[others] += translations
+            moved[others] |= translations.any(axis=1)
             self.radii_[data.label(code)] = radii
-            counts = apportion(n, 1.0 / radii)
-            bases = np.repeat(np.arange(len(rows)), counts)
-            made.append(
-                in_l1_balls(
-                    X[rows[bases]].astype(np.float64), radii[bases], np.random.default_rng([seed, code])
-                )
-            )
-        limit = np.finfo(X.dtype).max
-        with np.errstate(over="ignore"):
-            X_res = np.concatenate([X + moves, *made]) if plan else X.copy()
-        X_res = np.clip(X_res, -limit, limit).astype(X.dtype, copy=False)
+            bases = np.repeat(np.arange(len(rows)), apportion(n, 1.0 / radii))
+            rng = np.random.default_rng([seed, code])
+            in_l1_balls(X[rows[bases]], radii[bases], rng, X_res[start : start + n])
+            start += n
+        # The originals, the rows inside spheres pushed out (saturating at the type's limit).
+        X_res[: data.n_samples] = X
+        if moved.any():
+            limit = np.finfo(X.dtype).max
+            with np.errstate(over="ignore"):
+                pushed = X[moved].astype(np.float64) + moves[moved]
+            X_res[: data.n_samples][moved] = np.clip(pushed, -limit, limit)
         self.provenance_ = None
         return Generated(X_res, [code for code, _ in plan], [n for _, n in plan])

@@ -1,0 +1,325 @@
+//! Assembled-SMOTE's clustering of a class's borderline rows: single linkage whose merges
+//! between two clusters of at least `pop` rows each need their principal directions to
+//! agree.
+
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::float::Float;
+use crate::neighbors::power_of_two_scale;
+use crate::sampling::{check_rows, gather};
+use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
+
+/// Power-iteration steps for a cluster's principal direction.
+const POWER_STEPS: usize = 200;
+
+/// Clusters of the rows `rows` of `x`, as a label per row (0, 1, ... in the order of
+/// each cluster's first row).
+///
+/// Single linkage, one merge at a time: the two clusters nearest each other (the least
+/// distance between their rows; among equal ones the pair of lowest positions) merge if
+/// either has fewer than `pop` rows, or if their principal directions (the leading
+/// eigenvectors of their covariances, in either sense) have `|cos| > thres`; otherwise
+/// the pair is set aside until one of the two changes. It ends when every remaining
+/// pair is set aside. A cluster whose rows do not spread has no direction and merges.
+/// Holds the rows' distance matrix (`rows.len()²` values).
+pub fn assembled_clusters<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    pop: usize,
+    thres: f64,
+    stop: &Stop,
+) -> Result<Vec<u32>> {
+    check_rows("border rows", rows, x.nrows())?;
+    if !(0.0..=1.0).contains(&thres) {
+        return Err(Error::InvalidParameter {
+            name: "thres",
+            value: thres.to_string(),
+        });
+    }
+    let (b, d) = (rows.len(), x.ncols());
+    let mut points: Vec<f64> = gather(x, rows.par_iter().copied())
+        .into_iter()
+        .map(|v| v.to_f64().expect("a float"))
+        .collect();
+    // Scaled by a power of two (exactly): no square overflows; distances are only compared.
+    let largest = points.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
+    points.iter_mut().for_each(|v| *v *= scale);
+    let point = |i: usize| &points[i * d..(i + 1) * d];
+    let mut dist = vec![f64::INFINITY; b * b];
+    dist.par_chunks_mut(b.max(1))
+        .enumerate()
+        .for_each(|(i, row)| {
+            if stop.requested() {
+                return;
+            }
+            for (j, slot) in row.iter_mut().enumerate() {
+                if i != j {
+                    *slot = point(i)
+                        .iter()
+                        .zip(point(j))
+                        .map(|(p, q)| (p - q) * (p - q))
+                        .sum::<f64>()
+                        .sqrt();
+                }
+            }
+        });
+    stop.check()?;
+    let mut state = Linkage {
+        b,
+        dist,
+        active: vec![true; b],
+        members: (0..b as u32).map(|i| vec![i]).collect(),
+        direction: vec![None; b],
+        set_aside: vec![Vec::new(); b],
+        best: vec![(f64::INFINITY, 0); b],
+        seen: vec![false; b],
+    };
+    for i in 0..b {
+        state.refresh(i);
+    }
+    let mut steps = 0usize;
+    while let Some((a, c)) = state.nearest_pair() {
+        steps += 1;
+        if steps % ROWS_BETWEEN_CHECKS == 0 {
+            stop.check()?;
+        }
+        let merges = state.members[a].len() < pop
+            || state.members[c].len() < pop
+            || state.agreement(a, c, &points, d) > thres;
+        if merges {
+            state.merge(a, c);
+        } else {
+            state.set_aside[a].push(c as u32);
+            state.set_aside[c].push(a as u32);
+            state.refresh(a);
+            state.refresh(c);
+        }
+    }
+    // Labels in the order of each cluster's first row.
+    let mut cluster_of = vec![0usize; b];
+    for (c, members) in state.members.iter().enumerate() {
+        if state.active[c] {
+            members.iter().for_each(|&m| cluster_of[m as usize] = c);
+        }
+    }
+    let mut label = vec![u32::MAX; b];
+    let mut next = 0;
+    Ok(cluster_of
+        .iter()
+        .map(|&c| {
+            if label[c] == u32::MAX {
+                label[c] = next;
+                next += 1;
+            }
+            label[c]
+        })
+        .collect())
+}
+
+/// The clusters so far: cluster `c` is alive while `active[c]`, and its row `c` of
+/// `dist` holds its single-linkage distance to every other cluster.
+struct Linkage {
+    b: usize,
+    dist: Vec<f64>,
+    active: Vec<bool>,
+    members: Vec<Vec<u32>>,
+    /// Each cluster's principal direction, once computed (`Some(None)`: no spread).
+    direction: Vec<Option<Option<Vec<f64>>>>,
+    /// The clusters each cluster was set aside with.
+    set_aside: Vec<Vec<u32>>,
+    /// Each cluster's nearest cluster it may still merge with: (distance, cluster).
+    best: Vec<(f64, usize)>,
+    /// Scratch marks for `refresh`.
+    seen: Vec<bool>,
+}
+
+impl Linkage {
+    /// Recomputes `best[c]`.
+    fn refresh(&mut self, c: usize) {
+        for &k in &self.set_aside[c] {
+            self.seen[k as usize] = true;
+        }
+        let row = &self.dist[c * self.b..(c + 1) * self.b];
+        let mut best = (f64::INFINITY, 0);
+        for (k, &v) in row.iter().enumerate() {
+            if self.active[k] && !self.seen[k] && k != c && v < best.0 {
+                best = (v, k);
+            }
+        }
+        for &k in &self.set_aside[c] {
+            self.seen[k as usize] = false;
+        }
+        self.best[c] = best;
+    }
+
+    /// The nearest pair of clusters not set aside (lowest positions among equals).
+    fn nearest_pair(&self) -> Option<(usize, usize)> {
+        let mut found: Option<(f64, usize)> = None;
+        for (c, &(v, _)) in self.best.iter().enumerate() {
+            if self.active[c] && v.is_finite() && found.is_none_or(|(least, _)| v < least) {
+                found = Some((v, c));
+            }
+        }
+        found.map(|(_, c)| {
+            let k = self.best[c].1;
+            (c.min(k), c.max(k))
+        })
+    }
+
+    /// Cluster `c` merged into `a` (`a < c`): distances by single linkage, set-aside
+    /// pairs of either forgotten (they changed), and the nearest pairs brought up to date.
+    fn merge(&mut self, a: usize, c: usize) {
+        let b = self.b;
+        for k in 0..b {
+            if self.active[k] && k != a && k != c {
+                let v = self.dist[a * b + k].min(self.dist[c * b + k]);
+                self.dist[a * b + k] = v;
+                self.dist[k * b + a] = v;
+            }
+        }
+        self.active[c] = false;
+        let moved = std::mem::take(&mut self.members[c]);
+        self.members[a].extend(moved);
+        self.direction[a] = None;
+        let mut freed = std::mem::take(&mut self.set_aside[a]);
+        freed.append(&mut self.set_aside[c]);
+        for &k in &freed {
+            self.set_aside[k as usize].retain(|&o| o as usize != a && o as usize != c);
+        }
+        self.refresh(a);
+        for k in 0..b {
+            if !self.active[k] || k == a {
+                continue;
+            }
+            let (v, nearest) = self.best[k];
+            if nearest == a || nearest == c || freed.contains(&(k as u32)) {
+                self.refresh(k);
+            } else if self.dist[k * b + a] < v {
+                self.best[k] = (self.dist[k * b + a], a);
+            }
+        }
+    }
+
+    /// `|cos|` between the principal directions of clusters `a` and `c` (1 when either
+    /// has none).
+    fn agreement(&mut self, a: usize, c: usize, points: &[f64], d: usize) -> f64 {
+        for cluster in [a, c] {
+            if self.direction[cluster].is_none() {
+                self.direction[cluster] =
+                    Some(principal_direction(&self.members[cluster], points, d));
+            }
+        }
+        match (&self.direction[a], &self.direction[c]) {
+            (Some(Some(u)), Some(Some(v))) => {
+                u.iter().zip(v).map(|(p, q)| p * q).sum::<f64>().abs()
+            }
+            _ => 1.0,
+        }
+    }
+}
+
+/// The unit leading eigenvector of the covariance of the rows `members` of `points`
+/// (row-major, `d` per row), by power iteration from a fixed start; None when they do
+/// not spread.
+fn principal_direction(members: &[u32], points: &[f64], d: usize) -> Option<Vec<f64>> {
+    let n = members.len() as f64;
+    let row = |m: u32| &points[m as usize * d..(m as usize + 1) * d];
+    let mut mean = vec![0.0; d];
+    for &m in members {
+        mean.iter_mut().zip(row(m)).for_each(|(s, v)| *s += v);
+    }
+    mean.iter_mut().for_each(|s| *s /= n);
+    let mut cov = vec![0.0; d * d];
+    for &m in members {
+        let centred: Vec<f64> = row(m).iter().zip(&mean).map(|(v, s)| v - s).collect();
+        for i in 0..d {
+            for j in 0..d {
+                cov[i * d + j] += centred[i] * centred[j];
+            }
+        }
+    }
+    let largest = cov.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    if largest == 0.0 {
+        return None;
+    }
+    // Start from the column of the largest variance: never orthogonal to the leading
+    // eigenvector unless that variance is not the leading one's share, which the
+    // iteration then finds anyway through rounding.
+    let start = (0..d)
+        .max_by(|&i, &j| cov[i * d + i].total_cmp(&cov[j * d + j]))
+        .expect("a feature");
+    let mut v: Vec<f64> = (0..d).map(|i| cov[i * d + start] / largest).collect();
+    for _ in 0..POWER_STEPS {
+        let next: Vec<f64> = (0..d)
+            .map(|i| (0..d).map(|j| cov[i * d + j] / largest * v[j]).sum())
+            .collect();
+        let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm == 0.0 {
+            return None;
+        }
+        v = next.into_iter().map(|x| x / norm).collect();
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::run_with_threads;
+    use crate::rng::Rng;
+
+    #[test]
+    fn small_clusters_merge_by_single_linkage() {
+        // Two groups far apart; with pop above every size, everything merges into one.
+        let x = ndarray::array![[0.0, 0.0], [0.1, 0.0], [0.2, 0.0], [9.0, 9.0], [9.1, 9.0]];
+        let rows = [0, 1, 2, 3, 4];
+        let all = assembled_clusters(x.view(), &rows, 10, 0.5, Stop::never()).unwrap();
+        assert_eq!(all, vec![0, 0, 0, 0, 0]);
+        // pop 2: once both groups hold 2 rows, merges need agreeing directions. The
+        // first group lies along x, the second along x too: they merge; along y, not.
+        let two = assembled_clusters(x.view(), &rows, 2, 0.5, Stop::never()).unwrap();
+        assert_eq!(two, vec![0, 0, 0, 0, 0]);
+        let crossed = ndarray::array![[0.0, 0.0], [0.1, 0.0], [0.2, 0.0], [9.0, 9.0], [9.0, 9.1]];
+        let apart = assembled_clusters(crossed.view(), &rows, 2, 0.5, Stop::never()).unwrap();
+        assert_eq!(apart, vec![0, 0, 0, 1, 1]);
+    }
+
+    #[test]
+    fn the_clusters_are_the_same_for_any_thread_count() {
+        let mut rng = Rng::new(9);
+        let x =
+            ndarray::Array2::from_shape_simple_fn((400, 3), || f64::unit_from_bits(rng.next_u64()));
+        let rows: Vec<usize> = (0..400).step_by(2).collect();
+        let want = assembled_clusters(x.view(), &rows, 3, 0.6, Stop::never()).unwrap();
+        assert!(want.iter().max().unwrap() > &0, "several clusters");
+        for threads in [1, 2, 3] {
+            let got = run_with_threads(Some(threads), || {
+                assembled_clusters(x.view(), &rows, 3, 0.6, Stop::never())
+            })
+            .unwrap()
+            .unwrap();
+            assert_eq!(got, want);
+        }
+        assert!(assembled_clusters(x.view(), &rows, 3, 1.5, Stop::never()).is_err());
+    }
+
+    #[test]
+    fn the_principal_direction_is_the_leading_eigenvector() {
+        // Points along (1, 2, 0), each twice, 0.01 above and below along z.
+        let points: Vec<f64> = (0..50)
+            .flat_map(|i| {
+                let t = (i / 2) as f64 / 10.0;
+                [t, 2.0 * t, if i % 2 == 0 { 0.01 } else { -0.01 }]
+            })
+            .collect();
+        let members: Vec<u32> = (0..50).collect();
+        let v = principal_direction(&members, &points, 3).unwrap();
+        let want = [1.0 / 5f64.sqrt(), 2.0 / 5f64.sqrt(), 0.0];
+        let cos: f64 = v.iter().zip(want).map(|(a, b)| a * b).sum();
+        assert!((cos.abs() - 1.0).abs() < 1e-12);
+        assert!(principal_direction(&[3, 3], &points, 3).is_none());
+    }
+}
