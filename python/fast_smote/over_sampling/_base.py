@@ -3,6 +3,7 @@ and the provenance of each synthetic row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -48,6 +49,26 @@ class Provenance:
     def __len__(self) -> int:
         return len(self.step)
 
+    @classmethod
+    def joined(
+        cls,
+        n_original: int,
+        n_rows: int,
+        dtype: np.dtype,
+        bases: Sequence[np.ndarray],
+        neighbors: Sequence[np.ndarray],
+        steps: Sequence[np.ndarray],
+    ) -> Provenance:
+        """The record of parts made apart (each class's, each round's), in order, with
+        the index type of an output of ``n_rows`` rows and steps of X's type ``dtype``."""
+        index = np.int32 if n_rows < 2**31 else np.int64
+        return cls(
+            n_original,
+            np.concatenate([np.empty(0, index), *bases]).astype(index),
+            np.concatenate([np.empty(0, index), *neighbors]).astype(index),
+            np.concatenate([np.empty(0, dtype), *steps]).astype(dtype),
+        )
+
 
 class Job(NamedTuple):
     """One stream of synthetic rows of one class, as the core takes it."""
@@ -72,6 +93,27 @@ class Job(NamedTuple):
     @property
     def n_new(self) -> int:
         return int(self.draws) if isinstance(self.draws, (int, np.integer)) else int(self.draws.sum())
+
+
+def class_rng(seed: int, code: int) -> np.random.Generator:
+    """The NumPy generator of the draws one class's rows take in Python (the methods whose
+    rows are not the core's jobs): from the seed and the class, the same for any
+    ``n_jobs``."""
+    return np.random.default_rng([seed, code])
+
+
+def with_room_for(data: Dataset, plan: Sequence[tuple[int, int]]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """X's rows, then room for each planned ``(class, count)``'s new rows, in X's float
+    type: the output and a view of each class's rows, in plan order."""
+    X_res = np.empty((data.n_samples + sum(n for _, n in plan), data.X.shape[1]), dtype=data.X.dtype)
+    X_res[: data.n_samples] = data.X
+    bounds = np.cumsum([data.n_samples, *(n for _, n in plan)])
+    return X_res, [X_res[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def made_by_plan(X_res: np.ndarray, plan: Sequence[tuple[int, int]]) -> Generated:
+    """What a sampler that filled ``with_room_for``'s output made."""
+    return Generated(X_res, [code for code, _ in plan], [n for _, n in plan])
 
 
 def apportion(n: int, weights: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from .. import _core
 from .._checks import check_real
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE, apportion
+from ._base import BaseSMOTE, apportion, class_rng, made_by_plan, with_room_for
 
 #: New rows drawn per block (bounds the draws' temporaries to a few blocks of rows).
 _DRAW_BLOCK = 65536
@@ -129,12 +129,11 @@ class CCR(BaseSMOTE):
         plan = list(zip(*data.plan(strategy)))
         X = data.X
         grown = np.isin(data.codes, [code for code, _ in plan])
-        X_res = np.empty((data.n_samples + sum(n for _, n in plan), X.shape[1]), dtype=X.dtype)
+        X_res, new_rows = with_room_for(data, plan)
         moved = np.zeros(data.n_samples, dtype=bool)
         moves = np.zeros(X.shape, dtype=np.float64)
         self.radii_: dict[Any, np.ndarray] = {}
-        start = data.n_samples
-        for code, n in plan:
+        for (code, n), out in zip(plan, new_rows):
             rows = data.rows_of(code)
             others = np.flatnonzero(data.codes != code)
             radii, translations = _core.ccr_spheres(X, rows, others, ~grown[others], budget, n_threads)
@@ -142,15 +141,12 @@ class CCR(BaseSMOTE):
             moved[others] |= translations.any(axis=1)
             self.radii_[data.label(code)] = radii
             bases = np.repeat(np.arange(len(rows)), apportion(n, 1.0 / radii))
-            rng = np.random.default_rng([seed, code])
-            in_l1_balls(X[rows[bases]], radii[bases], rng, X_res[start : start + n])
-            start += n
-        # The originals, the rows inside spheres pushed out (saturating at the type's limit).
-        X_res[: data.n_samples] = X
+            in_l1_balls(X[rows[bases]], radii[bases], class_rng(seed, code), out)
+        # The rows inside spheres pushed out (saturating at the type's limit).
         if moved.any():
             limit = np.finfo(X.dtype).max
             with np.errstate(over="ignore"):
                 pushed = X[moved].astype(np.float64) + moves[moved]
             X_res[: data.n_samples][moved] = np.clip(pushed, -limit, limit)
         self.provenance_ = None
-        return Generated(X_res, [code for code, _ in plan], [n for _, n in plan])
+        return made_by_plan(X_res, plan)

@@ -127,12 +127,8 @@ class LeeSMOTE(BaseSMOTE):
             counts.append(n)
         rows_made, bases, neighbors, steps = zip(*made) if made else ((), (), (), ())
         X_res = np.concatenate([data.X, *rows_made])
-        index_type = np.int32 if len(X_res) < 2**31 else np.int64
-        self.provenance_ = Provenance(
-            data.n_samples,
-            np.concatenate([np.empty(0, index_type), *bases]).astype(index_type),
-            np.concatenate([np.empty(0, index_type), *neighbors]).astype(index_type),
-            np.concatenate([np.empty(0, data.X.dtype), *steps]),
+        self.provenance_ = Provenance.joined(
+            data.n_samples, len(X_res), data.X.dtype, bases, neighbors, steps
         )
         return Generated(X_res, codes, counts)
 

@@ -11,7 +11,7 @@ from sklearn.cluster import KMeans
 from .._checks import check_int
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE
+from ._base import BaseSMOTE, class_rng, made_by_plan, with_room_for
 
 
 def most_similar_pairs(codebook: np.ndarray) -> np.ndarray:
@@ -116,27 +116,24 @@ class LVQSMOTE(BaseSMOTE):
         seed = seed_from(self.random_state)
         plan = list(zip(*data.plan(strategy)))
         X = data.X
-        X_res = np.empty((data.n_samples + sum(n for _, n in plan), X.shape[1]), dtype=X.dtype)
-        X_res[: data.n_samples] = X
+        X_res, new_rows = with_room_for(data, plan)
         self.codebooks_: dict[Any, np.ndarray] = {}
         # Translations can pass the type's limit: they saturate there.
         limit = np.finfo(X.dtype).max
-        start = data.n_samples
-        for code, n in plan:
+        for (code, n), out in zip(plan, new_rows):
             label = data.label(code)
             points = X[data.rows_of(code)].astype(np.float64)
             if len(points) < 3:
                 raise ValueError(
                     f"class {label!r} has {len(points)} samples, but LVQ-SMOTE's codebook needs at least 3"
                 )
-            rng = np.random.default_rng([seed, code])
+            rng = class_rng(seed, code)
             codebook = self._codebook(points, min(n_clusters, len(points)), int(rng.integers(2**31)))
             self.codebooks_[label] = codebook
             made = self._carried_over(points, codebook, n_neighbors, n, rng)
-            X_res[start : start + n] = np.clip(made, -limit, limit)
-            start += n
+            out[:] = np.clip(made, -limit, limit)
         self.provenance_ = None
-        return Generated(X_res, [code for code, _ in plan], [n for _, n in plan])
+        return made_by_plan(X_res, plan)
 
     @staticmethod
     def _codebook(points: np.ndarray, k: int, seed: int) -> np.ndarray:

@@ -9,14 +9,9 @@ import numpy as np
 from .._checks import check_int
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE, Job, Provenance
+from ._base import BaseSMOTE, Job, Provenance, class_rng, made_by_plan, with_room_for
 
 TOPOLOGIES = ("star", "bus", "mesh", "polynomial")
-
-
-def _class_rng(seed: int, code: int) -> np.random.Generator:
-    """The generator of one class's draws: the same for any thread count."""
-    return np.random.default_rng([seed, code])
 
 
 def spread_evenly(n: int, m: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -170,14 +165,11 @@ class PolynomFitSMOTE(BaseSMOTE):
     def _fit_topology(self, data: Dataset, plan: list[tuple[int, int]], degree: int, seed: int) -> Generated:
         """The star's, the bus's and the curve's new samples, class by class after X."""
         X = data.X
-        X_res = np.empty((data.n_samples + sum(n for _, n in plan), X.shape[1]), dtype=X.dtype)
-        X_res[: data.n_samples] = X
-        start = data.n_samples
+        X_res, new_rows = with_room_for(data, plan)
         bases, neighbors, steps = [], [], []
-        for code, n in plan:
+        for (code, n), made in zip(plan, new_rows):
             rows = data.rows_of(code)
-            rng = _class_rng(seed, code)
-            made = X_res[start : start + n]
+            rng = class_rng(seed, code)
             if self.topology == "star":
                 link, step = spread_evenly(n, len(rows), rng)
                 points = X[rows]
@@ -195,15 +187,9 @@ class PolynomFitSMOTE(BaseSMOTE):
                 steps.append(step.astype(X.dtype))
             else:
                 made[:] = polynomial_rows(X[rows], degree, n, rng)
-            start += n
-        if self.topology == "bus":
-            index = np.int32 if len(X_res) < 2**31 else np.int64
-            self.provenance_ = Provenance(
-                data.n_samples,
-                np.concatenate([np.empty(0, index), *bases]).astype(index),
-                np.concatenate([np.empty(0, index), *neighbors]).astype(index),
-                np.concatenate([np.empty(0, X.dtype), *steps]),
-            )
-        else:
-            self.provenance_ = None
-        return Generated(X_res, [code for code, _ in plan], [n for _, n in plan])
+        self.provenance_ = (
+            Provenance.joined(data.n_samples, len(X_res), X.dtype, bases, neighbors, steps)
+            if self.topology == "bus"
+            else None
+        )
+        return made_by_plan(X_res, plan)
