@@ -13,7 +13,7 @@ use crate::stop::Stop;
 
 /// Class rows per parallel task: a fixed size, so the sums never depend on the threads.
 const SPHERE_BLOCK: usize = 16;
-/// Other rows per tile of a block's distances (a tile of 20 features: 80 KB, in cache).
+/// Other rows per tile of a block's distances (at 20 features, 80 KB: in cache).
 const OTHER_TILE: usize = 512;
 /// Nearest other rows sorted first; doubled while a sphere grows past them all.
 const FIRST_SORTED: usize = 16;
@@ -82,12 +82,28 @@ pub fn ccr_spheres<F: Float>(
     let energy = energy * scale;
     let centre = |i: usize| &centres[i * d..(i + 1) * d];
     let obstacle = |j: usize| &obstacles[j * d..(j + 1) * d];
-    let l1 = |a: &[f64], b: &[f64]| l1_distance(a, b);
     // Per block of class rows: the radii and each pushed row's moves, in row order.
-    // The block's distances are computed tile by tile of other rows, each tile read
-    // once for the whole block while it is in cache.
+    // The block's distances are computed tile by tile of other rows, each tile stored
+    // feature by feature: the sums run over a tile's rows in vector instructions, each
+    // row's sum feature by feature in order (the plain sum, on any machine).
     type Moves = Vec<(usize, Vec<f64>)>;
     let m = others.len();
+    let tiles: Vec<Vec<f64>> = (0..m)
+        .step_by(OTHER_TILE)
+        .map(|start| {
+            let end = (start + OTHER_TILE).min(m);
+            let mut tile = vec![0.0; (end - start) * d];
+            for f in 0..d {
+                for (slot, j) in tile[f * (end - start)..(f + 1) * (end - start)]
+                    .iter_mut()
+                    .zip(start..end)
+                {
+                    *slot = obstacle(j)[f];
+                }
+            }
+            tile
+        })
+        .collect();
     let blocks: Vec<(Vec<f64>, Moves)> = (0..class.len())
         .collect::<Vec<_>>()
         .par_chunks(SPHERE_BLOCK)
@@ -98,21 +114,26 @@ pub fn ccr_spheres<F: Float>(
                 return (radii, moves);
             }
             let mut table = vec![0.0; block.len() * m];
-            for start in (0..m).step_by(OTHER_TILE) {
-                let end = (start + OTHER_TILE).min(m);
+            for (t, tile) in tiles.iter().enumerate() {
+                let start = t * OTHER_TILE;
+                let len = tile.len() / d.max(1);
                 for (slot, &i) in block.iter().enumerate() {
-                    let c = centre(i);
-                    let row = &mut table[slot * m + start..slot * m + end];
-                    for (out, j) in row.iter_mut().zip(start..end) {
-                        *out = l1(c, obstacle(j));
-                    }
+                    let sums = &mut table[slot * m + start..slot * m + start + len];
+                    l1_sums(centre(i), tile, sums);
                 }
             }
-            let mut by_distance: Vec<(f64, usize)> = Vec::with_capacity(m);
+            let mut by_distance: Vec<(f64, usize)> = Vec::new();
             for (slot, &i) in block.iter().enumerate() {
                 let c = centre(i);
                 by_distance.clear();
-                by_distance.extend(table[slot * m..(slot + 1) * m].iter().copied().zip(0..m));
+                // A sphere never outgrows its energy (each step costs at least its
+                // length), so only the rows nearer than that can end up inside.
+                let row = &table[slot * m..(slot + 1) * m];
+                by_distance.extend(
+                    (row.iter().zip(0..m))
+                        .filter(|&(&v, _)| v < energy)
+                        .map(|(&v, j)| (v, j)),
+                );
                 let (radius, inside) = grow(&mut by_distance, energy);
                 radii.push(radius);
                 for &(distance, j) in &by_distance[..inside] {
@@ -146,25 +167,46 @@ pub fn ccr_spheres<F: Float>(
     })
 }
 
-/// The L1 distance of two rows, summed in eight lanes (vector instructions), then the
-/// lanes in order: the same sum on every machine.
-#[inline]
-fn l1_distance(a: &[f64], b: &[f64]) -> f64 {
-    let mut lanes = [0.0f64; 8];
-    let (whole_a, rest_a) = a.split_at(a.len() / 8 * 8);
-    let (whole_b, rest_b) = b.split_at(whole_a.len());
-    for (x, y) in whole_a.chunks_exact(8).zip(whole_b.chunks_exact(8)) {
-        for lane in 0..8 {
-            lanes[lane] += (x[lane] - y[lane]).abs();
+/// Adds to `sums[j]` the L1 distance between `centre` and row `j` of `tile` (stored
+/// feature by feature, `sums.len()` rows), feature after feature: each row's sum in the
+/// plain order, the rows in the widest vector instructions the CPU has (the same sums
+/// on every machine: no instruction fuses or reorders them).
+fn l1_sums(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
+    #[inline(always)]
+    fn body(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
+        let len = sums.len();
+        for (f, &v) in centre.iter().enumerate() {
+            for (sum, &o) in sums.iter_mut().zip(&tile[f * len..(f + 1) * len]) {
+                *sum += (v - o).abs();
+            }
         }
     }
-    let tail: f64 = rest_a.iter().zip(rest_b).map(|(p, q)| (p - q).abs()).sum();
-    lanes.iter().sum::<f64>() + tail
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        unsafe fn avx512(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
+            body(centre, tile, sums)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
+            body(centre, tile, sums)
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { avx512(centre, tile, sums) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { avx2(centre, tile, sums) };
+        }
+    }
+    body(centre, tile, sums)
 }
 
 /// The radius a sphere reaches with `energy` among other rows at the distances
-/// `by_distance` (any order; sorted by (distance, row) as far as the sphere reaches),
-/// and how many of them end up inside.
+/// `by_distance` (any order; sorted by (distance, row) as far as the sphere reaches; the
+/// rows at `energy` or farther may be left out, as no sphere reaches them), and how many
+/// of them end up inside.
 fn grow(by_distance: &mut [(f64, usize)], energy: f64) -> (f64, usize) {
     let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     let mut sorted = 0;
