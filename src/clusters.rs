@@ -83,7 +83,7 @@ pub fn assembled_clusters<F: Float>(
     let mut steps = 0usize;
     while let Some((a, c)) = state.nearest_pair() {
         steps += 1;
-        if steps % ROWS_BETWEEN_CHECKS == 0 {
+        if steps.is_multiple_of(ROWS_BETWEEN_CHECKS) {
             stop.check()?;
         }
         let merges = state.members[a].len() < pop
