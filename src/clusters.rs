@@ -5,10 +5,10 @@
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
+use crate::distances::scaled_rows;
 use crate::error::{Error, Result};
 use crate::float::Float;
-use crate::neighbors::power_of_two_scale;
-use crate::sampling::{check_rows, gather};
+use crate::sampling::check_rows;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// Power-iteration steps for a cluster's principal direction.
@@ -39,14 +39,8 @@ pub fn assembled_clusters<F: Float>(
         });
     }
     let (b, d) = (rows.len(), x.ncols());
-    let mut points: Vec<f64> = gather(x, rows.par_iter().copied())
-        .into_iter()
-        .map(|v| v.to_f64().expect("a float"))
-        .collect();
-    // Scaled by a power of two (exactly): no square overflows; distances are only compared.
-    let largest = points.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
-    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
-    points.iter_mut().for_each(|v| *v *= scale);
+    // Scaled: distances are only compared, directions do not change.
+    let (points, _) = scaled_rows(x, rows);
     let point = |i: usize| &points[i * d..(i + 1) * d];
     let mut dist = vec![f64::INFINITY; b * b];
     dist.par_chunks_mut(b.max(1))

@@ -9,6 +9,27 @@ use crate::neighbors::power_of_two_scale;
 use crate::sampling::{check_rows, gather};
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
+/// The rows `rows` of `x` in f64, row-major.
+pub(crate) fn rows_in_f64<F: Float>(x: ArrayView2<F>, rows: &[usize]) -> Vec<f64> {
+    gather(x, rows.par_iter().copied())
+        .into_iter()
+        .map(|v| v.to_f64().expect("a float"))
+        .collect()
+}
+
+/// `rows_in_f64`, scaled by a power of two (exactly) that keeps every square of a
+/// value and of a difference finite and above the subnormals, with that scale: the
+/// distances computed from them are the true ones times the scale.
+pub(crate) fn scaled_rows<F: Float>(x: ArrayView2<F>, rows: &[usize]) -> (Vec<f64>, f64) {
+    let mut block = rows_in_f64(x, rows);
+    let largest = block.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
+    if scale != 1.0 {
+        block.iter_mut().for_each(|v| *v *= scale);
+    }
+    (block, scale)
+}
+
 /// The mean Euclidean distance between two different rows of `rows` (KMeans-SMOTE's
 /// cluster density), summed exactly over all pairs in f64.
 pub fn mean_pairwise_distance<F: Float>(
@@ -26,17 +47,9 @@ pub fn mean_pairwise_distance<F: Float>(
         });
     }
     let d = x.ncols();
-    let mut block: Vec<f64> = gather(x, rows.par_iter().copied())
-        .into_iter()
-        .map(|v| v.to_f64().expect("a float"))
-        .collect();
-    // Magnitudes whose squares overflow (or vanish) in f64 are scaled by a power of
-    // two, exactly, and the mean scaled back.
-    let largest = block.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
-    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
-    if scale != 1.0 {
-        block.iter_mut().for_each(|v| *v *= scale);
-    }
+    // Magnitudes whose squares overflow (or vanish) in f64 are scaled, and the mean
+    // scaled back.
+    let (block, scale) = scaled_rows(x, rows);
     let row = |i: usize| &block[i * d..(i + 1) * d];
     let total: f64 = (0..m)
         .into_par_iter()
@@ -87,17 +100,8 @@ pub fn optics<F: Float>(
         });
     }
     let d = x.ncols();
-    let mut block: Vec<f64> = gather(x, rows.par_iter().copied())
-        .into_iter()
-        .map(|v| v.to_f64().expect("a float"))
-        .collect();
-    // Scaled by a power of two (exactly) so that no square overflows; distances are
-    // compared in the scaled space and scaled back at the end.
-    let largest = block.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
-    let scale = power_of_two_scale(largest, f64::SAFE_EXPONENT);
-    if scale != 1.0 {
-        block.iter_mut().for_each(|v| *v *= scale);
-    }
+    // Distances are compared in the scaled space and scaled back at the end.
+    let (block, scale) = scaled_rows(x, rows);
     let reach_limit = max_eps * scale;
     let row = |i: usize| &block[i * d..(i + 1) * d];
     let between = |i: usize, j: usize| -> f64 {

@@ -5,10 +5,11 @@
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
+use crate::distances::rows_in_f64;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::neighbors::power_of_two_scale;
-use crate::sampling::{check_rows, gather};
+use crate::sampling::check_rows;
 use crate::stop::Stop;
 
 /// Class rows per parallel task: a fixed size, so the sums never depend on the threads.
@@ -58,14 +59,8 @@ pub fn ccr_spheres<F: Float>(
         });
     }
     let d = x.ncols();
-    let to_f64 = |block: Vec<F>| -> Vec<f64> {
-        block
-            .into_iter()
-            .map(|v| v.to_f64().expect("a float"))
-            .collect()
-    };
-    let mut centres = to_f64(gather(x, class.par_iter().copied()));
-    let mut obstacles = to_f64(gather(x, others.par_iter().copied()));
+    let mut centres = rows_in_f64(x, class);
+    let mut obstacles = rows_in_f64(x, others);
     // Scaled by a power of two (exactly) so that no L1 sum overflows; radii are scaled
     // back, and a move is a ratio of distances times a difference of rows.
     let largest = centres
