@@ -278,10 +278,7 @@ DATA_REFUSALS = {
     "SVM-SMOTE's SVM cannot be fitted": r"the SVM could not be fitted to X",
     "the filter's classifier cannot be fitted": r"the filter's classifier could not be fitted to X",
     "SMOTE-NC without continuous features": r"SMOTENC needs continuous features besides the categorical",
-    "one sample to link or pair": r"has 1 sample, but .* two samples.*: it needs at least 2",
-    "too few samples for OPTICS or a codebook": (
-        r"has [12] samples, but (SMOBD's OPTICS|LVQ-SMOTE's codebook) needs"
-    ),
+    "class too small for the method": r"has \d+ samples, but .* needs at least \d+ samples in every class",
     "SMOBD finds no density": r"no sample of class .* has \d+ neighbours within max_eps",
 }
 INPUT_REFUSALS = {

@@ -577,14 +577,14 @@ def test_parameters_out_of_range_are_refused_by_name(cls, params, error, message
 @pytest.mark.parametrize(
     ("sampler", "message"),
     [
-        (fast_smote.ProWSyn(), "class 1 has 1 sample, but ProWSyn interpolates between two samples"),
+        (fast_smote.ProWSyn(), "class 1 has 1 samples, but ProWSyn's interpolation needs at least 2 samples"),
         (
             fast_smote.PolynomFitSMOTE(topology="bus"),
-            "class 1 has 1 sample, but the bus topology links two samples",
+            "class 1 has 1 samples, but the bus topology needs at least 2",
         ),
         (
             fast_smote.PolynomFitSMOTE(topology="mesh"),
-            "class 1 has 1 sample, but the mesh topology links two samples",
+            "class 1 has 1 samples, but the mesh topology needs at least 2",
         ),
         (fast_smote.GSMOTE(), r"class 1 has 1 samples, but k_neighbors=5 needs at least 6"),
         (fast_smote.LeeSMOTE(), r"class 1 has 1 samples, but k_neighbors=5 needs at least 6"),

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from .._checks import check_int
-from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from .._validation import Dataset, StrategyDict, check_class_sizes, check_n_jobs, seed_from
 from ..base import Generated
 from ._base import BaseSMOTE, class_rng, made_by_plan, with_room_for
 
@@ -115,6 +115,7 @@ class LVQSMOTE(BaseSMOTE):
         check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         plan = list(zip(*data.plan(strategy)))
+        check_class_sizes(data, [code for code, _ in plan], 3, "LVQ-SMOTE's codebook")
         X = data.X
         X_res, new_rows = with_room_for(data, plan)
         self.codebooks_: dict[Any, np.ndarray] = {}
@@ -123,10 +124,6 @@ class LVQSMOTE(BaseSMOTE):
         for (code, n), out in zip(plan, new_rows):
             label = data.label(code)
             points = X[data.rows_of(code)].astype(np.float64)
-            if len(points) < 3:
-                raise ValueError(
-                    f"class {label!r} has {len(points)} samples, but LVQ-SMOTE's codebook needs at least 3"
-                )
             rng = class_rng(seed, code)
             codebook = self._codebook(points, min(n_clusters, len(points)), int(rng.integers(2**31)))
             self.codebooks_[label] = codebook

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_int
-from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from .._validation import Dataset, StrategyDict, check_class_sizes, check_n_jobs, seed_from
 from ..base import Generated
 from ._base import BaseSMOTE, Job, Provenance, class_rng, made_by_plan, with_room_for
 
@@ -149,14 +149,8 @@ class PolynomFitSMOTE(BaseSMOTE):
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         plan = list(zip(*data.plan(strategy)))
-        least = 2 if self.topology in ("bus", "mesh") else 1
-        for code, _ in plan:
-            found = len(data.rows_of(code))
-            if found < least:
-                raise ValueError(
-                    f"class {data.label(code)!r} has {found} sample, but the {self.topology} "
-                    f"topology links two samples: it needs at least {least}"
-                )
+        if self.topology in ("bus", "mesh"):
+            check_class_sizes(data, [code for code, _ in plan], 2, f"the {self.topology} topology")
         if self.topology == "mesh":
             jobs = [Job(code, 0, data.rows_of(code), None, "others", n) for code, n in plan]
             return self._interpolate(data, jobs, seed, n_threads)

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._checks import check_int, check_real
 from .._neighbors import kneighbors
-from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from .._validation import Dataset, StrategyDict, check_class_sizes, check_n_jobs, seed_from
 from ..base import Generated
 from ._base import BaseSMOTE, Job, apportion
 
@@ -102,15 +102,12 @@ class ProWSyn(BaseSMOTE):
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         self.proximity_levels_: dict[Any, np.ndarray] = {}
+        codes, n_new = data.plan(strategy)
+        check_class_sizes(data, codes, 2, "ProWSyn's interpolation")
         jobs = []
-        for code, n in zip(*data.plan(strategy)):
+        for code, n in zip(codes, n_new):
             label = data.label(code)
             rows = data.rows_of(code)
-            if len(rows) < 2:
-                raise ValueError(
-                    f"class {label!r} has {len(rows)} sample, but ProWSyn interpolates between "
-                    "two samples of a class: it needs at least 2"
-                )
             level = self._levels(data, code, rows, n_neighbors, levels, n_threads)
             self.proximity_levels_[label] = level
             counts = apportion(n, np.exp(-theta * (level - 1.0)))

@@ -10,7 +10,7 @@ from sklearn.metrics import pairwise_distances_chunked
 from .. import _core
 from .._checks import check_int, check_real
 from .._errors import UnsuitableDataError
-from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
+from .._validation import Dataset, StrategyDict, check_class_sizes, check_n_jobs, seed_from
 from ..base import Generated
 from ._base import BaseSMOTE, Job, apportion
 
@@ -128,14 +128,12 @@ class SMOBD(BaseSMOTE):
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         self.densities_: dict[Any, np.ndarray] = {}
+        codes, n_new = data.plan(strategy)
+        check_class_sizes(data, codes, 3, "SMOBD's OPTICS")
         jobs = []
-        for code, n in zip(*data.plan(strategy)):
+        for code, n in zip(codes, n_new):
             label = data.label(code)
             rows = data.rows_of(code)
-            if len(rows) < 3:
-                raise ValueError(
-                    f"class {label!r} has {len(rows)} samples, but SMOBD's OPTICS needs at least 3"
-                )
             k = min(min_samples, len(rows) - 1)
             density = self._density(data.X, rows, label, (eta1, t, k, max_eps), n_threads)
             self.densities_[label] = density
