@@ -3,7 +3,7 @@ and the provenance of each synthetic row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -100,6 +100,16 @@ def class_rng(seed: int, code: int) -> np.random.Generator:
     rows are not the core's jobs): from the seed and the class, the same for any
     ``n_jobs``."""
     return np.random.default_rng([seed, code])
+
+
+#: New rows made per block where rows are made in Python: the temporaries stay a few
+#: blocks of rows, not a few outputs.
+ROW_BLOCK = 65536
+
+
+def row_blocks(n: int) -> Iterator[slice]:
+    """Consecutive slices of at most ``ROW_BLOCK`` of ``n`` rows."""
+    return (slice(start, min(start + ROW_BLOCK, n)) for start in range(0, n, ROW_BLOCK))
 
 
 def with_room_for(data: Dataset, plan: Sequence[tuple[int, int]]) -> tuple[np.ndarray, list[np.ndarray]]:

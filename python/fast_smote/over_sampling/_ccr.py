@@ -10,10 +10,7 @@ from .. import _core
 from .._checks import check_real
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE, apportion, class_rng, made_by_plan, with_room_for
-
-#: New rows drawn per block (bounds the draws' temporaries to a few blocks of rows).
-_DRAW_BLOCK = 65536
+from ._base import BaseSMOTE, apportion, class_rng, made_by_plan, row_blocks, with_room_for
 
 
 def in_l1_balls(centres: np.ndarray, radii: np.ndarray, rng: np.random.Generator, out: np.ndarray) -> None:
@@ -23,9 +20,8 @@ def in_l1_balls(centres: np.ndarray, radii: np.ndarray, rng: np.random.Generator
     random signs spread them over the ball (in float64, saturating at ``out``'s limit)."""
     n, d = centres.shape
     limit = np.finfo(out.dtype).max
-    for start in range(0, n, _DRAW_BLOCK):
-        block = slice(start, start + _DRAW_BLOCK)
-        draws = rng.exponential(size=(len(out[block]), d + 1))
+    for block in row_blocks(n):
+        draws = rng.exponential(size=(block.stop - block.start, d + 1))
         offsets = draws[:, :d] / draws.sum(axis=1, keepdims=True)
         offsets *= rng.choice(np.array([-1.0, 1.0]), size=offsets.shape)
         offsets *= radii[block, None]

@@ -11,7 +11,7 @@ from sklearn.cluster import KMeans
 from .._checks import check_int
 from .._validation import Dataset, StrategyDict, check_class_sizes, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE, class_rng, made_by_plan, with_room_for
+from ._base import BaseSMOTE, class_rng, made_by_plan, row_blocks, with_room_for
 
 
 def most_similar_pairs(codebook: np.ndarray) -> np.ndarray:
@@ -119,16 +119,13 @@ class LVQSMOTE(BaseSMOTE):
         X = data.X
         X_res, new_rows = with_room_for(data, plan)
         self.codebooks_: dict[Any, np.ndarray] = {}
-        # Translations can pass the type's limit: they saturate there.
-        limit = np.finfo(X.dtype).max
-        for (code, n), out in zip(plan, new_rows):
+        for (code, _), out in zip(plan, new_rows):
             label = data.label(code)
             points = X[data.rows_of(code)].astype(np.float64)
             rng = class_rng(seed, code)
             codebook = self._codebook(points, min(n_clusters, len(points)), int(rng.integers(2**31)))
             self.codebooks_[label] = codebook
-            made = self._carried_over(points, codebook, n_neighbors, n, rng)
-            out[:] = np.clip(made, -limit, limit)
+            self._carried_over(points, codebook, n_neighbors, rng, out)
         self.provenance_ = None
         return made_by_plan(X_res, plan)
 
@@ -143,10 +140,11 @@ class LVQSMOTE(BaseSMOTE):
 
     @staticmethod
     def _carried_over(
-        points: np.ndarray, codebook: np.ndarray, n_neighbors: int, n: int, rng: np.random.Generator
-    ) -> np.ndarray:
-        """``n`` new samples ``c_a + (x - c_o)`` (see the class)."""
-        k = len(codebook)
+        points: np.ndarray, codebook: np.ndarray, n_neighbors: int, rng: np.random.Generator, out: np.ndarray
+    ) -> None:
+        """Fills ``out`` with new samples ``c_a + (x - c_o)`` (see the class), block by
+        block, saturating at ``out``'s type's limit."""
+        k, n = len(codebook), len(out)
         near = min(n_neighbors, len(points))
         distances = ((codebook[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
         nearest = np.argsort(distances, axis=1, kind="stable")[:, :near]
@@ -154,7 +152,10 @@ class LVQSMOTE(BaseSMOTE):
         a = rng.integers(k, size=n)
         b = (a + rng.integers(1, k, size=n)) % k  # another vector, uniformly
         other = pairs[a, b, rng.integers(2, size=n)]
-        x = points[nearest[other, rng.integers(near, size=n)]]
-        with np.errstate(over="ignore"):
-            made: np.ndarray = codebook[a] + (x - codebook[other])
-        return made
+        x = nearest[other, rng.integers(near, size=n)]
+        limit = np.finfo(out.dtype).max
+        for block in row_blocks(n):
+            with np.errstate(over="ignore"):
+                made = points[x[block]] - codebook[other[block]]
+                made += codebook[a[block]]
+            out[block] = np.clip(made, -limit, limit, out=made)

@@ -9,7 +9,7 @@ import numpy as np
 from .._checks import check_int
 from .._validation import Dataset, StrategyDict, check_class_sizes, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE, Job, Provenance, class_rng, made_by_plan, with_room_for
+from ._base import BaseSMOTE, Job, Provenance, class_rng, made_by_plan, row_blocks, with_room_for
 
 TOPOLOGIES = ("star", "bus", "mesh", "polynomial")
 
@@ -172,10 +172,12 @@ class PolynomFitSMOTE(BaseSMOTE):
                     points.mean(axis=0, dtype=np.float64), points.min(axis=0), points.max(axis=0)
                 )
                 centroid = centroid.astype(X.dtype)
-                on_segments(points[link], centroid, step, made)
+                for block in row_blocks(n):
+                    on_segments(points[link[block]], centroid, step[block], made[block])
             elif self.topology == "bus":
                 link, step = spread_evenly(n, len(rows) - 1, rng)
-                on_segments(X[rows[link]], X[rows[link + 1]], step, made)
+                for block in row_blocks(n):
+                    on_segments(X[rows[link[block]]], X[rows[link[block] + 1]], step[block], made[block])
                 bases.append(rows[link])
                 neighbors.append(rows[link + 1])
                 steps.append(step.astype(X.dtype))
