@@ -99,14 +99,18 @@ def check_int(name: str, value: Any, least: int) -> int:
     return int(value)
 
 
-def check_real(name: str, value: Any, low: float, high: float = math.inf, *, infinite: bool = False) -> float:
-    """A sampler's real parameter in ``[low, high]`` (a bool is not one; NaN is out, and
-    infinity unless ``infinite``)."""
+def check_real(
+    name: str, value: Any, low: float, high: float = math.inf, *, above: bool = False, infinite: bool = False
+) -> float:
+    """A sampler's real parameter in ``[low, high]`` (``(low, high]`` when ``above``; a
+    bool is not one; NaN is out, and infinity unless ``infinite``)."""
     if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a number, got {value!r}")
     real = float(value)
-    if not ((infinite or math.isfinite(real)) and low <= real <= high):
-        where = f"at least {low:g}" if high == math.inf else f"in [{low:g}, {high:g}]"
+    in_range = (low < real if above else low <= real) and real <= high
+    if not ((infinite or math.isfinite(real)) and in_range):
+        least = f"above {low:g}" if above else f"at least {low:g}"
+        where = least if high == math.inf else f"in {'(' if above else '['}{low:g}, {high:g}]"
         kind = "a number" if infinite else "a finite number"
         raise ValueError(f"{name} must be {kind} {where}, got {value}")
     return real

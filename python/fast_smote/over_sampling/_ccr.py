@@ -116,9 +116,7 @@ class CCR(BaseSMOTE):
         self.n_jobs = n_jobs
 
     def _generate(self, data: Dataset, strategy: StrategyDict) -> Generated:
-        energy = check_real("energy", self.energy, 0.0)
-        if energy == 0:
-            raise ValueError("energy must be above 0, got 0.0")
+        energy = check_real("energy", self.energy, 0.0, above=True)
         budget = energy * data.X.shape[1] ** check_real("scaling", self.scaling, 0.0)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)

@@ -122,9 +122,7 @@ class SMOBD(BaseSMOTE):
         eta1 = check_real("eta1", self.eta1, 0.0, 1.0)
         t = check_real("t", self.t, 0.0)
         min_samples = check_int("min_samples", self.min_samples, 1)
-        max_eps = check_real("max_eps", self.max_eps, 0.0, infinite=True)
-        if max_eps == 0:
-            raise ValueError("max_eps must be above 0, got 0.0")
+        max_eps = check_real("max_eps", self.max_eps, 0.0, above=True, infinite=True)
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         self.densities_: dict[Any, np.ndarray] = {}
