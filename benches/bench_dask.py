@@ -39,6 +39,7 @@ from distributed import Client, LocalCluster, wait
 
 import fast_smote
 import fast_smote.dask
+from fast_smote._bench._measure import cpu_description
 
 SEED = 0
 MINORITY = 0.1
@@ -176,7 +177,7 @@ def main() -> int:
     args = parser.parse_args()
     n_rows = int(args.rows)
     X_np, y_np = local_data(n_rows, args.features, args.dtype, int(args.rows_per_chunk))
-    print(f"{args.method}: {n_rows:.0e} x {args.features} {args.dtype}, {cpu_name()}")
+    print(f"{args.method}: {n_rows:.0e} x {args.features} {args.dtype}, {cpu_description()}")
 
     start = time.perf_counter()
     expected = make_sampler(args).fit_resample(X_np, y_np)
@@ -192,7 +193,7 @@ def main() -> int:
         "features": args.features,
         "dtype": args.dtype,
         "threads_per_worker": args.threads_per_worker,
-        "cpu": cpu_name(),
+        "cpu": cpu_description(),
         "cpus": os.cpu_count(),
         "single_process_s": single,
         "one_worker": one,
@@ -209,17 +210,6 @@ def main() -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")
     return 0 if result["identical"] else 1
-
-
-def cpu_name() -> str:
-    """The CPU's model name (named next to every table)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 if __name__ == "__main__":

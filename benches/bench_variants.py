@@ -77,7 +77,7 @@ import sklearn
 from sklearn.datasets import make_classification
 
 import fast_smote
-from fast_smote._bench._measure import BackgroundLoad, PeakMemory
+from fast_smote._bench._measure import BackgroundLoad, PeakMemory, cpu_description
 
 N_FEATURES = 20
 N_INFORMATIVE = 10
@@ -554,21 +554,6 @@ def problems(smotes: Sequence[Measured], comparisons: Sequence[Comparison]) -> l
                 f"fast-smote {c.fast.rows_out}"
             )
     return notes
-
-
-def cpu_description() -> str:
-    """The CPU's model name and its widest vector extension (avx512f, avx2)."""
-    model, flags = platform.processor() or "unknown CPU", set()
-    with open("/proc/cpuinfo") as cpuinfo:
-        for line in cpuinfo:
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-                break
-    vectors = "avx512f" if "avx512f" in flags else "avx2 only" if "avx2" in flags else "no avx2"
-    return f"{model} ({vectors})"
 
 
 def machine_description() -> dict[str, Any]:

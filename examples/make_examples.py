@@ -7,6 +7,8 @@ repository root: ``python examples/make_examples.py``; the files are committed).
 - ``customers.csv``: 500 customers: an identifier (``customer_id``), two numeric and
   two categorical columns (``plan``, ``region``) and ``churned`` ("yes" about 12 %,
   else "no").
+- ``claims.csv``: 800 insurance claims, three numeric columns and ``claim_amount``, a
+  heavy-tailed amount whose large values are rare (for SMOTER and SMOGN).
 """
 
 from __future__ import annotations
@@ -47,6 +49,20 @@ def customers(rng: np.random.Generator, n: int = 500) -> dict[str, list]:
     }
 
 
+def claims(rng: np.random.Generator, n: int = 800) -> dict[str, list]:
+    driver_age = rng.integers(18, 80, n)
+    vehicle_value = np.round(rng.gamma(4.0, 6000.0, n), 0)
+    annual_km = np.round(rng.gamma(3.0, 5000.0, n), 0)
+    risk = 0.02 * np.abs(driver_age - 45) + vehicle_value / 40000 + annual_km / 30000
+    amount = np.round(np.exp(6.0 + 0.8 * risk + 0.7 * rng.normal(size=n)), 2)
+    return {
+        "driver_age": driver_age.tolist(),
+        "vehicle_value": vehicle_value.tolist(),
+        "annual_km": annual_km.tolist(),
+        "claim_amount": amount.tolist(),
+    }
+
+
 def write_csv(path: Path, columns: dict[str, list]) -> None:
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
@@ -59,6 +75,7 @@ def main() -> None:
     data = transactions(rng)
     write_csv(HERE / "data.csv", data)
     write_csv(HERE / "customers.csv", customers(rng))
+    write_csv(HERE / "claims.csv", claims(np.random.default_rng(2027)))
     try:
         import polars as pl
     except ImportError:

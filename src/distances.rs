@@ -212,6 +212,142 @@ pub fn paired_distances<F: Float>(
     Ok(out)
 }
 
+/// Row-major rows (`d` values each) cut into tiles of `tile_rows` rows, each tile stored
+/// feature by feature (its feature `f` is `tile[f * len..(f + 1) * len]`), for
+/// `feature_major_sums`.
+pub(crate) fn feature_major_tiles(rows: &[f64], d: usize, tile_rows: usize) -> Vec<Vec<f64>> {
+    let m = rows.len() / d.max(1);
+    (0..m)
+        .step_by(tile_rows)
+        .map(|start| {
+            let len = tile_rows.min(m - start);
+            let mut tile = vec![0.0; len * d];
+            for f in 0..d {
+                for (slot, j) in tile[f * len..(f + 1) * len].iter_mut().zip(start..) {
+                    *slot = rows[j * d + f];
+                }
+            }
+            tile
+        })
+        .collect()
+}
+
+/// Adds to `sums[j]` the sum over the features of `term(centre[f], row_j[f])`, where
+/// row `j` is in `tile` (stored feature by feature, `sums.len()` rows), feature after
+/// feature: each row's sum in the plain order, the rows in the widest vector
+/// instructions the CPU has (the same sums on every machine: no instruction fuses or
+/// reorders them).
+#[inline(always)]
+pub(crate) fn feature_major_sums(
+    centre: &[f64],
+    tile: &[f64],
+    sums: &mut [f64],
+    term: impl Fn(f64, f64) -> f64 + Copy,
+) {
+    #[inline(always)]
+    fn body(centre: &[f64], tile: &[f64], sums: &mut [f64], term: impl Fn(f64, f64) -> f64) {
+        let len = sums.len();
+        for (f, &v) in centre.iter().enumerate() {
+            for (sum, &o) in sums.iter_mut().zip(&tile[f * len..(f + 1) * len]) {
+                *sum += term(v, o);
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f")]
+        unsafe fn avx512(
+            centre: &[f64],
+            tile: &[f64],
+            sums: &mut [f64],
+            term: impl Fn(f64, f64) -> f64,
+        ) {
+            body(centre, tile, sums, term)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(
+            centre: &[f64],
+            tile: &[f64],
+            sums: &mut [f64],
+            term: impl Fn(f64, f64) -> f64,
+        ) {
+            body(centre, tile, sums, term)
+        }
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU has AVX-512F.
+            return unsafe { avx512(centre, tile, sums, term) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { avx2(centre, tile, sums, term) };
+        }
+    }
+    body(centre, tile, sums, term)
+}
+
+/// Rows of all the others per tile of `median_distances` (at 20 features, 80 KB: in cache).
+const MEDIAN_TILE: usize = 512;
+/// Distances a task of `median_distances` holds at once (a block of rows times all rows).
+const MEDIAN_BLOCK_VALUES: usize = 1 << 20;
+
+/// The median Euclidean distance from each row of `rows` to the other rows of `rows`
+/// (the mean of the two middle distances for an even number of others), in f64:
+/// SMOGN's safe distance is half of it. Quadratic in the rows, linear in memory; each
+/// row's distances are summed feature by feature in order, so any number of threads
+/// gives the same values.
+pub fn median_distances<F: Float>(x: ArrayView2<F>, rows: &[usize], stop: &Stop) -> Result<Vec<f64>> {
+    check_rows("rows", rows, x.nrows())?;
+    let m = rows.len();
+    if m < 2 {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: m,
+            k: 1,
+        });
+    }
+    let d = x.ncols();
+    let (block, scale) = scaled_rows(x, rows);
+    let tiles = feature_major_tiles(&block, d, MEDIAN_TILE);
+    let others = m - 1;
+    let (low, high) = ((others - 1) / 2, others / 2);
+    let rows_per_task = (MEDIAN_BLOCK_VALUES / m).clamp(1, ROWS_BETWEEN_CHECKS);
+    let mut out = vec![0.0; m];
+    out.par_chunks_mut(rows_per_task)
+        .enumerate()
+        .for_each(|(task, out)| {
+            if stop.requested() {
+                return;
+            }
+            let first = task * rows_per_task;
+            let mut table = vec![0.0; out.len() * m];
+            for (t, tile) in tiles.iter().enumerate() {
+                let start = t * MEDIAN_TILE;
+                let len = tile.len() / d.max(1);
+                for (slot, i) in (first..first + out.len()).enumerate() {
+                    let sums = &mut table[slot * m + start..slot * m + start + len];
+                    feature_major_sums(&block[i * d..(i + 1) * d], tile, sums, |v, o| {
+                        (v - o) * (v - o)
+                    });
+                }
+            }
+            for ((slot, i), median) in (first..).enumerate().zip(out.iter_mut()) {
+                let squares = &mut table[slot * m..(slot + 1) * m];
+                // The row itself out: the last value takes its place.
+                squares.swap(i, m - 1);
+                let squares = &mut squares[..others];
+                let (below, &mut upper, _) = squares.select_nth_unstable_by(high, f64::total_cmp);
+                let lower = if low == high {
+                    upper
+                } else {
+                    below.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                };
+                *median = (lower.sqrt() + upper.sqrt()) / 2.0 / scale;
+            }
+        });
+    stop.check()?;
+    Ok(out)
+}
+
 /// The distance between two rows given as value iterators.
 fn distance<'a, F: Float + 'a>(
     p: impl Iterator<Item = &'a F> + Clone,
@@ -313,6 +449,48 @@ mod tests {
         let (core, reach) =
             optics(far.view(), &rows[..100], 3, f64::INFINITY, Stop::never()).unwrap();
         assert!(core.iter().chain(&reach[1..]).all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn median_distances_follow_their_definition_for_any_thread_count() {
+        let mut rng = crate::rng::Rng::new(5);
+        // More rows than a tile, with an exact duplicate and a grid of ties.
+        let x = ndarray::Array2::from_shape_fn((1300, 3), |(i, j)| match (i % 4, j) {
+            (0, _) => ((i / 4) % 5 + j) as f64,
+            _ => f64::unit_from_bits(rng.next_u64()),
+        });
+        let mut x = x;
+        let copy = x.row(10).to_owned();
+        x.row_mut(11).assign(&copy);
+        for rows in [(0..1300).collect::<Vec<_>>(), (0..1300).rev().step_by(2).collect()] {
+            let want: Vec<f64> = rows
+                .iter()
+                .map(|&i| {
+                    let mut others: Vec<f64> = rows
+                        .iter()
+                        .filter(|&&j| j != i)
+                        .map(|&j| distance(x.row(i).iter(), x.row(j).iter()))
+                        .collect();
+                    others.sort_by(f64::total_cmp);
+                    let n = others.len();
+                    (others[(n - 1) / 2] + others[n / 2]) / 2.0
+                })
+                .collect();
+            for threads in [1, 2, 3] {
+                let got = crate::parallel::run_with_threads(Some(threads), || {
+                    median_distances(x.view(), &rows, Stop::never())
+                })
+                .unwrap()
+                .unwrap();
+                for (g, w) in got.iter().zip(&want) {
+                    assert!((g - w).abs() <= 1e-12 * w.max(1.0), "{g} {w} {threads}");
+                }
+            }
+        }
+        assert!(median_distances(x.view(), &[3], Stop::never()).is_err());
+        let far = x.mapv(|v| v * 2f64.powi(600));
+        let medians = median_distances(far.view(), &[0, 1, 2, 3], Stop::never()).unwrap();
+        assert!(medians.iter().all(|v| v.is_finite() && *v > 0.0));
     }
 
     #[test]

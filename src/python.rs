@@ -26,7 +26,8 @@ use crate::categorical::{
 };
 use crate::clusters::assembled_clusters as core_assembled_clusters;
 use crate::distances::{
-    mean_pairwise_distance as core_mean_pairwise_distance, optics as core_optics, paired_distances,
+    mean_pairwise_distance as core_mean_pairwise_distance, median_distances as core_median_distances,
+    optics as core_optics, paired_distances,
 };
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
@@ -806,6 +807,43 @@ fn mean_pairwise_distance(
     })
 }
 
+/// The median Euclidean distance from each row of `rows` of `x` to the other rows.
+#[pyfunction]
+#[pyo3(signature = (x, rows, n_threads=None))]
+fn median_distances<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    rows: PyReadonlyArray1<'py, i64>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let rows = to_rows("rows", &rows)?;
+    let pairs = rows.len().saturating_mul(rows.len());
+    let medians = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, pairs, |stop| core_median_distances(x, &rows, stop))
+    })?;
+    Ok(medians.into_pyarray(py))
+}
+
+/// The Euclidean distance between rows `first[i]` and `second[i]` of `x`, for every `i`.
+#[pyfunction]
+#[pyo3(signature = (x, first, second, n_threads=None))]
+fn row_distances<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    first: PyReadonlyArray1<'py, i64>,
+    second: PyReadonlyArray1<'py, i64>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (first, second) = (to_rows("first rows", &first)?, to_rows("second rows", &second)?);
+    let work = first.len();
+    let distances = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, work, |stop| paired_distances(x, &first, &second, stop))
+    })?;
+    Ok(distances.into_pyarray(py))
+}
+
 type OpticsResult<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
 /// OPTICS over the rows `rows` of `x`: each row's core distance and reachability.
@@ -1233,6 +1271,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(approximate_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(nearest, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
+    m.add_function(wrap_pyfunction!(median_distances, m)?)?;
+    m.add_function(wrap_pyfunction!(row_distances, m)?)?;
     m.add_function(wrap_pyfunction!(split_fraction, m)?)?;
     m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;
     m.add_function(wrap_pyfunction!(search_engine, m)?)?;

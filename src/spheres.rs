@@ -5,7 +5,7 @@
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
-use crate::distances::rows_in_f64;
+use crate::distances::{feature_major_sums, feature_major_tiles, rows_in_f64};
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::neighbors::power_of_two_scale;
@@ -83,22 +83,7 @@ pub fn ccr_spheres<F: Float>(
     // row's sum feature by feature in order (the plain sum, on any machine).
     type Moves = Vec<(usize, Vec<f64>)>;
     let m = others.len();
-    let tiles: Vec<Vec<f64>> = (0..m)
-        .step_by(OTHER_TILE)
-        .map(|start| {
-            let end = (start + OTHER_TILE).min(m);
-            let mut tile = vec![0.0; (end - start) * d];
-            for f in 0..d {
-                for (slot, j) in tile[f * (end - start)..(f + 1) * (end - start)]
-                    .iter_mut()
-                    .zip(start..end)
-                {
-                    *slot = obstacle(j)[f];
-                }
-            }
-            tile
-        })
-        .collect();
+    let tiles = feature_major_tiles(&obstacles, d, OTHER_TILE);
     let blocks: Vec<(Vec<f64>, Moves)> = (0..class.len())
         .collect::<Vec<_>>()
         .par_chunks(SPHERE_BLOCK)
@@ -114,7 +99,7 @@ pub fn ccr_spheres<F: Float>(
                 let len = tile.len() / d.max(1);
                 for (slot, &i) in block.iter().enumerate() {
                     let sums = &mut table[slot * m + start..slot * m + start + len];
-                    l1_sums(centre(i), tile, sums);
+                    feature_major_sums(centre(i), tile, sums, |v, o| (v - o).abs());
                 }
             }
             let mut by_distance: Vec<(f64, usize)> = Vec::new();
@@ -160,42 +145,6 @@ pub fn ccr_spheres<F: Float>(
         radii,
         translations,
     })
-}
-
-/// Adds to `sums[j]` the L1 distance between `centre` and row `j` of `tile` (stored
-/// feature by feature, `sums.len()` rows), feature after feature: each row's sum in the
-/// plain order, the rows in the widest vector instructions the CPU has (the same sums
-/// on every machine: no instruction fuses or reorders them).
-fn l1_sums(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
-    #[inline(always)]
-    fn body(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
-        let len = sums.len();
-        for (f, &v) in centre.iter().enumerate() {
-            for (sum, &o) in sums.iter_mut().zip(&tile[f * len..(f + 1) * len]) {
-                *sum += (v - o).abs();
-            }
-        }
-    }
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f")]
-        unsafe fn avx512(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
-            body(centre, tile, sums)
-        }
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2(centre: &[f64], tile: &[f64], sums: &mut [f64]) {
-            body(centre, tile, sums)
-        }
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F.
-            return unsafe { avx512(centre, tile, sums) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
-            return unsafe { avx2(centre, tile, sums) };
-        }
-    }
-    body(centre, tile, sums)
 }
 
 /// The radius a sphere reaches with `energy` among other rows at the distances

@@ -33,6 +33,7 @@ _HOMES = {
     "METHODS": "_resample",
     "MORE_METHODS": "_resample",
     "VARIANT_METHODS": "_resample",
+    "REGRESSION_METHODS": "_resample",
     "resample": "_resample",
     "SMOTEENN": "combine",
     "SMOTEIPF": "combine",
@@ -61,7 +62,7 @@ _HOMES = {
     "TomekLinks": "under_sampling",
 }
 #: The subpackages reached as attributes (``fast_smote.over_sampling``), also on first use.
-_SUBPACKAGES = ("combine", "neighbors", "over_sampling", "under_sampling")
+_SUBPACKAGES = ("combine", "neighbors", "over_sampling", "regression", "under_sampling")
 
 if TYPE_CHECKING:  # what type checkers see: the same names, imported at once
     from ._diagnostics import (
@@ -73,7 +74,7 @@ if TYPE_CHECKING:  # what type checkers see: the same names, imported at once
     )
     from ._errors import UnsuitableDataError
     from ._memory import MemoryBudgetError
-    from ._resample import METHODS, MORE_METHODS, VARIANT_METHODS, resample
+    from ._resample import METHODS, MORE_METHODS, REGRESSION_METHODS, VARIANT_METHODS, resample
     from .combine import SMOTEENN, SMOTEIPF, SMOTETomek
     from .neighbors import ApproximateNearestNeighbors, NearestNeighbors
     from .over_sampling import (
@@ -134,6 +135,7 @@ __all__ = [
     "LVQSMOTE",
     "METHODS",
     "MORE_METHODS",
+    "REGRESSION_METHODS",
     "SMOBD",
     "SMOTE",
     "SMOTEENN",

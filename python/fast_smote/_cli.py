@@ -162,6 +162,17 @@ def check_writable(destination: Path, what: str) -> None:
         raise CommandError(f"cannot write {what} {str(destination)!r}: permission denied")
 
 
+def parse_regression_strategy(text: str) -> Any:
+    """``--sampling-strategy`` of a regression sampler: a JSON list of factors, one per
+    bump, or a name (``auto``, ``balance``, ``extreme``); the sampler checks them."""
+    if text.lstrip().startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CommandError(f"--sampling-strategy {text!r} is not valid JSON ({exc})") from exc
+    return text
+
+
 def parse_sampling_strategy(text: str, y: np.ndarray, target: str) -> Any:
     """``--sampling-strategy``: a JSON object of class -> count, a float, or a name.
 
@@ -202,8 +213,12 @@ def sampler_params(args: argparse.Namespace, y: np.ndarray, categorical: list[in
     accepted = set(inspect.signature(sampler).parameters)
     own = sorted(accepted - set(OPTION_OF))
     hint = f"{sampler.__name__}'s own parameters: {', '.join(own) or 'none'} (set with --param NAME=VALUE)"
+    if args.method in _registry.REGRESSION:
+        strategy = parse_regression_strategy(args.sampling_strategy)
+    else:
+        strategy = parse_sampling_strategy(args.sampling_strategy, y, args.target)
     params = {
-        "sampling_strategy": parse_sampling_strategy(args.sampling_strategy, y, args.target),
+        "sampling_strategy": strategy,
         "random_state": args.seed,
         "n_jobs": args.n_jobs,
     }
@@ -408,6 +423,25 @@ def output_column(column: Column, values: np.ndarray) -> tuple[str, np.ndarray, 
     return column.name, restored, column.dtype if restored.dtype == column.values.dtype else None
 
 
+def bump_count_table(target: str, sampler: Any, y_res: np.ndarray) -> str:
+    """A regression sampler's rows per bump of the target before and after."""
+    rows = []
+    for bump in sampler.bumps_:
+        after = int(np.count_nonzero((y_res >= bump.low) & (y_res <= bump.high)))
+        rows.append(
+            [
+                f"[{bump.low:.6g}, {bump.high:.6g}]",
+                "rare" if bump.rare else "common",
+                f"{bump.n_samples:,}",
+                f"{after:,}",
+                f"{after - bump.n_samples:+,}",
+            ]
+        )
+    n_before, n_after = sum(bump.n_samples for bump in sampler.bumps_), len(y_res)
+    rows.append(["total", "", f"{n_before:,}", f"{n_after:,}", f"{n_after - n_before:+,}"])
+    return "\n".join(aligned_rows([[target, "bump", "before", "after", "change"], *rows]))
+
+
 def class_count_table(target: str, y: np.ndarray, y_res: np.ndarray) -> str:
     """Rows per class before and after, as a small aligned table."""
     before, after = Counter(y.tolist()), Counter(y_res.tolist())
@@ -495,6 +529,9 @@ def source_rows(sampler: Any, n_rows: int) -> np.ndarray:
     """For each row a fitted sampler of the command line returned, the input row it is,
     or -1 for a new row: over-samplers return the ``n_rows`` input rows first, then the
     new ones, and the combinations clean that output (``sample_indices_`` of it)."""
+    if getattr(sampler, "bumps_", None) is not None:  # a regression sampler: kept rows, then new ones
+        new = np.full(len(sampler.provenance_), -1, dtype=np.int64)
+        return np.concatenate([sampler.sample_indices_, new])
     cleaner = getattr(sampler, "tomek_", None) or getattr(sampler, "enn_", None)
     over_sampler = sampler if cleaner is None else sampler.smote_
     provenance = getattr(over_sampler, "provenance_", None)
@@ -570,6 +607,11 @@ def check_report_request(args: argparse.Namespace, destination: Path | None) -> 
         raise CommandError(
             "diagnose needs continuous features, and --method smoten resamples categorical ones "
             "only: its results are not diagnosed"
+        )
+    if args.method in _registry.REGRESSION:
+        raise CommandError(
+            f"diagnose reads class labels, and --method {args.method} resamples a continuous "
+            "target: its results are not diagnosed"
         )
 
 
@@ -649,7 +691,10 @@ def resample_file(args: argparse.Namespace) -> None:
         raise CommandError(f"cannot write {destination}: {exc}") from exc
     progress.finish(f"{len(y_res):,} rows x {len(written)} columns")
     if not args.quiet:
-        print(class_count_table(args.target, data.y, np.asarray(y_res)))
+        if args.method in _registry.REGRESSION:
+            print(bump_count_table(args.target, sampler, np.asarray(y_res)))
+        else:
+            print(class_count_table(args.target, data.y, np.asarray(y_res)))
     if report is not None:
         write_report(data, X_res, y_res, sampler, report, progress, show=not args.quiet)
 
@@ -815,7 +860,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     resample.add_argument("input", help="the data: .csv or .parquet")
-    resample.add_argument("-t", "--target", required=True, help="the column holding the class labels")
+    resample.add_argument(
+        "-t",
+        "--target",
+        required=True,
+        help="the column holding the class labels (for smoter and smogn: the numeric target)",
+    )
     resample.add_argument("-o", "--output", required=True, help="where to write the result: .csv or .parquet")
     add_sampler_options(resample)
     resample.add_argument(

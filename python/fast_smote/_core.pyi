@@ -31,8 +31,10 @@ __all__ = [
     "kneighbors_part",
     "lock_thread_pools",
     "mean_pairwise_distance",
+    "median_distances",
     "nearest",
     "optics",
+    "row_distances",
     "search_engine",
     "sparse_kneighbors",
     "split_fraction",
@@ -272,6 +274,18 @@ def nearest(
 
 def mean_pairwise_distance(x: FloatMatrix, rows: IndexArray, n_threads: int | None = None) -> float:
     """The mean Euclidean distance between two different rows among ``rows``."""
+
+def median_distances(
+    x: FloatMatrix, rows: IndexArray, n_threads: int | None = None
+) -> npt.NDArray[np.float64]:
+    """The median Euclidean distance from each row of ``rows`` to the other rows of
+    ``rows`` (the mean of the two middle ones for an even number of others); the same
+    for any ``n_threads``."""
+
+def row_distances(
+    x: FloatMatrix, first: IndexArray, second: IndexArray, n_threads: int | None = None
+) -> npt.NDArray[np.float64]:
+    """The Euclidean distance between rows ``first[i]`` and ``second[i]``, for every ``i``."""
 
 def assembled_clusters(
     x: FloatMatrix, rows: IndexArray, pop: int, thres: float, n_threads: int | None = None

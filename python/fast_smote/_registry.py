@@ -44,11 +44,18 @@ VARIANTS = {
     "assembled-smote": "over_sampling:AssembledSMOTE",
 }
 
-#: Every sampler's name: imbalanced-learn's over-samplers, the others, the variants.
-SAMPLER_NAMES = [*OVER_SAMPLERS, *MORE_SAMPLERS, *VARIANTS]
+#: The over-samplers for a continuous target.
+REGRESSION = {
+    "smoter": "regression:SMOTER",
+    "smogn": "regression:SMOGN",
+}
+
+#: Every sampler's name: imbalanced-learn's over-samplers, the others, the variants,
+#: then the regression samplers.
+SAMPLER_NAMES = [*OVER_SAMPLERS, *MORE_SAMPLERS, *VARIANTS, *REGRESSION]
 
 
 def load(name: str) -> Any:
     """The sampler class registered as ``name``."""
-    module, _, cls = {**OVER_SAMPLERS, **MORE_SAMPLERS, **VARIANTS}[name].partition(":")
+    module, _, cls = {**OVER_SAMPLERS, **MORE_SAMPLERS, **VARIANTS, **REGRESSION}[name].partition(":")
     return getattr(import_module(f"fast_smote.{module}"), cls)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._registry import MORE_SAMPLERS, OVER_SAMPLERS, VARIANTS, load
+from ._registry import MORE_SAMPLERS, OVER_SAMPLERS, REGRESSION, VARIANTS, load
 from .base import BaseOverSampler, BaseSampler
 
 #: The over-samplers for numeric data, by the name ``resample(method=...)`` takes.
@@ -17,8 +17,11 @@ MORE_METHODS: dict[str, type[BaseSampler]] = {name: load(name) for name in MORE_
 #: The literature's top-ranked over-samplers beyond imbalanced-learn's, by name.
 VARIANT_METHODS: dict[str, type[BaseSampler]] = {name: load(name) for name in VARIANTS}
 
-#: Every sampler by name: ``METHODS``, ``MORE_METHODS`` and ``VARIANT_METHODS``.
+#: Every sampler of class labels by name: ``METHODS``, ``MORE_METHODS`` and ``VARIANT_METHODS``.
 SAMPLERS: dict[str, type[BaseSampler]] = {**METHODS, **MORE_METHODS, **VARIANT_METHODS}
+
+#: The over-samplers for a continuous target (``fast_smote.regression``), by name.
+REGRESSION_METHODS: dict[str, type[BaseSampler]] = {name: load(name) for name in REGRESSION}
 
 
 def resample(
@@ -51,9 +54,11 @@ def resample(
         (:class:`PolynomFitSMOTE`), ``'prowsyn'`` (:class:`ProWSyn`), ``'smote-ipf'``
         (:class:`SMOTEIPF`), ``'lee-smote'`` (:class:`LeeSMOTE`), ``'smobd'``
         (:class:`SMOBD`), ``'g-smote'`` (:class:`GSMOTE`), ``'ccr'`` (:class:`CCR`),
-        ``'lvq-smote'`` (:class:`LVQSMOTE`), ``'assembled-smote'`` (:class:`AssembledSMOTE`).
+        ``'lvq-smote'`` (:class:`LVQSMOTE`), ``'assembled-smote'`` (:class:`AssembledSMOTE`);
+        for a continuous y, ``'smoter'`` (:class:`fast_smote.regression.SMOTER`) or
+        ``'smogn'`` (:class:`fast_smote.regression.SMOGN`).
     sampling_strategy, random_state, n_jobs
-        As for every sampler.
+        As for every sampler (``'auto'`` is ``'balance'`` for the regression samplers).
     **params
         The chosen sampler's other parameters, such as ``k_neighbors=5`` or
         ``kind='borderline-2'``.
@@ -76,9 +81,10 @@ def resample(
     >>> X_res.shape
     (100, 2)
     """
-    if method not in SAMPLERS:
-        raise ValueError(f"method={method!r} is not known; use one of {', '.join(map(repr, SAMPLERS))}")
-    sampler = SAMPLERS[method](
+    known = {**SAMPLERS, **REGRESSION_METHODS}
+    if method not in known:
+        raise ValueError(f"method={method!r} is not known; use one of {', '.join(map(repr, known))}")
+    sampler = known[method](
         sampling_strategy=sampling_strategy, random_state=random_state, n_jobs=n_jobs, **params
     )
     X_res, y_res = sampler.fit_resample(X, y)

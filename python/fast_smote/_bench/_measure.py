@@ -1,4 +1,5 @@
-"""Measuring a call: time (best of runs in a budget), peak memory from /proc, background load."""
+"""Measuring a call: time (best of runs in a budget), peak memory from /proc, background
+load; and the CPU it ran on."""
 
 from __future__ import annotations
 
@@ -6,9 +7,26 @@ import contextlib
 import gc
 import math
 import os
+import platform
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
+
+
+def cpu_description() -> str:
+    """The CPU's model name and its widest vector extension (avx512f, avx2), named next
+    to every table."""
+    model, flags = platform.processor() or "unknown CPU", set()
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
+        for line in cpuinfo:
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+                break
+    vectors = "avx512f" if "avx512f" in flags else "avx2 only" if "avx2" in flags else "no avx2"
+    return f"{model} ({vectors})"
 
 
 @dataclass(frozen=True)

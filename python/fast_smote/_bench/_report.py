@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ from ._family import (
     TFIDF_VALUES_PER_ROW,
     FamilyResult,
 )
+from ._measure import cpu_description
 from ._peers import load_knn_peers
 from ._results import CaseResult, SideBySide
 
@@ -75,15 +75,9 @@ def sparse_table(results: Sequence[FamilyResult]) -> str:
 
 def machine_info() -> dict[str, Any]:
     """CPU, core count, library versions and the OpenBLAS variables that are set."""
-    cpu = platform.processor() or "unknown CPU"
-    with contextlib.suppress(OSError), open("/proc/cpuinfo") as cpuinfo:
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
-            cpu,
-        )
     peers, missing = load_knn_peers()
     return {
-        "cpu": cpu,
+        "cpu": cpu_description(),
         "cores": len(os.sched_getaffinity(0)),
         "python": platform.python_version(),
         "versions": {
