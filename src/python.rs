@@ -31,7 +31,10 @@ use crate::distances::{
 };
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
-use crate::neighbors::approx::{EXACT_BELOW_ROWS, ROWS_PER_CELL};
+use crate::neighbors::approx::{
+    cells_part as core_cells_part, finish_part as core_finish_part, scan_part as core_scan_part,
+    split_plan as core_split_plan, CellPlan, EXACT_BELOW_ROWS, ROWS_PER_CELL,
+};
 use crate::neighbors::{
     approximate_kneighbors_among, join_part as core_join_part, kneighbors_among,
     kneighbors_from_parts as core_kneighbors_from_parts, kneighbors_part as core_kneighbors_part,
@@ -768,6 +771,141 @@ fn nearest_typed<'py, F: Float + Element>(
     Ok((positions.into_pyarray(py), distances.into_pyarray(py)))
 }
 
+/// The cells of a split approximate search as Python holds them: `(mean, scale, centroids)`.
+type PyCellPlan<'py> = (Bound<'py, PyArray1<f64>>, f64, Bound<'py, PyArray2<f32>>);
+type CellPlanArg<'py> = (PyReadonlyArray1<'py, f64>, f64, PyReadonlyArray2<'py, f32>);
+
+fn cell_plan(plan: &CellPlanArg<'_>) -> Result<CellPlan, Error> {
+    let (mean, scale, centroids) = plan;
+    CellPlan::from_parts(
+        mean.as_array().to_vec(),
+        *scale,
+        centroids.as_array().iter().copied().collect(),
+    )
+}
+
+/// A contiguous 1-D array of cells or lists from Python.
+fn contiguous<'a>(what: &'static str, values: &'a PyReadonlyArray1<'_, u32>) -> Result<&'a [u32], Error> {
+    values
+        .as_slice()
+        .map_err(|_| Error::SplitMismatch(format!("{what} must be a contiguous, aligned array")))
+}
+
+/// The cells of the approximate search of every row of `x` split into parts, or None
+/// when that search does not use cells (it then runs whole).
+#[pyfunction]
+#[pyo3(signature = (x, k, effort, seed, n_threads=None, *, cell_rows=None, exact_below=None))]
+#[allow(clippy::too_many_arguments)]
+fn approximate_split_plan<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    k: usize,
+    effort: f64,
+    seed: u64,
+    n_threads: Option<usize>,
+    cell_rows: Option<usize>,
+    exact_below: Option<usize>,
+) -> PyResult<Option<PyCellPlan<'py>>> {
+    let params = ApproxParams {
+        effort,
+        seed,
+        cell_rows: cell_rows.unwrap_or(ROWS_PER_CELL),
+        exact_below: exact_below.unwrap_or(EXACT_BELOW_ROWS),
+    };
+    let plan = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| core_split_plan(x, k, params, stop))
+    })?;
+    let Some(plan) = plan else { return Ok(None) };
+    let d = plan.mean.len();
+    let n_cells = plan.centroids.len() / d.max(1);
+    let centroids = Array2::from_shape_vec((n_cells, d), plan.centroids).map_err(|_| Error::ShapeMismatch {
+        what: "the plan's centroids",
+        got: n_cells,
+        expected: d,
+    })?;
+    Ok(Some((plan.mean.into_pyarray(py), plan.scale, centroids.into_pyarray(py))))
+}
+
+/// Each row of part `part`'s block of rows with its nearest cells (flat, row by row).
+#[pyfunction]
+#[pyo3(signature = (x, plan, effort, part, n_parts, n_threads=None))]
+fn approximate_cells_part<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    plan: CellPlanArg<'py>,
+    effort: f64,
+    part: usize,
+    n_parts: usize,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let plan = cell_plan(&plan)?;
+    let params = ApproxParams::new(effort, 0);
+    let cells = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| core_cells_part(x, &plan, params, part, n_parts, stop))
+    })?;
+    Ok(cells.into_pyarray(py))
+}
+
+/// The scan lists of the rows of part `part`'s share of the cells, from every row's cells.
+#[pyfunction]
+#[pyo3(signature = (x, k, plan, effort, cells, part, n_parts, n_threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn approximate_scan_part<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    k: usize,
+    plan: CellPlanArg<'py>,
+    effort: f64,
+    cells: PyReadonlyArray1<'py, u32>,
+    part: usize,
+    n_parts: usize,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let plan = cell_plan(&plan)?;
+    let params = ApproxParams::new(effort, 0);
+    let cells = contiguous("cells", &cells)?;
+    let lists = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| {
+            core_scan_part(x, k, &plan, params, cells, part, n_parts, stop)
+        })
+    })?;
+    Ok(lists.into_pyarray(py))
+}
+
+type PyTablePart<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray2<i64>>);
+
+/// Part `part`'s rows of the split search's table, and their positions, from the whole scan.
+#[pyfunction]
+#[pyo3(signature = (x, k, plan, effort, cells, scanned, part, n_parts, n_threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn approximate_finish_part<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    k: usize,
+    plan: CellPlanArg<'py>,
+    effort: f64,
+    cells: PyReadonlyArray1<'py, u32>,
+    scanned: PyReadonlyArray1<'py, u32>,
+    part: usize,
+    n_parts: usize,
+    n_threads: Option<usize>,
+) -> PyResult<PyTablePart<'py>> {
+    let plan = cell_plan(&plan)?;
+    let params = ApproxParams::new(effort, 0);
+    let (cells, scanned) = (contiguous("cells", &cells)?, contiguous("scanned", &scanned)?);
+    let (rows, table) = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| {
+            let (rows, table) = core_finish_part(x, k, &plan, params, cells, scanned, part, n_parts, stop)?;
+            Ok((rows.into_iter().map(|r| r as i64).collect::<Vec<_>>(), table.mapv(i64::from)))
+        })
+    })?;
+    Ok((rows.into_pyarray(py), PyArray2::from_owned_array(py, table)))
+}
+
 type NearestResult<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
 
 /// The nearest of the rows `references` of `x` to each row `queries[i]` (the query
@@ -1270,6 +1408,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(assembled_clusters, m)?)?;
     m.add_function(wrap_pyfunction!(approximate_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(nearest, m)?)?;
+    m.add_function(wrap_pyfunction!(approximate_split_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(approximate_cells_part, m)?)?;
+    m.add_function(wrap_pyfunction!(approximate_scan_part, m)?)?;
+    m.add_function(wrap_pyfunction!(approximate_finish_part, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
     m.add_function(wrap_pyfunction!(median_distances, m)?)?;
     m.add_function(wrap_pyfunction!(row_distances, m)?)?;

@@ -15,6 +15,7 @@ from sklearn.neighbors import NearestNeighbors
 
 import fast_smote
 import fast_smote.dask
+from fast_smote._neighbors import NeighborSearch
 from fast_smote.dask import MemoryBudgetError
 
 
@@ -459,6 +460,57 @@ def test_smote_on_two_workers_splits_the_class_search_between_them(on_two, d):
     np.testing.assert_array_equal(y_res, y_mem)
     searches = ("search_part", "answer_block") if d == 20 else ("query_block",)
     for name in searches:
+        ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == name}
+        assert len(ran_on) == 2, f"{name} ran on {ran_on}"
+
+
+@pytest.mark.parametrize("kind", ["gaussian", "grid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_an_approximate_class_search_split_in_parts_is_the_whole_search(kind, dtype):
+    rng = np.random.default_rng(4)
+    n = 9_000  # above the 8,192 rows below which the approximate engine searches exactly
+    if kind == "grid":  # exact ties everywhere, no value shared by more than k + 1 rows
+        X = np.column_stack([np.arange(n) % 90, np.arange(n) // 90, np.zeros(n)]).astype(dtype)
+    else:
+        X = rng.normal(size=(n, 8)).astype(dtype)
+    estimator = fast_smote.ApproximateNearestNeighbors(n_neighbors=6, random_state=3)
+    search = NeighborSearch("k_neighbors", estimator)
+    rows = dask.delayed(fast_smote.dask._ClassRows(X, np.arange(n)))
+    everything = np.arange(n)
+    whole = search.table(X, everything, everything)
+    assert whole.shape == (n, 5)
+    with dask.config.set(scheduler="threads"):
+        for n_parts in (2, 3, 7):
+            table = fast_smote.dask._split_approximate_search(rows, search, n_parts, 1).compute()
+            np.testing.assert_array_equal(table, whole, err_msg=f"{n_parts} parts")
+
+
+def test_a_class_the_approximate_search_does_not_split_is_searched_whole():
+    # Below exact_below rows, and a value shared by many rows: one task, as in memory.
+    search = NeighborSearch("k_neighbors", fast_smote.ApproximateNearestNeighbors(n_neighbors=4))
+    for X in (np.random.default_rng(0).normal(size=(500, 4)), np.zeros((10_000, 3))):
+        rows = dask.delayed(fast_smote.dask._ClassRows(X, np.arange(len(X))))
+        table = fast_smote.dask._split_approximate_search(rows, search, 3, 1)
+        assert key_split(table.key) == "smote_table"
+        everything = np.arange(len(X))
+        np.testing.assert_array_equal(
+            table.compute(scheduler="threads"), search.table(X, everything, everything)
+        )
+
+
+def test_smote_with_approximate_neighbours_on_two_workers_splits_the_search(on_two):
+    X, y = make_data(n=30_000, d=8, weights=(0.6, 0.4))
+    approximate = fast_smote.ApproximateNearestNeighbors(n_neighbors=6, random_state=1)
+    X_d, y_d = on_two.persist(list(as_dask(X, y, chunks=5_000)))
+    wait([X_d, y_d])
+    with get_task_stream(client=on_two) as stream:
+        on_dask = fast_smote.SMOTE(k_neighbors=approximate, random_state=5, n_jobs=1)
+        X_res, y_res = dask.compute(*on_dask.fit_resample(X_d, y_d))
+    in_memory = fast_smote.SMOTE(k_neighbors=approximate, random_state=5)
+    X_mem, y_mem = in_memory.fit_resample(X, y)
+    np.testing.assert_array_equal(X_res, X_mem)
+    np.testing.assert_array_equal(y_res, y_mem)
+    for name in ("approximate_cells_part", "approximate_scan_part", "approximate_finish_part"):
         ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == name}
         assert len(ran_on) == 2, f"{name} ran on {ran_on}"
 

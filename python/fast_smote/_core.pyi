@@ -13,7 +13,11 @@ __all__ = [
     "CHUNK_ROWS",
     "MAX_TREE_DIM",
     "__version__",
+    "approximate_cells_part",
+    "approximate_finish_part",
     "approximate_kneighbors",
+    "approximate_scan_part",
+    "approximate_split_plan",
     "assembled_clusters",
     "bootstrap",
     "bootstrap_window",
@@ -262,6 +266,62 @@ def approximate_kneighbors(
     ``exact_below`` references (None: 8192) are searched exactly. The ``k`` found are
     ordered by exact distance, then position; the table is the same for any
     ``n_threads``."""
+
+#: The cells of a split approximate search: ``(mean, scale, centroids)``.
+CellPlan = tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float32]]
+#: A flat array of cells or scan lists of a split approximate search.
+CellArray = npt.NDArray[np.uint32]
+
+def approximate_split_plan(
+    x: FloatMatrix,
+    k: int,
+    effort: float,
+    seed: int,
+    n_threads: int | None = None,
+    *,
+    cell_rows: int | None = None,
+    exact_below: int | None = None,
+) -> CellPlan | None:
+    """The cells of ``approximate_kneighbors(x, k, effort, seed)`` of every row of ``x``
+    split into parts that run apart (``approximate_cells_part``, then
+    ``approximate_scan_part``, then ``approximate_finish_part``, each for every part):
+    the centring and the k-means centroids. None when that search does not use cells
+    (fewer rows than ``exact_below``, or a value shared by more than ``k + 1`` rows):
+    it then runs whole."""
+
+def approximate_cells_part(
+    x: FloatMatrix, plan: CellPlan, effort: float, part: int, n_parts: int, n_threads: int | None = None
+) -> CellArray:
+    """Each row of part ``part``'s block of rows with its nearest cells (flat, row by
+    row); concatenated in part order, every row's."""
+
+def approximate_scan_part(
+    x: FloatMatrix,
+    k: int,
+    plan: CellPlan,
+    effort: float,
+    cells: CellArray,
+    part: int,
+    n_parts: int,
+    n_threads: int | None = None,
+) -> CellArray:
+    """The scan lists of the rows of part ``part``'s share of the cells, from every
+    row's cells; concatenated in part order, the whole scan."""
+
+def approximate_finish_part(
+    x: FloatMatrix,
+    k: int,
+    plan: CellPlan,
+    effort: float,
+    cells: CellArray,
+    scanned: CellArray,
+    part: int,
+    n_parts: int,
+    n_threads: int | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Part ``part``'s rows of the table (their positions) and their ``k`` neighbours,
+    from the whole scan: every part's rows together are ``approximate_kneighbors``'s
+    table, row for row."""
 
 def nearest(
     x: FloatMatrix,

@@ -75,7 +75,7 @@ from ._dask_join import Lists, Rows, checked_partition, join, largest_magnitude,
 from ._features import check_X, numeric_values
 from ._format import format_bytes
 from ._memory import MemoryBudgetError
-from ._neighbors import NeighborSearch
+from ._neighbors import ApproximateSearch, NeighborSearch
 from ._resample import SAMPLERS
 from ._validation import (
     ClassCounts,
@@ -745,6 +745,10 @@ def _concatenated(made: list[list[_Window]], which: int, dtype: Any) -> Any:
     return da.concatenate(parts) if parts else da.zeros(0, dtype=dtype)
 
 
+#: Cells a row of the approximate search keeps at effort 1 (the core's), for the budget.
+_APPROXIMATE_CELLS_AT_EFFORT_ONE = 8
+
+
 class _SmotePlan(_Plan):
     n_outputs = 4
     held_what = "their row numbers, neighbour tables and the search's working memory"
@@ -763,17 +767,27 @@ class _SmotePlan(_Plan):
         # candidate, k + 1 a row), which the tasks that merge them hold.
         held = sum(rows) * (self.row_bytes + 8 + 8 * k)
         largest = max(rows, default=0)
-        parts = largest * (k + 1) * 12 * self.n_parts if self.n_parts > 1 else 0
+        if self.n_parts == 1:
+            parts = 0
+        elif self.k_search.approximate is not None:
+            # Every part's cell index (float32 rows twice, norms, positions, cells),
+            # and the whole search's cells and scan lists it reads.
+            cells = math.ceil(_APPROXIMATE_CELLS_AT_EFFORT_ONE * self.k_search.approximate.effort)
+            parts = largest * (8 * self.n_features + 12 * cells + 4 * (k + 8)) * self.n_parts
+        else:
+            parts = largest * (k + 1) * 12 * self.n_parts
         return held + largest * (8 * (self.n_features + 2) + 16 * (k + 4)) + parts
 
     def window_row_bytes(self) -> int:
         return self.row_bytes + 16 + self.itemsize
 
     def prepare(self, code: int, rows: Any) -> Any:
-        n_threads, n_parts = self.draws.n_threads, self.n_parts
-        if not (self.k_search.in_core and self.k_search.approximate is None) or n_parts == 1:
-            return dask.delayed(_smote_table, pure=True)(rows, self.k_search, n_threads)
-        return _split_search(rows, self.k_search.searched_k, n_parts, n_threads)
+        n_threads, n_parts, search = self.draws.n_threads, self.n_parts, self.k_search
+        if not search.in_core or n_parts == 1:
+            return dask.delayed(_smote_table, pure=True)(rows, search, n_threads)
+        if search.approximate is not None:
+            return _split_approximate_search(rows, search, n_parts, n_threads)
+        return _split_search(rows, search.searched_k, n_parts, n_threads)
 
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
         return _smote_window, (*shared, self.draws, code, *self.bases_and_draws(code))
@@ -1089,6 +1103,90 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
     else:
         answered = [query_block(rows, k, b, n_parts, n_threads) for b in range(n_parts)]
     return dask.delayed(np.concatenate, pure=True)(answered)
+
+
+def _split_approximate_search(rows: Any, search: NeighborSearch, n_parts: int, n_threads: int | None) -> Any:
+    """The class's approximate neighbour table (lazy) in ``n_parts`` parts per step: the
+    cells are chosen once (``_approximate_plan``, small: the centring and the k-means
+    centroids), then each part finds its block of rows' nearest cells, scans the rows
+    of its share of the cells, and refines and ranks them from the whole scan. Every
+    part computes exactly what the single-process search computes for its rows, so the
+    table is that search's, row for row, for any number of parts. A class the search
+    does not split by cells (below ``exact_below`` rows, or a value shared by more than
+    ``k + 1`` rows) is searched whole, by one task."""
+    approximate = search.approximate
+    assert approximate is not None
+    k = search.searched_k
+    plan = dask.compute(dask.delayed(_approximate_plan, pure=True)(rows, k, approximate, n_threads))[0]
+    if plan is None:
+        return dask.delayed(_smote_table, pure=True)(rows, search, n_threads)
+    cells_part, scan_part, finish_part = (
+        dask.delayed(f, pure=True)
+        for f in (_approximate_cells_part, _approximate_scan_part, _approximate_finish_part)
+    )
+    effort = approximate.effort
+    joined = dask.delayed(np.concatenate, pure=True)
+    cells = joined([cells_part(rows, plan, effort, p, n_parts, n_threads) for p in range(n_parts)])
+    scanned = joined([scan_part(rows, k, plan, effort, cells, p, n_parts, n_threads) for p in range(n_parts)])
+    finished = [
+        finish_part(rows, k, plan, effort, cells, scanned, p, n_parts, n_threads) for p in range(n_parts)
+    ]
+    return dask.delayed(_assembled_table, pure=True)(finished, k)
+
+
+def _approximate_plan(rows: _ClassRows, k: int, approximate: ApproximateSearch, n_threads: int | None) -> Any:
+    return _core.approximate_split_plan(rows.X, k, approximate.effort, approximate.seed, n_threads)
+
+
+def _aligned(*arrays: Any) -> Any:
+    """The arrays as the core reads them: a transfer between workers can leave an
+    array's data at an address its type does not align with (copied then)."""
+    return tuple(np.require(a, requirements=["C", "A"]) if isinstance(a, np.ndarray) else a for a in arrays)
+
+
+def _approximate_cells_part(
+    rows: _ClassRows, plan: Any, effort: float, part: int, n_parts: int, n_threads: int | None
+) -> np.ndarray:
+    return _core.approximate_cells_part(rows.X, _aligned(*plan), effort, part, n_parts, n_threads)
+
+
+def _approximate_scan_part(
+    rows: _ClassRows,
+    k: int,
+    plan: Any,
+    effort: float,
+    cells: np.ndarray,
+    part: int,
+    n_parts: int,
+    n_threads: int | None,
+) -> np.ndarray:
+    (cells,) = _aligned(cells)
+    return _core.approximate_scan_part(rows.X, k, _aligned(*plan), effort, cells, part, n_parts, n_threads)
+
+
+def _approximate_finish_part(
+    rows: _ClassRows,
+    k: int,
+    plan: Any,
+    effort: float,
+    cells: np.ndarray,
+    scanned: np.ndarray,
+    part: int,
+    n_parts: int,
+    n_threads: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    cells, scanned = _aligned(cells, scanned)
+    return _core.approximate_finish_part(
+        rows.X, k, _aligned(*plan), effort, cells, scanned, part, n_parts, n_threads
+    )
+
+
+def _assembled_table(finished: list[tuple[np.ndarray, np.ndarray]], k: int) -> np.ndarray:
+    """The table from every part's rows (positions and their lists)."""
+    table = np.empty((sum(len(rows) for rows, _ in finished), k), dtype=np.int64)
+    for rows, lists in finished:
+        table[rows] = lists
+    return table
 
 
 def _splits_by_tiles(rows: _ClassRows, k: int, n_threads: int | None) -> bool:

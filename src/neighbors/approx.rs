@@ -8,10 +8,12 @@
 //! the cells a block of queries probes stay in cache. Every step is a function of the
 //! data and the seed alone: any number of threads gives the same table.
 
+use std::ops::Range;
+
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use super::twins::{search_without_surplus_twins, RowHashes};
+use super::twins::{search_without_surplus_twins, surplus_twins, RowHashes};
 use super::{
     canonical_distance, check_search, kneighbors_among, overflow_safe_scale, own_positions, ranked,
     Nearest, NOT_A_REFERENCE,
@@ -29,6 +31,8 @@ pub const ROWS_PER_CELL: usize = 512;
 /// gave 0.94, 9 probes and one round 0.97 for less work than 18 probes.
 const PROBES_AT_EFFORT_ONE: f64 = 8.0;
 const REFINE_ROUNDS: usize = 1;
+// A split search (`finish_part`) refines each part's rows once, from the whole scan.
+const _: () = assert!(REFINE_ROUNDS == 1);
 /// Classes this small are searched exactly: the exact search takes milliseconds there.
 pub const EXACT_BELOW_ROWS: usize = 16 * ROWS_PER_CELL;
 /// Lloyd iterations of the k-means, on a sample of `SAMPLE_PER_CELL` rows per cell.
@@ -85,18 +89,7 @@ pub fn approximate_kneighbors_among<F: Float>(
     params: ApproxParams,
     stop: &Stop,
 ) -> Result<Array2<u32>> {
-    if !(params.effort.is_finite() && params.effort > 0.0) {
-        return Err(Error::InvalidParameter {
-            name: "effort",
-            value: params.effort.to_string(),
-        });
-    }
-    if params.cell_rows == 0 {
-        return Err(Error::InvalidParameter {
-            name: "cell_rows",
-            value: "0".into(),
-        });
-    }
+    check_params(params)?;
     if references.len() < params.exact_below {
         return kneighbors_among(x, queries, references, k, stop);
     }
@@ -127,10 +120,10 @@ pub fn approximate_kneighbors_among<F: Float>(
     let keep = (k + SPARE).min(references.len() - 1);
     let probes = params.probes(index.n_cells());
     let (candidates, order) = if all_knn {
-        let mut table = index.scan_own_rows(keep, probes, stop);
+        let mut table = index.scan_own_rows(keep, probes, 0..index.n_cells(), stop);
         for _ in 0..REFINE_ROUNDS {
             stop.check()?;
-            table = index.refine(&table, keep, stop);
+            table = index.refine(&table, keep, 0..index.n_rows(), stop);
         }
         (index.to_positions(&table), index.position.clone())
     } else {
@@ -148,6 +141,180 @@ pub fn approximate_kneighbors_among<F: Float>(
         k,
         stop,
     ))
+}
+
+/// The effort and the cell size of `params`, checked.
+fn check_params(params: ApproxParams) -> Result<()> {
+    if !(params.effort.is_finite() && params.effort > 0.0) {
+        return Err(Error::InvalidParameter {
+            name: "effort",
+            value: params.effort.to_string(),
+        });
+    }
+    if params.cell_rows == 0 {
+        return Err(Error::InvalidParameter {
+            name: "cell_rows",
+            value: "0".into(),
+        });
+    }
+    Ok(())
+}
+
+// The search of every row of `x` among all of them (`approximate_kneighbors_among(x,
+// all, all, k, params)`), split into parts that can run apart (on the workers of a
+// cluster) and give that table row for row: `split_plan` once; then `cells_part` for
+// each part (its block of rows' nearest cells, concatenated in part order); then
+// `scan_part` for each part (the scan lists of the rows of its share of the cells,
+// concatenated in part order); then `finish_part` for each part (those rows refined
+// and ranked exactly, with their positions). Every step computes exactly what the
+// whole search computes for those rows.
+
+/// The cells of the split search of every row of `x`, or None when the whole search
+/// does not use cells (fewer rows than `params.exact_below`, or a value shared by more
+/// than `k + 1` rows): that search then runs whole.
+pub fn split_plan<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    params: ApproxParams,
+    stop: &Stop,
+) -> Result<Option<CellPlan>> {
+    check_params(params)?;
+    let all: Vec<usize> = (0..x.nrows()).collect();
+    if all.len() < params.exact_below {
+        return Ok(None);
+    }
+    check_search(x.nrows(), x.ncols(), &all, &all, k)?;
+    let hashes = RowHashes::new(x, &all, stop);
+    stop.check()?;
+    if surplus_twins(x, &all, k, &hashes).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(CellPlan::new(x, &all, params, stop)?.0))
+}
+
+/// The rows of part `part` of `n_parts` of a split search of `n` rows: whole blocks of
+/// `ROW_BLOCK` rows, so that its cells are found in the blocks the whole search uses.
+pub fn part_rows(n: usize, part: usize, n_parts: usize) -> Range<usize> {
+    let blocks = n.div_ceil(ROW_BLOCK);
+    let block = |p: usize| (blocks * p / n_parts.max(1) * ROW_BLOCK).min(n);
+    block(part)..block(part + 1)
+}
+
+/// Each row of part `part`'s rows (`part_rows`) with its nearest cells, nearest first
+/// (row-major, the effort's number of cells a row).
+pub fn cells_part<F: Float>(
+    x: ArrayView2<F>,
+    plan: &CellPlan,
+    params: ApproxParams,
+    part: usize,
+    n_parts: usize,
+    stop: &Stop,
+) -> Result<Vec<u32>> {
+    check_part(plan, x.ncols(), part, n_parts)?;
+    let rows: Vec<usize> = part_rows(x.nrows(), part, n_parts).collect();
+    let points = plan.points(x, &rows);
+    let probes_kept = params.probes(plan.n_cells());
+    let cells = nearest_centroids(&points, plan.d, &plan.centroids, probes_kept, stop);
+    stop.check()?;
+    Ok(cells)
+}
+
+/// The scan lists (sorted indices, `k + SPARE` a row) of the sorted rows of part
+/// `part`'s share of the cells, given every row's cells (`cells_part`, concatenated).
+#[allow(clippy::too_many_arguments)]
+pub fn scan_part<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    plan: &CellPlan,
+    params: ApproxParams,
+    cells: &[u32],
+    part: usize,
+    n_parts: usize,
+    stop: &Stop,
+) -> Result<Vec<u32>> {
+    let (index, keep) = part_index(x, k, plan, params, cells, part, n_parts)?;
+    let probes = params.probes(index.n_cells());
+    let lists = index.scan_own_rows(keep, probes, index.part_cells(part, n_parts), stop);
+    stop.check()?;
+    Ok(lists)
+}
+
+/// Part `part`'s rows of the split search's table: their positions, and their `k`
+/// neighbours (nearest first), from the whole scan (`scan_part`, concatenated).
+#[allow(clippy::too_many_arguments)]
+pub fn finish_part<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    plan: &CellPlan,
+    params: ApproxParams,
+    cells: &[u32],
+    scanned: &[u32],
+    part: usize,
+    n_parts: usize,
+    stop: &Stop,
+) -> Result<(Vec<usize>, Array2<u32>)> {
+    let (index, keep) = part_index(x, k, plan, params, cells, part, n_parts)?;
+    if scanned.len() != index.n_rows() * keep {
+        return Err(Error::SplitMismatch(format!(
+            "the scan lists hold {} values, not {keep} for each of {} rows",
+            scanned.len(),
+            index.n_rows()
+        )));
+    }
+    let part_cells = index.part_cells(part, n_parts);
+    let rows = index.starts[part_cells.start]..index.starts[part_cells.end];
+    let refined = index.refine(scanned, keep, rows.clone(), stop);
+    stop.check()?;
+    let queries: Vec<usize> = rows.map(|s| index.position[s] as usize).collect();
+    let candidates: Vec<u32> = refined
+        .iter()
+        .map(|&v| if v == u32::MAX { v } else { index.position[v as usize] })
+        .collect();
+    let all: Vec<usize> = (0..x.nrows()).collect();
+    let order: Vec<u32> = (0..queries.len() as u32).collect();
+    let table = rerank_exactly(x, &queries, &all, &candidates, &order, k, stop);
+    stop.check()?;
+    Ok((queries, table))
+}
+
+fn check_part(plan: &CellPlan, d: usize, part: usize, n_parts: usize) -> Result<()> {
+    if plan.d != d {
+        return Err(Error::SplitMismatch(format!(
+            "the plan has {} features, the data {d}",
+            plan.d
+        )));
+    }
+    if part >= n_parts {
+        return Err(Error::SplitMismatch(format!("there is no part {part} of {n_parts}")));
+    }
+    Ok(())
+}
+
+/// The cell index of every row of `x` for a part of a split search, from the plan and
+/// every row's cells, and the scan lists' width.
+fn part_index<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    plan: &CellPlan,
+    params: ApproxParams,
+    cells: &[u32],
+    part: usize,
+    n_parts: usize,
+) -> Result<(CellIndex, usize)> {
+    check_part(plan, x.ncols(), part, n_parts)?;
+    let all: Vec<usize> = (0..x.nrows()).collect();
+    check_search(x.nrows(), x.ncols(), &all, &all, k)?;
+    let probes_kept = params.probes(plan.n_cells());
+    if cells.len() != all.len() * probes_kept || cells.iter().any(|&c| c as usize >= plan.n_cells()) {
+        return Err(Error::SplitMismatch(format!(
+            "the rows' cells are not {probes_kept} of the plan's {} cells for each of {} rows",
+            plan.n_cells(),
+            all.len()
+        )));
+    }
+    let points = plan.points(x, &all);
+    let keep = (k + SPARE).min(all.len() - 1);
+    Ok((CellIndex::from_cells(plan.clone(), points, cells, probes_kept), keep))
 }
 
 /// Orders each query's candidates (positions into `references`, `u32::MAX` for none) by
@@ -216,13 +383,82 @@ fn rerank_exactly<F: Float>(
     out
 }
 
+/// The cells of a search, chosen once from the references: their centring (what a row
+/// becomes in the index's float32 space) and the k-means centroids in space order.
+#[derive(Clone, Debug)]
+pub struct CellPlan {
+    d: usize,
+    /// What a row of `x` becomes: `(v − mean) · scale`, per feature.
+    pub mean: Vec<f64>,
+    pub scale: f64,
+    /// The cells' centroids, row-major (cells × d).
+    pub centroids: Vec<f32>,
+}
+
+impl CellPlan {
+    /// The plan of `references`, and their rows in the index's space.
+    fn new<F: Float>(
+        x: ArrayView2<F>,
+        references: &[usize],
+        params: ApproxParams,
+        stop: &Stop,
+    ) -> Result<(Self, Vec<f32>)> {
+        let d = x.ncols();
+        let (mean, scale) = centring(x, references);
+        let mut plan = CellPlan {
+            d,
+            mean,
+            scale,
+            centroids: Vec::new(),
+        };
+        let points = plan.points(x, references);
+        stop.check()?;
+        let n_cells = references.len().div_ceil(params.cell_rows).max(1);
+        plan.centroids = in_space_order(kmeans(&points, d, n_cells, params.seed, stop)?, d);
+        Ok((plan, points))
+    }
+
+    /// A plan from its parts (as `mean`, `scale` and `centroids` give them).
+    pub fn from_parts(mean: Vec<f64>, scale: f64, centroids: Vec<f32>) -> Result<Self> {
+        let d = mean.len();
+        if d == 0 || centroids.is_empty() || !centroids.len().is_multiple_of(d) {
+            return Err(Error::SplitMismatch(format!(
+                "{} centroid values are not whole rows of the plan's {d} features",
+                centroids.len()
+            )));
+        }
+        Ok(CellPlan {
+            d,
+            mean,
+            scale,
+            centroids,
+        })
+    }
+
+    fn n_cells(&self) -> usize {
+        self.centroids.len() / self.d.max(1)
+    }
+
+    /// The rows `rows` of `x` in the index's space (float32, row-major).
+    fn points<F: Float>(&self, x: ArrayView2<F>, rows: &[usize]) -> Vec<f32> {
+        let d = self.d;
+        let mut points = vec![0f32; rows.len() * d];
+        points
+            .par_chunks_mut(d.max(1))
+            .zip(rows.par_iter())
+            .for_each(|(dst, &r)| {
+                for (j, v) in dst.iter_mut().enumerate() {
+                    *v = ((x[[r, j]].to_f64().unwrap_or(0.0) - self.mean[j]) * self.scale) as f32;
+                }
+            });
+        points
+    }
+}
+
 /// The references in float32, centred and scaled, grouped by k-means cell.
 struct CellIndex {
     d: usize,
-    /// What a row of `x` becomes: `(v − mean) · scale`, per feature.
-    mean: Vec<f64>,
-    scale: f64,
-    centroids: Vec<f32>,
+    plan: CellPlan,
     /// Cell `c` holds the sorted rows `starts[c]..starts[c + 1]`.
     starts: Vec<usize>,
     /// The sorted rows' positions among the references.
@@ -247,26 +483,18 @@ impl CellIndex {
         stop: &Stop,
     ) -> Result<Self> {
         check_search(x.nrows(), x.ncols(), references, references, k)?;
-        let d = x.ncols();
-        let n = references.len();
-        let (mean, scale) = centring(x, references);
-        let to_f32 = |r: usize, j: usize| -> f32 {
-            ((x[[r, j]].to_f64().unwrap_or(0.0) - mean[j]) * scale) as f32
-        };
-        let mut points = vec![0f32; n * d];
-        points
-            .par_chunks_mut(d)
-            .zip(references.par_iter())
-            .for_each(|(dst, &r)| {
-                dst.iter_mut()
-                    .enumerate()
-                    .for_each(|(j, v)| *v = to_f32(r, j))
-            });
-        stop.check()?;
-        let n_cells = n.div_ceil(params.cell_rows).max(1);
-        let centroids = in_space_order(kmeans(&points, d, n_cells, params.seed, stop)?, d);
-        let probes_kept = params.probes(n_cells);
-        let nearest_cells = nearest_centroids(&points, d, &centroids, probes_kept, stop);
+        let (plan, points) = CellPlan::new(x, references, params, stop)?;
+        let probes_kept = params.probes(plan.n_cells());
+        let nearest_cells = nearest_centroids(&points, plan.d, &plan.centroids, probes_kept, stop);
+        Ok(CellIndex::from_cells(plan, points, &nearest_cells, probes_kept))
+    }
+
+    /// The index of the rows whose float32 copies are `points` (as `plan` makes them),
+    /// given each row's `probes_kept` nearest cells.
+    fn from_cells(plan: CellPlan, points: Vec<f32>, nearest_cells: &[u32], probes_kept: usize) -> Self {
+        let d = plan.d;
+        let n = points.len() / d.max(1);
+        let n_cells = plan.n_cells();
         // Sort rows by their nearest cell (stable: by position within a cell).
         let home: Vec<u32> = nearest_cells.chunks(probes_kept).map(|c| c[0]).collect();
         let mut starts = vec![0usize; n_cells + 1];
@@ -316,11 +544,9 @@ impl CellIndex {
                 }
             });
         }
-        Ok(CellIndex {
+        CellIndex {
             d,
-            mean,
-            scale,
-            centroids,
+            plan,
             starts,
             position,
             rows,
@@ -328,7 +554,7 @@ impl CellIndex {
             norms,
             probed,
             probes_kept,
-        })
+        }
     }
 
     fn n_cells(&self) -> usize {
@@ -337,6 +563,21 @@ impl CellIndex {
 
     fn n_rows(&self) -> usize {
         self.position.len()
+    }
+
+    /// The cells of part `part` of `n_parts` of a split search: consecutive cells
+    /// holding about `1 / n_parts` of the rows each.
+    fn part_cells(&self, part: usize, n_parts: usize) -> Range<usize> {
+        let (n, n_cells) = (self.n_rows(), self.n_cells());
+        let boundary = |p: usize| {
+            if p >= n_parts {
+                n_cells
+            } else {
+                let target = n * p / n_parts;
+                self.starts.partition_point(|&start| start < target).min(n_cells)
+            }
+        };
+        boundary(part)..boundary(part + 1)
     }
 
     /// Offers every row of cell `c` (except the sorted row `skip`) to `nearest` for the
@@ -349,19 +590,23 @@ impl CellIndex {
         scan_cell(minus_two_q, cols, norms, start as u32, skip, nearest);
     }
 
-    /// The `keep` nearest rows (sorted indices) of every sorted row among the rows of
-    /// its `probes` nearest cells.
-    fn scan_own_rows(&self, keep: usize, probes: usize, stop: &Stop) -> Vec<u32> {
+    /// The `keep` nearest rows (sorted indices) of the sorted rows of the cells `cells`
+    /// (rows `starts[cells.start]..starts[cells.end]`, in order) among the rows of each
+    /// one's `probes` nearest cells.
+    fn scan_own_rows(&self, keep: usize, probes: usize, cells: Range<usize>, stop: &Stop) -> Vec<u32> {
         let skip: Vec<usize> = (0..self.n_rows()).collect();
-        self.scan_cells(
+        // A sorted row's group is its own cell: the members come in sorted order.
+        let (_, lists) = self.scan_cells(
             &self.rows,
             &self.probed,
             self.probes_kept,
             probes,
             &skip,
             keep,
+            cells,
             stop,
-        )
+        );
+        lists
     }
 
     /// The `keep` nearest rows (sorted indices) of each query (row-major `points`, as
@@ -369,6 +614,9 @@ impl CellIndex {
     /// query), never the sorted row `skip[i]`. Queries are grouped by their nearest cell
     /// and each group visits its cells one at a time, every query that probes a cell
     /// scanning it while it is in cache: the scan is bound by arithmetic, not memory.
+    /// Only the groups `groups` are scanned: returns their members (queries, group by
+    /// group, each group's in query order) and their lists, in that order. A query's
+    /// list depends on the query alone.
     #[allow(clippy::too_many_arguments)]
     fn scan_cells(
         &self,
@@ -378,8 +626,9 @@ impl CellIndex {
         probes: usize,
         skip: &[usize],
         keep: usize,
+        groups: Range<usize>,
         stop: &Stop,
-    ) -> Vec<u32> {
+    ) -> (Vec<u32>, Vec<u32>) {
         let d = self.d;
         let n_queries = skip.len();
         // Queries by nearest cell (counting sort, stable).
@@ -397,7 +646,8 @@ impl CellIndex {
             order[next[c]] = i as u32;
             next[c] += 1;
         }
-        let lists: Vec<Vec<u32>> = (0..self.n_cells())
+        let lists: Vec<Vec<u32>> = groups
+            .clone()
             .into_par_iter()
             .map(|group| {
                 let members = &order[group_starts[group]..group_starts[group + 1]];
@@ -439,20 +689,15 @@ impl CellIndex {
                 out
             })
             .collect();
-        let mut table = vec![u32::MAX; n_queries * keep];
-        for (group, list) in lists.iter().enumerate() {
-            let members = &order[group_starts[group]..group_starts[group + 1]];
-            for (&i, row) in members.iter().zip(list.chunks(keep)) {
-                table[i as usize * keep..(i as usize + 1) * keep].copy_from_slice(row);
-            }
-        }
-        table
+        let members = order[group_starts[groups.start]..group_starts[groups.end]].to_vec();
+        (members, lists.concat())
     }
 
     /// One round of neighbour-of-neighbour refinement: each row's list is offered its
     /// neighbours' lists, where its neighbours are the rows on its list and the rows
-    /// whose lists hold it (read from `table`, so the round is order-free).
-    fn refine(&self, table: &[u32], keep: usize, stop: &Stop) -> Vec<u32> {
+    /// whose lists hold it (read from `table`, so the round is order-free). Returns the
+    /// new lists of the sorted rows `rows` (each depends on `table` alone).
+    fn refine(&self, table: &[u32], keep: usize, rows: Range<usize>, stop: &Stop) -> Vec<u32> {
         let (n, d) = (self.n_rows(), self.d);
         // The rows whose lists hold each row, in row order (counting sort).
         let mut starts = vec![0usize; n + 1];
@@ -470,7 +715,7 @@ impl CellIndex {
                 next[v as usize] += 1;
             }
         }
-        let mut next = table.to_vec();
+        let mut next = table[rows.start * keep..rows.end * keep].to_vec();
         next.par_chunks_mut(QUERY_BLOCK * keep)
             .enumerate()
             .for_each(|(block, out)| {
@@ -481,7 +726,7 @@ impl CellIndex {
                 // At most `keep` rows on the list and `keep` holding it, each with `keep` more.
                 let mut seen = Seen::new(2 * keep * (keep + 1));
                 for (offset, out) in out.chunks_mut(keep).enumerate() {
-                    let s = block * QUERY_BLOCK + offset;
+                    let s = rows.start + block * QUERY_BLOCK + offset;
                     let q = &self.rows[s * d..(s + 1) * d];
                     let key = |v: usize| -> f32 {
                         let r = &self.rows[v * d..(v + 1) * d];
@@ -562,16 +807,8 @@ impl CellIndex {
         stop: &Stop,
     ) -> Vec<u32> {
         let d = self.d;
-        let mut points = vec![0f32; queries.len() * d];
-        points
-            .par_chunks_mut(d)
-            .zip(queries.par_iter())
-            .for_each(|(dst, &q)| {
-                for (j, v) in dst.iter_mut().enumerate() {
-                    *v = ((x[[q, j]].to_f64().unwrap_or(0.0) - self.mean[j]) * self.scale) as f32;
-                }
-            });
-        let cells = nearest_centroids(&points, d, &self.centroids, probes, stop);
+        let points = self.plan.points(x, queries);
+        let cells = nearest_centroids(&points, d, &self.plan.centroids, probes, stop);
         // A query that is a reference (at position `own[i]`) is skipped by its sorted index.
         let sorted_of = self.sorted_of_positions();
         let skip: Vec<usize> = own
@@ -581,11 +818,23 @@ impl CellIndex {
                 p => sorted_of[p as usize] as usize,
             })
             .collect();
-        let mut table = self.scan_cells(&points, &cells, probes, probes, &skip, keep, stop);
-        table
-            .par_iter_mut()
-            .filter(|v| **v != u32::MAX)
-            .for_each(|v| *v = self.position[*v as usize]);
+        let (members, lists) = self.scan_cells(
+            &points,
+            &cells,
+            probes,
+            probes,
+            &skip,
+            keep,
+            0..self.n_cells(),
+            stop,
+        );
+        let mut table = vec![u32::MAX; queries.len() * keep];
+        for (&i, list) in members.iter().zip(lists.chunks(keep)) {
+            let row = &mut table[i as usize * keep..(i as usize + 1) * keep];
+            for (slot, &v) in row.iter_mut().zip(list) {
+                *slot = if v == u32::MAX { v } else { self.position[v as usize] };
+            }
+        }
         table
     }
 }
@@ -1074,6 +1323,57 @@ mod tests {
                 "row {i} is not nearest first"
             );
         }
+    }
+
+    #[test]
+    fn a_split_search_gives_the_whole_table_for_any_number_of_parts() {
+        let split = |x: ArrayView2<f64>, k: usize, params: ApproxParams, n_parts: usize| {
+            let stop = Stop::never();
+            let plan = split_plan(x, k, params, stop).unwrap().expect("a search by cells");
+            let cells: Vec<u32> = (0..n_parts)
+                .flat_map(|p| cells_part(x, &plan, params, p, n_parts, stop).unwrap())
+                .collect();
+            let scanned: Vec<u32> = (0..n_parts)
+                .flat_map(|p| scan_part(x, k, &plan, params, &cells, p, n_parts, stop).unwrap())
+                .collect();
+            let mut table = Array2::<u32>::zeros((x.nrows(), k));
+            let mut seen = 0;
+            for p in 0..n_parts {
+                let (rows, part) =
+                    finish_part(x, k, &plan, params, &cells, &scanned, p, n_parts, stop).unwrap();
+                for (&r, row) in rows.iter().zip(part.rows()) {
+                    table.row_mut(r).assign(&row);
+                }
+                seen += rows.len();
+            }
+            assert_eq!(seen, x.nrows());
+            table
+        };
+        // Gaussian rows, and rows on a coarse grid (many exact ties, few duplicates).
+        let gaussian_rows = gaussian(5_000, 6, 8).mapv(f64::from);
+        let grid = Array2::from_shape_fn((4_000, 3), |(i, j)| match j {
+            0 => (i % 40) as f64,
+            1 => (i / 40) as f64,
+            _ => 0.0,
+        });
+        for (x, k) in [(gaussian_rows, 5), (grid, 3)] {
+            let params = ApproxParams {
+                cell_rows: 64,
+                exact_below: 0,
+                ..ApproxParams::new(1.0, 11)
+            };
+            let rows: Vec<usize> = (0..x.nrows()).collect();
+            let whole =
+                approximate_kneighbors_among(x.view(), &rows, &rows, k, params, Stop::never()).unwrap();
+            for n_parts in [1, 2, 3, 7] {
+                assert_eq!(split(x.view(), k, params, n_parts), whole, "{n_parts} parts");
+            }
+        }
+        // Searches that do not use cells run whole.
+        let small = gaussian(100, 3, 1);
+        assert!(split_plan(small.view(), 3, ApproxParams::new(1.0, 0), Stop::never()).unwrap().is_none());
+        let twins = Array2::<f32>::zeros((20_000, 3));
+        assert!(split_plan(twins.view(), 3, ApproxParams::new(1.0, 0), Stop::never()).unwrap().is_none());
     }
 
     #[test]
