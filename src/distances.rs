@@ -30,6 +30,24 @@ pub(crate) fn scaled_rows<F: Float>(x: ArrayView2<F>, rows: &[usize]) -> (Vec<f6
     (block, scale)
 }
 
+/// `scaled_rows` of `rows`, which must be valid rows of `x` and at least two (the
+/// distances between rows need a pair).
+fn scaled_pairs<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    what: &'static str,
+) -> Result<(Vec<f64>, f64)> {
+    check_rows(what, rows, x.nrows())?;
+    if rows.len() < 2 {
+        return Err(Error::TooFewSamples {
+            class: 0,
+            n_samples: rows.len(),
+            k: 1,
+        });
+    }
+    Ok(scaled_rows(x, rows))
+}
+
 /// The mean Euclidean distance between two different rows of `rows` (KMeans-SMOTE's
 /// cluster density), summed exactly over all pairs in f64.
 pub fn mean_pairwise_distance<F: Float>(
@@ -37,19 +55,10 @@ pub fn mean_pairwise_distance<F: Float>(
     rows: &[usize],
     stop: &Stop,
 ) -> Result<f64> {
-    check_rows("class rows", rows, x.nrows())?;
-    let m = rows.len();
-    if m < 2 {
-        return Err(Error::TooFewSamples {
-            class: 0,
-            n_samples: m,
-            k: 1,
-        });
-    }
-    let d = x.ncols();
     // Magnitudes whose squares overflow (or vanish) in f64 are scaled, and the mean
     // scaled back.
-    let (block, scale) = scaled_rows(x, rows);
+    let (block, scale) = scaled_pairs(x, rows, "class rows")?;
+    let (m, d) = (rows.len(), x.ncols());
     let row = |i: usize| &block[i * d..(i + 1) * d];
     let total: f64 = (0..m)
         .into_par_iter()
@@ -295,18 +304,13 @@ const MEDIAN_BLOCK_VALUES: usize = 1 << 20;
 /// SMOGN's safe distance is half of it. Quadratic in the rows, linear in memory; each
 /// row's distances are summed feature by feature in order, so any number of threads
 /// gives the same values.
-pub fn median_distances<F: Float>(x: ArrayView2<F>, rows: &[usize], stop: &Stop) -> Result<Vec<f64>> {
-    check_rows("rows", rows, x.nrows())?;
-    let m = rows.len();
-    if m < 2 {
-        return Err(Error::TooFewSamples {
-            class: 0,
-            n_samples: m,
-            k: 1,
-        });
-    }
-    let d = x.ncols();
-    let (block, scale) = scaled_rows(x, rows);
+pub fn median_distances<F: Float>(
+    x: ArrayView2<F>,
+    rows: &[usize],
+    stop: &Stop,
+) -> Result<Vec<f64>> {
+    let (block, scale) = scaled_pairs(x, rows, "rows")?;
+    let (m, d) = (rows.len(), x.ncols());
     let tiles = feature_major_tiles(&block, d, MEDIAN_TILE);
     let others = m - 1;
     let (low, high) = ((others - 1) / 2, others / 2);
@@ -462,7 +466,10 @@ mod tests {
         let mut x = x;
         let copy = x.row(10).to_owned();
         x.row_mut(11).assign(&copy);
-        for rows in [(0..1300).collect::<Vec<_>>(), (0..1300).rev().step_by(2).collect()] {
+        for rows in [
+            (0..1300).collect::<Vec<_>>(),
+            (0..1300).rev().step_by(2).collect(),
+        ] {
             let want: Vec<f64> = rows
                 .iter()
                 .map(|&i| {

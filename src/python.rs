@@ -26,8 +26,8 @@ use crate::categorical::{
 };
 use crate::clusters::assembled_clusters as core_assembled_clusters;
 use crate::distances::{
-    mean_pairwise_distance as core_mean_pairwise_distance, median_distances as core_median_distances,
-    optics as core_optics, paired_distances,
+    mean_pairwise_distance as core_mean_pairwise_distance,
+    median_distances as core_median_distances, optics as core_optics, paired_distances,
 };
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
@@ -785,7 +785,10 @@ fn cell_plan(plan: &CellPlanArg<'_>) -> Result<CellPlan, Error> {
 }
 
 /// A contiguous 1-D array of cells or lists from Python.
-fn contiguous<'a>(what: &'static str, values: &'a PyReadonlyArray1<'_, u32>) -> Result<&'a [u32], Error> {
+fn contiguous<'a>(
+    what: &'static str,
+    values: &'a PyReadonlyArray1<'_, u32>,
+) -> Result<&'a [u32], Error> {
     values
         .as_slice()
         .map_err(|_| Error::SplitMismatch(format!("{what} must be a contiguous, aligned array")))
@@ -819,12 +822,17 @@ fn approximate_split_plan<'py>(
     let Some(plan) = plan else { return Ok(None) };
     let d = plan.mean.len();
     let n_cells = plan.centroids.len() / d.max(1);
-    let centroids = Array2::from_shape_vec((n_cells, d), plan.centroids).map_err(|_| Error::ShapeMismatch {
-        what: "the plan's centroids",
-        got: n_cells,
-        expected: d,
-    })?;
-    Ok(Some((plan.mean.into_pyarray(py), plan.scale, centroids.into_pyarray(py))))
+    let centroids =
+        Array2::from_shape_vec((n_cells, d), plan.centroids).map_err(|_| Error::ShapeMismatch {
+            what: "the plan's centroids",
+            got: n_cells,
+            expected: d,
+        })?;
+    Ok(Some((
+        plan.mean.into_pyarray(py),
+        plan.scale,
+        centroids.into_pyarray(py),
+    )))
 }
 
 /// Each row of part `part`'s block of rows with its nearest cells (flat, row by row).
@@ -895,7 +903,10 @@ fn approximate_finish_part<'py>(
 ) -> PyResult<PyTablePart<'py>> {
     let plan = cell_plan(&plan)?;
     let params = ApproxParams::new(effort, 0);
-    let (cells, scanned) = (contiguous("cells", &cells)?, contiguous("scanned", &scanned)?);
+    let (cells, scanned) = (
+        contiguous("cells", &cells)?,
+        contiguous("scanned", &scanned)?,
+    );
     let (rows, table) = in_float_type!(x, x => {
         let x = x.as_array();
         run_detached(py, n_threads, x.len(), |stop| {
@@ -973,7 +984,10 @@ fn row_distances<'py>(
     second: PyReadonlyArray1<'py, i64>,
     n_threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let (first, second) = (to_rows("first rows", &first)?, to_rows("second rows", &second)?);
+    let (first, second) = (
+        to_rows("first rows", &first)?,
+        to_rows("second rows", &second)?,
+    );
     let work = first.len();
     let distances = in_float_type!(x, x => {
         let x = x.as_array();

@@ -125,17 +125,24 @@ class Dataset(ClassCounts):
         return self.y_container.wrap(y_res)
 
 
+def flattened_column(values: np.ndarray) -> np.ndarray:
+    """A column-vector y flattened to 1-D, with scikit-learn's warning; other shapes as
+    they are."""
+    if values.ndim == 2 and values.shape[1] == 1:
+        warnings.warn(
+            "y is a column vector; it was flattened to shape (n_samples,)",
+            DataConversionWarning,
+            stacklevel=5,
+        )
+        return values.ravel()
+    return values
+
+
 def check_y(y: Any, n_samples: int) -> tuple[np.ndarray, YLayout | None]:
     """y as a 1-D array of labels, plus its layout unless it is a 1-D NumPy array."""
     require_y(y)
     labels, container = labels_of(y)
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        warnings.warn(
-            "y is a column vector; it was flattened to shape (n_samples,)",
-            DataConversionWarning,
-            stacklevel=4,
-        )
-        labels = labels.ravel()
+    labels = flattened_column(labels)
     check_y_shape(labels.shape)
     check_lengths(n_samples, labels.shape[0])
     check_no_missing_labels(labels)

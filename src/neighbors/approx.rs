@@ -268,7 +268,13 @@ pub fn finish_part<F: Float>(
     let queries: Vec<usize> = rows.map(|s| index.position[s] as usize).collect();
     let candidates: Vec<u32> = refined
         .iter()
-        .map(|&v| if v == u32::MAX { v } else { index.position[v as usize] })
+        .map(|&v| {
+            if v == u32::MAX {
+                v
+            } else {
+                index.position[v as usize]
+            }
+        })
         .collect();
     let all: Vec<usize> = (0..x.nrows()).collect();
     let order: Vec<u32> = (0..queries.len() as u32).collect();
@@ -285,7 +291,9 @@ fn check_part(plan: &CellPlan, d: usize, part: usize, n_parts: usize) -> Result<
         )));
     }
     if part >= n_parts {
-        return Err(Error::SplitMismatch(format!("there is no part {part} of {n_parts}")));
+        return Err(Error::SplitMismatch(format!(
+            "there is no part {part} of {n_parts}"
+        )));
     }
     Ok(())
 }
@@ -305,7 +313,8 @@ fn part_index<F: Float>(
     let all: Vec<usize> = (0..x.nrows()).collect();
     check_search(x.nrows(), x.ncols(), &all, &all, k)?;
     let probes_kept = params.probes(plan.n_cells());
-    if cells.len() != all.len() * probes_kept || cells.iter().any(|&c| c as usize >= plan.n_cells()) {
+    if cells.len() != all.len() * probes_kept || cells.iter().any(|&c| c as usize >= plan.n_cells())
+    {
         return Err(Error::SplitMismatch(format!(
             "the rows' cells are not {probes_kept} of the plan's {} cells for each of {} rows",
             plan.n_cells(),
@@ -314,7 +323,10 @@ fn part_index<F: Float>(
     }
     let points = plan.points(x, &all);
     let keep = (k + SPARE).min(all.len() - 1);
-    Ok((CellIndex::from_cells(plan.clone(), points, cells, probes_kept), keep))
+    Ok((
+        CellIndex::from_cells(plan.clone(), points, cells, probes_kept),
+        keep,
+    ))
 }
 
 /// Orders each query's candidates (positions into `references`, `u32::MAX` for none) by
@@ -486,12 +498,22 @@ impl CellIndex {
         let (plan, points) = CellPlan::new(x, references, params, stop)?;
         let probes_kept = params.probes(plan.n_cells());
         let nearest_cells = nearest_centroids(&points, plan.d, &plan.centroids, probes_kept, stop);
-        Ok(CellIndex::from_cells(plan, points, &nearest_cells, probes_kept))
+        Ok(CellIndex::from_cells(
+            plan,
+            points,
+            &nearest_cells,
+            probes_kept,
+        ))
     }
 
     /// The index of the rows whose float32 copies are `points` (as `plan` makes them),
     /// given each row's `probes_kept` nearest cells.
-    fn from_cells(plan: CellPlan, points: Vec<f32>, nearest_cells: &[u32], probes_kept: usize) -> Self {
+    fn from_cells(
+        plan: CellPlan,
+        points: Vec<f32>,
+        nearest_cells: &[u32],
+        probes_kept: usize,
+    ) -> Self {
         let d = plan.d;
         let n = points.len() / d.max(1);
         let n_cells = plan.n_cells();
@@ -574,7 +596,9 @@ impl CellIndex {
                 n_cells
             } else {
                 let target = n * p / n_parts;
-                self.starts.partition_point(|&start| start < target).min(n_cells)
+                self.starts
+                    .partition_point(|&start| start < target)
+                    .min(n_cells)
             }
         };
         boundary(part)..boundary(part + 1)
@@ -593,7 +617,13 @@ impl CellIndex {
     /// The `keep` nearest rows (sorted indices) of the sorted rows of the cells `cells`
     /// (rows `starts[cells.start]..starts[cells.end]`, in order) among the rows of each
     /// one's `probes` nearest cells.
-    fn scan_own_rows(&self, keep: usize, probes: usize, cells: Range<usize>, stop: &Stop) -> Vec<u32> {
+    fn scan_own_rows(
+        &self,
+        keep: usize,
+        probes: usize,
+        cells: Range<usize>,
+        stop: &Stop,
+    ) -> Vec<u32> {
         let skip: Vec<usize> = (0..self.n_rows()).collect();
         // A sorted row's group is its own cell: the members come in sorted order.
         let (_, lists) = self.scan_cells(
@@ -832,7 +862,11 @@ impl CellIndex {
         for (&i, list) in members.iter().zip(lists.chunks(keep)) {
             let row = &mut table[i as usize * keep..(i as usize + 1) * keep];
             for (slot, &v) in row.iter_mut().zip(list) {
-                *slot = if v == u32::MAX { v } else { self.position[v as usize] };
+                *slot = if v == u32::MAX {
+                    v
+                } else {
+                    self.position[v as usize]
+                };
             }
         }
         table
@@ -1329,7 +1363,9 @@ mod tests {
     fn a_split_search_gives_the_whole_table_for_any_number_of_parts() {
         let split = |x: ArrayView2<f64>, k: usize, params: ApproxParams, n_parts: usize| {
             let stop = Stop::never();
-            let plan = split_plan(x, k, params, stop).unwrap().expect("a search by cells");
+            let plan = split_plan(x, k, params, stop)
+                .unwrap()
+                .expect("a search by cells");
             let cells: Vec<u32> = (0..n_parts)
                 .flat_map(|p| cells_part(x, &plan, params, p, n_parts, stop).unwrap())
                 .collect();
@@ -1364,16 +1400,29 @@ mod tests {
             };
             let rows: Vec<usize> = (0..x.nrows()).collect();
             let whole =
-                approximate_kneighbors_among(x.view(), &rows, &rows, k, params, Stop::never()).unwrap();
+                approximate_kneighbors_among(x.view(), &rows, &rows, k, params, Stop::never())
+                    .unwrap();
             for n_parts in [1, 2, 3, 7] {
-                assert_eq!(split(x.view(), k, params, n_parts), whole, "{n_parts} parts");
+                assert_eq!(
+                    split(x.view(), k, params, n_parts),
+                    whole,
+                    "{n_parts} parts"
+                );
             }
         }
         // Searches that do not use cells run whole.
         let small = gaussian(100, 3, 1);
-        assert!(split_plan(small.view(), 3, ApproxParams::new(1.0, 0), Stop::never()).unwrap().is_none());
+        assert!(
+            split_plan(small.view(), 3, ApproxParams::new(1.0, 0), Stop::never())
+                .unwrap()
+                .is_none()
+        );
         let twins = Array2::<f32>::zeros((20_000, 3));
-        assert!(split_plan(twins.view(), 3, ApproxParams::new(1.0, 0), Stop::never()).unwrap().is_none());
+        assert!(
+            split_plan(twins.view(), 3, ApproxParams::new(1.0, 0), Stop::never())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

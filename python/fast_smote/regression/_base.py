@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.exceptions import DataConversionWarning
 
 from .._checks import check_lengths, check_real, check_y_shape, non_finite_error, require_y
 from .._containers import OneHotLabels, SeriesLabels, YLayout, labels_of
 from .._features import check_X
-from .._validation import Dataset
+from .._validation import Dataset, flattened_column
 from ..base import BaseSampler
 from ._relevance import relevance_function, relevance_of
 
@@ -56,13 +54,7 @@ def check_target(y: Any, n_samples: int) -> tuple[np.ndarray, YLayout | None]:
     gives resampled targets back in a float type: synthetic targets are fractional."""
     require_y(y)
     values, container = labels_of(y)
-    if values.ndim == 2 and values.shape[1] == 1:
-        warnings.warn(
-            "y is a column vector; it was flattened to shape (n_samples,)",
-            DataConversionWarning,
-            stacklevel=4,
-        )
-        values = values.ravel()
+    values = flattened_column(values)
     if isinstance(container, OneHotLabels):
         raise ValueError(f"y must be a 1-D continuous target, got shape {np.shape(y)}")
     check_y_shape(values.shape)
