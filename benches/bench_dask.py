@@ -19,6 +19,8 @@ workers' peak memory and the speed-up of the workers over one. Usage (``pip inst
 
 ``--method`` picks the sampler: SMOTE, or one whose search runs among all rows as a k-NN
 join of the partitions (BorderlineSMOTE, ADASYN, TomekLinks, EditedNearestNeighbours).
+``--approximate`` gives SMOTE ``ApproximateNearestNeighbors(n_neighbors=6)`` (its
+search split over the workers by cells), in the single-process run and on Dask alike.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from distributed import Client, LocalCluster, wait
 import fast_smote
 import fast_smote.dask
 from fast_smote._bench._measure import cpu_description
+from fast_smote.neighbors import ApproximateNearestNeighbors
 
 SEED = 0
 MINORITY = 0.1
@@ -60,6 +63,8 @@ def make_sampler(args: argparse.Namespace) -> Any:
     sampler = METHODS[args.method](n_jobs=args.threads_per_worker)
     if "random_state" in sampler.get_params():
         sampler.set_params(random_state=SEED)
+    if args.approximate:
+        sampler.set_params(k_neighbors=ApproximateNearestNeighbors(n_neighbors=6, random_state=SEED))
     return sampler
 
 
@@ -173,11 +178,15 @@ def main() -> int:
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads-per-worker", type=int, default=1)
+    parser.add_argument("--approximate", action="store_true", help="smote: approximate neighbours")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    if args.approximate and args.method != "smote":
+        parser.error("--approximate applies to --method smote")
     n_rows = int(args.rows)
     X_np, y_np = local_data(n_rows, args.features, args.dtype, int(args.rows_per_chunk))
-    print(f"{args.method}: {n_rows:.0e} x {args.features} {args.dtype}, {cpu_description()}")
+    search = "approximate" if args.approximate else "exact"
+    print(f"{args.method} ({search}): {n_rows:.0e} x {args.features} {args.dtype}, {cpu_description()}")
 
     start = time.perf_counter()
     expected = make_sampler(args).fit_resample(X_np, y_np)
@@ -188,6 +197,7 @@ def main() -> int:
     minority = int((y_np == 1).sum())
     result = {
         "method": args.method,
+        "search": search,
         "rows": n_rows,
         "rows_per_chunk": int(args.rows_per_chunk),
         "features": args.features,
