@@ -466,6 +466,7 @@ def test_bad_targets_are_refused(y, error, message):
         ({"perturbation": 0.0}, ValueError, r"perturbation must be a finite number in \(0, 1\], got 0.0"),
         ({"perturbation": 2}, ValueError, r"perturbation .* got 2"),
         ({"k_neighbors": 0}, ValueError, "k_neighbors must be at least 1, got 0"),
+        ({"undersample": "no"}, TypeError, "undersample must be True or False, got 'no'"),
         ({"n_jobs": 0}, ValueError, "n_jobs=0"),
         ({"random_state": -1}, ValueError, "random_state must be between 0 and 2\\*\\*32 - 1"),
     ],

@@ -50,10 +50,10 @@ def interpolated_targets(
     along the segment, ``d1 = step * D`` and ``d2 = (1 - step) * D``, so this is the
     targets interpolated with the same step; parents at one place (``D = 0``) give their
     mean. Kept between the two parents' targets (float64)."""
-    low, high = y[base].astype(np.float64), y[neighbor].astype(np.float64)
+    at_base, at_neighbor = y[base].astype(np.float64), y[neighbor].astype(np.float64)
     weight = step.astype(np.float64)
-    target = np.where(distance > 0, low + weight * (high - low), 0.5 * (low + high))
-    result: np.ndarray = np.clip(target, np.minimum(low, high), np.maximum(low, high))
+    target = np.where(distance > 0, at_base + weight * (at_neighbor - at_base), 0.5 * (at_base + at_neighbor))
+    result: np.ndarray = np.clip(target, np.minimum(at_base, at_neighbor), np.maximum(at_base, at_neighbor))
     return result
 
 
@@ -97,10 +97,14 @@ class _BaseSMOTER(BaseRegressionSampler):
             X_res, y_res = self.fit_resample(X.toarray(), y)
             return sparse_like(X, X_res), y_res
         data = self._check(X, y)
+        if not isinstance(self.undersample, (bool, np.bool_)):
+            raise TypeError(f"undersample must be True or False, got {self.undersample!r}")
         n_threads = check_n_jobs(self.n_jobs)
         seed = seed_from(self.random_state)
         k_search = NeighborSearch("k_neighbors", self.k_neighbors, seed)
         self.nn_k_ = k_search.estimator
+        grown = [bump.n_target - bump.n_samples for bump in self.bumps_ if bump.rare]
+        check_output_fits(type(self).__name__, data, sum(max(n, 0) for n in grown))
         jobs, rngs, kept = [], {}, []
         for code, bump in enumerate(self.bumps_):
             rows = data.rows_of(code)
@@ -114,8 +118,6 @@ class _BaseSMOTER(BaseRegressionSampler):
                 rows = np.sort(rng.choice(rows, bump.n_target, replace=False))
             kept.append(rows)
         self.sample_indices_ = np.sort(np.concatenate(kept))
-        n_new = sum(job.n_new for job in jobs)
-        check_output_fits(type(self).__name__, data, n_new)
         X_all, base, neighbor, step = _core.generate(data.X, jobs, seed, n_threads)
         distance = _core.row_distances(data.X, base.astype(np.int64), neighbor.astype(np.int64), n_threads)
         y_new = interpolated_targets(data.y, base, neighbor, step, distance)
