@@ -109,28 +109,28 @@ pub fn optics<F: Float>(
         });
     }
     let d = x.ncols();
-    // Distances are compared in the scaled space and scaled back at the end.
+    // Distances are compared in the scaled space and scaled back at the end. Each is the
+    // root of its squares summed feature by feature in order, computed a tile of rows
+    // at a time in vector instructions (`feature_major_sums`).
     let (block, scale) = scaled_rows(x, rows);
     let reach_limit = max_eps * scale;
     let row = |i: usize| &block[i * d..(i + 1) * d];
-    let between = |i: usize, j: usize| -> f64 {
-        row(i)
-            .iter()
-            .zip(row(j))
-            .map(|(p, q)| (p - q) * (p - q))
-            .sum::<f64>()
-            .sqrt()
+    let tiles = feature_major_tiles(&block, d, ROWS_BETWEEN_CHECKS);
+    let squares = |centre: &[f64], tile: &[f64], sums: &mut [f64]| {
+        sums.fill(0.0);
+        feature_major_sums(centre, tile, sums, |v, o| (v - o) * (v - o));
     };
     let mut core = vec![0.0; m];
     core.par_iter_mut().enumerate().for_each_init(
-        || Vec::with_capacity(m),
+        || vec![0.0; m],
         |all, (i, slot)| {
             if stop.requested() {
                 return;
             }
-            all.clear();
-            all.extend((0..m).map(|j| if i == j { 0.0 } else { between(i, j) }));
-            let (_, &mut kth, _) = all.select_nth_unstable_by(min_samples - 1, f64::total_cmp);
+            for (tile, sums) in tiles.iter().zip(all.chunks_mut(ROWS_BETWEEN_CHECKS)) {
+                squares(row(i), tile, sums);
+            }
+            let kth = kth_least(all, min_samples).sqrt();
             *slot = if kth <= reach_limit {
                 kth
             } else {
@@ -151,9 +151,14 @@ pub fn optics<F: Float>(
         next = reach
             .par_chunks_mut(ROWS_BETWEEN_CHECKS)
             .zip(processed.par_chunks(ROWS_BETWEEN_CHECKS))
+            .zip(tiles.par_iter())
             .enumerate()
-            .filter_map(|(chunk, (reach, done))| {
+            .filter_map(|(chunk, ((reach, done), tile))| {
                 let first = chunk * ROWS_BETWEEN_CHECKS;
+                let mut sums = vec![0.0; reach.len()];
+                if lowers {
+                    squares(row(p), tile, &mut sums);
+                }
                 let mut best: Option<(f64, usize)> = None;
                 for (offset, (r, &done)) in reach.iter_mut().zip(done).enumerate() {
                     if done {
@@ -161,7 +166,7 @@ pub fn optics<F: Float>(
                     }
                     let q = first + offset;
                     if lowers {
-                        let distance = between(p, q);
+                        let distance = sums[offset].sqrt();
                         if distance <= reach_limit {
                             *r = r.min(distance.max(core_p));
                         }
@@ -185,6 +190,26 @@ pub fn optics<F: Float>(
     core.iter_mut().for_each(unscale);
     reach.iter_mut().for_each(unscale);
     Ok((core, reach))
+}
+
+/// The `k`-th least of `values` (1-based; `values` is reordered). A few least ones are
+/// kept sorted while reading, so that most values cost one comparison; a large `k` is
+/// selected.
+fn kth_least(values: &mut [f64], k: usize) -> f64 {
+    const KEPT_AT_MOST: usize = 32;
+    if k > KEPT_AT_MOST {
+        return *values.select_nth_unstable_by(k - 1, f64::total_cmp).1;
+    }
+    let mut least: Vec<f64> = Vec::with_capacity(k + 1);
+    for &v in values.iter() {
+        if least.len() == k && v >= least[k - 1] {
+            continue;
+        }
+        let at = least.partition_point(|&w| w <= v);
+        least.insert(at, v);
+        least.truncate(k);
+    }
+    least[k - 1]
 }
 
 /// The Euclidean distance between rows `a[i]` and `b[i]` of `x`, for every `i`, in f64.
