@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._checks import check_lengths, check_real, check_y_shape, non_finite_error, require_y
-from .._containers import OneHotLabels, SeriesLabels, YLayout, labels_of
+from .._containers import OneHotLabels, SeriesLabels, YLayout, is_dask_collection, labels_of
 from .._features import check_X
 from .._validation import Dataset, flattened_column
 from ..base import BaseSampler
@@ -164,8 +164,6 @@ class BaseRegressionSampler(BaseSampler):
         """The validated data, its bumps as classes (``codes`` the bump of each row,
         ``classes`` the bumps' numbers); sets ``relevance_``, ``control_points_`` and
         ``bumps_``."""
-        from .._containers import is_dask_collection
-
         if is_dask_collection(X) or is_dask_collection(y):
             raise TypeError(
                 f"{type(self).__name__} does not take Dask collections; compute X and y first "
