@@ -12,12 +12,15 @@ from .._checks import check_int, check_real
 from .._neighbors import NeighborSearch
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import Generated
-from ._base import BaseSMOTE, Job, Provenance
+from ._base import BaseSMOTE, Job, Provenance, made_by_plan
 
 #: Rounds in a row without an accepted sample after which the rejection level rises.
 _TRIES_BEFORE_RAISING = 5
 #: How much the rejection level rises then.
 _LEVEL_STEP = 0.1
+#: Candidates judged at once, in whole chunks of the core's generation: the room the
+#: output keeps after its rows for them.
+_CHUNKS_PER_BATCH = 16
 
 
 class LeeSMOTE(BaseSMOTE):
@@ -112,42 +115,52 @@ class LeeSMOTE(BaseSMOTE):
             raise ValueError(
                 f"X has {data.n_samples} samples, but n_neighbors={n_neighbors} needs at least {n_neighbors}"
             )
-        largest = float(np.abs(data.X).max()) if data.X.size else 0.0
         self.rejection_levels_: dict[Any, float] = {}
-        made: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        codes, counts = [], []
-        for code, n in zip(*data.plan(strategy)):
+        plan = list(zip(*data.plan(strategy)))
+        # The output, with room after its rows for one batch of candidates: each batch
+        # is judged where it lies, among X's rows, without a copy of X.
+        n_rows = data.n_samples + sum(n for _, n in plan)
+        work = np.empty((n_rows + _CHUNKS_PER_BATCH * _core.CHUNK_ROWS, data.X.shape[1]), dtype=data.X.dtype)
+        work[: data.n_samples] = data.X
+        made: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        filled = data.n_samples
+        for code, n in plan:
             rows = data.rows_of(code)
             k_search.check_size(len(rows), f"class {data.label(code)!r}")
             table = k_search.table(data.X, rows, rows, n_threads)
             made.append(
-                self._kept_samples(data, code, rows, table, n, (n_neighbors, level), seed, largest, n_threads)
+                self._kept_samples(
+                    data, work, filled, code, rows, table, n, (n_neighbors, level), seed, n_threads
+                )
             )
-            codes.append(code)
-            counts.append(n)
-        rows_made, bases, neighbors, steps = zip(*made) if made else ((), (), (), ())
-        X_res = np.concatenate([data.X, *rows_made])
-        self.provenance_ = Provenance.joined(
-            data.n_samples, len(X_res), data.X.dtype, bases, neighbors, steps
-        )
-        return Generated(X_res, codes, counts)
+            filled += n
+        bases, neighbors, steps = zip(*made) if made else ((), (), ())
+        self.provenance_ = Provenance.joined(data.n_samples, n_rows, data.X.dtype, bases, neighbors, steps)
+        # The room for candidates given back (the array owns its memory, and no view of
+        # it is left: the shrink happens in place).
+        work.resize((n_rows, data.X.shape[1]), refcheck=False)
+        return made_by_plan(work, plan)
 
     def _kept_samples(
         self,
         data: Dataset,
+        work: np.ndarray,
+        first: int,
         code: int,
         rows: np.ndarray,
         table: np.ndarray,
         n: int,
         test: tuple[int, float],
         seed: int,
-        largest: float,
         n_threads: int | None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The first ``n`` new samples of class ``code`` that pass the rejection test
-        (``n_neighbors`` and the level to start from), round after round, with their
-        provenance; records the level it ended at."""
+        (``n_neighbors`` and the level to start from), round after round, written to
+        ``work`` from row ``first`` on, and their provenance; records the level it ended
+        at. Each round's candidates are judged a batch at a time in the room after the
+        rows kept so far (``work`` has a batch of room after its last row)."""
         n_neighbors, level = test
+        originals = np.arange(data.n_samples)
         parts: list[tuple[np.ndarray, ...]] = []
         kept, drawn, tries, part = 0, 0, 0, 0
         while kept < n:
@@ -156,20 +169,29 @@ class LeeSMOTE(BaseSMOTE):
             rate = kept / drawn if kept else 1.0
             wanted = min(max(math.ceil(missing / max(rate, 0.05)), missing), 8 * missing + 64)
             job = Job(code, part, rows, None, table, wanted)
-            candidates, base, neighbor, step = _core.generate_window(
-                data.X, job, seed, 0, -(-wanted // _core.CHUNK_ROWS), n_threads
-            )
-            judged = np.arange(data.n_samples, data.n_samples + wanted)
-            _, nearest = _core.join_part(data.X, 0, candidates, judged, n_neighbors, largest, n_threads)
-            other = np.count_nonzero(data.codes[nearest] != code, axis=1) / n_neighbors
-            accepted = np.flatnonzero(other < level)[:missing]
-            parts.append((candidates[accepted], base[accepted], neighbor[accepted], step[accepted]))
-            kept += len(accepted)
+            accepted_now = 0
+            n_chunks = -(-wanted // _core.CHUNK_ROWS)
+            for first_chunk in range(0, n_chunks, _CHUNKS_PER_BATCH):
+                candidates, base, neighbor, step = _core.generate_window(
+                    data.X, job, seed, first_chunk, min(_CHUNKS_PER_BATCH, n_chunks - first_chunk), n_threads
+                )
+                at = first + kept + accepted_now
+                work[at : at + len(candidates)] = candidates
+                judged = np.arange(at, at + len(candidates))
+                nearest = _core.kneighbors(work, n_neighbors, judged, originals, n_threads)
+                other = np.count_nonzero(data.codes[nearest] != code, axis=1) / n_neighbors
+                accepted = np.flatnonzero(other < level)[: missing - accepted_now]
+                work[at : at + len(accepted)] = candidates[accepted]
+                parts.append((base[accepted], neighbor[accepted], step[accepted]))
+                accepted_now += len(accepted)
+                if accepted_now == missing:
+                    break
+            kept += accepted_now
             drawn += wanted
             part += 1
-            tries = 0 if len(accepted) else tries + 1
+            tries = 0 if accepted_now else tries + 1
             if tries == _TRIES_BEFORE_RAISING:
                 level, tries = level + _LEVEL_STEP, 0
         self.rejection_levels_[data.label(code)] = level
-        made, base, neighbor, step = (np.concatenate(column) for column in zip(*parts))
-        return made, base, neighbor, step
+        base, neighbor, step = (np.concatenate(column) for column in zip(*parts))
+        return base, neighbor, step
