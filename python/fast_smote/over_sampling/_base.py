@@ -104,7 +104,7 @@ def class_rng(seed: int, code: int) -> np.random.Generator:
 
 #: New rows made per block where rows are made in Python: the temporaries stay a few
 #: blocks of rows, not a few outputs.
-ROW_BLOCK = 65536
+ROW_BLOCK = 16384
 
 
 def row_blocks(n: int) -> Iterator[slice]:
