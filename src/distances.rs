@@ -115,7 +115,7 @@ pub fn optics<F: Float>(
     let (block, scale) = scaled_rows(x, rows);
     let reach_limit = max_eps * scale;
     let row = |i: usize| &block[i * d..(i + 1) * d];
-    let tiles = feature_major_tiles(&block, d, ROWS_BETWEEN_CHECKS);
+    let tiles = feature_major_tiles(m, d, ROWS_BETWEEN_CHECKS, |j, f| block[j * d + f]);
     let squares = |centre: &[f64], tile: &[f64], sums: &mut [f64]| {
         sums.fill(0.0);
         feature_major_sums(centre, tile, sums, |v, o| (v - o) * (v - o));
@@ -246,11 +246,15 @@ pub fn paired_distances<F: Float>(
     Ok(out)
 }
 
-/// Row-major rows (`d` values each) cut into tiles of `tile_rows` rows, each tile stored
-/// feature by feature (its feature `f` is `tile[f * len..(f + 1) * len]`), for
-/// `feature_major_sums`.
-pub(crate) fn feature_major_tiles(rows: &[f64], d: usize, tile_rows: usize) -> Vec<Vec<f64>> {
-    let m = rows.len() / d.max(1);
+/// The `m` rows whose feature `f` of row `j` is `value(j, f)` (`d` features), cut into
+/// tiles of `tile_rows` rows, each tile stored feature by feature (its feature `f` is
+/// `tile[f * len..(f + 1) * len]`), for `feature_major_sums`.
+pub(crate) fn feature_major_tiles(
+    m: usize,
+    d: usize,
+    tile_rows: usize,
+    value: impl Fn(usize, usize) -> f64,
+) -> Vec<Vec<f64>> {
     (0..m)
         .step_by(tile_rows)
         .map(|start| {
@@ -258,7 +262,7 @@ pub(crate) fn feature_major_tiles(rows: &[f64], d: usize, tile_rows: usize) -> V
             let mut tile = vec![0.0; len * d];
             for f in 0..d {
                 for (slot, j) in tile[f * len..(f + 1) * len].iter_mut().zip(start..) {
-                    *slot = rows[j * d + f];
+                    *slot = value(j, f);
                 }
             }
             tile
@@ -336,7 +340,7 @@ pub fn median_distances<F: Float>(
 ) -> Result<Vec<f64>> {
     let (block, scale) = scaled_pairs(x, rows, "rows")?;
     let (m, d) = (rows.len(), x.ncols());
-    let tiles = feature_major_tiles(&block, d, MEDIAN_TILE);
+    let tiles = feature_major_tiles(m, d, MEDIAN_TILE, |j, f| block[j * d + f]);
     let others = m - 1;
     let (low, high) = ((others - 1) / 2, others / 2);
     let rows_per_task = (MEDIAN_BLOCK_VALUES / m).clamp(1, ROWS_BETWEEN_CHECKS);

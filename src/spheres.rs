@@ -60,30 +60,32 @@ pub fn ccr_spheres<F: Float>(
     }
     let d = x.ncols();
     let mut centres = rows_in_f64(x, class);
-    let mut obstacles = rows_in_f64(x, others);
+    let as_f64 = |v: F| v.to_f64().expect("a float");
     // Scaled by a power of two (exactly) so that no L1 sum overflows; radii are scaled
     // back, and a move is a ratio of distances times a difference of rows.
-    let largest = centres
-        .iter()
-        .chain(&obstacles)
-        .fold(0.0, |m: f64, v| m.max(v.abs()));
+    let largest = (others.iter())
+        .flat_map(|&r| x.row(r).into_iter().map(|&v| as_f64(v).abs()))
+        .chain(centres.iter().map(|v| v.abs()))
+        .fold(0.0, f64::max);
     let scale = power_of_two_scale(largest * d as f64, f64::SAFE_EXPONENT);
     if scale != 1.0 {
-        centres
-            .iter_mut()
-            .chain(obstacles.iter_mut())
-            .for_each(|v| *v *= scale);
+        centres.iter_mut().for_each(|v| *v *= scale);
     }
     let energy = energy * scale;
     let centre = |i: usize| &centres[i * d..(i + 1) * d];
-    let obstacle = |j: usize| &obstacles[j * d..(j + 1) * d];
+    let obstacle = |j: usize| {
+        x.row(others[j])
+            .into_iter()
+            .map(move |&v| as_f64(v) * scale)
+    };
     // Per block of class rows: the radii and each pushed row's moves, in row order.
     // The block's distances are computed tile by tile of other rows, each tile stored
     // feature by feature: the sums run over a tile's rows in vector instructions, each
-    // row's sum feature by feature in order (the plain sum, on any machine).
+    // row's sum feature by feature in order (the plain sum, on any machine). Only the
+    // rows nearer than the energy are kept, tile by tile, in row order.
     type Moves = Vec<(usize, Vec<f64>)>;
     let m = others.len();
-    let tiles = feature_major_tiles(&obstacles, d, OTHER_TILE);
+    let tiles = feature_major_tiles(m, d, OTHER_TILE, |j, f| as_f64(x[[others[j], f]]) * scale);
     let blocks: Vec<(Vec<f64>, Moves)> = (0..class.len())
         .collect::<Vec<_>>()
         .par_chunks(SPHERE_BLOCK)
@@ -93,36 +95,31 @@ pub fn ccr_spheres<F: Float>(
             if stop.requested() {
                 return (radii, moves);
             }
-            let mut table = vec![0.0; block.len() * m];
+            // A sphere never outgrows its energy (each step costs at least its length),
+            // so only the rows nearer than that can end up inside.
+            let mut near: Vec<Vec<(f64, usize)>> = vec![Vec::new(); block.len()];
+            let mut sums = vec![0.0; OTHER_TILE.min(m)];
             for (t, tile) in tiles.iter().enumerate() {
                 let start = t * OTHER_TILE;
-                let len = tile.len() / d.max(1);
+                let sums = &mut sums[..tile.len() / d.max(1)];
                 for (slot, &i) in block.iter().enumerate() {
-                    let sums = &mut table[slot * m + start..slot * m + start + len];
+                    sums.fill(0.0);
                     feature_major_sums(centre(i), tile, sums, |v, o| (v - o).abs());
+                    near[slot].extend(
+                        (sums.iter().zip(start..))
+                            .filter(|&(&v, _)| v < energy)
+                            .map(|(&v, j)| (v, j)),
+                    );
                 }
             }
-            let mut by_distance: Vec<(f64, usize)> = Vec::new();
-            for (slot, &i) in block.iter().enumerate() {
+            for (by_distance, &i) in near.iter_mut().zip(block) {
                 let c = centre(i);
-                by_distance.clear();
-                // A sphere never outgrows its energy (each step costs at least its
-                // length), so only the rows nearer than that can end up inside.
-                let row = &table[slot * m..(slot + 1) * m];
-                by_distance.extend(
-                    (row.iter().zip(0..m))
-                        .filter(|&(&v, _)| v < energy)
-                        .map(|(&v, j)| (v, j)),
-                );
-                let (radius, inside) = grow(&mut by_distance, energy);
+                let (radius, inside) = grow(by_distance, energy);
                 radii.push(radius);
                 for &(distance, j) in &by_distance[..inside] {
                     if pushed[j] && distance > 0.0 {
                         let ratio = (radius - distance) / distance;
-                        let delta = obstacle(j)
-                            .iter()
-                            .zip(c)
-                            .map(|(o, p)| ratio * (o - p) / scale);
+                        let delta = obstacle(j).zip(c).map(|(o, p)| ratio * (o - p) / scale);
                         moves.push((j, delta.collect()));
                     }
                 }
