@@ -28,6 +28,21 @@ def _partitions(codes: np.ndarray, n_partitions: int, rng: np.random.Generator) 
     return [np.sort(order[part == p]) for p in range(n_partitions)]
 
 
+def as_float32(X: np.ndarray) -> np.ndarray:
+    """X in float32 as scikit-learn's trees convert it, refused where a value does not
+    fit (the trees' own message)."""
+    if X.dtype == np.float32:
+        return X
+    with np.errstate(over="ignore"):
+        converted = X.astype(np.float32)
+    if not np.isfinite(converted).all():
+        raise UnsuitableDataError(
+            "the filter's classifier could not be fitted to X (Input X contains a value too large "
+            "for dtype('float32')); scale the features or give an estimator that takes them"
+        )
+    return converted
+
+
 def _fit_predict(estimator: Any, X: np.ndarray, codes: np.ndarray, part: np.ndarray) -> np.ndarray:
     """``estimator`` fitted on the rows ``part``, predicting every row's class code."""
     predicted: np.ndarray = estimator.fit(X[part], codes[part]).predict(X)
@@ -130,7 +145,12 @@ class IterativePartitioningFilter(BaseCleaningSampler):
         n_threads = check_n_jobs(self.n_jobs)
         rng = np.random.default_rng(seed_from(self.random_state))
         cleaned = targeted_classes(data, strategy)[data.codes]
-        X, codes = data.X, data.codes.astype(np.int64)
+        # Class codes in their narrowest type: every tree's votes are kept at once.
+        X, codes = data.X, data.codes
+        if type(template) is DecisionTreeClassifier:
+            # Trees read float32: converted once here rather than by every tree, for its
+            # part and again for its predictions (the same values either way).
+            X = as_float32(X)
         kept = np.arange(data.n_samples)
         few = self.p * data.n_samples
         quiet, rounds = 0, 0
