@@ -1,6 +1,8 @@
 """fast_smote.dask: Dask collections resampled on a distributed LocalCluster (worker
 processes on loopback), row for row as single-process fast_smote does."""
 
+import re
+
 import dask
 import dask.array as da
 import dask.dataframe as dd
@@ -8,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dask.core import flatten
-from dask.utils import key_split
+from dask.utils import key_split, parse_bytes
 from distributed import Client, LocalCluster, get_task_stream, wait
 from sklearn.base import clone
 from sklearn.neighbors import NearestNeighbors
@@ -327,6 +329,24 @@ def test_a_budget_too_small_for_the_gathered_rows_fails_at_once(on_two):
     for bad, error in [("lots", ValueError), (-5, ValueError), (True, TypeError), (1.5, TypeError)]:
         with pytest.raises(error, match="memory_budget"):
             fast_smote.dask.resample(X_d, y_d, memory_budget=bad)
+
+
+def test_the_budget_counts_every_part_of_a_split_approximate_search(on_two):
+    X, y = make_data(n=20_000, d=10, weights=(0.9, 0.1))
+    X_d, y_d = as_dask(X, y)
+
+    def needed(**params):
+        with pytest.raises(MemoryBudgetError) as caught:
+            fast_smote.dask.resample(X_d, y_d, memory_budget=1024, **params)
+        return parse_bytes(re.search(r"need about ([\d.]+ \w+)", str(caught.value)).group(1))
+
+    exact = needed()
+    approximate = needed(k_neighbors=fast_smote.ApproximateNearestNeighbors(n_neighbors=6))
+    # Each of the two parts' cell index: 8 bytes a feature, 12 a cell (8 at effort 1),
+    # 4 for each of k + 8 lists, for the class's ~2,000 rows; less the exact parts' lists.
+    rows = int((y == 1).sum())
+    expected = rows * (8 * 10 + 12 * 8 + 4 * (5 + 8)) * 2 - rows * 6 * 12 * 2
+    assert approximate - exact == pytest.approx(expected, rel=0.02)
 
 
 def test_the_default_budget_is_half_the_smallest_workers_memory(on_two):
