@@ -12,6 +12,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from .._checks import check_int, check_real
 from .._errors import UnsuitableDataError
+from .._sparse import is_sparse
 from .._validation import Dataset, StrategyDict, check_n_jobs, seed_from
 from ..base import BaseCleaningSampler
 from ._cleaning import targeted_classes
@@ -28,14 +29,15 @@ def _partitions(codes: np.ndarray, n_partitions: int, rng: np.random.Generator) 
     return [np.sort(order[part == p]) for p in range(n_partitions)]
 
 
-def as_float32(X: np.ndarray) -> np.ndarray:
-    """X in float32 as scikit-learn's trees convert it, refused where a value does not
-    fit (the trees' own message)."""
+def as_float32(X: Any) -> Any:
+    """X (an array or a SciPy sparse matrix) in float32 as scikit-learn's trees convert
+    it, refused where a value does not fit (the trees' own message)."""
     if X.dtype == np.float32:
         return X
     with np.errstate(over="ignore"):
         converted = X.astype(np.float32)
-    if not np.isfinite(converted).all():
+    stored = converted.data if is_sparse(converted) else converted
+    if not np.isfinite(stored).all():
         raise UnsuitableDataError(
             "the filter's classifier could not be fitted to X (Input X contains a value too large "
             "for dtype('float32')); scale the features or give an estimator that takes them"
