@@ -33,7 +33,7 @@ use crate::error::Error;
 use crate::float::{first_non_finite, Float};
 use crate::neighbors::approx::{
     cells_part as core_cells_part, finish_part as core_finish_part, scan_part as core_scan_part,
-    split_plan as core_split_plan, CellPlan, EXACT_BELOW_ROWS, ROWS_PER_CELL,
+    split_plan as core_split_plan, CellPlan, EXACT_BELOW_ROWS, PROBES_AT_EFFORT_ONE, ROWS_PER_CELL,
 };
 use crate::neighbors::{
     approximate_kneighbors_among, join_part as core_join_part, kneighbors_among,
@@ -1443,6 +1443,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(draw_positions, m)?)?;
     m.add("CHUNK_ROWS", CHUNK_ROWS)?;
     m.add("MAX_TREE_DIM", MAX_TREE_DIM)?;
+    m.add("APPROXIMATE_PROBES_AT_EFFORT_ONE", PROBES_AT_EFFORT_ONE)?;
     // The one source of the version: the Python package reports the crate's.
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

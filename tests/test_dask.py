@@ -1,6 +1,8 @@
 """fast_smote.dask: Dask collections resampled on a distributed LocalCluster (worker
 processes on loopback), row for row as single-process fast_smote does."""
 
+import dataclasses
+import pickle
 import re
 
 import dask
@@ -17,6 +19,7 @@ from sklearn.neighbors import NearestNeighbors
 
 import fast_smote
 import fast_smote.dask
+from fast_smote._dask_join import Lists, Rows
 from fast_smote._neighbors import NeighborSearch
 from fast_smote.dask import MemoryBudgetError
 
@@ -516,6 +519,42 @@ def test_a_class_the_approximate_search_does_not_split_is_searched_whole():
         np.testing.assert_array_equal(
             table.compute(scheduler="threads"), search.table(X, everything, everything)
         )
+
+
+def misaligned(array):
+    """A copy of ``array`` whose data starts one byte past an aligned address."""
+    raw = np.empty(array.nbytes + 1, dtype=np.uint8)
+    copy = raw[1:].view(array.dtype).reshape(array.shape)
+    copy[...] = array
+    return copy
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda X, rows: fast_smote.dask._ClassRows(X, rows),
+        lambda X, rows: Rows(X, rows, rows % 2),
+        lambda X, rows: Lists(X, rows, rows % 2),
+    ],
+)
+def test_the_arrays_of_a_transferred_class_or_partition_arrive_aligned(make):
+    # As a transfer between workers unpickles them: out-of-band buffers at any address.
+    X, rows = np.arange(12.0).reshape(6, 2), np.arange(6)
+    buffers = []
+    data = pickle.dumps(make(X, rows), protocol=5, buffer_callback=buffers.append)
+    shifted = [misaligned(np.frombuffer(buffer.raw(), dtype=np.uint8)) for buffer in buffers]
+    # The same buffers leave plain arrays misaligned.
+    plain_buffers = []
+    plain = pickle.dumps((X, rows), protocol=5, buffer_callback=plain_buffers.append)
+    plain_shifted = [misaligned(np.frombuffer(b.raw(), dtype=np.uint8)) for b in plain_buffers]
+    assert not any(a.flags.aligned for a in pickle.loads(plain, buffers=plain_shifted))
+    arrived = pickle.loads(data, buffers=shifted)
+    assert type(arrived) is type(make(X, rows))
+    for field in dataclasses.fields(arrived):
+        value = getattr(arrived, field.name)
+        assert value.flags.aligned and value.flags.c_contiguous, field.name
+    np.testing.assert_array_equal(arrived.rows, rows)
+    np.testing.assert_array_equal(getattr(arrived, "X", getattr(arrived, "keys", None)), X)
 
 
 def test_smote_with_approximate_neighbours_on_two_workers_splits_the_search(on_two):

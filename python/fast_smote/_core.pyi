@@ -10,6 +10,7 @@ FloatMatrix = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 # PyO3 lists every function and constant the module adds.
 __all__ = [
+    "APPROXIMATE_PROBES_AT_EFFORT_ONE",
     "CHUNK_ROWS",
     "MAX_TREE_DIM",
     "__version__",
@@ -49,6 +50,8 @@ __all__ = [
     "vote",
 ]
 
+#: Cells a row of the approximate search scans at effort 1 (times the effort, rounded up).
+APPROXIMATE_PROBES_AT_EFFORT_ONE: float
 #: Synthetic rows per seeded chunk (fixed: changing it changes every result).
 CHUNK_ROWS: int
 #: Highest dimension the KD-tree is used for (see ``search_engine``).

@@ -12,7 +12,7 @@ This module only builds lazy tasks: ``fast_smote.dask`` computes them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import dask
@@ -24,8 +24,26 @@ from ._containers import labels_of
 from ._features import check_X
 
 
+def aligned(*values: Any) -> tuple[Any, ...]:
+    """The values, each array as the core reads it: a transfer between workers can leave
+    an array's data at an address its type does not align with (copied then)."""
+    return tuple(np.require(v, requirements=["C", "A"]) if isinstance(v, np.ndarray) else v for v in values)
+
+
+class ArrivesAligned:
+    """A dataclass of arrays whose arrays are aligned when it is unpickled, as it is
+    after a transfer between workers (see ``aligned``)."""
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _arrived, (type(self), *(getattr(self, field.name) for field in fields(self)))  # type: ignore[arg-type]
+
+
+def _arrived(cls: type, *values: Any) -> Any:
+    return cls(*aligned(*values))
+
+
 @dataclass(frozen=True)
-class Rows:
+class Rows(ArrivesAligned):
     """Rows of X in the core's float type, their rows in X and their class codes."""
 
     X: np.ndarray
@@ -71,7 +89,7 @@ def largest_magnitude(partition: Rows) -> float:
 
 
 @dataclass(frozen=True)
-class Lists:
+class Lists(ArrivesAligned):
     """Each query's candidates, nearest first: canonical distances, rows of X and their
     class codes (padded with ``(inf, -1, -1)``)."""
 

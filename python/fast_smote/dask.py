@@ -71,7 +71,16 @@ from ._checks import (
     require_y,
 )
 from ._containers import FrameLayout, is_dask_collection, labels_of
-from ._dask_join import Lists, Rows, checked_partition, join, largest_magnitude, partition_labels
+from ._dask_join import (
+    ArrivesAligned,
+    Lists,
+    Rows,
+    aligned,
+    checked_partition,
+    join,
+    largest_magnitude,
+    partition_labels,
+)
 from ._features import check_X, numeric_values
 from ._format import format_bytes
 from ._memory import MemoryBudgetError
@@ -439,7 +448,7 @@ def _count_classes(data: _Collections) -> tuple[ClassCounts, list[_Counts]]:
 
 
 @dataclass(frozen=True)
-class _ClassRows:
+class _ClassRows(ArrivesAligned):
     """One class's rows, in their original order, and their rows in the caller's X."""
 
     X: Any
@@ -745,10 +754,6 @@ def _concatenated(made: list[list[_Window]], which: int, dtype: Any) -> Any:
     return da.concatenate(parts) if parts else da.zeros(0, dtype=dtype)
 
 
-#: Cells a row of the approximate search keeps at effort 1 (the core's), for the budget.
-_APPROXIMATE_CELLS_AT_EFFORT_ONE = 8
-
-
 class _SmotePlan(_Plan):
     n_outputs = 4
     held_what = "their row numbers, neighbour tables and the search's working memory"
@@ -772,7 +777,8 @@ class _SmotePlan(_Plan):
         elif self.k_search.approximate is not None:
             # Every part's cell index (float32 rows twice, norms, positions, cells),
             # and the whole search's cells and scan lists it reads.
-            cells = math.ceil(_APPROXIMATE_CELLS_AT_EFFORT_ONE * self.k_search.approximate.effort)
+            effort = self.k_search.approximate.effort
+            cells = math.ceil(_core.APPROXIMATE_PROBES_AT_EFFORT_ONE * effort)
             parts = largest * (8 * self.n_features + 12 * cells + 4 * (k + 8)) * self.n_parts
         else:
             parts = largest * (k + 1) * 12 * self.n_parts
@@ -961,7 +967,7 @@ def _rows_among(part: Rows, wanted: np.ndarray) -> Rows:
 
 
 @dataclass(frozen=True)
-class _Neighborhood:
+class _Neighborhood(ArrivesAligned):
     """A class's rows, then its danger rows' neighbours of every class: their values and
     rows of X (``rows``), and classes; the neighbours' positions in them
     (``references``) and the danger rows' table, as positions into ``references``."""
@@ -1005,6 +1011,7 @@ def _borderline2_window(
     """Borderline-2's rows of class ``code`` in its chunks from ``first_chunk``, their
     provenance and their neighbours' classes."""
     damped = hood.codes[hood.references] != code
+    (danger,) = aligned(danger)
     job = Job(code, 0, danger, hood.references, hood.table, n_new, 1.0, damped)
     values, base, neighbor, step = _core.generate_window(
         hood.rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads
@@ -1017,6 +1024,7 @@ def _danger_table(
     rows: _ClassRows, k_search: NeighborSearch, danger: np.ndarray, n_threads: int | None
 ) -> np.ndarray:
     """The danger rows' neighbours among the class's rows, as a single-process run finds them."""
+    (danger,) = aligned(danger)
     return k_search.table(rows.X, danger, np.arange(len(rows.rows)), n_threads)
 
 
@@ -1138,16 +1146,10 @@ def _approximate_plan(rows: _ClassRows, k: int, approximate: ApproximateSearch, 
     return _core.approximate_split_plan(rows.X, k, approximate.effort, approximate.seed, n_threads)
 
 
-def _aligned(*arrays: Any) -> Any:
-    """The arrays as the core reads them: a transfer between workers can leave an
-    array's data at an address its type does not align with (copied then)."""
-    return tuple(np.require(a, requirements=["C", "A"]) if isinstance(a, np.ndarray) else a for a in arrays)
-
-
 def _approximate_cells_part(
     rows: _ClassRows, plan: Any, effort: float, part: int, n_parts: int, n_threads: int | None
 ) -> np.ndarray:
-    return _core.approximate_cells_part(rows.X, _aligned(*plan), effort, part, n_parts, n_threads)
+    return _core.approximate_cells_part(rows.X, aligned(*plan), effort, part, n_parts, n_threads)
 
 
 def _approximate_scan_part(
@@ -1160,8 +1162,8 @@ def _approximate_scan_part(
     n_parts: int,
     n_threads: int | None,
 ) -> np.ndarray:
-    (cells,) = _aligned(cells)
-    return _core.approximate_scan_part(rows.X, k, _aligned(*plan), effort, cells, part, n_parts, n_threads)
+    (cells,) = aligned(cells)
+    return _core.approximate_scan_part(rows.X, k, aligned(*plan), effort, cells, part, n_parts, n_threads)
 
 
 def _approximate_finish_part(
@@ -1175,9 +1177,9 @@ def _approximate_finish_part(
     n_parts: int,
     n_threads: int | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    cells, scanned = _aligned(cells, scanned)
+    cells, scanned = aligned(cells, scanned)
     return _core.approximate_finish_part(
-        rows.X, k, _aligned(*plan), effort, cells, scanned, part, n_parts, n_threads
+        rows.X, k, aligned(*plan), effort, cells, scanned, part, n_parts, n_threads
     )
 
 
@@ -1215,6 +1217,7 @@ def _answer_block(
     n_threads: int | None,
 ) -> np.ndarray:
     first, end = _row_block(rows, block, n_parts)
+    parts = [aligned(*part) for part in parts]
     return _core.kneighbors_from_parts(rows.X, k, first, end - first, parts, n_threads)
 
 
@@ -1242,6 +1245,7 @@ def _smote_window(
     draws_of = n_new if per_base is None else per_base
     # Without bases, the class's rows are the bases and the references both.
     references = None if bases is None else everyone
+    (table,) = aligned(table)
     job = Job(code, 0, everyone if bases is None else bases, references, table, draws_of)
     values, base, neighbor, step = _core.generate_window(
         rows.X, job, draws.seed, first_chunk, n_chunks, draws.n_threads

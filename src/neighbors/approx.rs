@@ -29,7 +29,7 @@ pub const ROWS_PER_CELL: usize = 512;
 /// after the scan (all-kNN only). On 1e6 × 10 Gaussian float32 rows (k = 5), recall@5
 /// was 0.81 with 6 probes alone, 0.93 with 12, 0.97 with 18; 6 probes and one round
 /// gave 0.94, 9 probes and one round 0.97 for less work than 18 probes.
-const PROBES_AT_EFFORT_ONE: f64 = 8.0;
+pub const PROBES_AT_EFFORT_ONE: f64 = 8.0;
 const REFINE_ROUNDS: usize = 1;
 // A split search (`finish_part`) refines each part's rows once, from the whole scan.
 const _: () = assert!(REFINE_ROUNDS == 1);
