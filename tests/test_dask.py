@@ -189,6 +189,20 @@ def test_windows_spread_over_the_workers_and_majority_rows_stay_put(on_two):
     np.testing.assert_array_equal(X_res.compute(), fast_smote.resample(X, y, random_state=0)[0])
 
 
+def test_a_class_smaller_than_a_window_is_made_in_even_windows_one_per_worker_thread(on_two):
+    X, y = make_data(n=40_000, d=8, weights=(0.9, 0.1))
+    X_d, y_d = as_dask(X, y, chunks=10_000)
+    X_res, y_res = fast_smote.dask.resample(X_d, y_d, random_state=0)
+    n_new = len(y_res) - len(y)
+    assert n_new < fast_smote.dask._window_rows(8 * 8 + 16 + 8)
+    synthetic = X_res.chunks[0][len(X_d.chunks[0]) :]
+    # The two threads' even shares, in whole seeded chunks of rows.
+    chunk_rows = fast_smote._core.CHUNK_ROWS
+    all_chunks = -(-n_new // chunk_rows)
+    assert synthetic == (all_chunks // 2 * chunk_rows, n_new - all_chunks // 2 * chunk_rows)
+    np.testing.assert_array_equal(X_res.compute(), fast_smote.resample(X, y, random_state=0)[0])
+
+
 @pytest.mark.parametrize("shrinkage", [None, 0.5])
 def test_random_over_sampler_makes_the_single_process_rows(on_two, shrinkage):
     X, y = make_data(n=3_000)

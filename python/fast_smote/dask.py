@@ -212,8 +212,9 @@ def fit_resample(
     shared = {code: (rows[code], prepared.get(code)) for code in plan.codes}
     n_samples = plan.n_samples
     first_rows = np.cumsum([n_samples, *plan.n_new]).tolist()
+    spread = _search_parts()
     made = [
-        _class_windows(plan, code, n_new, first_row, shared[code], window_rows)
+        _class_windows(plan, code, n_new, first_row, shared[code], window_rows, spread)
         for code, n_new, first_row in zip(plan.codes, plan.n_new, first_rows)
     ]
     plan.record(sampler, made)
@@ -643,7 +644,7 @@ class _Draws:
 
 
 def _window_rows(row_bytes: int) -> int:
-    """Rows per synthetic partition: whole output chunks, about dask.config's
+    """The most rows a synthetic partition holds: whole output chunks, about dask.config's
     ``array.chunk-size`` (the rows made do not depend on it)."""
     target = int(parse_bytes(dask.config.get("array.chunk-size")))
     return _core.CHUNK_ROWS * max(1, target // (_core.CHUNK_ROWS * max(row_bytes, 1)))
@@ -732,15 +733,28 @@ class _Plan(ABC):
 
 
 def _class_windows(
-    plan: _Plan, code: int, n_new: int, first_row: int, shared: tuple[Any, Any], window_rows: int
+    plan: _Plan,
+    code: int,
+    n_new: int,
+    first_row: int,
+    shared: tuple[Any, Any],
+    window_rows: int,
+    spread: int,
 ) -> list[_Window]:
-    """The windows of one class's ``n_new`` rows, the first at output row ``first_row``."""
+    """The windows of one class's ``n_new`` rows, the first at output row ``first_row``:
+    at most ``window_rows`` rows each, at least ``spread`` of them (the worker threads)
+    where the class has that many chunks, of even sizes in whole chunks, so that every
+    worker thread makes a like share."""
     function, leading = plan.window_task(code, shared)
     make = dask.delayed(function, pure=True, nout=plan.n_outputs)
+    all_chunks = -(-n_new // _core.CHUNK_ROWS)
+    n_windows = max(-(-n_new // window_rows), min(spread, all_chunks))
     windows = []
-    for start in range(0, n_new, window_rows):
-        n_rows = min(window_rows, n_new - start)
-        first_chunk, n_chunks = start // _core.CHUNK_ROWS, -(-n_rows // _core.CHUNK_ROWS)
+    for window in range(n_windows):
+        first_chunk = all_chunks * window // n_windows
+        n_chunks = all_chunks * (window + 1) // n_windows - first_chunk
+        start = first_chunk * _core.CHUNK_ROWS
+        n_rows = min(n_chunks * _core.CHUNK_ROWS, n_new - start)
         made = make(*leading, n_new, first_chunk, n_chunks, first_row + start)
         windows.append(
             _Window(made[0], n_rows, first_row + start, tuple(made[i] for i in range(1, plan.n_outputs)))
