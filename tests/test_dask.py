@@ -523,16 +523,21 @@ def test_an_approximate_class_search_split_in_parts_is_the_whole_search(kind, dt
 
 
 def test_a_class_the_approximate_search_does_not_split_is_searched_whole():
-    # Below exact_below rows, and a value shared by many rows: one task, as in memory.
+    # Below exact_below rows, and a value shared by many rows: no plan, and the first
+    # part searches the class whole, as in memory; the others make nothing.
     search = NeighborSearch("k_neighbors", fast_smote.ApproximateNearestNeighbors(n_neighbors=4))
+    approximate = search.approximate
     for X in (np.random.default_rng(0).normal(size=(500, 4)), np.zeros((10_000, 3))):
-        rows = dask.delayed(fast_smote.dask._ClassRows(X, np.arange(len(X))))
-        table = fast_smote.dask._split_approximate_search(rows, search, 3, 1)
-        assert key_split(table.key) == "smote_table"
+        rows = fast_smote.dask._ClassRows(X, np.arange(len(X)))
+        assert fast_smote.dask._approximate_plan(rows, search.searched_k, approximate, 1) is None
         everything = np.arange(len(X))
-        np.testing.assert_array_equal(
-            table.compute(scheduler="threads"), search.table(X, everything, everything)
-        )
+        whole = search.table(X, everything, everything)
+        finish = fast_smote.dask._approximate_finish_part
+        finished = [finish(rows, search, None, None, None, p, 3, 1) for p in range(3)]
+        np.testing.assert_array_equal(finished[0][0], everything)
+        assert [len(positions) for positions, _ in finished[1:]] == [0, 0]
+        table = fast_smote.dask._split_approximate_search(dask.delayed(rows), search, 3, 1)
+        np.testing.assert_array_equal(table.compute(scheduler="threads"), whole)
 
 
 def misaligned(array):

@@ -510,20 +510,19 @@ def _gather(
 def _share(objects: dict[int, Any]) -> dict[int, Any]:
     """Computes each class's lazy object (None: nothing) once, and makes it available
     to every task: on the workers of a distributed client (as a future, which each
-    worker fetches once), else held here."""
+    worker fetches once, for the first of its tasks placed there by ``_by_thread``;
+    copied to every worker beforehand, it was dropped again by the scheduler's memory
+    manager before those tasks came), else held here."""
     codes = [code for code, obj in objects.items() if obj is not None]
     if not codes:
         return {}
-    # On every worker now, rather than fetched by each on its first task: the tasks
-    # that read them are then free to run anywhere, so a class's search parts and
-    # windows spread over the workers instead of queueing where the data is.
-    return dict(zip(codes, _held([objects[code] for code in codes], everywhere=True)))
+    return dict(zip(codes, _held([objects[code] for code in codes])))
 
 
-def _held(objects: list[Any], *, everywhere: bool = False) -> list[Any]:
+def _held(objects: list[Any]) -> list[Any]:
     """Computes lazy objects once, for tasks to come: on a distributed client, futures
-    kept where they were computed (or copied to every worker with ``everywhere``);
-    else values held here. A data error is raised now, as a single-process run raises it."""
+    kept where they were computed; else values held here. A data error is raised now,
+    as a single-process run raises it."""
     client = _client()
     if client is None:
         token = uuid.uuid4().hex
@@ -536,8 +535,6 @@ def _held(objects: list[Any], *, everywhere: bool = False) -> list[Any]:
     for future in held:
         if future.status == "error":
             future.result()
-    if everywhere and len(client.scheduler_info()["workers"]) > 1:
-        client.replicate(held)
     return list(held)
 
 
@@ -548,6 +545,24 @@ def _search_parts() -> int:
     if client is None:
         return 1
     return max(1, sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values()))
+
+
+def _by_thread(make: Callable[[int], Any], n_tasks: int) -> list[Any]:
+    """``make(i)`` for each of ``n_tasks`` tasks (or groups of tasks), task ``i`` placed
+    on the ``i``-th worker thread, round the threads of every worker in turn. The
+    tasks then run side by side from the start instead of where their inputs were
+    first held until the scheduler steals them, and a worker keeps the inputs its
+    waiting tasks read (the scheduler drops a copy no waiting task needs)."""
+    client = _client()
+    if client is None:
+        return [make(i) for i in range(n_tasks)]
+    workers = sorted(client.scheduler_info()["workers"].items())
+    threads = [address for address, worker in workers for _ in range(int(worker.get("nthreads", 1)))]
+    made = []
+    for i in range(n_tasks):
+        with dask.annotate(workers=[threads[i % len(threads)]], allow_other_workers=True):
+            made.append(make(i))
+    return made
 
 
 def _client() -> Any:
@@ -742,24 +757,24 @@ def _class_windows(
     spread: int,
 ) -> list[_Window]:
     """The windows of one class's ``n_new`` rows, the first at output row ``first_row``:
-    at most ``window_rows`` rows each, at least ``spread`` of them (the worker threads)
-    where the class has that many chunks, of even sizes in whole chunks, so that every
-    worker thread makes a like share."""
+    at most ``window_rows`` rows each, of even sizes in whole chunks, as many as a
+    multiple of ``spread`` (the worker threads) where the class has that many chunks,
+    each placed on a thread in turn, so that every worker thread makes a like share."""
     function, leading = plan.window_task(code, shared)
     make = dask.delayed(function, pure=True, nout=plan.n_outputs)
     all_chunks = -(-n_new // _core.CHUNK_ROWS)
-    n_windows = max(-(-n_new // window_rows), min(spread, all_chunks))
-    windows = []
-    for window in range(n_windows):
-        first_chunk = all_chunks * window // n_windows
-        n_chunks = all_chunks * (window + 1) // n_windows - first_chunk
+    # A multiple of the threads, so that the last round keeps every thread busy.
+    n_windows = min(-(-n_new // (window_rows * spread)) * spread, all_chunks)
+
+    def window(i: int) -> _Window:
+        first_chunk = all_chunks * i // n_windows
+        n_chunks = all_chunks * (i + 1) // n_windows - first_chunk
         start = first_chunk * _core.CHUNK_ROWS
         n_rows = min(n_chunks * _core.CHUNK_ROWS, n_new - start)
         made = make(*leading, n_new, first_chunk, n_chunks, first_row + start)
-        windows.append(
-            _Window(made[0], n_rows, first_row + start, tuple(made[i] for i in range(1, plan.n_outputs)))
-        )
-    return windows
+        return _Window(made[0], n_rows, first_row + start, tuple(made[o] for o in range(1, plan.n_outputs)))
+
+    return _by_thread(window, n_windows)
 
 
 def _concatenated(made: list[list[_Window]], which: int, dtype: Any) -> Any:
@@ -1120,10 +1135,10 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
         dask.delayed(f, pure=True) for f in (_search_part, _answer_block, _query_block)
     )
     if by_tiles:
-        parts = [search_part(rows, k, p, n_parts, n_threads) for p in range(n_parts)]
-        answered = [answer_block(rows, k, b, n_parts, parts, n_threads) for b in range(n_parts)]
+        parts = _by_thread(lambda p: search_part(rows, k, p, n_parts, n_threads), n_parts)
+        answered = _by_thread(lambda b: answer_block(rows, k, b, n_parts, parts, n_threads), n_parts)
     else:
-        answered = [query_block(rows, k, b, n_parts, n_threads) for b in range(n_parts)]
+        answered = _by_thread(lambda b: query_block(rows, k, b, n_parts, n_threads), n_parts)
     return dask.delayed(np.concatenate, pure=True)(answered)
 
 
@@ -1135,25 +1150,34 @@ def _split_approximate_search(rows: Any, search: NeighborSearch, n_parts: int, n
     part computes exactly what the single-process search computes for its rows, so the
     table is that search's, row for row, for any number of parts. A class the search
     does not split by cells (below ``exact_below`` rows, or a value shared by more than
-    ``k + 1`` rows) is searched whole, by one task."""
+    ``k + 1`` rows) has no plan, and the first part searches it whole.
+
+    Each part's worker holds the class's rows from the start (``_rows_here``), so that
+    they travel there while the plan is made, not after it."""
     approximate = search.approximate
     assert approximate is not None
     k = search.searched_k
-    plan = dask.compute(dask.delayed(_approximate_plan, pure=True)(rows, k, approximate, n_threads))[0]
-    if plan is None:
-        return dask.delayed(_smote_table, pure=True)(rows, search, n_threads)
-    cells_part, scan_part, finish_part = (
+    plan = dask.delayed(_approximate_plan, pure=True)(rows, k, approximate, n_threads)
+    here, cells_part, scan_part, finish_part = (
         dask.delayed(f, pure=True)
-        for f in (_approximate_cells_part, _approximate_scan_part, _approximate_finish_part)
+        for f in (_rows_here, _approximate_cells_part, _approximate_scan_part, _approximate_finish_part)
     )
     effort = approximate.effort
     joined = dask.delayed(np.concatenate, pure=True)
-    cells = joined([cells_part(rows, plan, effort, p, n_parts, n_threads) for p in range(n_parts)])
-    scanned = joined([scan_part(rows, k, plan, effort, cells, p, n_parts, n_threads) for p in range(n_parts)])
-    finished = [
-        finish_part(rows, k, plan, effort, cells, scanned, p, n_parts, n_threads) for p in range(n_parts)
-    ]
+    local = _by_thread(lambda p: here(rows, p), n_parts)
+    cells = joined(_by_thread(lambda p: cells_part(local[p], plan, effort, p, n_parts, n_threads), n_parts))
+    scanned = joined(
+        _by_thread(lambda p: scan_part(local[p], k, plan, effort, cells, p, n_parts, n_threads), n_parts)
+    )
+    finished = _by_thread(
+        lambda p: finish_part(local[p], search, plan, cells, scanned, p, n_parts, n_threads), n_parts
+    )
     return dask.delayed(_assembled_table, pure=True)(finished, k)
+
+
+def _rows_here(rows: _ClassRows, part: int) -> _ClassRows:
+    """The class's rows, on the worker that runs part ``part`` of its search."""
+    return rows
 
 
 def _approximate_plan(rows: _ClassRows, k: int, approximate: ApproximateSearch, n_threads: int | None) -> Any:
@@ -1163,6 +1187,8 @@ def _approximate_plan(rows: _ClassRows, k: int, approximate: ApproximateSearch, 
 def _approximate_cells_part(
     rows: _ClassRows, plan: Any, effort: float, part: int, n_parts: int, n_threads: int | None
 ) -> np.ndarray:
+    if plan is None:
+        return np.empty(0, dtype=np.uint32)
     return _core.approximate_cells_part(rows.X, aligned(*plan), effort, part, n_parts, n_threads)
 
 
@@ -1176,24 +1202,33 @@ def _approximate_scan_part(
     n_parts: int,
     n_threads: int | None,
 ) -> np.ndarray:
+    if plan is None:
+        return np.empty(0, dtype=np.uint32)
     (cells,) = aligned(cells)
     return _core.approximate_scan_part(rows.X, k, aligned(*plan), effort, cells, part, n_parts, n_threads)
 
 
 def _approximate_finish_part(
     rows: _ClassRows,
-    k: int,
+    search: NeighborSearch,
     plan: Any,
-    effort: float,
     cells: np.ndarray,
     scanned: np.ndarray,
     part: int,
     n_parts: int,
     n_threads: int | None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Part ``part``'s rows (positions) and their neighbours; without a plan, every row
+    for the first part (the whole search) and none for the others."""
+    k = search.searched_k
+    if plan is None:
+        if part == 0:
+            return np.arange(len(rows.rows)), _smote_table(rows, search, n_threads)
+        return np.empty(0, dtype=np.int64), np.empty((0, k), dtype=np.int64)
+    assert search.approximate is not None
     cells, scanned = aligned(cells, scanned)
     return _core.approximate_finish_part(
-        rows.X, k, aligned(*plan), effort, cells, scanned, part, n_parts, n_threads
+        rows.X, k, aligned(*plan), search.approximate.effort, cells, scanned, part, n_parts, n_threads
     )
 
 
