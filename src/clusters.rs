@@ -23,7 +23,7 @@ const POWER_STEPS: usize = 200;
 /// eigenvectors of their covariances, in either sense) have `|cos| > thres`; otherwise
 /// the pair is set aside until one of the two changes. It ends when every remaining
 /// pair is set aside. A cluster whose rows do not spread has no direction and merges.
-/// Holds the rows' distance matrix (`rows.len()²` values).
+/// Holds the rows' distances, each pair once (`rows.len()² / 2` values).
 pub fn assembled_clusters<F: Float>(
     x: ArrayView2<F>,
     rows: &[usize],
@@ -42,27 +42,32 @@ pub fn assembled_clusters<F: Float>(
     // Scaled: distances are only compared, directions do not change.
     let (points, _) = scaled_rows(x, rows);
     let point = |i: usize| &points[i * d..(i + 1) * d];
-    let mut dist = vec![f64::INFINITY; b * b];
-    dist.par_chunks_mut(b.max(1))
-        .enumerate()
-        .for_each(|(i, row)| {
-            if stop.requested() {
-                return;
-            }
-            for (j, slot) in row.iter_mut().enumerate() {
-                if i != j {
-                    *slot = point(i)
-                        .iter()
-                        .zip(point(j))
-                        .map(|(p, q)| (p - q) * (p - q))
-                        .sum::<f64>()
-                        .sqrt();
-                }
-            }
-        });
+    let pairs = Pairs::new(b);
+    let mut dist = vec![0.0; pairs.len()];
+    let mut rest = dist.as_mut_slice();
+    let mut rows_after: Vec<(usize, &mut [f64])> = Vec::with_capacity(b);
+    for i in 0..b {
+        let (row, tail) = rest.split_at_mut(b - 1 - i);
+        rows_after.push((i, row));
+        rest = tail;
+    }
+    rows_after.into_par_iter().for_each(|(i, row)| {
+        if stop.requested() {
+            return;
+        }
+        for (slot, j) in row.iter_mut().zip(i + 1..b) {
+            *slot = point(i)
+                .iter()
+                .zip(point(j))
+                .map(|(p, q)| (p - q) * (p - q))
+                .sum::<f64>()
+                .sqrt();
+        }
+    });
     stop.check()?;
     let mut state = Linkage {
         b,
+        pairs,
         dist,
         active: vec![true; b],
         members: (0..b as u32).map(|i| vec![i]).collect(),
@@ -113,10 +118,35 @@ pub fn assembled_clusters<F: Float>(
         .collect())
 }
 
-/// The clusters so far: cluster `c` is alive while `active[c]`, and its row `c` of
-/// `dist` holds its single-linkage distance to every other cluster.
+/// Where the distance of each pair `i < j` of `b` items lies in a vector of the pairs,
+/// row by row (`(0, 1), (0, 2), ..., (1, 2), ...`).
+#[derive(Clone, Copy)]
+struct Pairs {
+    b: usize,
+}
+
+impl Pairs {
+    fn new(b: usize) -> Self {
+        Pairs { b }
+    }
+
+    fn len(self) -> usize {
+        self.b * self.b.saturating_sub(1) / 2
+    }
+
+    /// The slot of the pair `{i, j}` (`i != j`, in either order).
+    #[inline]
+    fn at(self, i: usize, j: usize) -> usize {
+        let (i, j) = if i < j { (i, j) } else { (j, i) };
+        i * (2 * self.b - i - 1) / 2 + (j - i - 1)
+    }
+}
+
+/// The clusters so far: cluster `c` is alive while `active[c]`, and `dist` holds its
+/// single-linkage distance to every other cluster (at `pairs.at(c, k)`).
 struct Linkage {
     b: usize,
+    pairs: Pairs,
     dist: Vec<f64>,
     active: Vec<bool>,
     members: Vec<Vec<u32>>,
@@ -124,22 +154,23 @@ struct Linkage {
     direction: Vec<Option<Option<Vec<f64>>>>,
     /// The clusters each cluster was set aside with.
     set_aside: Vec<Vec<u32>>,
-    /// Each cluster's nearest cluster it may still merge with: (distance, cluster).
+    /// Each cluster's nearest cluster it may still merge with, the lowest-positioned of
+    /// equals: (distance, cluster).
     best: Vec<(f64, usize)>,
     /// Scratch marks for `refresh`.
     seen: Vec<bool>,
 }
 
 impl Linkage {
-    /// Recomputes `best[c]`.
+    /// Recomputes `best[c]`: the lowest-positioned of the nearest clusters `c` may merge with.
     fn refresh(&mut self, c: usize) {
         for &k in &self.set_aside[c] {
             self.seen[k as usize] = true;
         }
-        let row = &self.dist[c * self.b..(c + 1) * self.b];
         let mut best = (f64::INFINITY, 0);
-        for (k, &v) in row.iter().enumerate() {
-            if self.active[k] && !self.seen[k] && k != c && v < best.0 {
+        for k in (0..self.b).filter(|&k| k != c && self.active[k] && !self.seen[k]) {
+            let v = self.dist[self.pairs.at(c, k)];
+            if v < best.0 {
                 best = (v, k);
             }
         }
@@ -169,9 +200,8 @@ impl Linkage {
         let b = self.b;
         for k in 0..b {
             if self.active[k] && k != a && k != c {
-                let v = self.dist[a * b + k].min(self.dist[c * b + k]);
-                self.dist[a * b + k] = v;
-                self.dist[k * b + a] = v;
+                let (ak, ck) = (self.pairs.at(a, k), self.pairs.at(c, k));
+                self.dist[ak] = self.dist[ak].min(self.dist[ck]);
             }
         }
         self.active[c] = false;
@@ -189,10 +219,14 @@ impl Linkage {
                 continue;
             }
             let (v, nearest) = self.best[k];
-            if nearest == a || nearest == c || freed.contains(&(k as u32)) {
+            let merged = self.dist[self.pairs.at(k, a)];
+            if freed.contains(&(k as u32)) {
                 self.refresh(k);
-            } else if self.dist[k * b + a] < v {
-                self.best[k] = (self.dist[k * b + a], a);
+            } else if nearest == a || nearest == c || merged < v || (merged == v && a < nearest) {
+                // `best` is the lowest-positioned of the nearest: every other cluster
+                // is at least `v` away and any at `v` is positioned after `nearest`, so
+                // the merged cluster (at most `v` away, positioned before `c`) is it.
+                self.best[k] = (merged, a);
             }
         }
     }
@@ -298,6 +332,145 @@ mod tests {
             assert_eq!(got, want);
         }
         assert!(assembled_clusters(x.view(), &rows, 3, 1.5, Stop::never()).is_err());
+    }
+
+    /// The clustering by its definition: every step recomputes each pair of clusters'
+    /// least distance between their rows, and merges the nearest pair not set aside.
+    fn clusters_by_definition(
+        x: &ndarray::Array2<f64>,
+        rows: &[usize],
+        pop: usize,
+        thres: f64,
+    ) -> Vec<u32> {
+        let d = x.ncols();
+        let (points, _) = scaled_rows(x.view(), rows);
+        let distance = |i: u32, j: u32| -> f64 {
+            let (p, q) = (
+                &points[i as usize * d..][..d],
+                &points[j as usize * d..][..d],
+            );
+            p.iter()
+                .zip(q)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let mut clusters: Vec<Option<Vec<u32>>> =
+            (0..rows.len() as u32).map(|i| Some(vec![i])).collect();
+        let mut set_aside = std::collections::HashSet::new();
+        loop {
+            let mut nearest: Option<(f64, usize, usize)> = None;
+            for a in 0..clusters.len() {
+                for c in a + 1..clusters.len() {
+                    let (Some(ma), Some(mc)) = (&clusters[a], &clusters[c]) else {
+                        continue;
+                    };
+                    if set_aside.contains(&(a, c)) {
+                        continue;
+                    }
+                    let v = ma
+                        .iter()
+                        .flat_map(|&i| mc.iter().map(move |&j| (i, j)))
+                        .map(|(i, j)| distance(i, j))
+                        .fold(f64::INFINITY, f64::min);
+                    if nearest.is_none_or(|(least, _, _)| v < least) {
+                        nearest = Some((v, a, c));
+                    }
+                }
+            }
+            let Some((_, a, c)) = nearest else { break };
+            let (ma, mc) = (clusters[a].clone().unwrap(), clusters[c].clone().unwrap());
+            let agree = || match (
+                principal_direction(&ma, &points, d),
+                principal_direction(&mc, &points, d),
+            ) {
+                (Some(u), Some(v)) => u.iter().zip(&v).map(|(p, q)| p * q).sum::<f64>().abs(),
+                _ => 1.0,
+            };
+            if ma.len() < pop || mc.len() < pop || agree() > thres {
+                clusters[a].as_mut().unwrap().extend(mc);
+                clusters[c] = None;
+                set_aside.retain(|&(p, q)| p != a && q != a && p != c && q != c);
+            } else {
+                set_aside.insert((a, c));
+            }
+        }
+        let mut label = vec![0u32; rows.len()];
+        let mut first_of: Vec<(u32, usize)> = clusters
+            .iter()
+            .enumerate()
+            .filter_map(|(c, m)| m.as_ref().map(|m| (*m.iter().min().unwrap(), c)))
+            .collect();
+        first_of.sort();
+        for (next, (_, c)) in first_of.into_iter().enumerate() {
+            for &m in clusters[c].as_ref().unwrap() {
+                label[m as usize] = next as u32;
+            }
+        }
+        label
+    }
+
+    #[test]
+    fn the_clusters_are_those_of_the_definition() {
+        let mut several = 0;
+        for (seed, pop, thres) in [
+            (1, 2, 0.5),
+            (2, 3, 0.8),
+            (3, 4, 0.95),
+            (4, 1, 0.3),
+            (5, 50, 0.5),
+        ] {
+            let mut rng = Rng::new(seed);
+            let x = ndarray::Array2::from_shape_simple_fn((70, 3), || {
+                f64::unit_from_bits(rng.next_u64())
+            });
+            let rows: Vec<usize> = (0..70).filter(|i| i % 7 != 3).collect();
+            let got = assembled_clusters(x.view(), &rows, pop, thres, Stop::never()).unwrap();
+            assert_eq!(
+                got,
+                clusters_by_definition(&x, &rows, pop, thres),
+                "seed {seed}"
+            );
+            several += usize::from(got.iter().any(|&label| label > 0));
+        }
+        assert!(
+            several >= 3,
+            "set-aside pairs left several clusters in {several} cases"
+        );
+    }
+
+    #[test]
+    fn tied_distances_merge_the_pair_of_lowest_positions() {
+        // Unit-spaced segments along either axis at integer places, some points twice:
+        // many pairs at each distance, and segments across each other that disagree.
+        let mut rng = Rng::new(11);
+        let mut several = 0;
+        for (pop, thres) in [(2, 0.5), (3, 0.9), (2, 0.99), (3, 0.7)] {
+            let mut points = Vec::new();
+            for _ in 0..12 {
+                let (ox, oy, along_x) = (rng.below(4) * 3, rng.below(4) * 3, rng.below(2) == 0);
+                for t in 0..2 + rng.below(3) {
+                    let p = if along_x { [ox + t, oy] } else { [ox, oy + t] };
+                    points.push(p.map(|v| v as f64));
+                    if rng.below(5) == 0 {
+                        points.push(p.map(|v| v as f64));
+                    }
+                }
+            }
+            let x = ndarray::Array2::from_shape_fn((points.len(), 2), |(i, j)| points[i][j]);
+            let rows: Vec<usize> = (0..points.len()).collect();
+            let got = assembled_clusters(x.view(), &rows, pop, thres, Stop::never()).unwrap();
+            several += usize::from(got.iter().any(|&label| label > 0));
+            assert_eq!(
+                got,
+                clusters_by_definition(&x, &rows, pop, thres),
+                "pop {pop}"
+            );
+        }
+        assert!(
+            several >= 2,
+            "disagreeing segments kept apart in {several} cases"
+        );
     }
 
     #[test]
