@@ -203,6 +203,22 @@ def test_a_class_smaller_than_a_window_is_made_in_even_windows_one_per_worker_th
     np.testing.assert_array_equal(X_res.compute(), fast_smote.resample(X, y, random_state=0)[0])
 
 
+def test_the_classes_windows_take_the_worker_threads_in_turn(on_two):
+    # Two classes of one window each: one on each worker, not both on the first.
+    X, y = make_data(n=3_000, weights=(0.4, 0.3, 0.3))
+    X_d, y_d = as_dask(X, y, chunks=1_500)
+    X_res, _ = fast_smote.dask.resample(X_d, y_d, random_state=0)
+    # Where each window task is placed (the scheduler may still move a task to an idle worker).
+    placed = [
+        layer.annotations["workers"]
+        for name, layer in X_res.dask.layers.items()
+        if key_split(name) == "smote_window"
+    ]
+    workers = sorted(on_two.scheduler_info()["workers"])
+    assert sorted(worker for on in placed for worker in on) == workers
+    np.testing.assert_array_equal(X_res.compute(), fast_smote.resample(X, y, random_state=0)[0])
+
+
 @pytest.mark.parametrize("shrinkage", [None, 0.5])
 def test_random_over_sampler_makes_the_single_process_rows(on_two, shrinkage):
     X, y = make_data(n=3_000)

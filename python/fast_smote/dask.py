@@ -213,10 +213,11 @@ def fit_resample(
     n_samples = plan.n_samples
     first_rows = np.cumsum([n_samples, *plan.n_new]).tolist()
     spread = _search_parts()
-    made = [
-        _class_windows(plan, code, n_new, first_row, shared[code], window_rows, spread)
-        for code, n_new, first_row in zip(plan.codes, plan.n_new, first_rows)
-    ]
+    made: list[list[_Window]] = []
+    for code, n_new, first_row in zip(plan.codes, plan.n_new, first_rows):
+        # Each class's windows start on the thread after the previous class's last.
+        after = sum(map(len, made))
+        made.append(_class_windows(plan, code, n_new, first_row, shared[code], window_rows, spread, after))
     plan.record(sampler, made)
     windows = [window for class_windows in made for window in class_windows]
     labels = [counts.classes[code] for code, class_windows in zip(plan.codes, made) for _ in class_windows]
@@ -547,9 +548,9 @@ def _search_parts() -> int:
     return max(1, sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values()))
 
 
-def _by_thread(make: Callable[[int], Any], n_tasks: int) -> list[Any]:
+def _by_thread(make: Callable[[int], Any], n_tasks: int, first_thread: int = 0) -> list[Any]:
     """``make(i)`` for each of ``n_tasks`` tasks (or groups of tasks), task ``i`` placed
-    on the ``i``-th worker thread, round the threads of every worker in turn. The
+    on the ``first_thread + i``-th worker thread, round the threads of every worker in turn. The
     tasks then run side by side from the start instead of where their inputs were
     first held until the scheduler steals them, and a worker keeps the inputs its
     waiting tasks read (the scheduler drops a copy no waiting task needs)."""
@@ -560,7 +561,7 @@ def _by_thread(make: Callable[[int], Any], n_tasks: int) -> list[Any]:
     threads = [address for address, worker in workers for _ in range(int(worker.get("nthreads", 1)))]
     made = []
     for i in range(n_tasks):
-        with dask.annotate(workers=[threads[i % len(threads)]], allow_other_workers=True):
+        with dask.annotate(workers=[threads[(first_thread + i) % len(threads)]], allow_other_workers=True):
             made.append(make(i))
     return made
 
@@ -755,11 +756,13 @@ def _class_windows(
     shared: tuple[Any, Any],
     window_rows: int,
     spread: int,
+    first_thread: int,
 ) -> list[_Window]:
     """The windows of one class's ``n_new`` rows, the first at output row ``first_row``:
     at most ``window_rows`` rows each, of even sizes in whole chunks, as many as a
     multiple of ``spread`` (the worker threads) where the class has that many chunks,
-    each placed on a thread in turn, so that every worker thread makes a like share."""
+    each placed on a thread in turn from ``first_thread``, so that every worker thread
+    makes a like share."""
     function, leading = plan.window_task(code, shared)
     make = dask.delayed(function, pure=True, nout=plan.n_outputs)
     all_chunks = -(-n_new // _core.CHUNK_ROWS)
@@ -774,7 +777,7 @@ def _class_windows(
         made = make(*leading, n_new, first_chunk, n_chunks, first_row + start)
         return _Window(made[0], n_rows, first_row + start, tuple(made[o] for o in range(1, plan.n_outputs)))
 
-    return _by_thread(window, n_windows)
+    return _by_thread(window, n_windows, first_thread)
 
 
 def _concatenated(made: list[list[_Window]], which: int, dtype: Any) -> Any:
