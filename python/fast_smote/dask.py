@@ -539,13 +539,20 @@ def _held(objects: list[Any]) -> list[Any]:
     return list(held)
 
 
+def _worker_threads() -> list[str]:
+    """Every thread of the distributed client's workers, as its worker's address
+    (workers in address order), or none without a client."""
+    client = _client()
+    if client is None:
+        return []
+    workers = sorted(client.scheduler_info()["workers"].items())
+    return [address for address, worker in workers for _ in range(int(worker.get("nthreads", 1)))]
+
+
 def _search_parts() -> int:
     """How many parts a class's neighbour search is split into: the threads of every
     worker of a distributed client (1 without one: the core's threads share it then)."""
-    client = _client()
-    if client is None:
-        return 1
-    return max(1, sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values()))
+    return max(1, len(_worker_threads()))
 
 
 def _by_thread(make: Callable[[int], Any], n_tasks: int, first_thread: int = 0) -> list[Any]:
@@ -554,11 +561,9 @@ def _by_thread(make: Callable[[int], Any], n_tasks: int, first_thread: int = 0) 
     tasks then run side by side from the start instead of where their inputs were
     first held until the scheduler steals them, and a worker keeps the inputs its
     waiting tasks read (the scheduler drops a copy no waiting task needs)."""
-    client = _client()
-    if client is None:
+    threads = _worker_threads()
+    if not threads:
         return [make(i) for i in range(n_tasks)]
-    workers = sorted(client.scheduler_info()["workers"].items())
-    threads = [address for address, worker in workers for _ in range(int(worker.get("nthreads", 1)))]
     made = []
     for i in range(n_tasks):
         with dask.annotate(workers=[threads[(first_thread + i) % len(threads)]], allow_other_workers=True):
