@@ -518,20 +518,8 @@ impl CellIndex {
         let n = points.len() / d.max(1);
         let n_cells = plan.n_cells();
         // Sort rows by their nearest cell (stable: by position within a cell).
-        let home: Vec<u32> = nearest_cells.chunks(probes_kept).map(|c| c[0]).collect();
-        let mut starts = vec![0usize; n_cells + 1];
-        for &c in &home {
-            starts[c as usize + 1] += 1;
-        }
-        for c in 0..n_cells {
-            starts[c + 1] += starts[c];
-        }
-        let mut next = starts.clone();
-        let mut position = vec![0u32; n];
-        for (p, &c) in home.iter().enumerate() {
-            position[next[c as usize]] = p as u32;
-            next[c as usize] += 1;
-        }
+        let home = nearest_cells.chunks(probes_kept).map(|c| c[0]);
+        let (starts, position) = group_by_key(home.zip(0..n as u32), n_cells);
         let mut rows = vec![0f32; n * d];
         let mut probed = vec![0u32; n * probes_kept];
         rows.par_chunks_mut(d)
@@ -729,22 +717,12 @@ impl CellIndex {
     /// new lists of the sorted rows `rows` (each depends on `table` alone).
     fn refine(&self, table: &[u32], keep: usize, rows: Range<usize>, stop: &Stop) -> Vec<u32> {
         let (n, d) = (self.n_rows(), self.d);
-        // The rows whose lists hold each row, in row order (counting sort).
-        let mut starts = vec![0usize; n + 1];
-        for &v in table.iter().filter(|&&v| v != u32::MAX) {
-            starts[v as usize + 1] += 1;
-        }
-        for s in 0..n {
-            starts[s + 1] += starts[s];
-        }
-        let mut holders = vec![0u32; starts[n]];
-        let mut next = starts.clone();
-        for (s, row) in table.chunks(keep).enumerate() {
-            for &v in row.iter().filter(|&&v| v != u32::MAX) {
-                holders[next[v as usize]] = s as u32;
-                next[v as usize] += 1;
-            }
-        }
+        // The rows whose lists hold each row, in row order.
+        let held = table
+            .chunks(keep)
+            .zip(0u32..)
+            .flat_map(|(row, s)| row.iter().filter(|&&v| v != u32::MAX).map(move |&v| (v, s)));
+        let (starts, holders) = group_by_key(held, n);
         let mut next = table[rows.start * keep..rows.end * keep].to_vec();
         next.par_chunks_mut(QUERY_BLOCK * keep)
             .enumerate()
@@ -901,6 +879,29 @@ fn centring<F: Float>(x: ArrayView2<F>, references: &[usize]) -> (Vec<f64>, f64)
     (mean, scale)
 }
 
+/// The values of the `(key, value)` pairs grouped by key, each group in the pairs'
+/// order (a stable counting sort): key `k`'s are `values[starts[k]..starts[k + 1]]`.
+/// Returns `(starts, values)`.
+fn group_by_key<I>(pairs: I, n_keys: usize) -> (Vec<usize>, Vec<u32>)
+where
+    I: Iterator<Item = (u32, u32)> + Clone,
+{
+    let mut starts = vec![0usize; n_keys + 1];
+    for (key, _) in pairs.clone() {
+        starts[key as usize + 1] += 1;
+    }
+    for k in 0..n_keys {
+        starts[k + 1] += starts[k];
+    }
+    let mut values = vec![0u32; starts[n_keys]];
+    let mut next = starts.clone();
+    for (key, value) in pairs {
+        values[next[key as usize]] = value;
+        next[key as usize] += 1;
+    }
+    (starts, values)
+}
+
 /// `cells` centroids of the row-major `points` (n × d) by Lloyd's algorithm on a seeded
 /// sample: each cell's rows summed in sample order, so the threads never matter.
 fn kmeans(points: &[f32], d: usize, cells: usize, seed: u64, stop: &Stop) -> Result<Vec<f32>> {
@@ -924,25 +925,12 @@ fn kmeans(points: &[f32], d: usize, cells: usize, seed: u64, stop: &Stop) -> Res
             sample[r * d..(r + 1) * d].iter().copied()
         })
         .collect();
-    // A stable counting sort by cell: memory linear in the cells (per-block sums took
-    // blocks × cells, 1.5 GB for a 1e7-row class).
-    let mut starts = vec![0usize; cells + 1];
-    let mut by_cell = vec![0u32; m];
     for _ in 0..KMEANS_ITERATIONS {
         stop.check()?;
         let assigned = nearest_centroids(&sample, d, &centroids, 1, stop);
-        starts.fill(0);
-        for &c in &assigned {
-            starts[c as usize + 1] += 1;
-        }
-        for c in 0..cells {
-            starts[c + 1] += starts[c];
-        }
-        let mut next = starts.clone();
-        for (row, &c) in assigned.iter().enumerate() {
-            by_cell[next[c as usize]] = row as u32;
-            next[c as usize] += 1;
-        }
+        // The sample's rows by cell: memory linear in the cells (per-block sums took
+        // blocks × cells, 1.5 GB for a 1e7-row class).
+        let (starts, by_cell) = group_by_key(assigned.iter().copied().zip(0..m as u32), cells);
         centroids
             .par_chunks_mut(d)
             .enumerate()
