@@ -3,6 +3,8 @@ fast-smote over-sampler, imbalanced-learn's parameters, and clear errors."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import imblearn.combine
 import numpy as np
 import pandas as pd
@@ -14,6 +16,8 @@ from sklearn.model_selection import GridSearchCV
 
 import fast_smote
 from conftest import make_imbalanced
+from fast_smote.base import compact_rows
+from fast_smote.combine._combine import _owned_array
 
 pytestmark = pytest.mark.filterwarnings(r"ignore:\w+ generated \d+ samples for class:UserWarning")
 
@@ -44,6 +48,45 @@ def test_default_is_smote_then_the_cleaner_on_all_classes(name):
     assert combined.smote_.sampling_strategy_ == {1: 140, 2: 110}
     assert combined.sampling_strategy_ == {1: 200, 2: 150}
     assert len(y_res) < len(y_over)  # the overlapping classes leave samples to clean
+
+
+@pytest.mark.parametrize("name", COMBINED)
+def test_the_kept_rows_move_up_inside_the_over_samplers_array(name):
+    combined_cls, _ = COMBINED[name]
+    X, y = make_imbalanced([20000, 4000], n_features=8, spread=1.0)
+    X_over, _ = fast_smote.SMOTE(random_state=0).fit_resample(X, y)
+    tracemalloc.start()
+    try:
+        X_res, _ = combined_cls(random_state=0).fit_resample(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Not copied out beside the over-sampler's array (NumPy's allocations are traced,
+    # the core's are not): the call's NumPy peak stays well under the result's size.
+    assert 0.9 * len(X_over) < len(X_res) < len(X_over)
+    assert peak < 0.9 * X_res.nbytes
+    assert not X_res.flags.owndata and len(X_res.base) == len(X_over)
+
+
+def test_compact_rows_gives_the_rows_as_a_view_or_a_copy_when_most_are_dropped():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30_000, 3))
+    for share, in_place in ((0.8, True), (0.7, False), (0.0, False), (1.0, True)):
+        rows = np.sort(rng.choice(len(X), int(share * len(X)), replace=False))
+        work = X.copy()
+        kept = compact_rows(work, rows)
+        np.testing.assert_array_equal(kept, X[rows])
+        assert np.shares_memory(kept, work) == in_place
+
+
+def test_only_an_own_writeable_array_is_compacted():
+    X = np.zeros((10, 2))
+    assert _owned_array(X.copy(), X) and _owned_array(X, X.tolist())
+    assert not _owned_array(X, X) and not _owned_array(X[2:], X)
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    assert not _owned_array(read_only, X)
+    assert not _owned_array(pd.DataFrame(X), X)
 
 
 @pytest.mark.parametrize("name", COMBINED)

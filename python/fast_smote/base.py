@@ -212,6 +212,23 @@ class BaseOverSampler(BaseSampler):
         """The resampled X (originals first) for validated ``data``, and the counts made."""
 
 
+#: Rows moved at once by ``compact_rows``: its temporaries stay a small part of X.
+_COMPACTION_BLOCK = 8192
+
+
+def compact_rows(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``X[rows]`` for increasing ``rows``, made by moving those rows to the top of X,
+    which the caller owns and gives up: no second X beside the first. The result is a
+    view of X's top, or, where more than a quarter of X is dropped, a copy of it, so
+    that it does not hold on to much more memory than its own."""
+    for start in range(0, len(rows), _COMPACTION_BLOCK):
+        block = rows[start : start + _COMPACTION_BLOCK]
+        # rows[i] >= i: each block only overwrites rows that no later block reads.
+        X[start : start + len(block)] = X[block]
+    top = X[: len(rows)]
+    return top.copy() if 4 * len(rows) < 3 * len(X) else top
+
+
 class BaseCleaningSampler(BaseSampler):
     """Base class of the cleaning samplers: they implement :meth:`_keep`, the rows to
     keep, which ``fit_resample`` returns (in the caller's container and dtypes) and
@@ -240,9 +257,15 @@ class BaseCleaningSampler(BaseSampler):
         """
         if is_dask_input(X, y):
             return dask_fit_resample(self, X, y)
+        data = self._fit_kept(X, y)
+        return data.take_X(X, self.sample_indices_), data.wrap_y(data.y[self.sample_indices_])
+
+    def _fit_kept(self, X: Any, y: Any) -> Dataset:
+        """Checks X and y and finds the rows to keep (``sample_indices_``), without taking
+        them; returns the checked data."""
         data = self._check(X, y)
         self.sample_indices_ = self._keep(data, self.sampling_strategy_)
-        return data.take_X(X, self.sample_indices_), data.wrap_y(data.y[self.sample_indices_])
+        return data
 
     @abstractmethod
     def _keep(self, data: Dataset, strategy: StrategyDict) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from sklearn.base import clone
 from sklearn.utils import get_tags
 
@@ -13,11 +14,22 @@ from ..base import (
     BaseOverSampler,
     BaseSampler,
     SamplerEstimatorTags,
+    compact_rows,
     dask_fit_resample,
     is_dask_input,
 )
 from ..over_sampling import SMOTE
 from ..under_sampling import EditedNearestNeighbours, IterativePartitioningFilter, TomekLinks
+
+
+def _owned_array(X_over: Any, X: Any) -> bool:
+    """Whether the over-sampler's output ``X_over`` is a plain array of its own, which
+    nothing else (the caller's ``X`` above all) can see."""
+    return (
+        type(X_over) is np.ndarray
+        and X_over.flags.writeable
+        and not (isinstance(X, np.ndarray) and np.may_share_memory(X, X_over))
+    )
 
 
 class _OverThenClean(BaseSampler):
@@ -114,7 +126,13 @@ class _OverThenClean(BaseSampler):
         over, clean = self._parts()
         X_over, y_over = over.fit_resample(X, y)
         self._record(over)
-        return clean.fit_resample(X_over, y_over)
+        if not _owned_array(X_over, X):
+            return clean.fit_resample(X_over, y_over)
+        # The over-sampler's array is this call's alone: the kept rows move up inside it
+        # instead of into a copy beside it, which would double the peak memory.
+        data = clean._fit_kept(X_over, y_over)
+        kept = clean.sample_indices_
+        return compact_rows(X_over, kept), data.wrap_y(data.y[kept])
 
 
 class SMOTETomek(_OverThenClean):
