@@ -386,15 +386,48 @@ fn collect_pass<F: Float>(
 /// `[−2 r, |r|²]`, both centred on the references' mean (in f64) so that the expansion
 /// loses as little precision as possible. Wide rows are padded with zeros to whole
 /// cache lines, which the GEMM packs faster.
-struct Tiles<'a, C> {
+struct Tiles<'s, C> {
     queries: Vec<C>,
-    references: Vec<C>,
+    references: ReferenceRows<'s, C>,
+    n_references: usize,
     depth: usize,
     /// Where a reference row holds its squared norm: after the `d` coordinates.
     dim: usize,
     /// The queries are the references themselves (see `scan_symmetric`).
     symmetric: bool,
-    stop: &'a Stop,
+    stop: &'s Stop,
+}
+
+/// The augmented reference rows of a scan.
+enum ReferenceRows<'s, C> {
+    /// All of them, augmented once for the many query blocks that read every tile.
+    Packed(Vec<C>),
+    /// Augmented a tile at a time (`augment(rows, room)`) as the scan reaches it: a scan
+    /// of a single query block (the float64 passes over a few queries) reads each tile
+    /// once, where packing them all first took 16.8 MB for 1e5 rows of 20 features.
+    OnDemand(AugmentTile<'s, C>),
+}
+
+/// Writes the augmented reference rows `rows` to a tile's room.
+type AugmentTile<'s, C> = Box<dyn Fn(Range<usize>, &mut [C]) + Sync + 's>;
+
+/// Writes row `r` of `search`, centred on `mean` and augmented, to `dst` (its `d + 1`
+/// first values): `[q, 1]` as a query, `[−2 r, |r|²]` as a `reference`.
+fn augment_row<F: Float, C: Float>(
+    search: &Search<'_, F>,
+    mean: &[F],
+    r: usize,
+    reference: bool,
+    dst: &mut [C],
+) {
+    let d = mean.len();
+    let mut norm = 0.0;
+    for ((t, v), &m) in dst.iter_mut().zip(search.row(r)).zip(mean) {
+        let c = to_f64(v) - to_f64(m);
+        *t = cast(if reference { -2.0 * c } else { c });
+        norm += c * c;
+    }
+    dst[d] = if reference { cast(norm) } else { C::one() };
 }
 
 /// The mean of the references, which every row is centred on.
@@ -414,32 +447,57 @@ fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
     mean
 }
 
-impl<'a, C: Float> Tiles<'a, C> {
-    fn new<F: Float>(search: &Search<'a, F>, mean: &[F]) -> Self {
+impl<'s, C: Float> Tiles<'s, C> {
+    fn new<F: Float>(search: &'s Search<'_, F>, mean: &'s [F]) -> Self {
         let d = search.x.ncols();
         let depth = tile_depth::<C>(d);
         let augmented = |rows: &[usize], reference: bool| {
             let mut out = vec![C::zero(); rows.len() * depth];
             out.par_chunks_mut(depth)
                 .zip(rows.par_iter())
-                .for_each(|(dst, &r)| {
-                    let mut norm = 0.0;
-                    for ((t, v), &m) in dst.iter_mut().zip(search.row(r)).zip(mean) {
-                        let c = to_f64(v) - to_f64(m);
-                        *t = cast(if reference { -2.0 * c } else { c });
-                        norm += c * c;
-                    }
-                    dst[d] = if reference { cast(norm) } else { C::one() };
-                });
+                .for_each(|(dst, &r)| augment_row(search, mean, r, reference, dst));
             out
+        };
+        let symmetric = search.queries == search.references;
+        let references = if symmetric || search.queries.len() > BRUTE_QUERY_BLOCK {
+            ReferenceRows::Packed(augmented(search.references, true))
+        } else {
+            ReferenceRows::OnDemand(Box::new(move |rows: Range<usize>, room: &mut [C]| {
+                for (dst, &r) in room.chunks_mut(depth).zip(&search.references[rows]) {
+                    augment_row(search, mean, r, true, dst);
+                }
+            }))
         };
         Tiles {
             queries: augmented(search.queries, false),
-            references: augmented(search.references, true),
+            references,
+            n_references: search.references.len(),
             depth,
             dim: d,
-            symmetric: search.queries == search.references,
+            symmetric,
             stop: search.stop,
+        }
+    }
+
+    /// The augmented reference rows `rows`, as packed, or written to `room` (a tile's
+    /// worth of zeros, which keep the padding) when they are made on demand.
+    fn reference_tile<'b>(&'b self, rows: Range<usize>, room: &'b mut [C]) -> &'b [C] {
+        let span = rows.start * self.depth..rows.end * self.depth;
+        match &self.references {
+            ReferenceRows::Packed(all) => &all[span],
+            ReferenceRows::OnDemand(augment) => {
+                let tile = &mut room[..span.len()];
+                augment(rows, tile);
+                tile
+            }
+        }
+    }
+
+    /// A tile's worth of room for `reference_tile` (none when the rows are packed).
+    fn reference_room(&self, rows: usize) -> Vec<C> {
+        match self.references {
+            ReferenceRows::Packed(_) => Vec::new(),
+            ReferenceRows::OnDemand(_) => vec![C::zero(); rows * self.depth],
         }
     }
 }
@@ -472,7 +530,7 @@ fn scan_blocks<C: Float>(
     finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<Unproven> + Sync,
 ) -> Vec<Unproven> {
     let lists = tiles.symmetric.then(|| {
-        let blocks = (tiles.references.len() / tiles.depth).div_ceil(BRUTE_QUERY_BLOCK);
+        let blocks = tiles.n_references.div_ceil(BRUTE_QUERY_BLOCK);
         scan_symmetric(tiles, keep, 0..blocks)
     });
     by_query_blocks(out, tiles.stop, |first, chunk| {
@@ -497,16 +555,17 @@ fn scan_block<C: Float>(
     lists: &mut [impl Collect<C>],
 ) {
     let depth = tiles.depth;
-    let n = tiles.references.len() / depth;
+    let n = tiles.n_references;
     let m = lists.len();
     let block_queries = &tiles.queries[first * depth..(first + m) * depth];
     let mut tile = vec![C::zero(); m * REFERENCE_BLOCK];
+    let mut room = tiles.reference_room(REFERENCE_BLOCK);
     for start in (0..n).step_by(REFERENCE_BLOCK) {
         if tiles.stop.requested() {
             break;
         }
         let width = REFERENCE_BLOCK.min(n - start);
-        let block_references = &tiles.references[start * depth..(start + width) * depth];
+        let block_references = tiles.reference_tile(start..start + width, &mut room);
         C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
         for (qi, list) in lists.iter_mut().enumerate() {
             let own = own[first + qi] as usize;
@@ -535,14 +594,21 @@ fn scan_symmetric<C: Float>(
 ) -> Vec<Nearest<C>> {
     const B: usize = BRUTE_QUERY_BLOCK;
     let depth = tiles.depth;
-    let n = tiles.references.len() / depth;
+    let n = tiles.n_references;
     let blocks = n.div_ceil(B);
     let block_len = |b: usize| B.min(n - b * B);
     let shared: Vec<Mutex<Vec<Nearest<C>>>> = (0..blocks)
         .map(|b| Mutex::new((0..block_len(b)).map(|_| Nearest::new(keep)).collect()))
         .collect();
-    let norms: Vec<C> = (0..n)
-        .map(|r| tiles.references[r * depth + tiles.dim])
+    let norms: Vec<C> = (0..blocks)
+        .flat_map(|b| {
+            let mut room = tiles.reference_room(B);
+            let rows = b * B..b * B + block_len(b);
+            let tile = tiles.reference_tile(rows, &mut room);
+            tile.chunks(depth)
+                .map(|row| row[tiles.dim])
+                .collect::<Vec<C>>()
+        })
         .collect();
     let lock = |b: usize| shared[b].lock().unwrap_or_else(PoisonError::into_inner);
     // The diagonal tiles first, each block's rows among themselves: every list then
@@ -551,7 +617,8 @@ fn scan_symmetric<C: Float>(
     row_blocks.clone().into_par_iter().for_each(|i| {
         let (first, m) = (i * B, block_len(i));
         let block = &tiles.queries[first * depth..(first + m) * depth];
-        let block_references = &tiles.references[first * depth..(first + m) * depth];
+        let mut room = tiles.reference_room(B);
+        let block_references = tiles.reference_tile(first..first + m, &mut room);
         let mut tile = vec![C::zero(); m * m];
         C::gemm_abt(m, m, depth, block, block_references, &mut tile);
         let mut lists = lock(i);
@@ -568,12 +635,13 @@ fn scan_symmetric<C: Float>(
         // the blocks before it have offered): a tight bar from the first tile on.
         let mut mine: Vec<Nearest<C>> = lock(i).clone();
         let mut tile = vec![C::zero(); m * B];
+        let mut room = tiles.reference_room(B);
         for j in i + 1..blocks {
             if tiles.stop.requested() {
                 return;
             }
             let (start, width) = (j * B, block_len(j));
-            let block_references = &tiles.references[start * depth..(start + width) * depth];
+            let block_references = tiles.reference_tile(start..start + width, &mut room);
             C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
             for (a, nearest) in mine.iter_mut().enumerate() {
                 scan_tile(&tile[a * width..(a + 1) * width], start, nearest);
@@ -795,6 +863,36 @@ mod tests {
                         assert_eq!(row, streaming.row(699 - query), "f64 k={k} row {query}");
                         assert_eq!(symmetric32.row(query), streaming32.row(699 - query));
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_query_block_augments_the_references_on_demand_with_the_same_table() {
+        // 200 queries scan references augmented tile by tile, 450 scan them packed:
+        // the 200's rows must agree, and be the canonical ones, on ties, in float32 and
+        // float64, beyond float32's range, and past 64 features (padded rows).
+        for (seed, d) in [(3, 5), (4, 20), (5, 9), (6, 70), (7, 66), (8, 12)] {
+            let x = varied(seed, 900, d);
+            let x32 = x.mapv(|v| v as f32);
+            let references: Vec<usize> = (0..900).step_by(3).collect();
+            let many: Vec<usize> = (0..900).rev().step_by(2).collect();
+            let few: Vec<usize> = many[..200].to_vec();
+            for k in [1, 4] {
+                let single = streaming_brute(&x, &few, &references, k);
+                assert_eq!(
+                    single,
+                    streaming_brute(&x, &many, &references, k).slice(ndarray::s![..200, ..])
+                );
+                assert_eq!(
+                    single,
+                    canonical_table(x.view(), &few, &references, k),
+                    "seed {seed}"
+                );
+                if seed % 3 != 2 {
+                    let single32 = streaming_brute(&x32, &few, &references, k);
+                    assert_eq!(single32, canonical_table(x32.view(), &few, &references, k));
                 }
             }
         }
