@@ -1018,10 +1018,14 @@ fn optics<'py>(
     Ok((core.into_pyarray(py), reach.into_pyarray(py)))
 }
 
-type SpheresResult<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
+type SpheresResult<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray2<f64>>,
+);
 
 /// CCR's spheres around the rows `class` among the rows `others`: each sphere's radius,
-/// and each other row's total move (zero where `pushed` is false).
+/// the rows some sphere pushes (of those `pushed`), and each one's total move.
 #[pyfunction]
 #[pyo3(signature = (x, class_rows, other_rows, pushed, energy, n_threads=None))]
 fn ccr_spheres<'py>(
@@ -1043,8 +1047,10 @@ fn ccr_spheres<'py>(
             core_ccr_spheres(x, &class, &others, &pushed, energy, stop)
         })
     })?;
+    let moved: Vec<i64> = spheres.moved.into_iter().map(|r| r as i64).collect();
     Ok((
         spheres.radii.into_pyarray(py),
+        moved.into_pyarray(py),
         spheres.translations.into_pyarray(py),
     ))
 }

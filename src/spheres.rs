@@ -24,8 +24,11 @@ const FIRST_SORTED: usize = 16;
 pub struct Spheres {
     /// Each class row's sphere radius (L1).
     pub radii: Vec<f64>,
-    /// For each other row, the sum of the moves that put it on the surface of every
-    /// sphere it is inside (zero for rows not `pushed`).
+    /// The rows of `x` that some sphere pushes (`pushed` other rows inside one, at a
+    /// distance from its centre), increasing.
+    pub moved: Vec<usize>,
+    /// For each of them, the sum of the moves that put it on the surface of every
+    /// sphere it is inside, in class-row order.
     pub translations: Array2<f64>,
 }
 
@@ -129,17 +132,31 @@ pub fn ccr_spheres<F: Float>(
         .collect();
     stop.check()?;
     let mut radii = Vec::with_capacity(class.len());
-    let mut translations = Array2::<f64>::zeros((others.len(), d));
-    for (block_radii, moves) in blocks {
+    let mut moves = Vec::new();
+    for (block_radii, block_moves) in blocks {
         radii.extend(block_radii.into_iter().map(|r| r / scale));
-        for (j, delta) in moves {
-            for (t, v) in translations.row_mut(j).iter_mut().zip(delta) {
-                *t += v;
-            }
+        moves.extend(block_moves);
+    }
+    // Only the rows pushed get a translation (most other rows are in no sphere): a
+    // stable sort keeps each row's moves in class-row order, the order they add up in.
+    moves.sort_by_key(|&(j, _)| j);
+    let mut moved = Vec::new();
+    let mut translations = Vec::new();
+    for (j, delta) in moves {
+        if moved.last() != Some(&others[j]) {
+            moved.push(others[j]);
+            translations.resize(translations.len() + d, 0.0);
+        }
+        let total = &mut translations[(moved.len() - 1) * d..];
+        for (t, v) in total.iter_mut().zip(delta) {
+            *t += v;
         }
     }
+    let translations =
+        Array2::from_shape_vec((moved.len(), d), translations).expect("a row per moved row");
     Ok(Spheres {
         radii,
+        moved,
         translations,
     })
 }
@@ -197,6 +214,7 @@ mod tests {
         let d = x.ncols();
         let mut radii = Vec::new();
         let mut translations = Array2::<f64>::zeros((others.len(), d));
+        let mut pushed_by_definition = vec![false; others.len()];
         for &i in class {
             let mut by: Vec<(f64, usize)> = others
                 .iter()
@@ -223,15 +241,20 @@ mod tests {
             radii.push(r);
             for &(dist, j) in &by[..k] {
                 if dist > 0.0 {
+                    pushed_by_definition[j] = true;
                     for f in 0..d {
                         translations[[j, f]] += (r - dist) / dist * (x[[others[j], f]] - x[[i, f]]);
                     }
                 }
             }
         }
+        let moved: Vec<usize> = (0..others.len())
+            .filter(|&j| pushed_by_definition[j])
+            .collect();
         Spheres {
             radii,
-            translations,
+            translations: translations.select(ndarray::Axis(0), &moved),
+            moved: moved.into_iter().map(|j| others[j]).collect(),
         }
     }
 
@@ -251,6 +274,7 @@ mod tests {
                 .unwrap()
                 .unwrap();
                 assert_eq!(got.radii, want.radii, "energy {energy}");
+                assert_eq!(got.moved, want.moved, "energy {energy}");
                 let gap = (&got.translations - &want.translations).mapv(f64::abs);
                 assert!(gap.iter().all(|&g| g <= 1e-9), "energy {energy}");
             }
@@ -258,7 +282,7 @@ mod tests {
         // Rows not pushed stay; a bad mask or energy is refused.
         let none = vec![false; others.len()];
         let got = ccr_spheres(x.view(), &class, &others, &none, 1.0, Stop::never()).unwrap();
-        assert!(got.translations.iter().all(|&t| t == 0.0));
+        assert!(got.moved.is_empty() && got.translations.is_empty());
         assert!(ccr_spheres(x.view(), &class, &others, &none[1..], 1.0, Stop::never()).is_err());
         assert!(ccr_spheres(x.view(), &class, &others, &none, 0.0, Stop::never()).is_err());
     }
@@ -275,8 +299,8 @@ mod tests {
             0.05 + got.translations[[0, 1]],
         ];
         assert!((moved[0] + moved[1] - 0.55).abs() < 1e-12 && (moved[0] - moved[1]).abs() < 1e-12);
-        assert_eq!(got.translations.row(1).to_vec(), vec![0.0, 0.0]);
-        // Values near f64's limit: finite radii.
+        assert_eq!(got.moved, vec![1]); // the row at 5 is outside
+                                        // Values near f64's limit: finite radii.
         let far = x.mapv(|v| v * 1e307);
         let got = ccr_spheres(
             far.view(),

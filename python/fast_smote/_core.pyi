@@ -365,11 +365,12 @@ def ccr_spheres(
     pushed: npt.NDArray[np.bool_],
     energy: float,
     n_threads: int | None = None,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """CCR's L1 spheres around the class rows among the other rows: each sphere's radius
     (growing by ``dr`` costs ``(k + 1) dr`` with ``k`` other rows inside, until ``energy``
-    is spent), and each other row's total move to the surfaces of the spheres it is in
-    (zero where ``pushed`` is false), summed in class-row order."""
+    is spent), the rows of x some sphere pushes (of the other rows ``pushed``; rows at a
+    sphere's centre are not), increasing, and each one's total move to the surfaces of
+    the spheres it is in, summed in class-row order."""
 
 def optics(
     x: FloatMatrix, rows: IndexArray, min_samples: int, max_eps: float, n_threads: int | None = None

@@ -13,12 +13,15 @@ from ..base import Generated
 from ._base import BaseSMOTE, apportion, class_rng, made_by_plan, row_blocks, with_room_for
 
 
-def in_l1_balls(centres: np.ndarray, radii: np.ndarray, rng: np.random.Generator, out: np.ndarray) -> None:
+def in_l1_balls(
+    X: np.ndarray, centres: np.ndarray, radii: np.ndarray, rng: np.random.Generator, out: np.ndarray
+) -> None:
     """Fills ``out`` (its float type) with one point drawn uniformly from the L1 ball of
-    radius ``radii[i]`` around each row ``centres[i]``, block by block: the first ``d`` of
-    ``d + 1`` exponential draws over their sum are uniform on the simplex's interior, and
-    random signs spread them over the ball (in float64, saturating at ``out``'s limit)."""
-    n, d = centres.shape
+    radius ``radii[i]`` around each row ``X[centres[i]]``, block by block: the first ``d``
+    of ``d + 1`` exponential draws over their sum are uniform on the simplex's interior,
+    and random signs spread them over the ball (in float64, saturating at ``out``'s
+    limit)."""
+    n, d = len(centres), X.shape[1]
     limit = np.finfo(out.dtype).max
     for block in row_blocks(n):
         draws = rng.exponential(size=(block.stop - block.start, d + 1))
@@ -26,9 +29,29 @@ def in_l1_balls(centres: np.ndarray, radii: np.ndarray, rng: np.random.Generator
         offsets *= rng.choice(np.array([-1.0, 1.0]), size=offsets.shape)
         offsets *= radii[block, None]
         with np.errstate(over="ignore"):
-            offsets += centres[block]
+            offsets += X[centres[block]]
         np.clip(offsets, -limit, limit, out=offsets)
         out[block] = offsets
+
+
+def _push_out(X: np.ndarray, originals: np.ndarray, pushes: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """Writes to ``originals`` the rows of X that the classes' spheres move, each moved by
+    the sum of its classes' moves (in class order; saturating at the type's limit). A
+    row is moved where some class's move for it is not zero."""
+    if not pushes:
+        return
+    rows = np.concatenate([moved for moved, _ in pushes])
+    translations = np.concatenate([translation for _, translation in pushes])
+    moved, position = np.unique(rows, return_inverse=True)
+    moves = np.zeros((len(moved), X.shape[1]))
+    np.add.at(moves, position, translations)
+    counted = np.zeros(len(moved), dtype=bool)
+    counted[position[translations.any(axis=1)]] = True
+    moved, moves = moved[counted], moves[counted]
+    limit = np.finfo(X.dtype).max
+    with np.errstate(over="ignore"):
+        pushed = X[moved].astype(np.float64) + moves
+    originals[moved] = np.clip(pushed, -limit, limit)
 
 
 class CCR(BaseSMOTE):
@@ -124,23 +147,17 @@ class CCR(BaseSMOTE):
         X = data.X
         grown = np.isin(data.codes, [code for code, _ in plan])
         X_res, new_rows = with_room_for(data, plan)
-        moved = np.zeros(data.n_samples, dtype=bool)
-        moves = np.zeros(X.shape, dtype=np.float64)
+        # Each class's pushes: the rows moved and their moves (most rows are in no sphere).
+        pushes: list[tuple[np.ndarray, np.ndarray]] = []
         self.radii_: dict[Any, np.ndarray] = {}
         for (code, n), out in zip(plan, new_rows):
             rows = data.rows_of(code)
             others = np.flatnonzero(data.codes != code)
-            radii, translations = _core.ccr_spheres(X, rows, others, ~grown[others], budget, n_threads)
-            moves[others] += translations
-            moved[others] |= translations.any(axis=1)
+            radii, moved, translations = _core.ccr_spheres(X, rows, others, ~grown[others], budget, n_threads)
+            pushes.append((moved, translations))
             self.radii_[data.label(code)] = radii
             bases = np.repeat(np.arange(len(rows)), apportion(n, 1.0 / radii))
-            in_l1_balls(X[rows[bases]], radii[bases], class_rng(seed, code), out)
-        # The rows inside spheres pushed out (saturating at the type's limit).
-        if moved.any():
-            limit = np.finfo(X.dtype).max
-            with np.errstate(over="ignore"):
-                pushed = X[moved].astype(np.float64) + moves[moved]
-            X_res[: data.n_samples][moved] = np.clip(pushed, -limit, limit)
+            in_l1_balls(X, rows[bases], radii[bases], class_rng(seed, code), out)
+        _push_out(X, X_res[: data.n_samples], pushes)
         self.provenance_ = None
         return made_by_plan(X_res, plan)
