@@ -209,6 +209,7 @@ def fit_resample(
     rows = _share(gathered)
     plan.select(sampler, data, counts, partitions, rows)
     prepared = _share({code: plan.prepare(code, rows[code]) for code in plan.codes})
+    shared = {code: (rows[code], prepared.get(code)) for code in plan.codes}
     n_samples = plan.n_samples
     first_rows = np.cumsum([n_samples, *plan.n_new]).tolist()
     spread = _search_parts()
@@ -216,10 +217,7 @@ def fit_resample(
     for code, n_new, first_row in zip(plan.codes, plan.n_new, first_rows):
         # Each class's windows start on the thread after the previous class's last.
         after = sum(map(len, made))
-        class_rows, shared = rows[code], prepared.get(code)
-        made.append(
-            _class_windows(plan, code, n_new, first_row, class_rows, shared, window_rows, spread, after)
-        )
+        made.append(_class_windows(plan, code, n_new, first_row, shared[code], window_rows, spread, after))
     plan.record(sampler, made)
     windows = [window for class_windows in made for window in class_windows]
     labels = [counts.classes[code] for code, class_windows in zip(plan.codes, made) for _ in class_windows]
@@ -510,39 +508,16 @@ def _gather(
     return {code: dask.delayed(_class_rows, pure=True)(counts.classes[code], *selections) for code in codes}
 
 
-@dataclass(frozen=True)
-class _WithCopies:
-    """A class's lazy ``value`` and the lazy copies of its rows that the tasks computing
-    it left on the worker threads (``copies[t]`` on thread ``t``, as ``_by_thread``
-    places tasks): held with the value, so that later tasks on those threads read them
-    instead of fetching the class again."""
-
-    value: Any
-    copies: list[Any]
-
-
 def _share(objects: dict[int, Any]) -> dict[int, Any]:
-    """Computes each class's lazy object (None: nothing; a ``_WithCopies``: its value and
-    copies, all in one computation) once, and makes it available to every task: on the
-    workers of a distributed client (as a future, which each worker fetches once, for
-    the first of its tasks placed there by ``_by_thread``; copied to every worker
-    beforehand, it was dropped again by the scheduler's memory manager before those
-    tasks came), else held here."""
+    """Computes each class's lazy object (None: nothing) once, and makes it available
+    to every task: on the workers of a distributed client (as a future, which each
+    worker fetches once, for the first of its tasks placed there by ``_by_thread``;
+    copied to every worker beforehand, it was dropped again by the scheduler's memory
+    manager before those tasks came), else held here."""
     codes = [code for code, obj in objects.items() if obj is not None]
     if not codes:
         return {}
-    lazy = [objects[code] for code in codes]
-    flat = [
-        part for obj in lazy for part in ([obj.value, *obj.copies] if isinstance(obj, _WithCopies) else [obj])
-    ]
-    held = iter(_held(flat))
-    shared = {}
-    for code, obj in zip(codes, lazy):
-        value = next(held)
-        shared[code] = (
-            _WithCopies(value, [next(held) for _ in obj.copies]) if isinstance(obj, _WithCopies) else value
-        )
-    return shared
+    return dict(zip(codes, _held([objects[code] for code in codes])))
 
 
 def _held(objects: list[Any]) -> list[Any]:
@@ -783,25 +758,18 @@ def _class_windows(
     code: int,
     n_new: int,
     first_row: int,
-    rows: Any,
-    prepared: Any,
+    shared: tuple[Any, Any],
     window_rows: int,
     spread: int,
     first_thread: int,
 ) -> list[_Window]:
-    """The windows of one class's ``n_new`` rows (from its ``rows`` and what ``prepare``
-    made), the first at output row ``first_row``: at most ``window_rows`` rows each, of
-    even sizes in whole chunks, as many as a multiple of ``spread`` (the worker threads)
-    where the class has that many chunks, each placed on a thread in turn from
-    ``first_thread``, so that every worker thread makes a like share. A window reads
-    the copy of the rows its thread holds, if the search left copies there."""
-    copies = prepared.copies if isinstance(prepared, _WithCopies) else []
-    value = prepared.value if isinstance(prepared, _WithCopies) else prepared
-
-    def task(i: int) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-        here = copies[(first_thread + i) % len(copies)] if copies else rows
-        return plan.window_task(code, (here, value))
-
+    """The windows of one class's ``n_new`` rows, the first at output row ``first_row``:
+    at most ``window_rows`` rows each, of even sizes in whole chunks, as many as a
+    multiple of ``spread`` (the worker threads) where the class has that many chunks,
+    each placed on a thread in turn from ``first_thread``, so that every worker thread
+    makes a like share."""
+    function, leading = plan.window_task(code, shared)
+    make = dask.delayed(function, pure=True, nout=plan.n_outputs)
     all_chunks = -(-n_new // _core.CHUNK_ROWS)
     # A multiple of the threads, so that the last round keeps every thread busy.
     n_windows = min(-(-n_new // (window_rows * spread)) * spread, all_chunks)
@@ -811,10 +779,7 @@ def _class_windows(
         n_chunks = all_chunks * (i + 1) // n_windows - first_chunk
         start = first_chunk * _core.CHUNK_ROWS
         n_rows = min(n_chunks * _core.CHUNK_ROWS, n_new - start)
-        function, leading = task(i)
-        made = dask.delayed(function, pure=True, nout=plan.n_outputs)(
-            *leading, n_new, first_chunk, n_chunks, first_row + start
-        )
+        made = make(*leading, n_new, first_chunk, n_chunks, first_row + start)
         return _Window(made[0], n_rows, first_row + start, tuple(made[o] for o in range(1, plan.n_outputs)))
 
     return _by_thread(window, n_windows, first_thread)
@@ -1196,8 +1161,7 @@ def _split_approximate_search(rows: Any, search: NeighborSearch, n_parts: int, n
     ``k + 1`` rows) has no plan, and the first part searches it whole.
 
     Each part's worker holds the class's rows from the start (``_rows_here``), so that
-    they travel there while the plan is made, not after it; those copies come with the
-    table, for the class's windows on the same threads."""
+    they travel there while the plan is made, not after it."""
     approximate = search.approximate
     assert approximate is not None
     k = search.searched_k
@@ -1216,7 +1180,7 @@ def _split_approximate_search(rows: Any, search: NeighborSearch, n_parts: int, n
     finished = _by_thread(
         lambda p: finish_part(local[p], search, plan, cells, scanned, p, n_parts, n_threads), n_parts
     )
-    return _WithCopies(dask.delayed(_assembled_table, pure=True)(finished, k), local)
+    return dask.delayed(_assembled_table, pure=True)(finished, k)
 
 
 def _rows_here(rows: _ClassRows, part: int) -> _ClassRows:
