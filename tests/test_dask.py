@@ -609,8 +609,8 @@ def test_smote_with_approximate_neighbours_on_two_workers_splits_the_search(on_t
         ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == name}
         assert len(ran_on) == 2, f"{name} ran on {ran_on}"
     # The class's rows go to the worker that did not gather them, for its part of the
-    # search, and at most once more for its windows (when the scheduler dropped that
-    # copy in between); no other class's rows move.
+    # search, and at most once more for its windows (where the scheduler dropped that
+    # copy in between, or placed a window away from it); no other class's rows move.
     after = _sent_between_workers(on_two)
     moved = {key: n - before.get(key, 0) for key, n in after.items() if n > before.get(key, 0)}
     class_bytes = [n for key, n in moved.items() if key_split(key) == "class_rows"]
