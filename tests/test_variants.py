@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse
 from scipy.stats import kstest
 from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
@@ -482,6 +483,24 @@ def test_ipf_removes_flipped_labels_and_keeps_most_clean_rows():
     assert len(np.setdiff1d(removed, flipped)) < 0.1 * len(y)
     again = fast_smote.IterativePartitioningFilter(sampling_strategy="all", random_state=0, n_jobs=1)
     np.testing.assert_array_equal(again.fit_resample(X, y)[1], y[ipf.sample_indices_])
+
+
+def test_ipf_refuses_values_past_float32_for_its_trees_dense_or_sparse():
+    X, y = make_imbalanced([150, 50], n_features=3, seed=0)
+    X[5, 1] = 1e39
+    for given in (X, scipy.sparse.csr_matrix(X)):
+        with pytest.raises(fast_smote.UnsuitableDataError, match=r"value too large for dtype\('float32'\)"):
+            fast_smote.IterativePartitioningFilter(random_state=0).fit_resample(given, y)
+    # A classifier that takes float64 does not need the conversion.
+    constant = DummyClassifier(strategy="constant", constant=0)
+    assert (
+        len(
+            fast_smote.IterativePartitioningFilter(sampling_strategy="all", estimator=constant).fit_resample(
+                X, y
+            )[1]
+        )
+        == 150
+    )
 
 
 def test_smote_ipf_filters_the_smote_output():

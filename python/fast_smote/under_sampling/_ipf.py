@@ -45,15 +45,14 @@ def _too_large_for_float32() -> UnsuitableDataError:
     )
 
 
-def as_float32(X: Any) -> Any:
-    """X (an array or a SciPy sparse matrix) in float32 as scikit-learn's trees convert
-    it, refused where a value does not fit."""
+def _sparse_float32(X: Any) -> Any:
+    """The SciPy sparse matrix X in float32 as scikit-learn's trees convert it, refused
+    where a value does not fit (dense X is converted part by part, by ``_TreeRows``)."""
     if X.dtype == np.float32:
         return X
     with np.errstate(over="ignore"):
         converted = X.astype(np.float32)
-    stored = converted.data if is_sparse(converted) else converted
-    if not np.isfinite(stored).all():
+    if not np.isfinite(converted.data).all():
         raise _too_large_for_float32()
     return converted
 
@@ -216,7 +215,7 @@ class IterativePartitioningFilter(BaseCleaningSampler):
         X: _Rows | _TreeRows = _Rows(data.X)
         if type(template) is DecisionTreeClassifier:
             # Trees read float32: converted once per part and block rather than by every tree.
-            X = _Rows(as_float32(data.X)) if is_sparse(data.X) else _TreeRows(data.X)
+            X = _Rows(_sparse_float32(data.X)) if is_sparse(data.X) else _TreeRows(data.X)
         kept = np.arange(data.n_samples)
         few = self.p * data.n_samples
         quiet, rounds = 0, 0
