@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::twins::{search_without_surplus_twins, surplus_twins, RowHashes};
 use super::{
-    canonical_distance, check_search, kneighbors_among, overflow_safe_scale, own_positions, ranked,
-    Nearest, NOT_A_REFERENCE,
+    canonical_distance, check_search, group_by_key, kneighbors_among, overflow_safe_scale,
+    own_positions, ranked, Nearest, NOT_A_REFERENCE,
 };
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -877,29 +877,6 @@ fn centring<F: Float>(x: ArrayView2<F>, references: &[usize]) -> (Vec<f64>, f64)
         1.0
     };
     (mean, scale)
-}
-
-/// The values of the `(key, value)` pairs grouped by key, each group in the pairs'
-/// order (a stable counting sort): key `k`'s are `values[starts[k]..starts[k + 1]]`.
-/// Returns `(starts, values)`.
-fn group_by_key<I>(pairs: I, n_keys: usize) -> (Vec<usize>, Vec<u32>)
-where
-    I: Iterator<Item = (u32, u32)> + Clone,
-{
-    let mut starts = vec![0usize; n_keys + 1];
-    for (key, _) in pairs.clone() {
-        starts[key as usize + 1] += 1;
-    }
-    for k in 0..n_keys {
-        starts[k + 1] += starts[k];
-    }
-    let mut values = vec![0u32; starts[n_keys]];
-    let mut next = starts.clone();
-    for (key, value) in pairs {
-        values[next[key as usize]] = value;
-        next[key as usize] += 1;
-    }
-    (starts, values)
 }
 
 /// `cells` centroids of the row-major `points` (n × d) by Lloyd's algorithm on a seeded

@@ -513,6 +513,29 @@ pub(crate) fn power_of_two_scale<F: Float>(largest: F, safe_exponent: i32) -> F 
 /// Marks a query that is not among the references (positions stay below `u32::MAX`).
 pub(crate) const NOT_A_REFERENCE: u32 = u32::MAX;
 
+/// The values of the `(key, value)` pairs grouped by key, each group in the pairs'
+/// order (a stable counting sort): key `k`'s are `values[starts[k]..starts[k + 1]]`.
+/// Returns `(starts, values)`.
+pub(crate) fn group_by_key<I>(pairs: I, n_keys: usize) -> (Vec<usize>, Vec<u32>)
+where
+    I: Iterator<Item = (u32, u32)> + Clone,
+{
+    let mut starts = vec![0usize; n_keys + 1];
+    for (key, _) in pairs.clone() {
+        starts[key as usize + 1] += 1;
+    }
+    for k in 0..n_keys {
+        starts[k + 1] += starts[k];
+    }
+    let mut values = vec![0u32; starts[n_keys]];
+    let mut next = starts.clone();
+    for (key, value) in pairs {
+        values[next[key as usize]] = value;
+        next[key as usize] += 1;
+    }
+    (starts, values)
+}
+
 /// Each query's position among the references, by row of `x`.
 pub(crate) fn own_positions(n_rows: usize, queries: &[usize], references: &[usize]) -> Vec<u32> {
     if std::ptr::eq(queries, references) {
