@@ -2,12 +2,15 @@
 //! between two clusters of at least `pop` rows each need their principal directions to
 //! agree.
 
+use std::cmp::Ordering;
+
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use crate::distances::scaled_rows;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::neighbors::power_of_two_scale;
 use crate::sampling::check_rows;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
@@ -23,7 +26,8 @@ const POWER_STEPS: usize = 200;
 /// eigenvectors of their covariances, in either sense) have `|cos| > thres`; otherwise
 /// the pair is set aside until one of the two changes. It ends when every remaining
 /// pair is set aside. A cluster whose rows do not spread has no direction and merges.
-/// Holds the rows' distances, each pair once (`rows.len()² / 2` values).
+/// Distances are compared as squared sums in float64. Holds each pair's once, as a
+/// 4-byte `key` (`rows.len()² / 2` keys: 2 bytes a pair of rows).
 pub fn assembled_clusters<F: Float>(
     x: ArrayView2<F>,
     rows: &[usize],
@@ -41,27 +45,23 @@ pub fn assembled_clusters<F: Float>(
     let (b, d) = (rows.len(), x.ncols());
     // Scaled: distances are only compared, directions do not change.
     let (points, _) = scaled_rows(x, rows);
-    let point = |i: usize| &points[i * d..(i + 1) * d];
+    let keys = Keys::over(&points);
     let pairs = Pairs::new(b);
-    let mut dist = vec![0.0; pairs.len()];
+    let mut dist = vec![0u32; pairs.len()];
     let mut rest = dist.as_mut_slice();
-    let mut rows_after: Vec<(usize, &mut [f64])> = Vec::with_capacity(b);
+    let mut rows_after: Vec<(usize, &mut [u32])> = Vec::with_capacity(b);
     for i in 0..b {
         let (row, tail) = rest.split_at_mut(b - 1 - i);
         rows_after.push((i, row));
         rest = tail;
     }
+    let point = |i: usize| &points[i * d..(i + 1) * d];
     rows_after.into_par_iter().for_each(|(i, row)| {
         if stop.requested() {
             return;
         }
         for (slot, j) in row.iter_mut().zip(i + 1..b) {
-            *slot = point(i)
-                .iter()
-                .zip(point(j))
-                .map(|(p, q)| (p - q) * (p - q))
-                .sum::<f64>()
-                .sqrt();
+            *slot = keys.key(squared_distance(point(i), point(j)));
         }
     });
     stop.check()?;
@@ -69,11 +69,13 @@ pub fn assembled_clusters<F: Float>(
         b,
         pairs,
         dist,
+        points: &points,
+        d,
         active: vec![true; b],
         members: (0..b as u32).map(|i| vec![i]).collect(),
         direction: vec![None; b],
         set_aside: vec![Vec::new(); b],
-        best: vec![(f64::INFINITY, 0); b],
+        best: vec![(NO_KEY, 0); b],
         seen: vec![false; b],
     };
     for i in 0..b {
@@ -87,7 +89,7 @@ pub fn assembled_clusters<F: Float>(
         }
         let merges = state.members[a].len() < pop
             || state.members[c].len() < pop
-            || state.agreement(a, c, &points, d) > thres;
+            || state.agreement(a, c) > thres;
         if merges {
             state.merge(a, c);
         } else {
@@ -118,6 +120,48 @@ pub fn assembled_clusters<F: Float>(
         .collect())
 }
 
+/// The squared distance between two rows, summed in feature order.
+fn squared_distance(p: &[f64], q: &[f64]) -> f64 {
+    p.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum()
+}
+
+/// No key: above every key a finite value gets (whose float32 bits stay below NaN's).
+const NO_KEY: u32 = u32::MAX;
+
+/// A squared distance as 4 bytes that order as the distances do: its float32 rounded
+/// toward zero (after a power-of-two scale that keeps the largest in float32's range),
+/// shifted up one bit, with the low bit set when that lost something. Two keys that
+/// differ order their distances; two equal even keys are the same distance; two equal
+/// odd keys lie within one float32 step, and only the distances themselves tell them
+/// apart. Half the memory of float64 distances, and exact data (integer grids, one-hot
+/// rows), whose squared distances float32 holds, never needs that recomputation.
+#[derive(Clone, Copy)]
+struct Keys {
+    scale: f64,
+}
+
+impl Keys {
+    /// The keys of the squared distances between rows of `points`.
+    fn over(points: &[f64]) -> Self {
+        let largest = points.iter().fold(0.0, |m: f64, v| m.max(v.abs()));
+        // No squared distance exceeds d (2 largest)^2; bounded by the count of values.
+        let bound = points.len() as f64 * 4.0 * largest * largest;
+        Keys {
+            scale: power_of_two_scale(bound, 100),
+        }
+    }
+
+    fn key(self, squared: f64) -> u32 {
+        let scaled = squared * self.scale;
+        let mut low = scaled as f32;
+        if f64::from(low) > scaled {
+            low = f32::from_bits(low.to_bits() - 1);
+        }
+        let exact = f64::from(low) == scaled && scaled / self.scale == squared;
+        (low.to_bits() << 1) | u32::from(!exact)
+    }
+}
+
 /// Where the distance of each pair `i < j` of `b` items lies in a vector of the pairs,
 /// row by row (`(0, 1), (0, 2), ..., (1, 2), ...`).
 #[derive(Clone, Copy)]
@@ -142,12 +186,16 @@ impl Pairs {
     }
 }
 
-/// The clusters so far: cluster `c` is alive while `active[c]`, and `dist` holds its
-/// single-linkage distance to every other cluster (at `pairs.at(c, k)`).
-struct Linkage {
+/// The clusters so far: cluster `c` is alive while `active[c]`, and `dist` holds the
+/// key of its single-linkage distance to every other cluster (at `pairs.at(c, k)`).
+struct Linkage<'a> {
     b: usize,
     pairs: Pairs,
-    dist: Vec<f64>,
+    dist: Vec<u32>,
+    /// The rows (row-major, `d` per row), for directions and for distances that keys
+    /// cannot order.
+    points: &'a [f64],
+    d: usize,
     active: Vec<bool>,
     members: Vec<Vec<u32>>,
     /// Each cluster's principal direction, once computed (`Some(None)`: no spread).
@@ -155,22 +203,60 @@ struct Linkage {
     /// The clusters each cluster was set aside with.
     set_aside: Vec<Vec<u32>>,
     /// Each cluster's nearest cluster it may still merge with, the lowest-positioned of
-    /// equals: (distance, cluster).
-    best: Vec<(f64, usize)>,
+    /// equals: (key, cluster).
+    best: Vec<(u32, usize)>,
     /// Scratch marks for `refresh`.
     seen: Vec<bool>,
 }
 
-impl Linkage {
+impl Linkage<'_> {
+    /// The single-linkage squared distance between clusters `a` and `c`: the least
+    /// over their rows' pairs.
+    fn distance(&self, a: usize, c: usize) -> f64 {
+        let row = |m: u32| &self.points[m as usize * self.d..(m as usize + 1) * self.d];
+        let mut least = f64::INFINITY;
+        for &i in &self.members[a] {
+            for &j in &self.members[c] {
+                least = least.min(squared_distance(row(i), row(j)));
+            }
+        }
+        least
+    }
+
+    /// How the distance of clusters `pair` (keyed `key`) compares with that of `other`
+    /// (keyed `other_key`): by the keys, and by the distances where the keys cannot tell.
+    fn compare(
+        &self,
+        key: u32,
+        pair: (usize, usize),
+        other_key: u32,
+        other: (usize, usize),
+    ) -> Ordering {
+        let same =
+            |(a, c): (usize, usize), (p, q): (usize, usize)| (a, c) == (p, q) || (a, c) == (q, p);
+        if key != other_key || key & 1 == 0 || same(pair, other) {
+            return key.cmp(&other_key);
+        }
+        let (v, w) = (
+            self.distance(pair.0, pair.1),
+            self.distance(other.0, other.1),
+        );
+        v.total_cmp(&w)
+    }
+
     /// Recomputes `best[c]`: the lowest-positioned of the nearest clusters `c` may merge with.
     fn refresh(&mut self, c: usize) {
         for &k in &self.set_aside[c] {
             self.seen[k as usize] = true;
         }
-        let mut best = (f64::INFINITY, 0);
+        let mut best = (NO_KEY, 0);
         for k in (0..self.b).filter(|&k| k != c && self.active[k] && !self.seen[k]) {
             let v = self.dist[self.pairs.at(c, k)];
-            if v < best.0 {
+            if v < best.0
+                || (v == best.0
+                    && v != NO_KEY
+                    && self.compare(v, (c, k), best.0, (c, best.1)).is_lt())
+            {
                 best = (v, k);
             }
         }
@@ -182,9 +268,16 @@ impl Linkage {
 
     /// The nearest pair of clusters not set aside (lowest positions among equals).
     fn nearest_pair(&self) -> Option<(usize, usize)> {
-        let mut found: Option<(f64, usize)> = None;
-        for (c, &(v, _)) in self.best.iter().enumerate() {
-            if self.active[c] && v.is_finite() && found.is_none_or(|(least, _)| v < least) {
+        let mut found: Option<(u32, usize)> = None;
+        for (c, &(v, k)) in self.best.iter().enumerate() {
+            if !self.active[c] || v == NO_KEY {
+                continue;
+            }
+            let nearer = found.is_none_or(|(least, f)| {
+                v < least
+                    || (v == least && self.compare(v, (c, k), least, (f, self.best[f].1)).is_lt())
+            });
+            if nearer {
                 found = Some((v, c));
             }
         }
@@ -222,7 +315,14 @@ impl Linkage {
             let merged = self.dist[self.pairs.at(k, a)];
             if freed.contains(&(k as u32)) {
                 self.refresh(k);
-            } else if nearest == a || nearest == c || merged < v || (merged == v && a < nearest) {
+            } else if nearest == a
+                || nearest == c
+                || match self.compare(merged, (k, a), v, (k, nearest)) {
+                    Ordering::Less => true,
+                    Ordering::Equal => a < nearest,
+                    Ordering::Greater => false,
+                }
+            {
                 // `best` is the lowest-positioned of the nearest: every other cluster
                 // is at least `v` away and any at `v` is positioned after `nearest`, so
                 // the merged cluster (at most `v` away, positioned before `c`) is it.
@@ -233,11 +333,14 @@ impl Linkage {
 
     /// `|cos|` between the principal directions of clusters `a` and `c` (1 when either
     /// has none).
-    fn agreement(&mut self, a: usize, c: usize, points: &[f64], d: usize) -> f64 {
+    fn agreement(&mut self, a: usize, c: usize) -> f64 {
         for cluster in [a, c] {
             if self.direction[cluster].is_none() {
-                self.direction[cluster] =
-                    Some(principal_direction(&self.members[cluster], points, d));
+                self.direction[cluster] = Some(principal_direction(
+                    &self.members[cluster],
+                    self.points,
+                    self.d,
+                ));
             }
         }
         match (&self.direction[a], &self.direction[c]) {
@@ -349,11 +452,7 @@ mod tests {
                 &points[i as usize * d..][..d],
                 &points[j as usize * d..][..d],
             );
-            p.iter()
-                .zip(q)
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum::<f64>()
-                .sqrt()
+            squared_distance(p, q)
         };
         let mut clusters: Vec<Option<Vec<u32>>> =
             (0..rows.len() as u32).map(|i| Some(vec![i])).collect();
@@ -441,24 +540,11 @@ mod tests {
 
     #[test]
     fn tied_distances_merge_the_pair_of_lowest_positions() {
-        // Unit-spaced segments along either axis at integer places, some points twice:
-        // many pairs at each distance, and segments across each other that disagree.
         let mut rng = Rng::new(11);
         let mut several = 0;
         for (pop, thres) in [(2, 0.5), (3, 0.9), (2, 0.99), (3, 0.7)] {
-            let mut points = Vec::new();
-            for _ in 0..12 {
-                let (ox, oy, along_x) = (rng.below(4) * 3, rng.below(4) * 3, rng.below(2) == 0);
-                for t in 0..2 + rng.below(3) {
-                    let p = if along_x { [ox + t, oy] } else { [ox, oy + t] };
-                    points.push(p.map(|v| v as f64));
-                    if rng.below(5) == 0 {
-                        points.push(p.map(|v| v as f64));
-                    }
-                }
-            }
-            let x = ndarray::Array2::from_shape_fn((points.len(), 2), |(i, j)| points[i][j]);
-            let rows: Vec<usize> = (0..points.len()).collect();
+            let x = segments(&mut rng, 0.0);
+            let rows: Vec<usize> = (0..x.nrows()).collect();
             let got = assembled_clusters(x.view(), &rows, pop, thres, Stop::never()).unwrap();
             several += usize::from(got.iter().any(|&label| label > 0));
             assert_eq!(
@@ -471,6 +557,78 @@ mod tests {
             several >= 2,
             "disagreeing segments kept apart in {several} cases"
         );
+    }
+
+    /// Unit-spaced segments along either axis at integer places, some points twice
+    /// (many pairs at each distance, and segments across each other that disagree),
+    /// each coordinate moved by `wobble` times 0, 1 or 2 when it is not zero.
+    fn segments(rng: &mut Rng, wobble: f64) -> ndarray::Array2<f64> {
+        let mut points = Vec::new();
+        for _ in 0..12 {
+            let (ox, oy, along_x) = (rng.below(4) * 3, rng.below(4) * 3, rng.below(2) == 0);
+            for t in 0..2 + rng.below(3) {
+                let p = if along_x { [ox + t, oy] } else { [ox, oy + t] };
+                points.push(p.map(|v| v as f64));
+                if rng.below(5) == 0 {
+                    points.push(p.map(|v| v as f64));
+                }
+            }
+        }
+        ndarray::Array2::from_shape_fn((points.len(), 2), |(i, j)| {
+            points[i][j] + wobble * rng.below(3) as f64
+        })
+    }
+
+    #[test]
+    fn distances_within_one_float32_step_merge_in_their_exact_order() {
+        // Offsets of 2^-26: squared distances near 1 to 40 that differ below float32's
+        // resolution (equal odd keys), besides exact ties.
+        let mut rng = Rng::new(13);
+        let mut several = 0;
+        for (pop, thres) in [(2, 0.5), (3, 0.9), (2, 0.99), (3, 0.7), (50, 0.5)] {
+            let x = segments(&mut rng, 2f64.powi(-26));
+            let rows: Vec<usize> = (0..x.nrows()).collect();
+            let got = assembled_clusters(x.view(), &rows, pop, thres, Stop::never()).unwrap();
+            several += usize::from(got.iter().any(|&label| label > 0));
+            assert_eq!(
+                got,
+                clusters_by_definition(&x, &rows, pop, thres),
+                "pop {pop}"
+            );
+        }
+        assert!(several >= 2, "several clusters in {several} cases");
+    }
+
+    #[test]
+    fn keys_order_as_the_distances_do() {
+        let mut rng = Rng::new(5);
+        let keys = Keys::over(&[0.0, 1.0]);
+        let mut value = || {
+            let base = [0.0, 1.0, 2.0, 1.5, 1e-30, 3e20][rng.below(6)];
+            base * (1.0 + rng.below(4) as f64 * f64::EPSILON * 2f64.powi(rng.below(40) as i32))
+        };
+        for _ in 0..20_000 {
+            let (v, w) = (value(), value());
+            let (kv, kw) = (keys.key(v), keys.key(w));
+            assert_ne!(kv, NO_KEY);
+            if kv < kw {
+                assert!(v < w, "{v} {w}");
+            }
+            if kv == kw && kv & 1 == 0 {
+                assert_eq!(v, w);
+            }
+            if v < w {
+                assert!(kv <= kw, "{v} {w}");
+            }
+        }
+        // Squared distances float32 holds are exact (even keys); others are not.
+        assert_eq!(keys.key(2.0) & 1, 0);
+        assert_eq!(keys.key(2.0 + f64::EPSILON * 4.0) & 1, 1);
+        // Values past float32's range are scaled into it, still exact.
+        let wide = Keys::over(&[0.0, 1e30]);
+        assert_eq!(wide.key(1e60) & 1, 1);
+        assert_eq!(wide.key(2f64.powi(199)) & 1, 0);
+        assert!(wide.key(2f64.powi(199)) < wide.key(2f64.powi(200)));
     }
 
     #[test]

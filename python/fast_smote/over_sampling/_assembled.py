@@ -33,8 +33,8 @@ class AssembledSMOTE(BaseSMOTE):
     them merges with a third (its distance matrix keeps the pair's infinite distance); here
     a pair set aside is reconsidered once either cluster has changed, as single linkage
     over the changed clusters defines. Its steps are a normalised pair of uniform draws;
-    here they are uniform, as in SMOTE. The clustering holds the border's distance matrix
-    (``8 * n_border**2`` bytes).
+    here they are uniform, as in SMOTE. The clustering holds a 4-byte key of the distance
+    of each pair of border rows (``2 * n_border**2`` bytes).
 
     Parameters
     ----------
