@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::twins::{search_without_surplus_twins, surplus_twins, RowHashes};
 use super::{
-    canonical_distance, check_search, group_by_key, kneighbors_among, overflow_safe_scale,
-    own_positions, ranked, Nearest, NOT_A_REFERENCE,
+    canonical_distance, check_search, group_by_key, kneighbors_among, least_of_16,
+    overflow_safe_scale, own_positions, ranked, Nearest, NOT_A_REFERENCE,
 };
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -1000,8 +1000,8 @@ fn nearest_centroids(
     out.par_chunks_mut(ROW_BLOCK * probes)
         .enumerate()
         .for_each_init(
-            || (Vec::new(), Vec::new()),
-            |(rows, keys): &mut (Vec<f32>, Vec<f32>), (block, out)| {
+            || (Vec::new(), Vec::new(), (Vec::new(), Vec::new())),
+            |(rows, keys, room), (block, out)| {
                 if stop.requested() {
                     return;
                 }
@@ -1017,7 +1017,12 @@ fn nearest_centroids(
                 f32::gemm_abt(m, cells, depth, rows, &augmented_centroids, keys);
                 for (i, best) in out.chunks_mut(probes).enumerate() {
                     let mut nearest = Nearest::new(probes);
-                    offer_row(&keys[i * cells..(i + 1) * cells], &mut nearest, probes);
+                    offer_row(
+                        &keys[i * cells..(i + 1) * cells],
+                        &mut nearest,
+                        probes,
+                        room,
+                    );
                     best.copy_from_slice(&nearest.index);
                 }
             },
@@ -1209,23 +1214,52 @@ mod simd {
 
 /// Offers a row of keys (indices from 0) to `nearest`. The `k`-th least of the
 /// 16-key chunks' minimums bounds the `k`-th least key, so only keys up to it are
-/// offered: a few more than `k`, where offering every key that beats the bar so far
-/// would insert about `k ln(n / k)` of them.
-fn offer_row(keys: &[f32], nearest: &mut Nearest<f32>, k: usize) {
+/// offered, from the chunks whose minimum reaches it: a few more than `k`, where
+/// offering every key that beats the bar so far would insert about `k ln(n / k)` of
+/// them, and reading every key twice cost more than the GEMM that made them. `room`
+/// holds the chunks' minimums and a copy to select in (reused from row to row).
+fn offer_row(keys: &[f32], nearest: &mut Nearest<f32>, k: usize, room: &mut (Vec<f32>, Vec<f32>)) {
     const LANES: usize = 16;
     let lesser = |a: f32, b: f32| if a < b { a } else { b };
-    let mut minimums: Vec<f32> = keys
-        .chunks(LANES)
-        .map(|chunk| chunk.iter().copied().fold(f32::INFINITY, lesser))
-        .collect();
-    let bar = if k <= minimums.len() {
-        *minimums.select_nth_unstable_by(k - 1, f32::total_cmp).1
+    let (minimums, selected) = room;
+    minimums.clear();
+    let mut chunks = keys.chunks_exact(LANES);
+    minimums.extend(
+        chunks
+            .by_ref()
+            .map(|chunk| least_of_16(chunk.try_into().expect("chunks of LANES"))),
+    );
+    if !chunks.remainder().is_empty() {
+        minimums.push(
+            chunks
+                .remainder()
+                .iter()
+                .copied()
+                .fold(f32::INFINITY, lesser),
+        );
+    }
+    let bar = if k == 1 {
+        minimums.iter().copied().fold(f32::INFINITY, lesser)
+    } else if k <= minimums.len() {
+        selected.clear();
+        selected.extend_from_slice(minimums);
+        *selected.select_nth_unstable_by(k - 1, f32::total_cmp).1
     } else {
         f32::INFINITY
     };
-    for (i, &key) in keys.iter().enumerate() {
-        if key <= bar {
-            nearest.offer(key, i as u32);
+    for (c, _) in minimums
+        .iter()
+        .enumerate()
+        .filter(|&(_, &least)| least <= bar)
+    {
+        let first = c * LANES;
+        for (i, &key) in keys[first..(first + LANES).min(keys.len())]
+            .iter()
+            .enumerate()
+        {
+            if key <= bar {
+                nearest.offer(key, (first + i) as u32);
+            }
         }
     }
 }
@@ -1313,6 +1347,40 @@ mod tests {
         cell_rows: ROWS_PER_CELL,
         exact_below: EXACT_BELOW_ROWS,
     };
+
+    #[test]
+    fn each_row_gets_the_cells_of_its_least_keys_lowest_first_among_equals() {
+        // Cell counts below, at and past whole 16-key chunks; duplicated centroids
+        // and integer rows tie keys.
+        let mut rng = Rng::new(3);
+        let d = 3;
+        let points: Vec<f32> = (0..700 * d).map(|_| rng.below(5) as f32).collect();
+        for cells in [5, 16, 37] {
+            let mut centroids: Vec<f32> = (0..cells * d).map(|_| rng.below(5) as f32).collect();
+            centroids.copy_within(0..d, (cells - 1) * d);
+            for probes in [1, 3, 8.min(cells)] {
+                let got = nearest_centroids(&points, d, &centroids, probes, Stop::never());
+                for (row, cells_of_row) in points.chunks(d).zip(got.chunks(probes)) {
+                    let mut ranked: Vec<(f32, u32)> = centroids
+                        .chunks(d)
+                        .zip(0..)
+                        .map(|(c, i)| {
+                            let norm: f32 = c.iter().map(|v| v * v).sum();
+                            let dot: f32 = row.iter().zip(c).map(|(a, b)| -2.0 * b * a).sum();
+                            (norm + dot, i)
+                        })
+                        .collect();
+                    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    let want: Vec<u32> = ranked[..probes].iter().map(|&(_, i)| i).collect();
+                    assert_eq!(
+                        cells_of_row,
+                        want.as_slice(),
+                        "{cells} cells, {probes} probes"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn finds_most_exact_neighbours_of_a_gaussian_class_and_never_the_row_itself() {

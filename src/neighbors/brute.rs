@@ -9,8 +9,8 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use super::{
-    check_search_size, verdict, write_ranked, CanonicalError, Collect, Nearest, PartLists, Search,
-    Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
+    check_search_size, least_of_16, verdict, write_ranked, CanonicalError, Collect, Nearest,
+    PartLists, Search, Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
 };
 use crate::error::Result;
 use crate::float::Float;
@@ -791,16 +791,6 @@ fn offer_below<F: Float>(lanes: &[F], first: usize, list: &mut impl Collect<F>) 
         below &= below - 1;
         list.offer(lanes[i], (first + i) as u32);
     }
-}
-
-/// The least of 16 values, as a tree of pairwise minimums that compiles to a few
-/// vector instructions.
-#[inline]
-fn least_of_16<F: Float>(v: &[F; 16]) -> F {
-    let lesser = |a: F, b: F| if a < b { a } else { b };
-    let m8: [F; 8] = std::array::from_fn(|j| lesser(v[j], v[j + 8]));
-    let m4: [F; 4] = std::array::from_fn(|j| lesser(m8[j], m8[j + 4]));
-    lesser(lesser(m4[0], m4[2]), lesser(m4[1], m4[3]))
 }
 
 #[cfg(test)]

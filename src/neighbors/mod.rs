@@ -26,7 +26,7 @@ use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 pub use approx::{approximate_kneighbors_among, ApproxParams};
 pub use brute::kneighbors_by;
 pub use join::join_part;
-pub(crate) use nearest::{Collect, Nearest, Within};
+pub(crate) use nearest::{least_of_16, Collect, Nearest, Within};
 use twins::{search_without_surplus_twins, surplus_twins, RowHashes};
 
 /// Largest dimension the KD-tree is ever used for.
