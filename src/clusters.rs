@@ -540,17 +540,33 @@ mod tests {
 
     #[test]
     fn tied_distances_merge_the_pair_of_lowest_positions() {
-        let mut rng = Rng::new(11);
+        let cases = [(2, 0.5), (3, 0.9), (2, 0.99), (3, 0.7)];
+        segments_cluster_as_defined(11, 0.0, &cases);
+    }
+
+    #[test]
+    fn distances_within_one_float32_step_merge_in_their_exact_order() {
+        // Offsets of 2^-26: squared distances near 1 to 40 that differ below float32's
+        // resolution (equal odd keys), besides exact ties.
+        let cases = [(2, 0.5), (3, 0.9), (2, 0.99), (3, 0.7), (50, 0.5)];
+        segments_cluster_as_defined(13, 2f64.powi(-26), &cases);
+    }
+
+    /// For each `(pop, thres)` of `cases`, new `segments` (from `seed`, moved by
+    /// `wobble`) are clustered as the definition clusters them, and in two cases or
+    /// more the disagreeing segments stay apart.
+    fn segments_cluster_as_defined(seed: u64, wobble: f64, cases: &[(usize, f64)]) {
+        let mut rng = Rng::new(seed);
         let mut several = 0;
-        for (pop, thres) in [(2, 0.5), (3, 0.9), (2, 0.99), (3, 0.7)] {
-            let x = segments(&mut rng, 0.0);
+        for &(pop, thres) in cases {
+            let x = segments(&mut rng, wobble);
             let rows: Vec<usize> = (0..x.nrows()).collect();
             let got = assembled_clusters(x.view(), &rows, pop, thres, Stop::never()).unwrap();
             several += usize::from(got.iter().any(|&label| label > 0));
             assert_eq!(
                 got,
                 clusters_by_definition(&x, &rows, pop, thres),
-                "pop {pop}"
+                "pop {pop}, thres {thres}"
             );
         }
         assert!(
@@ -561,7 +577,7 @@ mod tests {
 
     /// Unit-spaced segments along either axis at integer places, some points twice
     /// (many pairs at each distance, and segments across each other that disagree),
-    /// each coordinate moved by `wobble` times 0, 1 or 2 when it is not zero.
+    /// each coordinate then moved by `wobble` times 0, 1 or 2.
     fn segments(rng: &mut Rng, wobble: f64) -> ndarray::Array2<f64> {
         let mut points = Vec::new();
         for _ in 0..12 {
@@ -577,26 +593,6 @@ mod tests {
         ndarray::Array2::from_shape_fn((points.len(), 2), |(i, j)| {
             points[i][j] + wobble * rng.below(3) as f64
         })
-    }
-
-    #[test]
-    fn distances_within_one_float32_step_merge_in_their_exact_order() {
-        // Offsets of 2^-26: squared distances near 1 to 40 that differ below float32's
-        // resolution (equal odd keys), besides exact ties.
-        let mut rng = Rng::new(13);
-        let mut several = 0;
-        for (pop, thres) in [(2, 0.5), (3, 0.9), (2, 0.99), (3, 0.7), (50, 0.5)] {
-            let x = segments(&mut rng, 2f64.powi(-26));
-            let rows: Vec<usize> = (0..x.nrows()).collect();
-            let got = assembled_clusters(x.view(), &rows, pop, thres, Stop::never()).unwrap();
-            several += usize::from(got.iter().any(|&label| label > 0));
-            assert_eq!(
-                got,
-                clusters_by_definition(&x, &rows, pop, thres),
-                "pop {pop}"
-            );
-        }
-        assert!(several >= 2, "several clusters in {several} cases");
     }
 
     #[test]
