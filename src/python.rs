@@ -31,12 +31,10 @@ use crate::distances::{
 };
 use crate::error::Error;
 use crate::float::{first_non_finite, Float};
-use crate::neighbors::approx::split::{
-    block_cells as core_block_cells, finish_part as core_finish_part,
-    merge_scans as core_merge_scans, part_rows, scan_part as core_scan_part,
-    split_plan as core_split_plan, Held, SplitPlan,
+use crate::neighbors::approx::{
+    cells_part as core_cells_part, finish_part as core_finish_part, scan_part as core_scan_part,
+    split_plan as core_split_plan, CellPlan, EXACT_BELOW_ROWS, PROBES_AT_EFFORT_ONE, ROWS_PER_CELL,
 };
-use crate::neighbors::approx::{CellPlan, EXACT_BELOW_ROWS, PROBES_AT_EFFORT_ONE, ROWS_PER_CELL};
 use crate::neighbors::{
     approximate_kneighbors_among, join_part as core_join_part, kneighbors_among,
     kneighbors_from_parts as core_kneighbors_from_parts, kneighbors_part as core_kneighbors_part,
@@ -773,48 +771,30 @@ fn nearest_typed<'py, F: Float + Element>(
     Ok((positions.into_pyarray(py), distances.into_pyarray(py)))
 }
 
-/// A split approximate search's plan as Python holds it (`SplitPlanArg`).
-type PySplitPlan<'py> = (
-    Bound<'py, PyArray1<f64>>,
-    f64,
-    Bound<'py, PyArray2<f32>>,
-    f64,
-    usize,
-);
-/// The plan of a split approximate search as Python holds it: the centring's mean and
-/// scale, the centroids, the exact ranking's scale and the class's rows.
-type SplitPlanArg<'py> = (
-    PyReadonlyArray1<'py, f64>,
-    f64,
-    PyReadonlyArray2<'py, f32>,
-    f64,
-    usize,
-);
+/// The cells of a split approximate search as Python holds them: `(mean, scale, centroids)`.
+type PyCellPlan<'py> = (Bound<'py, PyArray1<f64>>, f64, Bound<'py, PyArray2<f32>>);
+type CellPlanArg<'py> = (PyReadonlyArray1<'py, f64>, f64, PyReadonlyArray2<'py, f32>);
 
-fn split_plan_of(plan: &SplitPlanArg<'_>) -> Result<SplitPlan, Error> {
-    let (mean, scale, centroids, exact_scale, n_rows) = plan;
-    Ok(SplitPlan {
-        cells: CellPlan::from_parts(
-            mean.as_array().to_vec(),
-            *scale,
-            centroids.as_array().iter().copied().collect(),
-        )?,
-        exact_scale: *exact_scale,
-        n_rows: *n_rows,
-    })
+fn cell_plan(plan: &CellPlanArg<'_>) -> Result<CellPlan, Error> {
+    let (mean, scale, centroids) = plan;
+    CellPlan::from_parts(
+        mean.as_array().to_vec(),
+        *scale,
+        centroids.as_array().iter().copied().collect(),
+    )
 }
 
-/// A contiguous array of indices from Python, as a slice.
-fn contiguous<'a, D: ndarray::Dimension>(
+/// A contiguous 1-D array of cells or lists from Python.
+fn contiguous<'a>(
     what: &'static str,
-    values: &'a numpy::PyReadonlyArray<'_, u32, D>,
+    values: &'a PyReadonlyArray1<'_, u32>,
 ) -> Result<&'a [u32], Error> {
     values
         .as_slice()
         .map_err(|_| Error::SplitMismatch(format!("{what} must be a contiguous, aligned array")))
 }
 
-/// The plan of the approximate search of every row of `x` split into parts, or None
+/// The cells of the approximate search of every row of `x` split into parts, or None
 /// when that search does not use cells (it then runs whole).
 #[pyfunction]
 #[pyo3(signature = (x, k, effort, seed, n_threads=None, *, cell_rows=None, exact_below=None))]
@@ -828,7 +808,7 @@ fn approximate_split_plan<'py>(
     n_threads: Option<usize>,
     cell_rows: Option<usize>,
     exact_below: Option<usize>,
-) -> PyResult<Option<PySplitPlan<'py>>> {
+) -> PyResult<Option<PyCellPlan<'py>>> {
     let params = ApproxParams {
         effort,
         seed,
@@ -840,221 +820,101 @@ fn approximate_split_plan<'py>(
         run_detached(py, n_threads, x.len(), |stop| core_split_plan(x, k, params, stop))
     })?;
     let Some(plan) = plan else { return Ok(None) };
-    let d = plan.cells.mean.len();
-    let n_cells = plan.cells.centroids.len() / d.max(1);
-    let centroids = Array2::from_shape_vec((n_cells, d), plan.cells.centroids).map_err(|_| {
-        Error::ShapeMismatch {
+    let d = plan.mean.len();
+    let n_cells = plan.centroids.len() / d.max(1);
+    let centroids =
+        Array2::from_shape_vec((n_cells, d), plan.centroids).map_err(|_| Error::ShapeMismatch {
             what: "the plan's centroids",
             got: n_cells,
             expected: d,
-        }
-    })?;
+        })?;
     Ok(Some((
-        plan.cells.mean.into_pyarray(py),
-        plan.cells.scale,
+        plan.mean.into_pyarray(py),
+        plan.scale,
         centroids.into_pyarray(py),
-        plan.exact_scale,
-        plan.n_rows,
     )))
 }
 
-/// The first row of each block of a split search's `n` rows, and `n`.
+/// Each row of part `part`'s block of rows with its nearest cells (flat, row by row).
 #[pyfunction]
-fn approximate_blocks(n: usize, n_parts: usize) -> Vec<usize> {
-    (0..n_parts)
-        .map(|p| part_rows(n, p, n_parts).start)
-        .chain([n])
-        .collect()
-}
-
-/// Each row's nearest cells (rows x cells), for the block of rows `x` from `first_row`.
-#[pyfunction]
-#[pyo3(signature = (x, first_row, plan, effort, n_threads=None))]
-fn approximate_block_cells<'py>(
+#[pyo3(signature = (x, plan, effort, part, n_parts, n_threads=None))]
+fn approximate_cells_part<'py>(
     py: Python<'py>,
     x: FloatMatrix<'py>,
-    first_row: usize,
-    plan: SplitPlanArg<'py>,
+    plan: CellPlanArg<'py>,
     effort: f64,
+    part: usize,
+    n_parts: usize,
     n_threads: Option<usize>,
-) -> PyResult<Bound<'py, PyArray2<u32>>> {
-    let plan = split_plan_of(&plan)?;
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let plan = cell_plan(&plan)?;
     let params = ApproxParams::new(effort, 0);
-    let n = x_rows(&x);
     let cells = in_float_type!(x, x => {
         let x = x.as_array();
-        run_detached(py, n_threads, x.len(), |stop| core_block_cells(x, first_row, &plan, params, stop))
+        run_detached(py, n_threads, x.len(), |stop| core_cells_part(x, &plan, params, part, n_parts, stop))
     })?;
-    let probes = plan.probes(params);
-    let cells = Array2::from_shape_vec((n, probes), cells).map_err(|_| Error::ShapeMismatch {
-        what: "the block's cells",
-        got: n,
-        expected: probes,
-    })?;
-    Ok(PyArray2::from_owned_array(py, cells))
+    Ok(cells.into_pyarray(py))
 }
 
-fn x_rows(x: &FloatMatrix<'_>) -> usize {
-    in_float_type!(x, x => x.as_array().nrows())
-}
-
-/// The rows a part holds: X's rows, their positions, sorted indices and cells.
-type HeldArgs<'py> = (
-    FloatMatrix<'py>,
-    PyReadonlyArray1<'py, u32>,
-    PyReadonlyArray1<'py, u32>,
-    PyReadonlyArray2<'py, u32>,
-);
-
-type KeysAndLists<'py> = (Bound<'py, PyArray2<f32>>, Bound<'py, PyArray2<u32>>);
-
-/// Each query's nearest among the part's own rows `own` (sorted indices `own_start` to
-/// `own_end`), up to its bar: keys and sorted indices, rows x lists.
+/// The scan lists of the rows of part `part`'s share of the cells, from every row's cells.
 #[pyfunction]
-#[pyo3(signature = (own, queries, bars, own_start, own_end, k, plan, effort, n_threads=None))]
+#[pyo3(signature = (x, k, plan, effort, cells, part, n_parts, n_threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn approximate_scan_part<'py>(
     py: Python<'py>,
-    own: HeldArgs<'py>,
-    queries: HeldArgs<'py>,
-    bars: PyReadonlyArray1<'py, f32>,
-    own_start: u32,
-    own_end: u32,
+    x: FloatMatrix<'py>,
     k: usize,
-    plan: SplitPlanArg<'py>,
+    plan: CellPlanArg<'py>,
     effort: f64,
+    cells: PyReadonlyArray1<'py, u32>,
+    part: usize,
+    n_parts: usize,
     n_threads: Option<usize>,
-) -> PyResult<KeysAndLists<'py>> {
-    let plan = split_plan_of(&plan)?;
+) -> PyResult<Bound<'py, PyArray1<u32>>> {
+    let plan = cell_plan(&plan)?;
     let params = ApproxParams::new(effort, 0);
-    let bars = bars
-        .as_slice()
-        .map_err(|_| Error::SplitMismatch("bars must be a contiguous, aligned array".into()))?;
-    let n = x_rows(&queries.0);
-    let own_sorted = own_start..own_end;
-    let (keys, lists) = match (&own.0, &queries.0) {
-        (FloatMatrix::F64(own_x), FloatMatrix::F64(x)) => scan_rows(
-            py, own_x, &own, x, &queries, bars, own_sorted, k, &plan, params, n_threads,
-        )?,
-        (FloatMatrix::F32(own_x), FloatMatrix::F32(x)) => scan_rows(
-            py, own_x, &own, x, &queries, bars, own_sorted, k, &plan, params, n_threads,
-        )?,
-        _ => Err(Error::SplitMismatch(
-            "the own rows and the queries differ in dtype".into(),
-        ))?,
-    };
-    let keep = plan.keep(k);
-    let shaped = |what| Error::ShapeMismatch {
-        what,
-        got: n,
-        expected: keep,
-    };
-    let keys = Array2::from_shape_vec((n, keep), keys).map_err(|_| shaped("the scan's keys"))?;
-    let lists = Array2::from_shape_vec((n, keep), lists).map_err(|_| shaped("the scan's lists"))?;
-    Ok((
-        PyArray2::from_owned_array(py, keys),
-        PyArray2::from_owned_array(py, lists),
-    ))
-}
-
-/// `approximate_scan_part` in X's float type.
-#[allow(clippy::too_many_arguments)]
-fn scan_rows<F: Float + numpy::Element>(
-    py: Python<'_>,
-    own_x: &PyReadonlyArray2<'_, F>,
-    own: &HeldArgs<'_>,
-    x: &PyReadonlyArray2<'_, F>,
-    queries: &HeldArgs<'_>,
-    bars: &[f32],
-    own_sorted: std::ops::Range<u32>,
-    k: usize,
-    plan: &SplitPlan,
-    params: ApproxParams,
-    n_threads: Option<usize>,
-) -> PyResult<(Vec<f32>, Vec<u32>)> {
-    let own = held_rows(own_x.as_array(), &own.1, &own.2, &own.3)?;
-    let queries = held_rows(x.as_array(), &queries.1, &queries.2, &queries.3)?;
-    run_detached(py, n_threads, queries.values.len(), |stop| {
-        core_scan_part(&own, own_sorted, &queries, bars, k, plan, params, stop)
-    })
-}
-
-/// Held rows from their arrays.
-fn held_rows<'a, F: Float + numpy::Element>(
-    values: ndarray::ArrayView2<'a, F>,
-    positions: &'a PyReadonlyArray1<'_, u32>,
-    sorted: &'a PyReadonlyArray1<'_, u32>,
-    cells: &'a PyReadonlyArray2<'_, u32>,
-) -> Result<Held<'a, F>, Error> {
-    Ok(Held {
-        values,
-        positions: contiguous("positions", positions)?,
-        sorted: contiguous("sorted", sorted)?,
-        cells: contiguous("cells", cells)?,
-    })
-}
-
-/// The scan lists of the rows `own_start` to `own_end` (sorted indices), in that order,
-/// from the lists the parts found for them (`sorted[i]`'s in row `i`).
-#[pyfunction]
-fn approximate_merge_scans<'py>(
-    py: Python<'py>,
-    own_start: u32,
-    own_end: u32,
-    sorted: PyReadonlyArray1<'py, u32>,
-    keys: PyReadonlyArray2<'py, f32>,
-    lists: PyReadonlyArray2<'py, u32>,
-) -> PyResult<Bound<'py, PyArray2<u32>>> {
-    let keep = lists.as_array().ncols();
-    let keys = keys
-        .as_slice()
-        .map_err(|_| Error::SplitMismatch("keys must be a contiguous, aligned array".into()))?;
-    let (sorted, lists) = (contiguous("sorted", &sorted)?, contiguous("lists", &lists)?);
-    let merged = py.detach(|| core_merge_scans(own_start..own_end, sorted, keys, lists))?;
-    let n = (own_end - own_start) as usize;
-    let merged = Array2::from_shape_vec((n, keep), merged).map_err(|_| Error::ShapeMismatch {
-        what: "the merged lists",
-        got: n,
-        expected: keep,
+    let cells = contiguous("cells", &cells)?;
+    let lists = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| {
+            core_scan_part(x, k, &plan, params, cells, part, n_parts, stop)
+        })
     })?;
-    Ok(PyArray2::from_owned_array(py, merged))
+    Ok(lists.into_pyarray(py))
 }
 
 type PyTablePart<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray2<i64>>);
 
-/// The part's own rows (sorted indices `own_start` to `own_end`) refined and ranked:
-/// their positions and neighbours (positions), given the held rows and their lists.
+/// Part `part`'s rows of the split search's table, and their positions, from the whole scan.
 #[pyfunction]
-#[pyo3(signature = (held, lists, own_start, own_end, k, plan, effort, n_threads=None))]
+#[pyo3(signature = (x, k, plan, effort, cells, scanned, part, n_parts, n_threads=None))]
 #[allow(clippy::too_many_arguments)]
 fn approximate_finish_part<'py>(
     py: Python<'py>,
-    held: HeldArgs<'py>,
-    lists: PyReadonlyArray2<'py, u32>,
-    own_start: u32,
-    own_end: u32,
+    x: FloatMatrix<'py>,
     k: usize,
-    plan: SplitPlanArg<'py>,
+    plan: CellPlanArg<'py>,
     effort: f64,
+    cells: PyReadonlyArray1<'py, u32>,
+    scanned: PyReadonlyArray1<'py, u32>,
+    part: usize,
+    n_parts: usize,
     n_threads: Option<usize>,
 ) -> PyResult<PyTablePart<'py>> {
-    let plan = split_plan_of(&plan)?;
+    let plan = cell_plan(&plan)?;
     let params = ApproxParams::new(effort, 0);
-    let (x, positions, sorted, cells) = &held;
-    let lists = contiguous("lists", &lists)?;
+    let (cells, scanned) = (
+        contiguous("cells", &cells)?,
+        contiguous("scanned", &scanned)?,
+    );
     let (rows, table) = in_float_type!(x, x => {
-        let held = held_rows(x.as_array(), positions, sorted, cells)?;
-        run_detached(py, n_threads, held.values.len(), |stop| {
-            core_finish_part(&held, lists, own_start..own_end, k, &plan, params, stop)
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| {
+            let (rows, table) = core_finish_part(x, k, &plan, params, cells, scanned, part, n_parts, stop)?;
+            Ok((rows.into_iter().map(|r| r as i64).collect::<Vec<_>>(), table.mapv(i64::from)))
         })
     })?;
-    Ok((
-        rows.into_iter()
-            .map(i64::from)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-        PyArray2::from_owned_array(py, table.mapv(i64::from)),
-    ))
+    Ok((rows.into_pyarray(py), PyArray2::from_owned_array(py, table)))
 }
 
 type NearestResult<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
@@ -1569,10 +1429,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(approximate_kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(nearest, m)?)?;
     m.add_function(wrap_pyfunction!(approximate_split_plan, m)?)?;
-    m.add_function(wrap_pyfunction!(approximate_blocks, m)?)?;
-    m.add_function(wrap_pyfunction!(approximate_block_cells, m)?)?;
+    m.add_function(wrap_pyfunction!(approximate_cells_part, m)?)?;
     m.add_function(wrap_pyfunction!(approximate_scan_part, m)?)?;
-    m.add_function(wrap_pyfunction!(approximate_merge_scans, m)?)?;
     m.add_function(wrap_pyfunction!(approximate_finish_part, m)?)?;
     m.add_function(wrap_pyfunction!(mean_pairwise_distance, m)?)?;
     m.add_function(wrap_pyfunction!(median_distances, m)?)?;

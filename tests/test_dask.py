@@ -19,7 +19,6 @@ from sklearn.neighbors import NearestNeighbors
 
 import fast_smote
 import fast_smote.dask
-from fast_smote._dask_cells import split_approximate_search
 from fast_smote._dask_join import Lists, Rows
 from fast_smote._neighbors import NeighborSearch
 from fast_smote.dask import MemoryBudgetError
@@ -376,11 +375,10 @@ def test_the_budget_counts_every_part_of_a_split_approximate_search(on_two):
 
     exact = needed()
     approximate = needed(k_neighbors=fast_smote.ApproximateNearestNeighbors(n_neighbors=6))
-    # Each of the two parts' rows (at most the class's ~2,000): X's row (80 bytes), its
-    # cell index (8 a feature), 8 bytes a cell (8 at effort 1), 8 for each of k + 4
-    # lists and keys, 16 for positions and sorted indices; less the exact parts' lists.
+    # Each of the two parts' cell index: 8 bytes a feature, 12 a cell (8 at effort 1),
+    # 4 for each of k + 8 lists, for the class's ~2,000 rows; less the exact parts' lists.
     rows = int((y == 1).sum())
-    expected = rows * (80 + 8 * 10 + 8 * 8 + 8 * (5 + 4) + 16) * 2 - rows * 6 * 12 * 2
+    expected = rows * (8 * 10 + 12 * 8 + 4 * (5 + 8)) * 2 - rows * 6 * 12 * 2
     assert approximate - exact == pytest.approx(expected, rel=0.02)
 
 
@@ -535,20 +533,27 @@ def test_an_approximate_class_search_split_in_parts_is_the_whole_search(kind, dt
     whole = search.table(X, everything, everything)
     assert whole.shape == (n, 5)
     with dask.config.set(scheduler="threads"):
-        # 25 parts: more than the class's 18 blocks of rows, some parts without cells.
-        for n_parts in (1, 2, 3, 7, 25):
-            table = split_approximate_search(rows, search, n_parts, 1).compute()
+        for n_parts in (2, 3, 7):
+            table = fast_smote.dask._split_approximate_search(rows, search, n_parts, 1).compute()
             np.testing.assert_array_equal(table, whole, err_msg=f"{n_parts} parts")
 
 
 def test_a_class_the_approximate_search_does_not_split_is_searched_whole():
-    # Below exact_below rows, and a value shared by many rows: no plan and no split;
-    # SMOTE's plan searches the class whole in one task, as in memory.
+    # Below exact_below rows, and a value shared by many rows: no plan, and the first
+    # part searches the class whole, as in memory; the others make nothing.
     search = NeighborSearch("k_neighbors", fast_smote.ApproximateNearestNeighbors(n_neighbors=4))
+    approximate = search.approximate
     for X in (np.random.default_rng(0).normal(size=(500, 4)), np.zeros((10_000, 3))):
-        rows = dask.delayed(fast_smote.dask._ClassRows(X, np.arange(len(X))))
-        with dask.config.set(scheduler="threads"):
-            assert split_approximate_search(rows, search, 3, 1) is None
+        rows = fast_smote.dask._ClassRows(X, np.arange(len(X)))
+        assert fast_smote.dask._approximate_plan(rows, search.searched_k, approximate, 1) is None
+        everything = np.arange(len(X))
+        whole = search.table(X, everything, everything)
+        finish = fast_smote.dask._approximate_finish_part
+        finished = [finish(rows, search, None, None, None, p, 3, 1) for p in range(3)]
+        np.testing.assert_array_equal(finished[0][0], everything)
+        assert [len(positions) for positions, _ in finished[1:]] == [0, 0]
+        table = fast_smote.dask._split_approximate_search(dask.delayed(rows), search, 3, 1)
+        np.testing.assert_array_equal(table.compute(scheduler="threads"), whole)
 
 
 def misaligned(array):
@@ -587,12 +592,8 @@ def test_the_arrays_of_a_transferred_class_or_partition_arrive_aligned(make):
     np.testing.assert_array_equal(getattr(arrived, "X", getattr(arrived, "keys", None)), X)
 
 
-@pytest.mark.parametrize("apart", [False, True])
-def test_smote_with_approximate_neighbours_on_two_workers_splits_the_search(on_two, apart):
+def test_smote_with_approximate_neighbours_on_two_workers_splits_the_search(on_two):
     X, y = make_data(n=30_000, d=8, weights=(0.6, 0.4))
-    minority = np.flatnonzero(y == 1)
-    if apart:  # the class in two clusters far apart: each part's cells in one of them
-        X[minority[::2], 0] += 40
     approximate = fast_smote.ApproximateNearestNeighbors(n_neighbors=6, random_state=1)
     X_d, y_d = on_two.persist(list(as_dask(X, y, chunks=5_000)))
     wait([X_d, y_d])
@@ -604,32 +605,17 @@ def test_smote_with_approximate_neighbours_on_two_workers_splits_the_search(on_t
     X_mem, y_mem = in_memory.fit_resample(X, y)
     np.testing.assert_array_equal(X_res, X_mem)
     np.testing.assert_array_equal(y_res, y_mem)
-    for name in ("located", "scanned_own", "scanned_others", "merged", "finished"):
+    for name in ("approximate_cells_part", "approximate_scan_part", "approximate_finish_part"):
         ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == name}
         assert len(ran_on) == 2, f"{name} ran on {ran_on}"
+    # The class's rows go to the worker that did not gather them, for its part of the
+    # search, and at most once more for its windows (where the scheduler dropped that
+    # copy in between, or placed a window away from it); no other class's rows move.
     after = _sent_between_workers(on_two)
-    moved = {}
-    for key, n in after.items():
-        if n > before.get(key, 0):
-            moved[key_split(key)] = moved.get(key_split(key), 0) + n - before.get(key, 0)
-    # The gathered class goes to the other worker once at most, for its windows. The
-    # search sends each row only where it is needed: X's row and position (68 bytes) to
-    # the worker that finds its cells (a block of half the class goes to the other
-    # worker), then with its sorted index and 8 cells (104 bytes) to the parts that
-    # own one of its cells, and with its list (40 more) where another part's
-    # refinement reads it.
-    assert moved.get("class_rows", 0) <= 1.05 * len(minority) * (8 * 8 + 8), moved
-    searched = ("block", "numbered", "visitors", "lists_for", "rows_wanted", "head")
-    rows_sent = sum(moved.get(name, 0) for name in searched) / (len(minority) * 104)
-    if apart:
-        # Half the rows to the other worker in their block, and half of each block's
-        # rows once to the part of their cluster; no row is needed by the other part.
-        expected = (0.5 * 68 + 0.5 * 104) / 104
-        assert expected * 0.97 <= rows_sent <= expected * 1.05, moved
-        assert not any(moved.get(name) for name in ("lists_for", "rows_wanted")), moved
-    else:
-        # 23 cells of 8 features: most rows near the other part's cells.
-        assert rows_sent <= 3, moved
+    moved = {key: n - before.get(key, 0) for key, n in after.items() if n > before.get(key, 0)}
+    class_bytes = [n for key, n in moved.items() if key_split(key) == "class_rows"]
+    minority = int(np.count_nonzero(y == 1)) * (8 * 8 + 8)
+    assert len(class_bytes) == 1 and minority <= class_bytes[0] <= 2.05 * minority, moved
 
 
 # ---------------------------------------------------------------------------------------

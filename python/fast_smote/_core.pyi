@@ -14,11 +14,9 @@ __all__ = [
     "CHUNK_ROWS",
     "MAX_TREE_DIM",
     "__version__",
-    "approximate_block_cells",
-    "approximate_blocks",
+    "approximate_cells_part",
     "approximate_finish_part",
     "approximate_kneighbors",
-    "approximate_merge_scans",
     "approximate_scan_part",
     "approximate_split_plan",
     "assembled_clusters",
@@ -272,14 +270,10 @@ def approximate_kneighbors(
     ordered by exact distance, then position; the table is the same for any
     ``n_threads``."""
 
-#: The plan of a split approximate search: ``(mean, scale, centroids, exact_scale,
-#: n_rows)`` (the centring, the k-means centroids, the exact ranking's scale, the rows).
-SplitPlan = tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float32], float, int]
-#: Sorted indices, positions or cells of a split approximate search.
-SplitIndices = npt.NDArray[np.uint32]
-#: Rows a part of a split search holds: X's rows, their positions in the class, sorted
-#: indices (the whole search's order: by nearest cell, then position) and cells.
-HeldRows = tuple[FloatMatrix, SplitIndices, SplitIndices, SplitIndices]
+#: The cells of a split approximate search: ``(mean, scale, centroids)``.
+CellPlan = tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float32]]
+#: A flat array of cells or scan lists of a split approximate search.
+CellArray = npt.NDArray[np.uint32]
 
 def approximate_split_plan(
     x: FloatMatrix,
@@ -290,63 +284,47 @@ def approximate_split_plan(
     *,
     cell_rows: int | None = None,
     exact_below: int | None = None,
-) -> SplitPlan | None:
-    """The plan of ``approximate_kneighbors(x, k, effort, seed)`` of every row of ``x``
-    split into parts that hold only the rows they need (``approximate_block_cells``,
-    ``approximate_scan_part``, ``approximate_merge_scans``, ``approximate_finish_part``:
-    see ``fast_smote._dask_cells``). None when that search does not use cells (fewer
-    rows than ``exact_below``, or a value shared by more than ``k + 1`` rows): it then
-    runs whole."""
+) -> CellPlan | None:
+    """The cells of ``approximate_kneighbors(x, k, effort, seed)`` of every row of ``x``
+    split into parts that run apart (``approximate_cells_part``, then
+    ``approximate_scan_part``, then ``approximate_finish_part``, each for every part):
+    the centring and the k-means centroids. None when that search does not use cells
+    (fewer rows than ``exact_below``, or a value shared by more than ``k + 1`` rows):
+    it then runs whole."""
 
-def approximate_blocks(n: int, n_parts: int) -> list[int]:
-    """The first row of each of the ``n_parts`` blocks of a split search's ``n`` rows,
-    and ``n``."""
-
-def approximate_block_cells(
-    x: FloatMatrix, first_row: int, plan: SplitPlan, effort: float, n_threads: int | None = None
-) -> SplitIndices:
-    """Each row's nearest cells (rows x cells, nearest first) for the block of rows ``x``
-    that starts at the class's row ``first_row`` (from ``approximate_blocks``)."""
+def approximate_cells_part(
+    x: FloatMatrix, plan: CellPlan, effort: float, part: int, n_parts: int, n_threads: int | None = None
+) -> CellArray:
+    """Each row of part ``part``'s block of rows with its nearest cells (flat, row by
+    row); concatenated in part order, every row's."""
 
 def approximate_scan_part(
-    own: HeldRows,
-    queries: HeldRows,
-    bars: npt.NDArray[np.float32],
-    own_start: int,
-    own_end: int,
+    x: FloatMatrix,
     k: int,
-    plan: SplitPlan,
+    plan: CellPlan,
     effort: float,
+    cells: CellArray,
+    part: int,
+    n_parts: int,
     n_threads: int | None = None,
-) -> tuple[npt.NDArray[np.float32], SplitIndices]:
-    """Each query's nearest among the part's own rows ``own`` (every row of the sorted
-    indices ``own_start`` to ``own_end``), keeping keys up to its bar (ties included;
-    inf for none): keys and sorted indices (rows x lists, inf and 2**32 - 1 for none)."""
-
-def approximate_merge_scans(
-    own_start: int,
-    own_end: int,
-    sorted: SplitIndices,
-    keys: npt.NDArray[np.float32],
-    lists: SplitIndices,
-) -> SplitIndices:
-    """The scan lists of the rows ``own_start`` to ``own_end`` (sorted indices), in that
-    order, from what the parts they visited found for them (row ``i`` for ``sorted[i]``)."""
+) -> CellArray:
+    """The scan lists of the rows of part ``part``'s share of the cells, from every
+    row's cells; concatenated in part order, the whole scan."""
 
 def approximate_finish_part(
-    held: HeldRows,
-    lists: SplitIndices,
-    own_start: int,
-    own_end: int,
+    x: FloatMatrix,
     k: int,
-    plan: SplitPlan,
+    plan: CellPlan,
     effort: float,
+    cells: CellArray,
+    scanned: CellArray,
+    part: int,
+    n_parts: int,
     n_threads: int | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The part's own rows (sorted indices ``own_start`` to ``own_end``) refined and
-    ranked exactly: their positions, in sorted order, and their ``k`` neighbours
-    (positions), given the held rows in order of position (from the class's first
-    ``2k + 1``) and their scan lists (2**32 - 1 for none)."""
+    """Part ``part``'s rows of the table (their positions) and their ``k`` neighbours,
+    from the whole scan: every part's rows together are ``approximate_kneighbors``'s
+    table, row for row."""
 
 def nearest(
     x: FloatMatrix,

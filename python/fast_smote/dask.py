@@ -52,6 +52,7 @@ import numpy as np
 try:
     import dask
     import dask.array as da
+    from dask.base import get_scheduler
     from dask.sizeof import sizeof
     from dask.utils import parse_bytes
 except ImportError:  # pragma: no cover - the dask extra is a test dependency
@@ -70,7 +71,6 @@ from ._checks import (
     require_y,
 )
 from ._containers import FrameLayout, is_dask_collection, labels_of
-from ._dask_cells import split_approximate_search
 from ._dask_join import (
     ArrivesAligned,
     Lists,
@@ -81,11 +81,10 @@ from ._dask_join import (
     largest_magnitude,
     partition_labels,
 )
-from ._dask_placement import by_thread, current_client, worker_threads
 from ._features import check_X, numeric_values
 from ._format import format_bytes
 from ._memory import MemoryBudgetError
-from ._neighbors import NeighborSearch
+from ._neighbors import ApproximateSearch, NeighborSearch
 from ._resample import SAMPLERS
 from ._validation import (
     ClassCounts,
@@ -512,7 +511,7 @@ def _gather(
 def _share(objects: dict[int, Any]) -> dict[int, Any]:
     """Computes each class's lazy object (None: nothing) once, and makes it available
     to every task: on the workers of a distributed client (as a future, which each
-    worker fetches once, for the first of its tasks placed there by ``by_thread``;
+    worker fetches once, for the first of its tasks placed there by ``_by_thread``;
     copied to every worker beforehand, it was dropped again by the scheduler's memory
     manager before those tasks came), else held here."""
     codes = [code for code, obj in objects.items() if obj is not None]
@@ -525,7 +524,7 @@ def _held(objects: list[Any]) -> list[Any]:
     """Computes lazy objects once, for tasks to come: on a distributed client, futures
     kept where they were computed; else values held here. A data error is raised now,
     as a single-process run raises it."""
-    client = current_client()
+    client = _client()
     if client is None:
         token = uuid.uuid4().hex
         values = dask.compute(*objects)
@@ -540,10 +539,47 @@ def _held(objects: list[Any]) -> list[Any]:
     return list(held)
 
 
+def _worker_threads() -> list[str]:
+    """Every thread of the distributed client's workers, as its worker's address
+    (workers in address order), or none without a client."""
+    client = _client()
+    if client is None:
+        return []
+    workers = sorted(client.scheduler_info()["workers"].items())
+    return [address for address, worker in workers for _ in range(int(worker.get("nthreads", 1)))]
+
+
 def _search_parts() -> int:
     """How many parts a class's neighbour search is split into: the threads of every
     worker of a distributed client (1 without one: the core's threads share it then)."""
-    return max(1, len(worker_threads()))
+    return max(1, len(_worker_threads()))
+
+
+def _by_thread(make: Callable[[int], Any], n_tasks: int, first_thread: int = 0) -> list[Any]:
+    """``make(i)`` for each of ``n_tasks`` tasks (or groups of tasks), task ``i`` placed
+    on the ``first_thread + i``-th worker thread, round the threads of every worker in turn. The
+    tasks then run side by side from the start instead of where their inputs were
+    first held until the scheduler steals them, and a worker keeps the inputs its
+    waiting tasks read (the scheduler drops a copy no waiting task needs)."""
+    threads = _worker_threads()
+    if not threads:
+        return [make(i) for i in range(n_tasks)]
+    made = []
+    for i in range(n_tasks):
+        with dask.annotate(workers=[threads[(first_thread + i) % len(threads)]], allow_other_workers=True):
+            made.append(make(i))
+    return made
+
+
+def _client() -> Any:
+    """The ``distributed`` client Dask computes with now (the current or default client,
+    unless dask.config's ``scheduler`` names another), or None."""
+    try:
+        from distributed import Client
+    except ImportError:
+        return None
+    client = getattr(get_scheduler(), "__self__", None)
+    return client if isinstance(client, Client) else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -569,7 +605,7 @@ def _budget(memory_budget: int | str | None) -> int:
         if budget <= 0:
             raise ValueError(f"memory_budget must be positive, got {memory_budget!r}")
         return budget
-    client = current_client()
+    client = _client()
     limits = []
     if client is not None:
         limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
@@ -746,7 +782,7 @@ def _class_windows(
         made = make(*leading, n_new, first_chunk, n_chunks, first_row + start)
         return _Window(made[0], n_rows, first_row + start, tuple(made[o] for o in range(1, plan.n_outputs)))
 
-    return by_thread(window, n_windows, first_thread)
+    return _by_thread(window, n_windows, first_thread)
 
 
 def _concatenated(made: list[list[_Window]], which: int, dtype: Any) -> Any:
@@ -776,13 +812,11 @@ class _SmotePlan(_Plan):
         if self.n_parts == 1:
             parts = 0
         elif self.k_search.approximate is not None:
-            # Every part's rows (at most the class: X's rows, positions, sorted indices,
-            # cells, lists and keys), and its cell index of them (float32 rows twice,
-            # norms, positions, cells).
+            # Every part's cell index (float32 rows twice, norms, positions, cells),
+            # and the whole search's cells and scan lists it reads.
             effort = self.k_search.approximate.effort
             cells = math.ceil(_core.APPROXIMATE_PROBES_AT_EFFORT_ONE * effort)
-            per_row = self.row_bytes + 8 * self.n_features + 8 * cells + 8 * (k + 4) + 16
-            parts = largest * per_row * self.n_parts
+            parts = largest * (8 * self.n_features + 12 * cells + 4 * (k + 8)) * self.n_parts
         else:
             parts = largest * (k + 1) * 12 * self.n_parts
         return held + largest * (8 * (self.n_features + 2) + 16 * (k + 4)) + parts
@@ -795,10 +829,7 @@ class _SmotePlan(_Plan):
         if not search.in_core or n_parts == 1:
             return dask.delayed(_smote_table, pure=True)(rows, search, n_threads)
         if search.approximate is not None:
-            table = split_approximate_search(rows, search, n_parts, n_threads)
-            if table is not None:
-                return table
-            return dask.delayed(_smote_table, pure=True)(rows, search, n_threads)
+            return _split_approximate_search(rows, search, n_parts, n_threads)
         return _split_search(rows, search.searched_k, n_parts, n_threads)
 
     def window_task(self, code: int, shared: tuple[Any, Any]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
@@ -1058,14 +1089,14 @@ def _checked_partitions(data: _Collections, counts: ClassCounts, partitions: lis
         ]
     )
     largest = max(dask.compute(*[dask.delayed(largest_magnitude)(part) for part in checked]))
-    return _Checked(checked, largest, _groupsby_thread(checked))
+    return _Checked(checked, largest, _groups_by_thread(checked))
 
 
-def _groupsby_thread(held: list[Any]) -> list[list[int]]:
+def _groups_by_thread(held: list[Any]) -> list[list[int]]:
     """Positions of the held partitions by the worker that holds them, each worker's cut
     into one run per thread: one join task per run searches its partitions where they
     are (without a client: one run)."""
-    client = current_client()
+    client = _client()
     if client is None:
         return [list(range(len(held)))]
     holders = client.who_has(held)
@@ -1112,11 +1143,109 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
         dask.delayed(f, pure=True) for f in (_search_part, _answer_block, _query_block)
     )
     if by_tiles:
-        parts = by_thread(lambda p: search_part(rows, k, p, n_parts, n_threads), n_parts)
-        answered = by_thread(lambda b: answer_block(rows, k, b, n_parts, parts, n_threads), n_parts)
+        parts = _by_thread(lambda p: search_part(rows, k, p, n_parts, n_threads), n_parts)
+        answered = _by_thread(lambda b: answer_block(rows, k, b, n_parts, parts, n_threads), n_parts)
     else:
-        answered = by_thread(lambda b: query_block(rows, k, b, n_parts, n_threads), n_parts)
+        answered = _by_thread(lambda b: query_block(rows, k, b, n_parts, n_threads), n_parts)
     return dask.delayed(np.concatenate, pure=True)(answered)
+
+
+def _split_approximate_search(rows: Any, search: NeighborSearch, n_parts: int, n_threads: int | None) -> Any:
+    """The class's approximate neighbour table (lazy) in ``n_parts`` parts per step: the
+    cells are chosen once (``_approximate_plan``, small: the centring and the k-means
+    centroids), then each part finds its block of rows' nearest cells, scans the rows
+    of its share of the cells, and refines and ranks them from the whole scan. Every
+    part computes exactly what the single-process search computes for its rows, so the
+    table is that search's, row for row, for any number of parts. A class the search
+    does not split by cells (below ``exact_below`` rows, or a value shared by more than
+    ``k + 1`` rows) has no plan, and the first part searches it whole.
+
+    Each part's worker holds the class's rows from the start (``_rows_here``), so that
+    they travel there while the plan is made, not after it."""
+    approximate = search.approximate
+    assert approximate is not None
+    k = search.searched_k
+    plan = dask.delayed(_approximate_plan, pure=True)(rows, k, approximate, n_threads)
+    here, cells_part, scan_part, finish_part = (
+        dask.delayed(f, pure=True)
+        for f in (_rows_here, _approximate_cells_part, _approximate_scan_part, _approximate_finish_part)
+    )
+    effort = approximate.effort
+    joined = dask.delayed(np.concatenate, pure=True)
+    local = _by_thread(lambda p: here(rows, p), n_parts)
+    cells = joined(_by_thread(lambda p: cells_part(local[p], plan, effort, p, n_parts, n_threads), n_parts))
+    scanned = joined(
+        _by_thread(lambda p: scan_part(local[p], k, plan, effort, cells, p, n_parts, n_threads), n_parts)
+    )
+    finished = _by_thread(
+        lambda p: finish_part(local[p], search, plan, cells, scanned, p, n_parts, n_threads), n_parts
+    )
+    return dask.delayed(_assembled_table, pure=True)(finished, k)
+
+
+def _rows_here(rows: _ClassRows, part: int) -> _ClassRows:
+    """The class's rows, on the worker that runs part ``part`` of its search."""
+    return rows
+
+
+def _approximate_plan(rows: _ClassRows, k: int, approximate: ApproximateSearch, n_threads: int | None) -> Any:
+    return _core.approximate_split_plan(rows.X, k, approximate.effort, approximate.seed, n_threads)
+
+
+def _approximate_cells_part(
+    rows: _ClassRows, plan: Any, effort: float, part: int, n_parts: int, n_threads: int | None
+) -> np.ndarray:
+    if plan is None:
+        return np.empty(0, dtype=np.uint32)
+    return _core.approximate_cells_part(rows.X, aligned(*plan), effort, part, n_parts, n_threads)
+
+
+def _approximate_scan_part(
+    rows: _ClassRows,
+    k: int,
+    plan: Any,
+    effort: float,
+    cells: np.ndarray,
+    part: int,
+    n_parts: int,
+    n_threads: int | None,
+) -> np.ndarray:
+    if plan is None:
+        return np.empty(0, dtype=np.uint32)
+    (cells,) = aligned(cells)
+    return _core.approximate_scan_part(rows.X, k, aligned(*plan), effort, cells, part, n_parts, n_threads)
+
+
+def _approximate_finish_part(
+    rows: _ClassRows,
+    search: NeighborSearch,
+    plan: Any,
+    cells: np.ndarray,
+    scanned: np.ndarray,
+    part: int,
+    n_parts: int,
+    n_threads: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Part ``part``'s rows (positions) and their neighbours; without a plan, every row
+    for the first part (the whole search) and none for the others."""
+    k = search.searched_k
+    if plan is None:
+        if part == 0:
+            return np.arange(len(rows.rows)), _smote_table(rows, search, n_threads)
+        return np.empty(0, dtype=np.int64), np.empty((0, k), dtype=np.int64)
+    assert search.approximate is not None
+    cells, scanned = aligned(cells, scanned)
+    return _core.approximate_finish_part(
+        rows.X, k, aligned(*plan), search.approximate.effort, cells, scanned, part, n_parts, n_threads
+    )
+
+
+def _assembled_table(finished: list[tuple[np.ndarray, np.ndarray]], k: int) -> np.ndarray:
+    """The table from every part's rows (positions and their lists)."""
+    table = np.empty((sum(len(rows) for rows, _ in finished), k), dtype=np.int64)
+    for rows, lists in finished:
+        table[rows] = lists
+    return table
 
 
 def _splits_by_tiles(rows: _ClassRows, k: int, n_threads: int | None) -> bool:

@@ -283,7 +283,7 @@ pub(crate) fn check_search(
 
 /// A search among `n` rows must find `k >= 1` neighbours besides each row itself, with
 /// positions that fit `u32`.
-pub(crate) fn check_search_size(n: usize, k: usize) -> Result<()> {
+fn check_search_size(n: usize, k: usize) -> Result<()> {
     if k == 0 {
         return Err(Error::InvalidK(k));
     }

@@ -63,19 +63,6 @@ impl<F: Float> Nearest<F> {
     }
 }
 
-impl Nearest<f32> {
-    /// A list that takes only distances up to `bar`, ties included (the k-th best of a
-    /// list kept elsewhere, which one merged with this one must not lose).
-    pub(crate) fn up_to(k: usize, bar: f32) -> Self {
-        let mut nearest = Nearest::new(k);
-        if bar.is_finite() {
-            // `offer` takes what is below the bar: the next value up lets ties in.
-            nearest.worst = bar.next_up();
-        }
-        nearest
-    }
-}
-
 /// What a scan hands a query's references to: a reference whose key reaches the bar
 /// (`key <= bar`) is offered.
 pub(crate) trait Collect<F> {

@@ -8,14 +8,12 @@
 //! the cells a block of queries probes stay in cache. Every step is a function of the
 //! data and the seed alone: any number of threads gives the same table.
 
-pub mod split;
-
 use std::ops::Range;
 
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use super::twins::{search_without_surplus_twins, RowHashes};
+use super::twins::{search_without_surplus_twins, surplus_twins, RowHashes};
 use super::{
     canonical_distance, check_search, group_by_key, kneighbors_among, least_of_16,
     overflow_safe_scale, own_positions, ranked, Nearest, NOT_A_REFERENCE,
@@ -33,7 +31,7 @@ pub const ROWS_PER_CELL: usize = 512;
 /// gave 0.94, 9 probes and one round 0.97 for less work than 18 probes.
 pub const PROBES_AT_EFFORT_ONE: f64 = 8.0;
 const REFINE_ROUNDS: usize = 1;
-// A split search (`split::finish_part`) refines each part's rows once, from the whole scan.
+// A split search (`finish_part`) refines each part's rows once, from the whole scan.
 const _: () = assert!(REFINE_ROUNDS == 1);
 /// Classes this small are searched exactly: the exact search takes milliseconds there.
 pub const EXACT_BELOW_ROWS: usize = 16 * ROWS_PER_CELL;
@@ -122,7 +120,7 @@ pub fn approximate_kneighbors_among<F: Float>(
     let keep = (k + SPARE).min(references.len() - 1);
     let probes = params.probes(index.n_cells());
     let (candidates, order) = if all_knn {
-        let mut table = index.scan_own_rows(keep, probes, stop);
+        let mut table = index.scan_own_rows(keep, probes, 0..index.n_cells(), stop);
         for _ in 0..REFINE_ROUNDS {
             stop.check()?;
             table = index.refine(&table, keep, 0..index.n_rows(), stop);
@@ -134,7 +132,6 @@ pub fn approximate_kneighbors_among<F: Float>(
         (table, (0..queries.len() as u32).collect())
     };
     stop.check()?;
-    let scale = overflow_safe_scale(x, &[queries, references], stop);
     Ok(rerank_exactly(
         x,
         queries,
@@ -142,7 +139,7 @@ pub fn approximate_kneighbors_among<F: Float>(
         &candidates,
         &order,
         k,
-        scale,
+        stop,
     ))
 }
 
@@ -163,12 +160,180 @@ fn check_params(params: ApproxParams) -> Result<()> {
     Ok(())
 }
 
+// The search of every row of `x` among all of them (`approximate_kneighbors_among(x,
+// all, all, k, params)`), split into parts that can run apart (on the workers of a
+// cluster) and give that table row for row: `split_plan` once; then `cells_part` for
+// each part (its block of rows' nearest cells, concatenated in part order); then
+// `scan_part` for each part (the scan lists of the rows of its share of the cells,
+// concatenated in part order); then `finish_part` for each part (those rows refined
+// and ranked exactly, with their positions). Every step computes exactly what the
+// whole search computes for those rows.
+
+/// The cells of the split search of every row of `x`, or None when the whole search
+/// does not use cells (fewer rows than `params.exact_below`, or a value shared by more
+/// than `k + 1` rows): that search then runs whole.
+pub fn split_plan<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    params: ApproxParams,
+    stop: &Stop,
+) -> Result<Option<CellPlan>> {
+    check_params(params)?;
+    let all: Vec<usize> = (0..x.nrows()).collect();
+    if all.len() < params.exact_below {
+        return Ok(None);
+    }
+    check_search(x.nrows(), x.ncols(), &all, &all, k)?;
+    let hashes = RowHashes::new(x, &all, stop);
+    stop.check()?;
+    if surplus_twins(x, &all, k, &hashes).is_some() {
+        return Ok(None);
+    }
+    Ok(Some(CellPlan::new(x, &all, params, stop)?.0))
+}
+
+/// The rows of part `part` of `n_parts` of a split search of `n` rows: whole blocks of
+/// `ROW_BLOCK` rows, so that its cells are found in the blocks the whole search uses.
+pub fn part_rows(n: usize, part: usize, n_parts: usize) -> Range<usize> {
+    let blocks = n.div_ceil(ROW_BLOCK);
+    let block = |p: usize| (blocks * p / n_parts.max(1) * ROW_BLOCK).min(n);
+    block(part)..block(part + 1)
+}
+
+/// Each row of part `part`'s rows (`part_rows`) with its nearest cells, nearest first
+/// (row-major, the effort's number of cells a row).
+pub fn cells_part<F: Float>(
+    x: ArrayView2<F>,
+    plan: &CellPlan,
+    params: ApproxParams,
+    part: usize,
+    n_parts: usize,
+    stop: &Stop,
+) -> Result<Vec<u32>> {
+    check_part(plan, x.ncols(), part, n_parts)?;
+    let rows: Vec<usize> = part_rows(x.nrows(), part, n_parts).collect();
+    let points = plan.points(x, &rows);
+    let probes_kept = params.probes(plan.n_cells());
+    let cells = nearest_centroids(&points, plan.d, &plan.centroids, probes_kept, stop);
+    stop.check()?;
+    Ok(cells)
+}
+
+/// The scan lists (sorted indices, `k + SPARE` a row) of the sorted rows of part
+/// `part`'s share of the cells, given every row's cells (`cells_part`, concatenated).
+#[allow(clippy::too_many_arguments)]
+pub fn scan_part<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    plan: &CellPlan,
+    params: ApproxParams,
+    cells: &[u32],
+    part: usize,
+    n_parts: usize,
+    stop: &Stop,
+) -> Result<Vec<u32>> {
+    let (index, keep) = part_index(x, k, plan, params, cells, part, n_parts)?;
+    let probes = params.probes(index.n_cells());
+    let lists = index.scan_own_rows(keep, probes, index.part_cells(part, n_parts), stop);
+    stop.check()?;
+    Ok(lists)
+}
+
+/// Part `part`'s rows of the split search's table: their positions, and their `k`
+/// neighbours (nearest first), from the whole scan (`scan_part`, concatenated).
+#[allow(clippy::too_many_arguments)]
+pub fn finish_part<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    plan: &CellPlan,
+    params: ApproxParams,
+    cells: &[u32],
+    scanned: &[u32],
+    part: usize,
+    n_parts: usize,
+    stop: &Stop,
+) -> Result<(Vec<usize>, Array2<u32>)> {
+    let (index, keep) = part_index(x, k, plan, params, cells, part, n_parts)?;
+    if scanned.len() != index.n_rows() * keep {
+        return Err(Error::SplitMismatch(format!(
+            "the scan lists hold {} values, not {keep} for each of {} rows",
+            scanned.len(),
+            index.n_rows()
+        )));
+    }
+    let part_cells = index.part_cells(part, n_parts);
+    let rows = index.starts[part_cells.start]..index.starts[part_cells.end];
+    let refined = index.refine(scanned, keep, rows.clone(), stop);
+    stop.check()?;
+    let queries: Vec<usize> = rows.map(|s| index.position[s] as usize).collect();
+    let candidates: Vec<u32> = refined
+        .iter()
+        .map(|&v| {
+            if v == u32::MAX {
+                v
+            } else {
+                index.position[v as usize]
+            }
+        })
+        .collect();
+    let all: Vec<usize> = (0..x.nrows()).collect();
+    let order: Vec<u32> = (0..queries.len() as u32).collect();
+    let table = rerank_exactly(x, &queries, &all, &candidates, &order, k, stop);
+    stop.check()?;
+    Ok((queries, table))
+}
+
+fn check_part(plan: &CellPlan, d: usize, part: usize, n_parts: usize) -> Result<()> {
+    if plan.d != d {
+        return Err(Error::SplitMismatch(format!(
+            "the plan has {} features, the data {d}",
+            plan.d
+        )));
+    }
+    if part >= n_parts {
+        return Err(Error::SplitMismatch(format!(
+            "there is no part {part} of {n_parts}"
+        )));
+    }
+    Ok(())
+}
+
+/// The cell index of every row of `x` for a part of a split search, from the plan and
+/// every row's cells, and the scan lists' width.
+fn part_index<F: Float>(
+    x: ArrayView2<F>,
+    k: usize,
+    plan: &CellPlan,
+    params: ApproxParams,
+    cells: &[u32],
+    part: usize,
+    n_parts: usize,
+) -> Result<(CellIndex, usize)> {
+    check_part(plan, x.ncols(), part, n_parts)?;
+    let all: Vec<usize> = (0..x.nrows()).collect();
+    check_search(x.nrows(), x.ncols(), &all, &all, k)?;
+    let probes_kept = params.probes(plan.n_cells());
+    if cells.len() != all.len() * probes_kept || cells.iter().any(|&c| c as usize >= plan.n_cells())
+    {
+        return Err(Error::SplitMismatch(format!(
+            "the rows' cells are not {probes_kept} of the plan's {} cells for each of {} rows",
+            plan.n_cells(),
+            all.len()
+        )));
+    }
+    let points = plan.points(x, &all);
+    let keep = (k + SPARE).min(all.len() - 1);
+    Ok((
+        CellIndex::from_cells(plan.clone(), points, cells, probes_kept),
+        keep,
+    ))
+}
+
 /// Orders each query's candidates (positions into `references`, `u32::MAX` for none) by
 /// canonical distance, then position, as the exact engines rank, and keeps the first
 /// `k`, handling the queries in `order`. A query with fewer than `k` candidates gets the first other references by
 /// position to fill its row, which only happens for degenerate cells (fewer rows than
 /// `k` within reach).
-#[allow(clippy::too_many_arguments)]
 fn rerank_exactly<F: Float>(
     x: ArrayView2<F>,
     queries: &[usize],
@@ -176,10 +341,11 @@ fn rerank_exactly<F: Float>(
     candidates: &[u32],
     order: &[u32],
     k: usize,
-    scale: F,
+    stop: &Stop,
 ) -> Array2<u32> {
     let own = own_positions(x.nrows(), queries, references);
     let keep = candidates.len() / queries.len().max(1);
+    let scale = overflow_safe_scale(x, &[queries, references], stop);
     // Rows as slices where X is contiguous (as the bindings hand it over): the distances
     // of every candidate are a good part of the search's time.
     let distance = |a: usize, b: usize| -> f64 {
@@ -320,14 +486,6 @@ struct CellIndex {
     probes_kept: usize,
 }
 
-/// What `CellIndex::scan_cells` finds: the queries in the order it handled them, and
-/// their lists and keys (`keep` each) in that order.
-struct Scanned {
-    members: Vec<u32>,
-    lists: Vec<u32>,
-    keys: Vec<f32>,
-}
-
 impl CellIndex {
     fn new<F: Float>(
         x: ArrayView2<F>,
@@ -417,6 +575,23 @@ impl CellIndex {
         self.position.len()
     }
 
+    /// The cells of part `part` of `n_parts` of a split search: consecutive cells
+    /// holding about `1 / n_parts` of the rows each.
+    fn part_cells(&self, part: usize, n_parts: usize) -> Range<usize> {
+        let (n, n_cells) = (self.n_rows(), self.n_cells());
+        let boundary = |p: usize| {
+            if p >= n_parts {
+                n_cells
+            } else {
+                let target = n * p / n_parts;
+                self.starts
+                    .partition_point(|&start| start < target)
+                    .min(n_cells)
+            }
+        };
+        boundary(part)..boundary(part + 1)
+    }
+
     /// Offers every row of cell `c` (except the sorted row `skip`) to `nearest` for the
     /// query whose row times −2 is `minus_two_q`.
     fn scan(&self, c: usize, minus_two_q: &[f32], skip: usize, nearest: &mut Nearest<f32>) {
@@ -427,23 +602,29 @@ impl CellIndex {
         scan_cell(minus_two_q, cols, norms, start as u32, skip, nearest);
     }
 
-    /// The `keep` nearest rows (sorted indices) of every sorted row among the rows of
-    /// its `probes` nearest cells.
-    fn scan_own_rows(&self, keep: usize, probes: usize, stop: &Stop) -> Vec<u32> {
+    /// The `keep` nearest rows (sorted indices) of the sorted rows of the cells `cells`
+    /// (rows `starts[cells.start]..starts[cells.end]`, in order) among the rows of each
+    /// one's `probes` nearest cells.
+    fn scan_own_rows(
+        &self,
+        keep: usize,
+        probes: usize,
+        cells: Range<usize>,
+        stop: &Stop,
+    ) -> Vec<u32> {
         let skip: Vec<usize> = (0..self.n_rows()).collect();
         // A sorted row's group is its own cell: the members come in sorted order.
-        let scanned = self.scan_cells(
+        let (_, lists) = self.scan_cells(
             &self.rows,
             &self.probed,
             self.probes_kept,
             probes,
             &skip,
             keep,
-            None,
-            false,
+            cells,
             stop,
         );
-        scanned.lists
+        lists
     }
 
     /// The `keep` nearest rows (sorted indices) of each query (row-major `points`, as
@@ -451,9 +632,9 @@ impl CellIndex {
     /// query), never the sorted row `skip[i]`. Queries are grouped by their nearest cell
     /// and each group visits its cells one at a time, every query that probes a cell
     /// scanning it while it is in cache: the scan is bound by arithmetic, not memory.
-    /// With `bars`, a query keeps only keys up to its bar (ties included). Returns the
-    /// queries group by group (each group's in query order) with their lists in that
-    /// order, and their keys `with_keys`. A query's list depends on the query alone.
+    /// Only the groups `groups` are scanned: returns their members (queries, group by
+    /// group, each group's in query order) and their lists, in that order. A query's
+    /// list depends on the query alone.
     #[allow(clippy::too_many_arguments)]
     fn scan_cells(
         &self,
@@ -463,10 +644,9 @@ impl CellIndex {
         probes: usize,
         skip: &[usize],
         keep: usize,
-        bars: Option<&[f32]>,
-        with_keys: bool,
+        groups: Range<usize>,
         stop: &Stop,
-    ) -> Scanned {
+    ) -> (Vec<u32>, Vec<u32>) {
         let d = self.d;
         let n_queries = skip.len();
         // Queries by nearest cell (counting sort, stable).
@@ -484,12 +664,13 @@ impl CellIndex {
             order[next[c]] = i as u32;
             next[c] += 1;
         }
-        let found: Vec<(Vec<u32>, Vec<f32>)> = (0..self.n_cells())
+        let lists: Vec<Vec<u32>> = groups
+            .clone()
             .into_par_iter()
             .map(|group| {
                 let members = &order[group_starts[group]..group_starts[group + 1]];
                 if stop.requested() || members.is_empty() {
-                    return (Vec::new(), Vec::new());
+                    return Vec::new();
                 }
                 let minus_two_q: Vec<f32> = members
                     .iter()
@@ -512,38 +693,22 @@ impl CellIndex {
                     })
                     .collect();
                 visits.sort_unstable();
-                let mut nearest: Vec<Nearest<f32>> = members
-                    .iter()
-                    .map(|&i| match bars {
-                        Some(bars) => Nearest::up_to(keep, bars[i as usize]),
-                        None => Nearest::new(keep),
-                    })
-                    .collect();
+                let mut nearest: Vec<Nearest<f32>> =
+                    members.iter().map(|_| Nearest::new(keep)).collect();
                 for &(_, c, m) in &visits {
                     let m = m as usize;
                     let q = &minus_two_q[m * d..(m + 1) * d];
                     self.scan(c as usize, q, skip[members[m] as usize], &mut nearest[m]);
                 }
-                let mut lists = vec![u32::MAX; members.len() * keep];
-                for (row, found) in lists.chunks_mut(keep).zip(&nearest) {
+                let mut out = vec![u32::MAX; members.len() * keep];
+                for (row, found) in out.chunks_mut(keep).zip(&nearest) {
                     row[..found.index.len()].copy_from_slice(&found.index);
                 }
-                let mut keys = Vec::new();
-                if with_keys {
-                    keys = vec![f32::INFINITY; members.len() * keep];
-                    for (row, found) in keys.chunks_mut(keep).zip(&nearest) {
-                        row[..found.dist.len()].copy_from_slice(&found.dist);
-                    }
-                }
-                (lists, keys)
+                out
             })
             .collect();
-        let (lists, keys): (Vec<Vec<u32>>, Vec<Vec<f32>>) = found.into_iter().unzip();
-        Scanned {
-            members: order,
-            lists: lists.concat(),
-            keys: keys.concat(),
-        }
+        let members = order[group_starts[groups.start]..group_starts[groups.end]].to_vec();
+        (members, lists.concat())
     }
 
     /// One round of neighbour-of-neighbour refinement: each row's list is offered its
@@ -661,11 +826,18 @@ impl CellIndex {
                 p => sorted_of[p as usize] as usize,
             })
             .collect();
-        let scanned = self.scan_cells(
-            &points, &cells, probes, probes, &skip, keep, None, false, stop,
+        let (members, lists) = self.scan_cells(
+            &points,
+            &cells,
+            probes,
+            probes,
+            &skip,
+            keep,
+            0..self.n_cells(),
+            stop,
         );
         let mut table = vec![u32::MAX; queries.len() * keep];
-        for (&i, list) in scanned.members.iter().zip(scanned.lists.chunks(keep)) {
+        for (&i, list) in members.iter().zip(lists.chunks(keep)) {
             let row = &mut table[i as usize * keep..(i as usize + 1) * keep];
             for (slot, &v) in row.iter_mut().zip(list) {
                 *slot = if v == u32::MAX {
@@ -1234,6 +1406,72 @@ mod tests {
                 "row {i} is not nearest first"
             );
         }
+    }
+
+    #[test]
+    fn a_split_search_gives_the_whole_table_for_any_number_of_parts() {
+        let split = |x: ArrayView2<f64>, k: usize, params: ApproxParams, n_parts: usize| {
+            let stop = Stop::never();
+            let plan = split_plan(x, k, params, stop)
+                .unwrap()
+                .expect("a search by cells");
+            let cells: Vec<u32> = (0..n_parts)
+                .flat_map(|p| cells_part(x, &plan, params, p, n_parts, stop).unwrap())
+                .collect();
+            let scanned: Vec<u32> = (0..n_parts)
+                .flat_map(|p| scan_part(x, k, &plan, params, &cells, p, n_parts, stop).unwrap())
+                .collect();
+            let mut table = Array2::<u32>::zeros((x.nrows(), k));
+            let mut seen = 0;
+            for p in 0..n_parts {
+                let (rows, part) =
+                    finish_part(x, k, &plan, params, &cells, &scanned, p, n_parts, stop).unwrap();
+                for (&r, row) in rows.iter().zip(part.rows()) {
+                    table.row_mut(r).assign(&row);
+                }
+                seen += rows.len();
+            }
+            assert_eq!(seen, x.nrows());
+            table
+        };
+        // Gaussian rows, and rows on a coarse grid (many exact ties, few duplicates).
+        let gaussian_rows = gaussian(5_000, 6, 8).mapv(f64::from);
+        let grid = Array2::from_shape_fn((4_000, 3), |(i, j)| match j {
+            0 => (i % 40) as f64,
+            1 => (i / 40) as f64,
+            _ => 0.0,
+        });
+        for (x, k) in [(gaussian_rows, 5), (grid, 3)] {
+            let params = ApproxParams {
+                cell_rows: 64,
+                exact_below: 0,
+                ..ApproxParams::new(1.0, 11)
+            };
+            let rows: Vec<usize> = (0..x.nrows()).collect();
+            let whole =
+                approximate_kneighbors_among(x.view(), &rows, &rows, k, params, Stop::never())
+                    .unwrap();
+            for n_parts in [1, 2, 3, 7] {
+                assert_eq!(
+                    split(x.view(), k, params, n_parts),
+                    whole,
+                    "{n_parts} parts"
+                );
+            }
+        }
+        // Searches that do not use cells run whole.
+        let small = gaussian(100, 3, 1);
+        assert!(
+            split_plan(small.view(), 3, ApproxParams::new(1.0, 0), Stop::never())
+                .unwrap()
+                .is_none()
+        );
+        let twins = Array2::<f32>::zeros((20_000, 3));
+        assert!(
+            split_plan(twins.view(), 3, ApproxParams::new(1.0, 0), Stop::never())
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
