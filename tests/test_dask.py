@@ -681,6 +681,22 @@ def test_cleaners_remove_the_single_process_rows(one_worker, two_workers, sample
 
 
 @pytest.mark.parametrize("sampler", [fast_smote.TomekLinks(), fast_smote.EditedNearestNeighbours()], ids=repr)
+def test_a_join_of_fewer_partitions_than_threads_spreads_its_queries(on_two, sampler):
+    # One partition on one of two workers: its queries are cut in two blocks, the second
+    # searched on the other worker, with the single-process rows.
+    X, y = tie_heavy_data(n=6_000)
+    X_d, y_d = on_two.persist(list(as_dask(X, y, chunks=6_000)))
+    wait([X_d, y_d])
+    with get_task_stream(client=on_two) as stream:
+        X_res, y_res = dask.compute(*clone(sampler).fit_resample(X_d, y_d))
+    X_mem, y_mem = clone(sampler).fit_resample(X, y)
+    np.testing.assert_array_equal(X_res, X_mem)
+    np.testing.assert_array_equal(y_res, y_mem)
+    searches = [task for task in stream.data if key_split(task["key"]) == "group_lists"]
+    assert len(searches) == 2 and len({task["worker"] for task in searches}) == 2
+
+
+@pytest.mark.parametrize("sampler", [fast_smote.TomekLinks(), fast_smote.EditedNearestNeighbours()], ids=repr)
 def test_cleaners_take_dataframes(on_two, sampler):
     frame, labels = frame_data(n=3_000)
     ddf = dd.from_pandas(frame.assign(risk=labels), npartitions=4)

@@ -12,6 +12,7 @@ This module only builds lazy tasks: ``fast_smote.dask`` computes them.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -135,13 +136,23 @@ def join(
     largest: float,
     n_threads: int | None,
     groups: list[list[int]],
+    places: list[str] | None = None,
 ) -> Any:
     """The lazy lists of the ``k`` nearest neighbours of ``queries`` (a lazy ``Rows``)
     among every row of the partitions (lazy ``Rows``, in X's order): a task per group of
     partitions (``groups``, by position: those a worker thread holds, so that only the
-    queries and one list per group move), the groups' lists merged pairwise."""
+    queries and one list per group move; or, with ``places``, group ``i``'s task on the
+    worker ``places[i]``), the groups' lists merged pairwise."""
     search = dask.delayed(group_lists, pure=True)
-    lists = [search(queries, k, largest, n_threads, *(partitions[i] for i in group)) for group in groups]
+    lists = []
+    for i, group in enumerate(groups):
+        place = (
+            contextlib.nullcontext()
+            if places is None
+            else dask.annotate(workers=[places[i]], allow_other_workers=True)
+        )
+        with place:
+            lists.append(search(queries, k, largest, n_threads, *(partitions[j] for j in group)))
     merge = dask.delayed(merged, pure=True)
     while len(lists) > 1:
         pairs = [merge(a, b) for a, b in zip(lists[::2], lists[1::2])]

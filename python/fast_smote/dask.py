@@ -1068,16 +1068,40 @@ def _danger_table(
 @dataclass(frozen=True)
 class _Checked:
     """Every partition of X checked as in memory (``checked_partition``) and held where
-    it was checked, the largest magnitude of X's values, and the partitions grouped by
-    the worker thread that holds them."""
+    it was checked, the largest magnitude of X's values, the partitions grouped by the
+    worker thread that holds them, and the worker of each thread that holds none."""
 
     parts: list[Any]
     largest: float
     groups: list[list[int]]
+    idle: list[str]
 
     def join(self, queries: Any, k: int, n_threads: int | None) -> Any:
-        """The lazy lists of the queries' ``k`` nearest rows of X (see ``join``)."""
-        return join(self.parts, queries, k, self.largest, n_threads, self.groups)
+        """The lazy lists of the queries' ``k`` nearest rows of X (see ``join``). With
+        threads that hold no partition (fewer partitions than threads), the queries are
+        cut into blocks, the first searched where the partitions are and each other on
+        idle threads (its groups' partitions sent there), so that every thread scans."""
+        n_blocks = 1 + len(self.idle) // max(1, len(self.groups))
+        if n_blocks == 1:
+            return join(self.parts, queries, k, self.largest, n_threads, self.groups)
+        block = dask.delayed(_block_of_queries, pure=True)
+        found = []
+        for b in range(n_blocks):
+            places = None if b == 0 else self.idle[(b - 1) * len(self.groups) : b * len(self.groups)]
+            rows = block(queries, b, n_blocks)
+            found.append(join(self.parts, rows, k, self.largest, n_threads, self.groups, places))
+        return dask.delayed(_joined_lists, pure=True)(*found)
+
+
+def _block_of_queries(queries: Rows, block: int, n_blocks: int) -> Rows:
+    """Block ``block`` of ``n_blocks`` consecutive blocks of the queries, of about equal size."""
+    first, end = np.linspace(0, len(queries), n_blocks + 1).astype(np.int64)[block : block + 2]
+    return Rows(queries.X[first:end], queries.rows[first:end], queries.codes[first:end])
+
+
+def _joined_lists(*blocks: Lists) -> Lists:
+    """The lists of consecutive blocks of queries, as one."""
+    return Lists(*(np.concatenate([getattr(b, name) for b in blocks]) for name in ("keys", "rows", "codes")))
 
 
 def _checked_partitions(data: _Collections, counts: ClassCounts, partitions: list[_Counts]) -> _Checked:
@@ -1089,27 +1113,31 @@ def _checked_partitions(data: _Collections, counts: ClassCounts, partitions: lis
         ]
     )
     largest = max(dask.compute(*[dask.delayed(largest_magnitude)(part) for part in checked]))
-    return _Checked(checked, largest, _groups_by_thread(checked))
+    return _Checked(checked, largest, *_groups_by_thread(checked))
 
 
-def _groups_by_thread(held: list[Any]) -> list[list[int]]:
+def _groups_by_thread(held: list[Any]) -> tuple[list[list[int]], list[str]]:
     """Positions of the held partitions by the worker that holds them, each worker's cut
     into one run per thread: one join task per run searches its partitions where they
-    are (without a client: one run)."""
+    are (without a client: one run); and the worker of each thread left without a run."""
     client = _client()
     if client is None:
-        return [list(range(len(held)))]
+        return [list(range(len(held)))], []
     holders = client.who_has(held)
     threads = client.nthreads()
     by_worker: dict[str, list[int]] = {}
     for i, part in enumerate(held):
         worker = min(holders[part.key])  # the first of several holders, by address
         by_worker.setdefault(worker, []).append(i)
-    runs = []
-    for worker, positions in sorted(by_worker.items()):
-        for run in np.array_split(np.asarray(positions), min(len(positions), threads.get(worker, 1))):
-            runs.append(run.tolist())
-    return runs
+    runs: list[list[int]] = []
+    idle: list[str] = []
+    for worker, n_threads in sorted(threads.items()):
+        positions = by_worker.get(worker, [])
+        n_runs = min(len(positions), n_threads)
+        if n_runs:
+            runs.extend(run.tolist() for run in np.array_split(np.asarray(positions), n_runs))
+        idle.extend([worker] * (n_threads - n_runs))
+    return runs, idle
 
 
 def _class_queries(rows: _ClassRows, code: int, positions: np.ndarray | None = None) -> Rows:
