@@ -1131,8 +1131,8 @@ def _groups_by_thread(held: list[Any]) -> tuple[list[list[int]], list[str]]:
         by_worker.setdefault(worker, []).append(i)
     runs: list[list[int]] = []
     idle: list[str] = []
-    for worker, n_threads in sorted(threads.items()):
-        positions = by_worker.get(worker, [])
+    for worker in sorted(threads.keys() | by_worker.keys()):
+        positions, n_threads = by_worker.get(worker, []), threads.get(worker, 1)
         n_runs = min(len(positions), n_threads)
         if n_runs:
             runs.extend(run.tolist() for run in np.array_split(np.asarray(positions), n_runs))
