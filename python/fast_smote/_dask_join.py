@@ -117,6 +117,11 @@ def merged(first: Lists, second: Lists) -> Lists:
     return Lists(*(np.take_along_axis(a, order, axis=1) for a in (keys, rows, codes)))
 
 
+def concatenated(*blocks: Lists) -> Lists:
+    """The lists of consecutive blocks of queries, as one."""
+    return Lists(*(np.concatenate(parts) for parts in zip(*map(_fields, blocks))))
+
+
 def _fields(lists: Lists) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lists.keys, lists.rows, lists.codes
 

@@ -77,6 +77,7 @@ from ._dask_join import (
     Rows,
     aligned,
     checked_partition,
+    concatenated,
     join,
     largest_magnitude,
     partition_labels,
@@ -1090,18 +1091,13 @@ class _Checked:
             places = None if b == 0 else self.idle[(b - 1) * len(self.groups) : b * len(self.groups)]
             rows = block(queries, b, n_blocks)
             found.append(join(self.parts, rows, k, self.largest, n_threads, self.groups, places))
-        return dask.delayed(_joined_lists, pure=True)(*found)
+        return dask.delayed(concatenated, pure=True)(*found)
 
 
 def _block_of_queries(queries: Rows, block: int, n_blocks: int) -> Rows:
     """Block ``block`` of ``n_blocks`` consecutive blocks of the queries, of about equal size."""
-    first, end = np.linspace(0, len(queries), n_blocks + 1).astype(np.int64)[block : block + 2]
+    first, end = _row_block(len(queries), block, n_blocks)
     return Rows(queries.X[first:end], queries.rows[first:end], queries.codes[first:end])
-
-
-def _joined_lists(*blocks: Lists) -> Lists:
-    """The lists of consecutive blocks of queries, as one."""
-    return Lists(*(np.concatenate([getattr(b, name) for b in blocks]) for name in ("keys", "rows", "codes")))
 
 
 def _checked_partitions(data: _Collections, counts: ClassCounts, partitions: list[_Counts]) -> _Checked:
@@ -1280,10 +1276,10 @@ def _splits_by_tiles(rows: _ClassRows, k: int, n_threads: int | None) -> bool:
     return bool(_core.splits_by_tiles(rows.X, k, n_threads))
 
 
-def _row_block(rows: _ClassRows, block: int, n_parts: int) -> tuple[int, int]:
-    """Block ``block`` of ``n_parts`` consecutive blocks of the class's rows, of about
+def _row_block(n_rows: int, block: int, n_blocks: int) -> tuple[int, int]:
+    """Block ``block`` of ``n_blocks`` consecutive blocks of ``n_rows`` rows, of about
     equal size: its first row and the row after its last."""
-    first, end = np.linspace(0, len(rows.rows), n_parts + 1).astype(np.int64)[block : block + 2]
+    first, end = np.linspace(0, n_rows, n_blocks + 1).astype(np.int64)[block : block + 2]
     return int(first), int(end)
 
 
@@ -1301,13 +1297,13 @@ def _answer_block(
     parts: list[tuple[np.ndarray, np.ndarray]],
     n_threads: int | None,
 ) -> np.ndarray:
-    first, end = _row_block(rows, block, n_parts)
+    first, end = _row_block(len(rows.rows), block, n_parts)
     parts = [aligned(*part) for part in parts]
     return _core.kneighbors_from_parts(rows.X, k, first, end - first, parts, n_threads)
 
 
 def _query_block(rows: _ClassRows, k: int, block: int, n_parts: int, n_threads: int | None) -> np.ndarray:
-    first, end = _row_block(rows, block, n_parts)
+    first, end = _row_block(len(rows.rows), block, n_parts)
     return _core.kneighbors(rows.X, k, np.arange(first, end), None, n_threads)
 
 
