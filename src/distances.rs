@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::neighbors::power_of_two_scale;
 use crate::sampling::{check_rows, gather};
+use crate::simd::widest_vectors;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// The rows `rows` of `x` in f64, row-major.
@@ -270,20 +271,19 @@ pub(crate) fn feature_major_tiles(
         .collect()
 }
 
-/// Adds to `sums[j]` the sum over the features of `term(centre[f], row_j[f])`, where
-/// row `j` is in `tile` (stored feature by feature, `sums.len()` rows), feature after
-/// feature: each row's sum in the plain order, the rows in the widest vector
-/// instructions the CPU has (the same sums on every machine: no instruction fuses or
-/// reorders them).
-#[inline(always)]
-pub(crate) fn feature_major_sums(
-    centre: &[f64],
-    tile: &[f64],
-    sums: &mut [f64],
-    term: impl Fn(f64, f64) -> f64 + Copy,
-) {
+widest_vectors! {
+    /// Adds to `sums[j]` the sum over the features of `term(centre[f], row_j[f])`, where
+    /// row `j` is in `tile` (stored feature by feature, `sums.len()` rows), feature after
+    /// feature: each row's sum in the plain order, the rows in the widest vector
+    /// instructions the CPU has (the same sums on every machine: no instruction fuses or
+    /// reorders them).
     #[inline(always)]
-    fn body(centre: &[f64], tile: &[f64], sums: &mut [f64], term: impl Fn(f64, f64) -> f64) {
+    pub(crate) fn feature_major_sums(
+        centre: &[f64],
+        tile: &[f64],
+        sums: &mut [f64],
+        term: impl Fn(f64, f64) -> f64 + Copy,
+    ) {
         let len = sums.len();
         for (f, &v) in centre.iter().enumerate() {
             for (sum, &o) in sums.iter_mut().zip(&tile[f * len..(f + 1) * len]) {
@@ -291,36 +291,6 @@ pub(crate) fn feature_major_sums(
             }
         }
     }
-    #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f")]
-        unsafe fn avx512(
-            centre: &[f64],
-            tile: &[f64],
-            sums: &mut [f64],
-            term: impl Fn(f64, f64) -> f64,
-        ) {
-            body(centre, tile, sums, term)
-        }
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2(
-            centre: &[f64],
-            tile: &[f64],
-            sums: &mut [f64],
-            term: impl Fn(f64, f64) -> f64,
-        ) {
-            body(centre, tile, sums, term)
-        }
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F.
-            return unsafe { avx512(centre, tile, sums, term) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
-            return unsafe { avx2(centre, tile, sums, term) };
-        }
-    }
-    body(centre, tile, sums, term)
 }
 
 /// Rows of all the others per tile of `median_distances` (at 20 features, 80 KB: in cache).

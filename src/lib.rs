@@ -11,6 +11,7 @@ pub mod neighbors;
 pub mod parallel;
 pub mod rng;
 pub mod sampling;
+mod simd;
 pub mod sparse;
 pub mod spheres;
 pub mod stop;

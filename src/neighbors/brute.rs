@@ -9,11 +9,12 @@ use ndarray::{Array2, ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
 use super::{
-    check_search_size, least_of_16, verdict, write_ranked, CanonicalError, Collect, Nearest,
-    PartLists, Search, Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
+    check_search_size, verdict, write_ranked, CanonicalError, Collect, Nearest, PartLists, Search,
+    Verdict, Within, NOT_A_REFERENCE, SPARE_CANDIDATES,
 };
 use crate::error::Result;
 use crate::float::Float;
+use crate::simd::widest_vectors;
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// Queries and reference rows per GEMM tile of the brute force (tuned on the
@@ -85,10 +86,10 @@ pub(super) fn symmetric_part<F: Float>(
     let n = search.references.len();
     let row_blocks = part_row_blocks(n.div_ceil(BRUTE_QUERY_BLOCK), part, n_parts);
     if frame.scans_in_f32() {
-        let tiles = Tiles::<f32>::new(search, &frame.mean);
+        let tiles = Tiles::<f32>::new(search, &frame.mean, true);
         lists_as_arrays(&scan_symmetric(&tiles, keep, &row_blocks), keep)
     } else {
-        let tiles = Tiles::<f64>::new(search, &frame.mean);
+        let tiles = Tiles::<f64>::new(search, &frame.mean, true);
         lists_as_arrays(&scan_symmetric(&tiles, keep, &row_blocks), keep)
     }
 }
@@ -150,7 +151,9 @@ pub(super) fn answer_from_parts<F: Float>(
                     let mut list = Nearest::new(keep);
                     for (keys, index) in parts {
                         for (&key, &position) in keys.row(query).iter().zip(index.row(query)) {
-                            if position != NOT_A_REFERENCE {
+                            // Every part offers the pairs within a block (see
+                            // `scan_symmetric`): the same key, taken once.
+                            if position != NOT_A_REFERENCE && !list.index.contains(&position) {
                                 list.offer(key, position);
                             }
                         }
@@ -304,7 +307,7 @@ fn candidate_pass<F: Float, C: Float>(
     frame: &Frame<F>,
     out: ArrayViewMut2<u32>,
 ) -> Vec<Unproven> {
-    let tiles = Tiles::<C>::new(search, &frame.mean);
+    let tiles = Tiles::<C>::new(search, &frame.mean, true);
     let bound = KeyBound::of::<C>(search.x.ncols(), tiles.symmetric);
     let keep = search.k + SPARE_CANDIDATES;
     scan_blocks(&tiles, search.own, keep, out, |first, chunk, lists| {
@@ -358,8 +361,8 @@ fn collect_pass<F: Float>(
     unproven: &[Unproven],
     out: ArrayViewMut2<u32>,
 ) {
-    let tiles = Tiles::<f64>::new(search, &frame.mean);
-    let bound = KeyBound::of::<f64>(search.x.ncols(), tiles.symmetric);
+    let tiles = Tiles::<f64>::new(search, &frame.mean, false);
+    let bound = KeyBound::of::<f64>(search.x.ncols(), false);
     let error = CanonicalError::over(search.x.ncols());
     by_query_blocks(out, search.stop, |first, mut chunk| {
         let queries = first..first + chunk.nrows();
@@ -395,6 +398,10 @@ struct Tiles<'s, C> {
     dim: usize,
     /// The queries are the references themselves (see `scan_symmetric`).
     symmetric: bool,
+    /// In a symmetric scan, the reference each row of the tiles is (by position in the
+    /// search's references), in `spatial_order`; otherwise empty, the rows in the
+    /// search's order.
+    order: Vec<u32>,
     stop: &'s Stop,
 }
 
@@ -406,6 +413,9 @@ enum ReferenceRows<'s, C> {
     /// of a single query block (the float64 passes over a few queries) reads each tile
     /// once, where packing them all first took 16.8 MB for 1e5 rows of 20 features.
     OnDemand(AugmentTile<'s, C>),
+    /// All of them, feature by feature, for `offer_fused_tile` (a symmetric scan of up
+    /// to `FUSED_MAX_DIM` features).
+    FeatureMajor(FeatureMajor<C>),
 }
 
 /// Writes the augmented reference rows `rows` to a tile's room.
@@ -430,6 +440,51 @@ fn augment_row<F: Float, C: Float>(
     dst[d] = if reference { cast(norm) } else { C::one() };
 }
 
+/// Rows a leaf of `spatial_order` holds at most.
+const SPATIAL_LEAF: usize = 64;
+
+/// The positions of the references in an order that keeps near rows together: the
+/// leaves of a k-d split, each at the median of its widest feature, left to right. A
+/// block of the symmetric scan then holds near rows, so that its own tile, scanned
+/// first, gives every row a bar close to its final one at once, which spares most
+/// offers (the keys and the table do not depend on the order).
+fn spatial_order<F: Float>(search: &Search<'_, F>) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..search.references.len() as u32).collect();
+    split_at_widest(search, &mut order);
+    order
+}
+
+fn split_at_widest<F: Float>(search: &Search<'_, F>, rows: &mut [u32]) {
+    if rows.len() <= SPATIAL_LEAF || search.stop.requested() {
+        return;
+    }
+    let d = search.x.ncols();
+    let (mut low, mut high) = (vec![f64::INFINITY; d], vec![f64::NEG_INFINITY; d]);
+    for &p in rows.iter() {
+        let row = search.x.row(search.references[p as usize]);
+        for ((low, high), &v) in low.iter_mut().zip(&mut high).zip(&row) {
+            let v = to_f64(v);
+            *low = low.min(v);
+            *high = high.max(v);
+        }
+    }
+    let spread = |f: usize| high[f] - low[f];
+    let widest = (0..d).fold(0, |best, f| if spread(f) > spread(best) { f } else { best });
+    let mut keyed: Vec<(f64, u32)> = (rows.iter())
+        .map(|&p| (to_f64(search.x[[search.references[p as usize], widest]]), p))
+        .collect();
+    let middle = rows.len() / 2;
+    keyed.select_nth_unstable_by(middle, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    for (row, (_, p)) in rows.iter_mut().zip(keyed) {
+        *row = p;
+    }
+    let (left, right) = rows.split_at_mut(middle);
+    rayon::join(
+        || split_at_widest(search, left),
+        || split_at_widest(search, right),
+    );
+}
+
 /// The mean of the references, which every row is centred on.
 fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
     let x = search.x;
@@ -448,7 +503,9 @@ fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
 }
 
 impl<'s, C: Float> Tiles<'s, C> {
-    fn new<F: Float>(search: &'s Search<'_, F>, mean: &'s [F]) -> Self {
+    /// The tiles of `search`'s rows; `symmetric` where the queries are the references
+    /// and the scan may offer each pair both ways (`scan_symmetric`, in `spatial_order`).
+    fn new<F: Float>(search: &'s Search<'_, F>, mean: &'s [F], symmetric: bool) -> Self {
         let d = search.x.ncols();
         let depth = tile_depth::<C>(d);
         let augmented = |rows: &[usize], reference: bool| {
@@ -458,8 +515,21 @@ impl<'s, C: Float> Tiles<'s, C> {
                 .for_each(|(dst, &r)| augment_row(search, mean, r, reference, dst));
             out
         };
-        let symmetric = search.queries == search.references;
-        let references = if symmetric || search.queries.len() > BRUTE_QUERY_BLOCK {
+        let symmetric = symmetric && search.queries == search.references;
+        let order = if symmetric {
+            spatial_order(search)
+        } else {
+            Vec::new()
+        };
+        let scanned: Vec<usize> = order
+            .iter()
+            .map(|&p| search.references[p as usize])
+            .collect();
+        let references = if symmetric && d <= FUSED_MAX_DIM {
+            ReferenceRows::FeatureMajor(FeatureMajor::new(search, mean, &scanned))
+        } else if symmetric {
+            ReferenceRows::Packed(augmented(&scanned, true))
+        } else if search.queries.len() > BRUTE_QUERY_BLOCK {
             ReferenceRows::Packed(augmented(search.references, true))
         } else {
             ReferenceRows::OnDemand(Box::new(move |rows: Range<usize>, room: &mut [C]| {
@@ -469,8 +539,9 @@ impl<'s, C: Float> Tiles<'s, C> {
             }))
         };
         Tiles {
-            queries: augmented(search.queries, false),
+            queries: augmented(if symmetric { &scanned } else { search.queries }, false),
             references,
+            order,
             n_references: search.references.len(),
             depth,
             dim: d,
@@ -490,6 +561,11 @@ impl<'s, C: Float> Tiles<'s, C> {
                 augment(rows, tile);
                 tile
             }
+            ReferenceRows::FeatureMajor(layout) => {
+                let tile = &mut room[..span.len()];
+                layout.rows(rows, self.depth, tile);
+                tile
+            }
         }
     }
 
@@ -497,7 +573,9 @@ impl<'s, C: Float> Tiles<'s, C> {
     fn reference_room(&self, rows: usize) -> Vec<C> {
         match self.references {
             ReferenceRows::Packed(_) => Vec::new(),
-            ReferenceRows::OnDemand(_) => vec![C::zero(); rows * self.depth],
+            ReferenceRows::OnDemand(_) | ReferenceRows::FeatureMajor(_) => {
+                vec![C::zero(); rows * self.depth]
+            }
         }
     }
 }
@@ -567,9 +645,22 @@ fn scan_block<C: Float>(
         let width = REFERENCE_BLOCK.min(n - start);
         let block_references = tiles.reference_tile(start..start + width, &mut room);
         C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
-        for (qi, list) in lists.iter_mut().enumerate() {
-            let own = own[first + qi] as usize;
-            let partial = &mut tile[qi * width..(qi + 1) * width];
+        offer_tile_rows(&mut tile[..m * width], start, &own[first..first + m], lists);
+    }
+}
+
+widest_vectors! {
+    /// Offers row `a` of a tile (`lists.len()` rows of references from `start` on) to
+    /// `lists[a]`, except the query's own row `own[a]`.
+    fn offer_tile_rows<C: Float>(
+        tile: &mut [C],
+        start: usize,
+        own: &[u32],
+        lists: &mut [impl Collect<C>],
+    ) {
+        let width = tile.len() / lists.len();
+        for ((list, partial), &own) in lists.iter_mut().zip(tile.chunks_exact_mut(width)).zip(own) {
+            let own = own as usize;
             if (start..start + width).contains(&own) {
                 // The query itself: an infinite distance is never taken.
                 partial[own - start] = C::infinity();
@@ -579,14 +670,247 @@ fn scan_block<C: Float>(
     }
 }
 
-/// `scan_blocks` for a search of the references among themselves: each pair's product
-/// is computed once, in the tiles on and above the diagonal, and offered to both rows,
-/// which halves the GEMM work. Tile `(i, j)` holds `|r_c|² − 2 q_a·r_c` for rows `a` of
+widest_vectors! {
+    /// Offers a tile of `scan_symmetric` both ways: its row `a` to `mine[a]`, the list of
+    /// the block's row `first + a`, and that row to the lists of the tile's references
+    /// (`theirs`, from `start` on, with squared norms `column_norms`; the block's rows'
+    /// are `row_norms`).
+    fn offer_tile_both_ways<C: Float>(
+        tile: &[C],
+        start: usize,
+        first: usize,
+        row_norms: &[C],
+        column_norms: &[C],
+        mine: &mut [Nearest<C>],
+        theirs: &mut BlockLists<C>,
+    ) {
+        let width = column_norms.len();
+        for (a, (nearest, row)) in mine.iter_mut().zip(tile.chunks_exact(width)).enumerate() {
+            scan_tile(row, start, nearest);
+            let reference = (first + a) as u32;
+            let bars = &mut theirs.bars[..width];
+            offer_to_columns(row, row_norms[a], column_norms, bars, &mut theirs.lists, reference);
+        }
+    }
+}
+
+/// Features up to which `scan_symmetric` makes its keys in its own kernel, which tests
+/// them against both sides' bars while they are in registers (`offer_fused_tile`);
+/// above, the GEMM's blocking over the features wins over writing and reading a tile.
+const FUSED_MAX_DIM: usize = 32;
+/// Keys tested together by one vector comparison in every scan of this module (the
+/// fused kernel's chunks of references), and the fused kernel's query rows per step
+/// (each chunk of reference values loaded serves all of them).
+const LANES: usize = 16;
+const FUSED_ROWS: usize = 4;
+
+/// One block's candidate lists in `scan_symmetric`, with their bars side by side
+/// (`bars[c]` is `lists[c].worst()`), read a chunk at a time; padded with infinite
+/// bars to whole chunks of `LANES`.
+#[derive(Clone)]
+struct BlockLists<C> {
+    lists: Vec<Nearest<C>>,
+    bars: Vec<C>,
+}
+
+impl<C: Float> BlockLists<C> {
+    fn new(rows: usize, keep: usize) -> Self {
+        BlockLists {
+            lists: (0..rows).map(|_| Nearest::new(keep)).collect(),
+            bars: vec![C::infinity(); rows.next_multiple_of(LANES)],
+        }
+    }
+
+    /// Sets the bars again after offers made to the lists directly.
+    fn refresh_bars(&mut self) {
+        for (bar, list) in self.bars.iter_mut().zip(&self.lists) {
+            *bar = list.worst();
+        }
+    }
+}
+
+/// The augmented reference rows of a symmetric scan, feature by feature, a block of
+/// `BRUTE_QUERY_BLOCK` rows at a time: the `−2 r[f]` of every row of the block for each
+/// feature `f`, then their `|r|²`, each run padded to whole chunks of `LANES` with
+/// zeros and NaN norms, whose keys are NaN and reach no bar.
+struct FeatureMajor<C> {
+    values: Vec<C>,
+    dim: usize,
+    n_rows: usize,
+}
+
+impl<C: Float> FeatureMajor<C> {
+    const B: usize = BRUTE_QUERY_BLOCK;
+
+    /// The augmented reference rows `rows` of `search` (centred on `mean`), in order.
+    fn new<F: Float>(search: &Search<'_, F>, mean: &[F], rows: &[usize]) -> Self {
+        let (n_rows, dim) = (rows.len(), mean.len());
+        let mut layout = FeatureMajor {
+            values: Vec::new(),
+            dim,
+            n_rows,
+        };
+        let mut values = vec![C::zero(); layout.offset(n_rows.div_ceil(Self::B))];
+        let mut blocks: Vec<&mut [C]> = Vec::new();
+        let mut rest = values.as_mut_slice();
+        for b in 0..n_rows.div_ceil(Self::B) {
+            let (block, after) = rest.split_at_mut(layout.offset(b + 1) - layout.offset(b));
+            blocks.push(block);
+            rest = after;
+        }
+        blocks.into_par_iter().enumerate().for_each(|(b, block)| {
+            let block_rows = &rows[b * Self::B..n_rows.min((b + 1) * Self::B)];
+            let width = block_rows.len().next_multiple_of(LANES);
+            let mut row = vec![C::zero(); dim + 1];
+            for (c, &r) in block_rows.iter().enumerate() {
+                augment_row(search, mean, r, true, &mut row);
+                for (f, &v) in row.iter().enumerate() {
+                    block[f * width + c] = v;
+                }
+            }
+            block[dim * width + block_rows.len()..].fill(C::nan());
+        });
+        layout.values = values;
+        layout
+    }
+
+    /// Writes the augmented rows `rows` back row by row, `depth` apart, to `room`.
+    fn rows(&self, rows: Range<usize>, depth: usize, room: &mut [C]) {
+        for (r, dst) in rows.zip(room.chunks_mut(depth)) {
+            let (b, c) = (r / Self::B, r % Self::B);
+            let block = self.block(b);
+            let width = block.len() / (self.dim + 1);
+            for (f, v) in dst[..=self.dim].iter_mut().enumerate() {
+                *v = block[f * width + c];
+            }
+        }
+    }
+
+    /// Where block `b` starts (every block before it is whole but the last).
+    fn offset(&self, b: usize) -> usize {
+        let rows = self.n_rows.min(b * Self::B);
+        let whole = rows / Self::B;
+        (whole * Self::B + (rows - whole * Self::B).next_multiple_of(LANES)) * (self.dim + 1)
+    }
+
+    fn block(&self, b: usize) -> &[C] {
+        &self.values[self.offset(b)..self.offset(b + 1)]
+    }
+}
+
+widest_vectors! {
+    /// The fused tile of `scan_symmetric`: the keys of the block's query rows (from
+    /// `first` on: their `steps`, see `fused_steps`, and squared norms `row_norms`) for
+    /// one block of references (`columns`, feature-major as
+    /// `FeatureMajor` lays it out, `dim` features, from reference `start` on), made a
+    /// chunk of `LANES` references for `FUSED_ROWS` rows at a time and tested against
+    /// both sides' bars at once. Each row's keys go to its list in `mine`, except its
+    /// own; each reference's, as `offer_to_columns` turns them, to `theirs` (none for
+    /// the block's own diagonal tile, whose rows offer every pair to themselves).
+    #[allow(clippy::too_many_arguments)]
+    fn offer_fused_tile<C: Float>(
+        steps: &[[C; FUSED_ROWS]],
+        dim: usize,
+        columns: &[C],
+        start: usize,
+        first: usize,
+        row_norms: &[C],
+        mine: &mut [Nearest<C>],
+        theirs: Option<&mut BlockLists<C>>,
+    ) {
+        let m = mine.len();
+        let width = columns.len() / (dim + 1);
+        let norms = &columns[dim * width..];
+        let mut theirs = theirs;
+        for (step, a0) in steps.chunks_exact(dim).zip((0..m).step_by(FUSED_ROWS)) {
+            for c0 in (0..width).step_by(LANES) {
+                let chunk_norms: &[C; LANES] =
+                    norms[c0..c0 + LANES].try_into().expect("a whole chunk");
+                let mut keys = [*chunk_norms; FUSED_ROWS];
+                for (column, qs) in columns.chunks_exact(width).zip(step) {
+                    let column: &[C; LANES] =
+                        column[c0..c0 + LANES].try_into().expect("a whole chunk");
+                    for (keys, &q) in keys.iter_mut().zip(qs) {
+                        for (key, &v) in keys.iter_mut().zip(column) {
+                            *key = q.mul_add(v, *key);
+                        }
+                    }
+                }
+                for (r, keys) in keys.into_iter().enumerate() {
+                    let a = a0 + r;
+                    if a == m {
+                        break;
+                    }
+                    let bar = mine[a].worst();
+                    let mut reaches = keys.iter().fold(false, |any, &v| any | (v <= bar));
+                    if let Some(theirs) = theirs.as_deref() {
+                        let shift = row_norms[a];
+                        let bars = &theirs.bars[c0..c0 + LANES];
+                        reaches |= (0..LANES).fold(false, |any, l| {
+                            any | ((keys[l] + shift) - chunk_norms[l] <= bars[l])
+                        });
+                    }
+                    if reaches {
+                        let base = (start + c0, first + a);
+                        offer_chunk(keys, base, row_norms[a], chunk_norms, &mut mine[a], theirs.as_deref_mut(), c0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The query rows of a block (`depth` apart in `queries`) `FUSED_ROWS` at a time,
+/// feature by feature, as `offer_fused_tile` multiplies reference chunks by them: a
+/// last step of fewer rows repeats the last one, whose keys it ignores.
+fn fused_steps<C: Float>(queries: &[C], depth: usize, dim: usize) -> Vec<[C; FUSED_ROWS]> {
+    let m = queries.len() / depth;
+    (0..m)
+        .step_by(FUSED_ROWS)
+        .flat_map(|a0| {
+            (0..dim).map(move |f| std::array::from_fn(|r| queries[(a0 + r).min(m - 1) * depth + f]))
+        })
+        .collect()
+}
+
+/// The slow path of `offer_fused_tile`, for a chunk with a candidate: the keys of row
+/// `base.1` for the references `base.0..`, offered to the row's list `mine` (except its
+/// own) and, shifted, to the references' lists in `theirs` (from its list `c0` on).
+#[inline(never)]
+fn offer_chunk<C: Float>(
+    keys: [C; LANES],
+    (first_reference, row): (usize, usize),
+    shift: C,
+    chunk_norms: &[C; LANES],
+    mine: &mut Nearest<C>,
+    mut theirs: Option<&mut BlockLists<C>>,
+    c0: usize,
+) {
+    for (l, key) in keys.into_iter().enumerate() {
+        let reference = first_reference + l;
+        if key <= mine.worst() && reference != row {
+            mine.offer(key, reference as u32);
+        }
+        if let Some(theirs) = theirs.as_deref_mut() {
+            let key = (key + shift) - chunk_norms[l];
+            let c = c0 + l;
+            if key <= theirs.bars[c] {
+                theirs.lists[c].offer(key, row as u32);
+                theirs.bars[c] = theirs.lists[c].worst();
+            }
+        }
+    }
+}
+
+/// `scan_blocks` for a search of the references among themselves: each pair's key is
+/// computed once, in the tiles on and above the diagonal, and offered to both rows,
+/// which halves the work. Tile `(i, j)` holds `|r_c|² − 2 q_a·r_c` for rows `a` of
 /// block `i` and `c` of block `j`; as query `c`'s key for reference `a` it becomes
-/// `|r_a|² − 2 q_c·r_a` by adding `|r_a|² − |r_c|²`. Blocks' lists are shared under
-/// locks; the order offers arrive in does not change the result (see `Nearest`). Only
-/// the row blocks `row_blocks` scan their tiles (all of them for the whole search; a
-/// part of a split search takes its share, see `symmetric_part`).
+/// `|r_a|² − 2 q_c·r_a` by adding `|r_a|² − |r_c|²`. Up to `FUSED_MAX_DIM` features the
+/// keys come from `offer_fused_tile`, above from the GEMM. Blocks' lists are shared
+/// under locks; the order offers arrive in does not change the result (see
+/// `Nearest`). Only the row blocks `row_blocks` scan their tiles (all of them for the
+/// whole search; a part of a split search takes its share, see `symmetric_part`).
 fn scan_symmetric<C: Float>(
     tiles: &Tiles<'_, C>,
     keep: usize,
@@ -597,8 +921,8 @@ fn scan_symmetric<C: Float>(
     let n = tiles.n_references;
     let blocks = n.div_ceil(B);
     let block_len = |b: usize| B.min(n - b * B);
-    let shared: Vec<Mutex<Vec<Nearest<C>>>> = (0..blocks)
-        .map(|b| Mutex::new((0..block_len(b)).map(|_| Nearest::new(keep)).collect()))
+    let shared: Vec<Mutex<BlockLists<C>>> = (0..blocks)
+        .map(|b| Mutex::new(BlockLists::new(block_len(b), keep)))
         .collect();
     let norms: Vec<C> = (0..blocks)
         .flat_map(|b| {
@@ -610,73 +934,124 @@ fn scan_symmetric<C: Float>(
                 .collect::<Vec<C>>()
         })
         .collect();
+    let fused = match &tiles.references {
+        ReferenceRows::FeatureMajor(layout) => Some(layout),
+        _ => None,
+    };
     let lock = |b: usize| shared[b].lock().unwrap_or_else(PoisonError::into_inner);
     // The diagonal tiles first, each block's rows among themselves: every list then
-    // holds its best of a whole block before the other tiles' offers arrive, and their
-    // bars spare most of those offers.
-    row_blocks.par_iter().for_each(|&i| {
+    // holds its best of a whole block of near rows before the other tiles' offers
+    // arrive, and their bars spare most of those offers. A part of a split search
+    // scans every block's own tile too (a small share of the pairs), for those bars;
+    // the parts' lists are merged without their repeats.
+    (0..blocks).into_par_iter().for_each(|i| {
         let (first, m) = (i * B, block_len(i));
         let block = &tiles.queries[first * depth..(first + m) * depth];
-        let mut room = tiles.reference_room(B);
-        let block_references = tiles.reference_tile(first..first + m, &mut room);
-        let mut tile = vec![C::zero(); m * m];
-        C::gemm_abt(m, m, depth, block, block_references, &mut tile);
         let mut lists = lock(i);
-        for (a, list) in lists.iter_mut().enumerate() {
-            // Without the row itself.
-            tile[a * m + a] = C::infinity();
-            scan_tile(&tile[a * m..(a + 1) * m], first, list);
+        match &fused {
+            Some(fused) => {
+                let row_norms = &norms[first..first + m];
+                let (dim, columns) = (tiles.dim, fused.block(i));
+                let steps = fused_steps(block, depth, dim);
+                offer_fused_tile(
+                    &steps,
+                    dim,
+                    columns,
+                    first,
+                    first,
+                    row_norms,
+                    &mut lists.lists,
+                    None,
+                );
+            }
+            None => {
+                let mut room = tiles.reference_room(B);
+                let block_references = tiles.reference_tile(first..first + m, &mut room);
+                let mut tile = vec![C::zero(); m * m];
+                C::gemm_abt(m, m, depth, block, block_references, &mut tile);
+                let own: Vec<u32> = (first as u32..(first + m) as u32).collect();
+                offer_tile_rows(&mut tile, first, &own, &mut lists.lists);
+            }
         }
+        lists.refresh_bars();
     });
     row_blocks.par_iter().for_each(|&i| {
         let (first, m) = (i * B, block_len(i));
         let block_queries = &tiles.queries[first * depth..(first + m) * depth];
+        let row_norms = &norms[first..first + m];
         // Start from what this block's lists hold so far (its diagonal tile, and what
         // the blocks before it have offered): a tight bar from the first tile on.
-        let mut mine: Vec<Nearest<C>> = lock(i).clone();
-        let mut tile = vec![C::zero(); m * B];
+        let mut mine: Vec<Nearest<C>> = lock(i).lists.clone();
+        let (steps, mut tile) = match fused {
+            Some(_) => (fused_steps(block_queries, depth, tiles.dim), Vec::new()),
+            None => (Vec::new(), vec![C::zero(); m * B]),
+        };
         let mut room = tiles.reference_room(B);
         for j in i + 1..blocks {
             if tiles.stop.requested() {
                 return;
             }
             let (start, width) = (j * B, block_len(j));
-            let block_references = tiles.reference_tile(start..start + width, &mut room);
-            C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
-            for (a, nearest) in mine.iter_mut().enumerate() {
-                scan_tile(&tile[a * width..(a + 1) * width], start, nearest);
-            }
-            let mut theirs = lock(j);
-            let mut bars: Vec<C> = theirs.iter().map(Nearest::worst).collect();
-            let column_norms = &norms[start..start + width];
-            for a in 0..m {
-                let row = &tile[a * width..(a + 1) * width];
-                let reference = (first + a) as u32;
-                offer_to_columns(
-                    row,
-                    norms[first + a],
-                    column_norms,
-                    &mut bars,
-                    &mut theirs,
-                    reference,
-                );
+            match &fused {
+                Some(fused) => {
+                    let (dim, columns) = (tiles.dim, fused.block(j));
+                    let theirs = Some(&mut *lock(j));
+                    offer_fused_tile(
+                        &steps, dim, columns, start, first, row_norms, &mut mine, theirs,
+                    );
+                }
+                None => {
+                    let block_references = tiles.reference_tile(start..start + width, &mut room);
+                    C::gemm_abt(m, width, depth, block_queries, block_references, &mut tile);
+                    let column_norms = &norms[start..start + width];
+                    let tile = &tile[..m * width];
+                    offer_tile_both_ways(
+                        tile,
+                        start,
+                        first,
+                        row_norms,
+                        column_norms,
+                        &mut mine,
+                        &mut lock(j),
+                    );
+                }
             }
         }
         // The row scan's references are the later blocks'; the others in `mine` are
         // copies of what the shared lists have already been offered.
         let mut lists = lock(i);
-        for (list, found) in lists.iter_mut().zip(&mine) {
+        for (list, found) in lists.lists.iter_mut().zip(&mine) {
             for (&dist, &index) in found.dist.iter().zip(&found.index) {
                 if index as usize >= first + m {
                     list.offer(dist, index);
                 }
             }
         }
+        lists.refresh_bars();
     });
-    shared
-        .into_iter()
-        .flat_map(|lists| lists.into_inner().unwrap_or_else(PoisonError::into_inner))
-        .collect()
+    // Back from the scan's order to the references', in place (a second table of
+    // lists cost 5.6 MB at 1e5 rows): each list to its row's position, holding
+    // positions.
+    let mut lists: Vec<Nearest<C>> = (shared.into_iter())
+        .flat_map(|lists| {
+            lists
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .lists
+        })
+        .collect();
+    let mut destination = tiles.order.clone();
+    for at in 0..n {
+        while destination[at] as usize != at {
+            let to = destination[at] as usize;
+            lists.swap(at, to);
+            destination.swap(at, to);
+        }
+    }
+    for list in &mut lists {
+        list.renumber(|i| tiles.order[i as usize]);
+    }
+    lists
 }
 
 /// The `k` nearest neighbours of each of `n` items among the others, under any
@@ -721,7 +1096,7 @@ pub fn kneighbors_by(
 /// `row[c] = |r_c|² − 2 q·r_c`, whose key as query `c`'s distance to the reference is
 /// `row[c] + shift − norms[c]` (`shift` the reference's squared norm). `bars` mirrors
 /// each query's current bar, so a chunk of columns is tested in one vector pass.
-#[inline]
+#[inline(always)]
 fn offer_to_columns<F: Float>(
     row: &[F],
     shift: F,
@@ -730,7 +1105,6 @@ fn offer_to_columns<F: Float>(
     lists: &mut [Nearest<F>],
     reference: u32,
 ) {
-    const LANES: usize = 16;
     let mut start = 0;
     while start < row.len() {
         let end = (start + LANES).min(row.len());
@@ -760,16 +1134,16 @@ fn offer_to_columns<F: Float>(
 }
 
 /// Offers the references of one tile row (their `|r|² − 2 q·r`) to a query's list.
-#[inline]
+#[inline(always)]
 fn scan_tile<F: Float>(partial: &[F], start: usize, list: &mut impl Collect<F>) {
-    const LANES: usize = 16;
     let mut chunks = partial.chunks_exact(LANES);
     for (c, lanes) in chunks.by_ref().enumerate() {
         let lanes: &[F; LANES] = lanes.try_into().expect("chunks of LANES");
-        // Most chunks hold no candidate: their least value, found branch-free with
-        // lane-parallel minimums, already fails the bar (a tie with the bar may still
-        // win on index, so `Nearest::offer` decides those).
-        if least_of_16(lanes) <= list.bar() {
+        // Most chunks hold no candidate, which one branch-free, lane-parallel comparison
+        // with the bar shows at once (a tie with the bar may still win on index, so
+        // `Nearest::offer` decides those).
+        let bar = list.bar();
+        if lanes.iter().fold(false, |any, &v| any | (v <= bar)) {
             offer_below(lanes, start + c * LANES, list);
         }
     }
@@ -779,7 +1153,7 @@ fn scan_tile<F: Float>(partial: &[F], start: usize, list: &mut impl Collect<F>) 
 
 /// Offers the values of `lanes` (references `first..`, at most 32) that reach the
 /// current bar: a bit mask of them first, then only those, in order.
-#[inline]
+#[inline(always)]
 fn offer_below<F: Float>(lanes: &[F], first: usize, list: &mut impl Collect<F>) {
     let bar = list.bar();
     let mut below = lanes
@@ -796,7 +1170,8 @@ fn offer_below<F: Float>(lanes: &[F], first: usize, list: &mut impl Collect<F>) 
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{kneighbors, kneighbors_among, Engine, MAX_TREE_DIM};
+    use super::super::{kneighbors, kneighbors_among, Engine, Search, MAX_TREE_DIM};
+    use super::{spatial_order, NOT_A_REFERENCE};
     use crate::float::Float;
     use crate::stop::Stop;
     use ndarray::{Array2, Axis};
@@ -884,6 +1259,48 @@ mod tests {
                     let single32 = streaming_brute(&x32, &few, &references, k);
                     assert_eq!(single32, canonical_table(x32.view(), &few, &references, k));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_spatial_order_is_a_permutation_that_puts_near_rows_together() {
+        type Make = fn(usize, usize, u64) -> Array2<f64>;
+        let makers: [(Make, bool); 3] = [(random, true), (clustered, true), (duplicated, false)];
+        for (make, spread) in makers {
+            // Three features: 600 rows split into leaves of 64 group near rows clearly.
+            let x = make(1200, 3, 9);
+            // Positions into references that are not the rows in order.
+            let references: Vec<usize> = (0..1200).rev().step_by(2).collect();
+            let own = vec![NOT_A_REFERENCE; references.len()];
+            let search = Search {
+                x: x.view(),
+                queries: &references,
+                references: &references,
+                own: &own,
+                k: 3,
+                scale: 1.0,
+                stop: Stop::never(),
+            };
+            let order = spatial_order(&search);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..references.len() as u32).collect::<Vec<_>>());
+            for threads in [1, 2, 3] {
+                let again =
+                    crate::parallel::run_with_threads(Some(threads), || spatial_order(&search));
+                assert_eq!(again.unwrap(), order);
+            }
+            if spread {
+                // Consecutive rows are far closer than in the references' own order.
+                let gaps = |positions: &mut dyn Iterator<Item = usize>| {
+                    let rows: Vec<usize> = positions.map(|p| references[p]).collect();
+                    let pairs = rows.windows(2);
+                    pairs.map(|w| squared_distance(&x, w[0], w[1])).sum::<f64>()
+                };
+                let ordered = gaps(&mut order.iter().map(|&p| p as usize));
+                let plain = gaps(&mut (0..references.len()));
+                assert!(ordered < 0.5 * plain, "{ordered} against {plain}");
             }
         }
     }

@@ -61,6 +61,23 @@ impl<F: Float> Nearest<F> {
             self.worst = self.dist[self.k - 1];
         }
     }
+
+    /// Maps every index through `renumber` (a one-to-one map), and sorts the equal
+    /// distances by their new indices again.
+    pub(crate) fn renumber(&mut self, renumber: impl Fn(u32) -> u32) {
+        for index in &mut self.index {
+            *index = renumber(*index);
+        }
+        // An insertion sort: a few entries, equal distances next to each other already.
+        for at in 1..self.index.len() {
+            let mut j = at;
+            while j > 0 && self.dist[j - 1] == self.dist[j] && self.index[j - 1] > self.index[j] {
+                self.dist.swap(j - 1, j);
+                self.index.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    }
 }
 
 /// What a scan hands a query's references to: a reference whose key reaches the bar
@@ -113,10 +130,28 @@ impl<F: Float> Collect<F> for Within<F> {
 
 /// The least of 16 values, as a tree of pairwise minimums that compiles to a few
 /// vector instructions.
-#[inline]
+#[inline(always)]
 pub(crate) fn least_of_16<F: Float>(v: &[F; 16]) -> F {
     let lesser = |a: F, b: F| if a < b { a } else { b };
     let m8: [F; 8] = std::array::from_fn(|j| lesser(v[j], v[j + 8]));
     let m4: [F; 4] = std::array::from_fn(|j| lesser(m8[j], m8[j + 4]));
     lesser(lesser(m4[0], m4[2]), lesser(m4[1], m4[3]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Nearest;
+
+    #[test]
+    fn renumbered_lists_keep_equal_distances_in_index_order() {
+        let mut list = Nearest::<f32>::new(4);
+        for (dist, index) in [(2.0, 7), (1.0, 9), (2.0, 3), (1.0, 4), (5.0, 1)] {
+            list.offer(dist, index);
+        }
+        assert_eq!(list.index, [4, 9, 3, 7]);
+        list.renumber(|i| 100 - i);
+        assert_eq!(list.index, [91, 96, 93, 97]);
+        assert_eq!(list.dist, [1.0, 1.0, 2.0, 2.0]);
+        assert_eq!(list.worst(), 2.0);
+    }
 }
