@@ -72,10 +72,11 @@ fn answer_the_rest<F: Float>(
 
 /// One of `n_parts` shares of a search of the references among themselves (the
 /// queries are the references), for workers that split it: the symmetric scan of the
-/// part's row blocks (about `1 / n_parts` of the tiles), as every reference's
-/// candidate list from those tiles: keys (as f64) and positions, padded with
-/// `(∞, NOT_A_REFERENCE)`. `answer_from_parts` merges the parts' lists into the lists
-/// one whole scan keeps, so that its table is the whole search's.
+/// part's row blocks (about `1 / n_parts` of the tiles) and of every block's own tile,
+/// as every reference's candidate list from those tiles: keys (as f64) and positions,
+/// padded with `(∞, NOT_A_REFERENCE)`. `answer_from_parts` merges the parts' lists,
+/// each pair once, into the lists one whole scan keeps, so that its table is the
+/// whole search's.
 pub(super) fn symmetric_part<F: Float>(
     search: &Search<'_, F>,
     part: usize,
