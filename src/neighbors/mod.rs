@@ -35,17 +35,23 @@ pub const MAX_TREE_DIM: usize = 13;
 /// Fewest class rows from which the KD-tree beats the brute force, by dimension
 /// (index `d`; `usize::MAX`: never by size alone). Measured on one thread with standard
 /// Gaussian classes and k = 5 (the hard case for trees, so the tree is only chosen where
-/// it wins even there), in float32 and float64, on a 2-core AMD EPYC without AVX-512
-/// (where the brute force's GEMM is at its slowest). At d = 8 the brute force takes
-/// 0.77x the tree's time at 20 000 rows and 1.17x at 50 000; at d = 9, 0.74-0.95x at
-/// 50 000 and 1.02-1.16x at 100 000; from d = 10 on the tree is slower at every
-/// measured size (0.60x at 200 000 rows for d = 10, 0.24x at 100 000 for d = 12): on
-/// Gaussian data its query cost grows about as fast as the brute force's.
+/// it wins even there), on a 2-core AMD EPYC with AVX-512 (2026-12-07, after the brute
+/// force's fused kernel made it about 1.45x faster). The brute force's time over the
+/// tree's, in float64 (then float32 where two figures are given): at d = 6, 0.82x at 10 000 rows, 0.92-0.98x at
+/// 15 000 and 1.15x at 20 000; at d = 7, 0.57x at 10 000, 0.83-0.86x at 35 000 and
+/// 1.03x at 50 000; at d = 8, 0.76x at 100 000, 0.94-0.98x at 120 000 and 1.14x at
+/// 150 000; at d = 9, 0.66x at 200 000 and 0.88x at 300 000 (400 000 is extrapolated
+/// from those two); from d = 10 on the tree is slower at every measured size: on
+/// Gaussian data its query cost grows about as fast as the brute force's. Up to 5
+/// features the tree wins from the smallest classes measured (d = 5: 0.73x the brute
+/// force's time at 10 000 rows on two threads).
 #[rustfmt::skip]
 const TREE_MIN_ROWS: [usize; MAX_TREE_DIM + 1] = [
-    0, 0, 0, 0, 0, 0, 0, 0,                         // d = 0..=7
-    50_000,                                         // d = 8
-    100_000,                                        // d = 9
+    0, 0, 0, 0, 0, 0,                               // d = 0..=5
+    20_000,                                         // d = 6
+    50_000,                                         // d = 7
+    150_000,                                        // d = 8
+    400_000,                                        // d = 9
     usize::MAX, usize::MAX, usize::MAX, usize::MAX, // d = 10..=13: heavy duplication only
 ];
 
