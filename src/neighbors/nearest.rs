@@ -130,7 +130,7 @@ impl<F: Float> Collect<F> for Within<F> {
 
 /// The least of 16 values, as a tree of pairwise minimums that compiles to a few
 /// vector instructions.
-#[inline(always)]
+#[inline]
 pub(crate) fn least_of_16<F: Float>(v: &[F; 16]) -> F {
     let lesser = |a: F, b: F| if a < b { a } else { b };
     let m8: [F; 8] = std::array::from_fn(|j| lesser(v[j], v[j + 8]));
