@@ -10,20 +10,20 @@ macro_rules! widest_vectors {
     (
         $(#[$attr:meta])*
         $vis:vis fn $name:ident $(<$($g:ident: $bound:path),+>)?
-            ($($arg:ident: $ty:ty),* $(,)?) $body:block
+            ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? $body:block
     ) => {
         $(#[$attr])*
-        $vis fn $name $(<$($g: $bound),+>)? ($($arg: $ty),*) {
+        $vis fn $name $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
-            fn body $(<$($g: $bound),+>)? ($($arg: $ty),*) $body
+            fn body $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)? $body
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f")]
-                unsafe fn avx512 $(<$($g: $bound),+>)? ($($arg: $ty),*) {
+                unsafe fn avx512 $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
                 #[target_feature(enable = "avx2,fma")]
-                unsafe fn avx2 $(<$($g: $bound),+>)? ($($arg: $ty),*) {
+                unsafe fn avx2 $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
                 if std::arch::is_x86_feature_detected!("avx512f") {

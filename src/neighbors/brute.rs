@@ -87,10 +87,10 @@ pub(super) fn symmetric_part<F: Float>(
     let n = search.references.len();
     let row_blocks = part_row_blocks(n.div_ceil(BRUTE_QUERY_BLOCK), part, n_parts);
     if frame.scans_in_f32() {
-        let tiles = Tiles::<f32>::new(search, &frame.mean, true);
+        let tiles = Tiles::<f32>::new(search, &frame, true);
         lists_as_arrays(&scan_symmetric(&tiles, keep, &row_blocks), keep)
     } else {
-        let tiles = Tiles::<f64>::new(search, &frame.mean, true);
+        let tiles = Tiles::<f64>::new(search, &frame, true);
         lists_as_arrays(&scan_symmetric(&tiles, keep, &row_blocks), keep)
     }
 }
@@ -308,7 +308,7 @@ fn candidate_pass<F: Float, C: Float>(
     frame: &Frame<F>,
     out: ArrayViewMut2<u32>,
 ) -> Vec<Unproven> {
-    let tiles = Tiles::<C>::new(search, &frame.mean, true);
+    let tiles = Tiles::<C>::new(search, frame, true);
     let bound = KeyBound::of::<C>(search.x.ncols(), tiles.symmetric);
     let keep = search.k + SPARE_CANDIDATES;
     scan_blocks(&tiles, search.own, keep, out, |first, chunk, lists| {
@@ -362,7 +362,7 @@ fn collect_pass<F: Float>(
     unproven: &[Unproven],
     out: ArrayViewMut2<u32>,
 ) {
-    let tiles = Tiles::<f64>::new(search, &frame.mean, false);
+    let tiles = Tiles::<f64>::new(search, frame, false);
     let bound = KeyBound::of::<f64>(search.x.ncols(), false);
     let error = CanonicalError::over(search.x.ncols());
     by_query_blocks(out, search.stop, |first, mut chunk| {
@@ -399,11 +399,26 @@ struct Tiles<'s, C> {
     dim: usize,
     /// The queries are the references themselves (see `scan_symmetric`).
     symmetric: bool,
-    /// In a symmetric scan, the reference each row of the tiles is (by position in the
-    /// search's references), in `spatial_order`; otherwise empty, the rows in the
-    /// search's order.
+    /// In a symmetric or fused rows scan, the reference each row of the tiles is (by
+    /// position in the search's references), in `spatial_order`; otherwise empty, the
+    /// rows in the search's order.
     order: Vec<u32>,
+    /// What the fused scan of other queries reads beside the references
+    /// (`scan_fused_rows`).
+    rows_scan: Option<RowsScan<C>>,
     stop: &'s Stop,
+}
+
+/// The queries of `scan_fused_rows`: their order, and what their partial keys are
+/// tested against.
+struct RowsScan<C> {
+    /// The queries (by position in the search's queries) in `spatial_order`, so that
+    /// the rows of one step of `offer_fused_rows` are near each other.
+    order: Vec<u32>,
+    /// For each query, in the search's order, one value for each of the layout's
+    /// `checks` (`offer_fused_rows`): the query's squared norm outside the features
+    /// read so far, plus twice the margin of its keys.
+    offsets: Vec<C>,
 }
 
 /// The augmented reference rows of a scan.
@@ -441,28 +456,35 @@ fn augment_row<F: Float, C: Float>(
     dst[d] = if reference { cast(norm) } else { C::one() };
 }
 
-/// Rows a leaf of `spatial_order` holds at most.
+/// Rows a leaf of `spatial_order` holds at most, and rows it reads at most to find a
+/// node's widest feature.
 const SPATIAL_LEAF: usize = 64;
+const SPREAD_SAMPLE: usize = 64;
 
-/// The positions of the references in an order that keeps near rows together: the
-/// leaves of a k-d split, each at the median of its widest feature, left to right. A
-/// block of the symmetric scan then holds near rows, so that its own tile, scanned
-/// first, gives every row a bar close to its final one at once, which spares most
-/// offers (the keys and the table do not depend on the order).
-fn spatial_order<F: Float>(search: &Search<'_, F>) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..search.references.len() as u32).collect();
-    split_at_widest(search, &mut order);
+/// The positions in `rows` (rows of `search.x`) in an order that keeps near rows
+/// together: the leaves of a k-d split, each at the median of its widest feature, left
+/// to right. A block of the symmetric scan then holds near rows, so that its own tile,
+/// scanned first, gives every row a bar close to its final one at once, which spares
+/// most offers; a chunk of references, or a step of queries, of the fused rows scan
+/// holds near rows, whose partial keys are ruled out together. The keys and the table
+/// do not depend on the order.
+fn spatial_order<F: Float>(search: &Search<'_, F>, rows: &[usize]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    split_at_widest(search, rows, &mut order);
     order
 }
 
-fn split_at_widest<F: Float>(search: &Search<'_, F>, rows: &mut [u32]) {
-    if rows.len() <= SPATIAL_LEAF || search.stop.requested() {
+fn split_at_widest<F: Float>(search: &Search<'_, F>, rows: &[usize], positions: &mut [u32]) {
+    if positions.len() <= SPATIAL_LEAF || search.stop.requested() {
         return;
     }
     let d = search.x.ncols();
     let (mut low, mut high) = (vec![f64::INFINITY; d], vec![f64::NEG_INFINITY; d]);
-    for &p in rows.iter() {
-        let row = search.x.row(search.references[p as usize]);
+    // The widest feature of an even sample of the rows: reading every row's every
+    // feature at every level took half of a search's set-up.
+    let every = positions.len().div_ceil(SPREAD_SAMPLE);
+    for &p in positions.iter().step_by(every) {
+        let row = search.x.row(rows[p as usize]);
         for ((low, high), &v) in low.iter_mut().zip(&mut high).zip(&row) {
             let v = to_f64(v);
             *low = low.min(v);
@@ -471,19 +493,77 @@ fn split_at_widest<F: Float>(search: &Search<'_, F>, rows: &mut [u32]) {
     }
     let spread = |f: usize| high[f] - low[f];
     let widest = (0..d).fold(0, |best, f| if spread(f) > spread(best) { f } else { best });
-    let mut keyed: Vec<(f64, u32)> = (rows.iter())
-        .map(|&p| (to_f64(search.x[[search.references[p as usize], widest]]), p))
+    let mut keyed: Vec<(f64, u32)> = (positions.iter())
+        .map(|&p| (to_f64(search.x[[rows[p as usize], widest]]), p))
         .collect();
-    let middle = rows.len() / 2;
+    let middle = positions.len() / 2;
     keyed.select_nth_unstable_by(middle, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    for (row, (_, p)) in rows.iter_mut().zip(keyed) {
-        *row = p;
+    for (position, (_, p)) in positions.iter_mut().zip(keyed) {
+        *position = p;
     }
-    let (left, right) = rows.split_at_mut(middle);
+    let (left, right) = positions.split_at_mut(middle);
     rayon::join(
-        || split_at_widest(search, left),
-        || split_at_widest(search, right),
+        || split_at_widest(search, rows, left),
+        || split_at_widest(search, rows, right),
     );
+}
+
+/// The features by decreasing spread of the references around their mean, ties by
+/// index: the first ones tell rows apart the most, so that the partial keys of the
+/// fused rows scan rule most references out after a few of them.
+fn features_by_spread<F: Float>(search: &Search<'_, F>, mean: &[F]) -> Vec<usize> {
+    let mut spread = vec![0.0; mean.len()];
+    for &r in search.references {
+        for ((s, v), &m) in spread.iter_mut().zip(search.row(r)).zip(mean) {
+            *s += (to_f64(v) - to_f64(m)).powi(2);
+        }
+    }
+    let mut features: Vec<usize> = (0..mean.len()).collect();
+    features.sort_by(|&a, &b| spread[b].total_cmp(&spread[a]).then(a.cmp(&b)));
+    features
+}
+
+/// `RowsScan::offsets` of `search`'s queries, for a layout of the `features` in that
+/// order tested after each count in `checks`.
+///
+/// For a query `q` and a reference `r`, the partial key after the first `n` features,
+/// `|r_n|² − 2 q_n·r_n = |q_n − r_n|² − |q_n|²`, is at most `|q − r|² − |q_n|²`: a
+/// reference whose partial key exceeds the query's bar plus `|q|² − |q_n|²` and twice
+/// the margin is farther than every candidate the proof allows for (`prove_lists`:
+/// beyond the bar less the margin), whatever its remaining features. One margin covers
+/// the partial key's rounding (fewer terms than a key's, with smaller norms), the other
+/// the offset's and the test's own rounding in `C`.
+fn check_offsets<F: Float, C: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    features: &[usize],
+    checks: &[usize],
+) -> Vec<C> {
+    let bound = KeyBound::of::<C>(search.x.ncols(), false);
+    let mut offsets = vec![C::zero(); search.queries.len() * checks.len()];
+    if checks.is_empty() {
+        return offsets;
+    }
+    offsets
+        .par_chunks_mut(checks.len())
+        .zip(search.queries.par_iter())
+        .for_each(|(offsets, &q)| {
+            let q_norm = frame.centred_norm(search, q);
+            let slack = q_norm * q_norm + 2.0 * frame.margin(bound, q_norm);
+            let centred: Vec<f64> = (search.row(q).zip(&frame.mean))
+                .map(|(v, &m)| to_f64(v) - to_f64(m))
+                .collect();
+            let mut read = 0.0;
+            let mut done = 0;
+            for (offset, &upto) in offsets.iter_mut().zip(checks) {
+                read += (features[done..upto].iter())
+                    .map(|&f| centred[f] * centred[f])
+                    .sum::<f64>();
+                done = upto;
+                *offset = cast(slack - read);
+            }
+        });
+    offsets
 }
 
 /// The mean of the references, which every row is centred on.
@@ -504,10 +584,14 @@ fn reference_mean<F: Float>(search: &Search<'_, F>) -> Vec<F> {
 }
 
 impl<'s, C: Float> Tiles<'s, C> {
-    /// The tiles of `search`'s rows; `symmetric` where the queries are the references
-    /// and the scan may offer each pair both ways (`scan_symmetric`, in `spatial_order`).
-    fn new<F: Float>(search: &'s Search<'_, F>, mean: &'s [F], symmetric: bool) -> Self {
+    /// The tiles of `search`'s rows for a scan of `frame`. `candidates`: the scan keeps
+    /// candidate lists (`scan_blocks`), so that its own kernels may serve it: where
+    /// the queries are the references, the symmetric scan, which offers each pair both
+    /// ways (`scan_symmetric`); up to `FUSED_MAX_DIM` features and for more than one
+    /// block of other queries, the fused rows scan (`scan_fused_rows`).
+    fn new<F: Float>(search: &'s Search<'_, F>, frame: &'s Frame<F>, candidates: bool) -> Self {
         let d = search.x.ncols();
+        let mean = frame.mean.as_slice();
         let depth = tile_depth::<C>(d);
         let augmented = |rows: &[usize], reference: bool| {
             let mut out = vec![C::zero(); rows.len() * depth];
@@ -516,9 +600,13 @@ impl<'s, C: Float> Tiles<'s, C> {
                 .for_each(|(dst, &r)| augment_row(search, mean, r, reference, dst));
             out
         };
-        let symmetric = symmetric && search.queries == search.references;
-        let order = if symmetric {
-            spatial_order(search)
+        let symmetric = candidates && search.queries == search.references;
+        let fused_rows = candidates
+            && !symmetric
+            && d <= FUSED_MAX_DIM
+            && search.queries.len() > BRUTE_QUERY_BLOCK;
+        let order = if symmetric || fused_rows {
+            spatial_order(search, search.references)
         } else {
             Vec::new()
         };
@@ -526,10 +614,28 @@ impl<'s, C: Float> Tiles<'s, C> {
             .iter()
             .map(|&p| search.references[p as usize])
             .collect();
+        let mut rows_scan = None;
         let references = if symmetric && d <= FUSED_MAX_DIM {
-            ReferenceRows::FeatureMajor(FeatureMajor::new(search, mean, &scanned))
+            let features: Vec<usize> = (0..d).collect();
+            ReferenceRows::FeatureMajor(FeatureMajor::new(
+                search,
+                mean,
+                &scanned,
+                features,
+                Vec::new(),
+            ))
         } else if symmetric {
             ReferenceRows::Packed(augmented(&scanned, true))
+        } else if fused_rows {
+            let features = features_by_spread(search, mean);
+            let checks: Vec<usize> = (CHECK_EVERY..=d.saturating_sub(CHECK_EVERY))
+                .step_by(CHECK_EVERY)
+                .collect();
+            rows_scan = Some(RowsScan {
+                order: spatial_order(search, search.queries),
+                offsets: check_offsets(search, frame, &features, &checks),
+            });
+            ReferenceRows::FeatureMajor(FeatureMajor::new(search, mean, &scanned, features, checks))
         } else if search.queries.len() > BRUTE_QUERY_BLOCK {
             ReferenceRows::Packed(augmented(search.references, true))
         } else {
@@ -543,6 +649,7 @@ impl<'s, C: Float> Tiles<'s, C> {
             queries: augmented(if symmetric { &scanned } else { search.queries }, false),
             references,
             order,
+            rows_scan,
             n_references: search.references.len(),
             depth,
             dim: d,
@@ -608,10 +715,20 @@ fn scan_blocks<C: Float>(
     out: ArrayViewMut2<u32>,
     finish: impl Fn(usize, ArrayViewMut2<u32>, &[Nearest<C>]) -> Vec<Unproven> + Sync,
 ) -> Vec<Unproven> {
-    let lists = tiles.symmetric.then(|| {
-        let blocks = tiles.n_references.div_ceil(BRUTE_QUERY_BLOCK);
-        scan_symmetric(tiles, keep, &(0..blocks).collect::<Vec<_>>())
-    });
+    let lists = match (&tiles.references, &tiles.rows_scan) {
+        _ if tiles.symmetric => {
+            let blocks = tiles.n_references.div_ceil(BRUTE_QUERY_BLOCK);
+            Some(scan_symmetric(
+                tiles,
+                keep,
+                &(0..blocks).collect::<Vec<_>>(),
+            ))
+        }
+        (ReferenceRows::FeatureMajor(layout), Some(rows_scan)) => {
+            Some(scan_fused_rows(tiles, layout, rows_scan, own, keep))
+        }
+        _ => None,
+    };
     by_query_blocks(out, tiles.stop, |first, chunk| {
         let m = chunk.nrows();
         match &lists {
@@ -732,13 +849,16 @@ impl<C: Float> BlockLists<C> {
     }
 }
 
-/// The augmented reference rows of a symmetric scan, feature by feature, a block of
+/// The augmented reference rows of a fused scan, feature by feature, a block of
 /// `BRUTE_QUERY_BLOCK` rows at a time: the `−2 r[f]` of every row of the block for each
-/// feature `f`, then their `|r|²`, each run padded to whole chunks of `LANES` with
-/// zeros and NaN norms, whose keys are NaN and reach no bar.
+/// feature `f` of `features`, in that order; then, for each count `n` in `checks`, the
+/// squared norms of the rows' first `n` of those features; then their `|r|²`. Each run
+/// is padded to whole chunks of `LANES` with zeros and NaN norms, whose keys are NaN
+/// and reach no bar.
 struct FeatureMajor<C> {
     values: Vec<C>,
-    dim: usize,
+    features: Vec<usize>,
+    checks: Vec<usize>,
     n_rows: usize,
 }
 
@@ -746,11 +866,18 @@ impl<C: Float> FeatureMajor<C> {
     const B: usize = BRUTE_QUERY_BLOCK;
 
     /// The augmented reference rows `rows` of `search` (centred on `mean`), in order.
-    fn new<F: Float>(search: &Search<'_, F>, mean: &[F], rows: &[usize]) -> Self {
-        let (n_rows, dim) = (rows.len(), mean.len());
+    fn new<F: Float>(
+        search: &Search<'_, F>,
+        mean: &[F],
+        rows: &[usize],
+        features: Vec<usize>,
+        checks: Vec<usize>,
+    ) -> Self {
+        let n_rows = rows.len();
         let mut layout = FeatureMajor {
             values: Vec::new(),
-            dim,
+            features,
+            checks,
             n_rows,
         };
         let mut values = vec![C::zero(); layout.offset(n_rows.div_ceil(Self::B))];
@@ -761,31 +888,49 @@ impl<C: Float> FeatureMajor<C> {
             blocks.push(block);
             rest = after;
         }
+        let (dim, height) = (mean.len(), layout.height());
         blocks.into_par_iter().enumerate().for_each(|(b, block)| {
             let block_rows = &rows[b * Self::B..n_rows.min((b + 1) * Self::B)];
             let width = block_rows.len().next_multiple_of(LANES);
-            let mut row = vec![C::zero(); dim + 1];
+            let mut centred = vec![0.0; dim];
             for (c, &r) in block_rows.iter().enumerate() {
-                augment_row(search, mean, r, true, &mut row);
-                for (f, &v) in row.iter().enumerate() {
-                    block[f * width + c] = v;
+                for ((t, v), &m) in centred.iter_mut().zip(search.row(r)).zip(mean) {
+                    *t = to_f64(v) - to_f64(m);
                 }
+                let (mut norm, mut checks) = (0.0, layout.checks.iter().enumerate().peekable());
+                for (at, &f) in layout.features.iter().enumerate() {
+                    block[at * width + c] = cast(-2.0 * centred[f]);
+                    norm += centred[f] * centred[f];
+                    if let Some((i, _)) = checks.next_if(|&(_, &upto)| upto == at + 1) {
+                        block[(dim + i) * width + c] = cast(norm);
+                    }
+                }
+                block[(height - 1) * width + c] = cast(norm);
             }
-            block[dim * width + block_rows.len()..].fill(C::nan());
+            for run in dim..height {
+                block[run * width + block_rows.len()..(run + 1) * width].fill(C::nan());
+            }
         });
         layout.values = values;
         layout
     }
 
+    /// Rows of a block: its features, its partial norms, its norms.
+    fn height(&self) -> usize {
+        self.features.len() + self.checks.len() + 1
+    }
+
     /// Writes the augmented rows `rows` back row by row, `depth` apart, to `room`.
     fn rows(&self, rows: Range<usize>, depth: usize, room: &mut [C]) {
+        let height = self.height();
         for (r, dst) in rows.zip(room.chunks_mut(depth)) {
             let (b, c) = (r / Self::B, r % Self::B);
             let block = self.block(b);
-            let width = block.len() / (self.dim + 1);
-            for (f, v) in dst[..=self.dim].iter_mut().enumerate() {
-                *v = block[f * width + c];
+            let width = block.len() / height;
+            for (at, &f) in self.features.iter().enumerate() {
+                dst[f] = block[at * width + c];
             }
+            dst[self.features.len()] = block[(height - 1) * width + c];
         }
     }
 
@@ -793,11 +938,31 @@ impl<C: Float> FeatureMajor<C> {
     fn offset(&self, b: usize) -> usize {
         let rows = self.n_rows.min(b * Self::B);
         let whole = rows / Self::B;
-        (whole * Self::B + (rows - whole * Self::B).next_multiple_of(LANES)) * (self.dim + 1)
+        (whole * Self::B + (rows - whole * Self::B).next_multiple_of(LANES)) * self.height()
     }
 
     fn block(&self, b: usize) -> &[C] {
         &self.values[self.offset(b)..self.offset(b + 1)]
+    }
+
+    /// The centre of each block's rows, feature by feature in the layout's order.
+    fn block_centres(&self) -> Vec<Vec<f64>> {
+        let height = self.height();
+        (0..self.n_rows.div_ceil(Self::B))
+            .map(|b| {
+                let (block, rows) = (self.block(b), Self::B.min(self.n_rows - b * Self::B));
+                let width = block.len() / height;
+                (0..self.features.len())
+                    .map(|at| {
+                        let sum: f64 = block[at * width..at * width + rows]
+                            .iter()
+                            .map(|&v| to_f64(v))
+                            .sum();
+                        -0.5 * sum / rows as f64
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 
@@ -830,15 +995,7 @@ widest_vectors! {
                 let chunk_norms: &[C; LANES] =
                     norms[c0..c0 + LANES].try_into().expect("a whole chunk");
                 let mut keys = [*chunk_norms; FUSED_ROWS];
-                for (column, qs) in columns.chunks_exact(width).zip(step) {
-                    let column: &[C; LANES] =
-                        column[c0..c0 + LANES].try_into().expect("a whole chunk");
-                    for (keys, &q) in keys.iter_mut().zip(qs) {
-                        for (key, &v) in keys.iter_mut().zip(column) {
-                            *key = q.mul_add(v, *key);
-                        }
-                    }
-                }
+                accumulate(&mut keys, columns, step, width, c0);
                 for (r, keys) in keys.into_iter().enumerate() {
                     let a = a0 + r;
                     if a == m {
@@ -863,15 +1020,46 @@ widest_vectors! {
     }
 }
 
-/// The query rows of a block (`depth` apart in `queries`) `FUSED_ROWS` at a time,
-/// feature by feature, as `offer_fused_tile` multiplies reference chunks by them: a
-/// last step of fewer rows repeats the last one, whose keys it ignores.
-fn fused_steps<C: Float>(queries: &[C], depth: usize, dim: usize) -> Vec<[C; FUSED_ROWS]> {
-    let m = queries.len() / depth;
-    (0..m)
-        .step_by(FUSED_ROWS)
-        .flat_map(|a0| {
-            (0..dim).map(move |f| std::array::from_fn(|r| queries[(a0 + r).min(m - 1) * depth + f]))
+/// Adds `q·v` to the keys of a chunk of `LANES` references (from `c0` on, in columns
+/// `width` apart from the first, one per feature) for each row of a step (`step`, one
+/// entry per feature).
+#[inline(always)]
+fn accumulate<C: Float>(
+    keys: &mut [[C; LANES]; FUSED_ROWS],
+    columns: &[C],
+    step: &[[C; FUSED_ROWS]],
+    width: usize,
+    c0: usize,
+) {
+    // Indexed rather than `chunks_exact`, whose length is a division, on every call.
+    for (f, qs) in step.iter().enumerate() {
+        let column: &[C; LANES] = columns[f * width + c0..][..LANES]
+            .try_into()
+            .expect("a whole chunk");
+        for (keys, &q) in keys.iter_mut().zip(qs) {
+            for (key, &v) in keys.iter_mut().zip(column) {
+                *key = q.mul_add(v, *key);
+            }
+        }
+    }
+}
+
+/// The query rows `rows` (`depth` apart in `queries`) `FUSED_ROWS` at a time, feature
+/// by feature in the order of `features`, as the fused kernels multiply reference
+/// chunks by them: a last step of fewer rows repeats the last one, whose keys they
+/// ignore.
+fn fused_steps<C: Float>(
+    queries: &[C],
+    depth: usize,
+    rows: &[usize],
+    features: &[usize],
+) -> Vec<[C; FUSED_ROWS]> {
+    rows.chunks(FUSED_ROWS)
+        .flat_map(|step| {
+            let row = |r: usize| step[r.min(step.len() - 1)] * depth;
+            features
+                .iter()
+                .map(move |&f| std::array::from_fn(|r| queries[row(r) + f]))
         })
         .collect()
 }
@@ -901,6 +1089,243 @@ fn offer_chunk<C: Float>(
                 theirs.lists[c].offer(key, row as u32);
                 theirs.bars[c] = theirs.lists[c].worst();
             }
+        }
+    }
+}
+
+/// Features read between two tests of the partial keys in `offer_fused_rows`, and the
+/// most tests a row of up to `FUSED_MAX_DIM` features takes.
+const CHECK_EVERY: usize = 4;
+const MAX_CHECKS: usize = FUSED_MAX_DIM / CHECK_EVERY;
+/// Every how many blocks of references `scan_fused_rows` takes every test to see
+/// which pay, and what a test costs, in features multiplied.
+const PROBE_EVERY: usize = 8;
+const TEST_COST: f64 = 2.0;
+
+/// What one block of queries of `scan_fused_rows` multiplies and tests each block of
+/// references with: its rows' `steps` (see `fused_steps`), their `offsets`
+/// (`RowsScan::offsets`, one `[C; FUSED_ROWS]` per step and test) and each row's `own`
+/// reference, which it never takes (by position in the scan's order).
+struct RowsBlock<C> {
+    steps: Vec<[C; FUSED_ROWS]>,
+    offsets: Vec<[C; FUSED_ROWS]>,
+    own: Vec<u32>,
+}
+
+widest_vectors! {
+    /// The fused tile of `scan_fused_rows`: the keys of a `block` of query rows for one
+    /// block of references (`columns`, laid out by `layout`, from reference `start`
+    /// on), a chunk of `LANES` references for `FUSED_ROWS` rows at a time, offered to
+    /// the rows' lists in `mine`. After each count of features in the layout's `checks`
+    /// that `tested` has a bit for, the chunk's partial keys are tested against the
+    /// rows' bars plus their offsets: a chunk that none of the rows can take any more
+    /// stops there. Adds to `stopped[i]` the chunks of a step that stopped at test `i`.
+    fn offer_fused_rows<C: Float>(
+        block: &RowsBlock<C>,
+        layout: &FeatureMajor<C>,
+        columns: &[C],
+        tested: u32,
+        start: usize,
+        mine: &mut [Nearest<C>],
+        stopped: &mut [usize; MAX_CHECKS],
+    ) {
+        let m = mine.len();
+        let (checks, dim) = (layout.checks.as_slice(), layout.features.len());
+        let n_checks = checks.len();
+        let width = columns.len() / layout.height();
+        let norms = &columns[(dim + n_checks) * width..];
+        let steps = block.steps.chunks_exact(dim).zip((0..m).step_by(FUSED_ROWS));
+        for (s, (step, a0)) in steps.enumerate() {
+            let rows = FUSED_ROWS.min(m - a0);
+            let offsets = &block.offsets[s * n_checks..(s + 1) * n_checks];
+            // Each test's bars for the step's rows; a row past the last takes nothing:
+            // its bars are −∞.
+            let mut bars = [[C::neg_infinity(); FUSED_ROWS]; MAX_CHECKS];
+            for r in 0..rows {
+                set_bars(&mut bars, mine[a0 + r].worst(), offsets, r);
+            }
+            'chunks: for c0 in (0..width).step_by(LANES) {
+                let mut keys = [[C::zero(); LANES]; FUSED_ROWS];
+                let mut done = 0;
+                for (i, &upto) in checks.iter().enumerate() {
+                    if tested & (1 << i) == 0 {
+                        continue;
+                    }
+                    accumulate(&mut keys, &columns[done * width..], &step[done..upto], width, c0);
+                    done = upto;
+                    let partial_norms: &[C; LANES] = columns[(dim + i) * width + c0..][..LANES]
+                        .try_into()
+                        .expect("a whole chunk");
+                    let mut reaches = false;
+                    for (keys, &bar) in keys.iter().zip(&bars[i]) {
+                        reaches |= (0..LANES).fold(false, |any, l| any | (keys[l] + partial_norms[l] <= bar));
+                    }
+                    if !reaches {
+                        stopped[i] += 1;
+                        continue 'chunks;
+                    }
+                }
+                accumulate(&mut keys, &columns[done * width..], &step[done..], width, c0);
+                let chunk_norms: &[C; LANES] = norms[c0..c0 + LANES].try_into().expect("a whole chunk");
+                for (r, keys) in keys.iter_mut().enumerate().take(rows) {
+                    let list = &mut mine[a0 + r];
+                    let bar = list.worst();
+                    *keys = std::array::from_fn(|l| keys[l] + chunk_norms[l]);
+                    if keys.iter().fold(false, |any, &v| any | (v <= bar)) {
+                        let base = (start + c0, block.own[a0 + r] as usize);
+                        offer_chunk(*keys, base, C::zero(), chunk_norms, list, None, c0);
+                        set_bars(&mut bars, list.worst(), offsets, r);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The tests of `offer_fused_rows` that pay, as bits: those that stopped enough of
+/// the `chunks` that reached them (`stopped[i]` at test `i`, after `checks[i]` of the
+/// `dim` features) to spare more multiplications than they cost. On data whose
+/// features all spread alike the first features rule little out, and the tests go.
+fn tests_that_pay(
+    checks: &[usize],
+    dim: usize,
+    stopped: &[usize; MAX_CHECKS],
+    chunks: usize,
+) -> u32 {
+    let mut reached = chunks;
+    let mut tested = 0;
+    for (i, (&upto, &stopped)) in checks.iter().zip(stopped).enumerate() {
+        let spared = stopped as f64 * (dim - upto) as f64;
+        if spared > TEST_COST * reached as f64 {
+            tested |= 1 << i;
+        }
+        reached -= stopped;
+    }
+    tested
+}
+
+/// Sets the bars of row `r` of a step of `offer_fused_rows` at each test: its list's
+/// `bar` plus its offsets.
+#[inline(always)]
+fn set_bars<C: Float>(
+    bars: &mut [[C; FUSED_ROWS]; MAX_CHECKS],
+    bar: C,
+    offsets: &[[C; FUSED_ROWS]],
+    r: usize,
+) {
+    for (bars, offsets) in bars.iter_mut().zip(offsets) {
+        bars[r] = bar + offsets[r];
+    }
+}
+
+/// `scan_blocks`'s lists for queries other than the references, up to `FUSED_MAX_DIM`
+/// features (the tiles' `rows_scan`): each block of queries in their `spatial_order`
+/// scans every block of references in theirs with `offer_fused_rows`, which rules out
+/// most chunks of references from their first features. Returns the lists in the
+/// queries' order, holding positions in the search's references, except each query's
+/// `own`.
+fn scan_fused_rows<C: Float>(
+    tiles: &Tiles<'_, C>,
+    layout: &FeatureMajor<C>,
+    rows_scan: &RowsScan<C>,
+    own: &[u32],
+    keep: usize,
+) -> Vec<Nearest<C>> {
+    const B: usize = BRUTE_QUERY_BLOCK;
+    let n = tiles.n_references;
+    let n_checks = layout.checks.len();
+    let mut scanned_at = vec![NOT_A_REFERENCE; n];
+    for (at, &p) in tiles.order.iter().enumerate() {
+        scanned_at[p as usize] = at as u32;
+    }
+    let height = layout.height();
+    let centres = layout.block_centres();
+    let query_blocks: Vec<Vec<Nearest<C>>> = (rows_scan.order.par_chunks(B))
+        .map(|block| {
+            let rows: Vec<usize> = block.iter().map(|&q| q as usize).collect();
+            let block = RowsBlock {
+                steps: fused_steps(&tiles.queries, tiles.depth, &rows, &layout.features),
+                offsets: (rows.chunks(FUSED_ROWS))
+                    .flat_map(|step| {
+                        let offset = move |r: usize, i: usize| {
+                            rows_scan.offsets[step[r.min(step.len() - 1)] * n_checks + i]
+                        };
+                        (0..n_checks).map(move |i| std::array::from_fn(|r| offset(r, i)))
+                    })
+                    .collect(),
+                own: (rows.iter())
+                    .map(|&q| match own[q] {
+                        NOT_A_REFERENCE => NOT_A_REFERENCE,
+                        p => scanned_at[p as usize],
+                    })
+                    .collect(),
+            };
+            let mut mine: Vec<Nearest<C>> = (0..rows.len()).map(|_| Nearest::new(keep)).collect();
+            // The nearest blocks of references first, for tight bars from the start.
+            let centre: Vec<f64> = (layout.features.iter())
+                .map(|&f| {
+                    rows.iter()
+                        .map(|&q| to_f64(tiles.queries[q * tiles.depth + f]))
+                        .sum::<f64>()
+                        / rows.len() as f64
+                })
+                .collect();
+            let mut near_first: Vec<(f64, usize)> = (centres.iter().enumerate())
+                .map(|(j, c)| {
+                    (
+                        c.iter().zip(&centre).map(|(a, b)| (a - b) * (a - b)).sum(),
+                        j,
+                    )
+                })
+                .collect();
+            near_first.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            // Every `PROBE_EVERY`-th block takes every test, and what they stop there
+            // picks the tests of the blocks until the next.
+            let mut tested = u32::MAX;
+            for (at, &(_, j)) in near_first.iter().enumerate() {
+                if tiles.stop.requested() {
+                    break;
+                }
+                let columns = layout.block(j);
+                let probe = at % PROBE_EVERY == 0;
+                let mut stopped = [0; MAX_CHECKS];
+                let this_block = if probe { u32::MAX } else { tested };
+                offer_fused_rows(
+                    &block,
+                    layout,
+                    columns,
+                    this_block,
+                    j * B,
+                    &mut mine,
+                    &mut stopped,
+                );
+                if probe {
+                    let chunks =
+                        rows.len().div_ceil(FUSED_ROWS) * (columns.len() / height).div_ceil(LANES);
+                    tested =
+                        tests_that_pay(&layout.checks, layout.features.len(), &stopped, chunks);
+                }
+            }
+            mine
+        })
+        .collect();
+    let mut lists: Vec<Nearest<C>> = query_blocks.into_iter().flatten().collect();
+    back_in_order(&mut lists, &rows_scan.order);
+    for list in &mut lists {
+        list.renumber(|i| tiles.order[i as usize]);
+    }
+    lists
+}
+
+/// Moves `lists[at]` to `lists[order[at]]` for every `at`, in place (a second table of
+/// lists cost 5.6 MB at 1e5 rows): lists made in a scan's order back to the rows'.
+fn back_in_order<T>(lists: &mut [T], order: &[u32]) {
+    let mut destination = order.to_vec();
+    for at in 0..lists.len() {
+        while destination[at] as usize != at {
+            let to = destination[at] as usize;
+            lists.swap(at, to);
+            destination.swap(at, to);
         }
     }
 }
@@ -955,7 +1380,8 @@ fn scan_symmetric<C: Float>(
             Some(fused) => {
                 let row_norms = &norms[first..first + m];
                 let (dim, columns) = (tiles.dim, fused.block(i));
-                let steps = fused_steps(block, depth, dim);
+                let rows: Vec<usize> = (first..first + m).collect();
+                let steps = fused_steps(&tiles.queries, depth, &rows, &fused.features);
                 offer_fused_tile(
                     &steps,
                     dim,
@@ -986,7 +1412,13 @@ fn scan_symmetric<C: Float>(
         // the blocks before it have offered): a tight bar from the first tile on.
         let mut mine: Vec<Nearest<C>> = lock(i).lists.clone();
         let (steps, mut tile) = match fused {
-            Some(_) => (fused_steps(block_queries, depth, tiles.dim), Vec::new()),
+            Some(fused) => {
+                let rows: Vec<usize> = (first..first + m).collect();
+                (
+                    fused_steps(&tiles.queries, depth, &rows, &fused.features),
+                    Vec::new(),
+                )
+            }
             None => (Vec::new(), vec![C::zero(); m * B]),
         };
         let mut room = tiles.reference_room(B);
@@ -1032,9 +1464,8 @@ fn scan_symmetric<C: Float>(
         }
         lists.refresh_bars();
     });
-    // Back from the scan's order to the references', in place (a second table of
-    // lists cost 5.6 MB at 1e5 rows): each list to its row's position, holding
-    // positions.
+    // Back from the scan's order to the references': each list to its row's
+    // position, holding positions.
     let mut lists: Vec<Nearest<C>> = (shared.into_iter())
         .flat_map(|lists| {
             lists
@@ -1043,14 +1474,7 @@ fn scan_symmetric<C: Float>(
                 .lists
         })
         .collect();
-    let mut destination = tiles.order.clone();
-    for at in 0..n {
-        while destination[at] as usize != at {
-            let to = destination[at] as usize;
-            lists.swap(at, to);
-            destination.swap(at, to);
-        }
-    }
+    back_in_order(&mut lists, &tiles.order);
     for list in &mut lists {
         list.renumber(|i| tiles.order[i as usize]);
     }
@@ -1173,8 +1597,14 @@ fn offer_below<F: Float>(lanes: &[F], first: usize, list: &mut impl Collect<F>) 
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{kneighbors, kneighbors_among, Engine, Search, MAX_TREE_DIM};
-    use super::{spatial_order, NOT_A_REFERENCE};
+    use super::super::{
+        kneighbors, kneighbors_among, overflow_safe_scale, own_positions, Engine, Search,
+        MAX_TREE_DIM,
+    };
+    use super::{
+        scan_fused_rows, spatial_order, FeatureMajor, Frame, ReferenceRows, RowsScan, Tiles,
+        FUSED_MAX_DIM, NOT_A_REFERENCE,
+    };
     use crate::float::Float;
     use crate::stop::Stop;
     use ndarray::{Array2, Axis};
@@ -1266,6 +1696,165 @@ mod tests {
         }
     }
 
+    /// Gaussian rows whose features spread unequally (over a factor of 100, widest
+    /// first in no particular order), as real features do; `grid`: rounded to whole
+    /// multiples of each feature's scale, which makes many equal distances.
+    fn spread_rows(n: usize, d: usize, seed: u64, grid: bool) -> Array2<f64> {
+        let x = random(n, d, seed);
+        let scale = |j: usize| 100f64.powf(-(((j * 7) % d) as f64) / d as f64);
+        Array2::from_shape_fn((n, d), |(i, j)| {
+            let v = if grid { x[[i, j]].round() } else { x[[i, j]] };
+            v * scale(j)
+        })
+    }
+
+    /// The search of `queries` among `references` of `x` as `brute_kneighbors` runs it
+    /// (`Tiles` built for it), with `x`'s scale and own positions.
+    fn with_search<F: Float, T>(
+        x: &Array2<F>,
+        queries: &[usize],
+        references: &[usize],
+        k: usize,
+        run: impl FnOnce(&Search<'_, F>) -> T,
+    ) -> T {
+        let own = own_positions(x.nrows(), queries, references);
+        let search = Search {
+            x: x.view(),
+            queries,
+            references,
+            own: &own,
+            k,
+            scale: overflow_safe_scale(x.view(), &[queries, references], Stop::never()),
+            stop: Stop::never(),
+        };
+        run(&search)
+    }
+
+    #[test]
+    fn the_fused_rows_scan_gives_the_gemm_scans_table() {
+        // Queries among the references (their own row excluded) and outside them, more
+        // than one block of them (the fused rows scan), against the same queries asked
+        // a block at a time (the GEMM's tiles): the same rows, ties included.
+        let (n, k_values) = (1500, [1, 6]);
+        let references: Vec<usize> = (0..n).filter(|r| r % 3 != 0).collect();
+        let queries: Vec<usize> = (0..n).filter(|r| r % 2 == 0).collect();
+        for d in [5, 12, 20, FUSED_MAX_DIM] {
+            for x in [
+                spread_rows(n, d, 31, false),
+                spread_rows(n, d, 32, true),
+                clustered(n, d, 33),
+            ] {
+                let x32 = x.mapv(|v| v as f32);
+                with_search(&x, &queries, &references, 1, |search| {
+                    let frame = Frame::new(search);
+                    let tiles = Tiles::<f32>::new(search, &frame, true);
+                    assert!(
+                        tiles.rows_scan.is_some(),
+                        "d = {d}: not the fused rows scan"
+                    );
+                });
+                for k in k_values {
+                    let by_blocks = |x: &Array2<f64>| {
+                        let mut table = Array2::<u32>::zeros((queries.len(), k));
+                        for (block, mut rows) in queries
+                            .chunks(200)
+                            .zip(table.axis_chunks_iter_mut(Axis(0), 200))
+                        {
+                            rows.assign(&search_among(x, block, &references, k, Engine::Brute));
+                        }
+                        table
+                    };
+                    let want = by_blocks(&x);
+                    let want32 = by_blocks(&x32.mapv(f64::from));
+                    for threads in [1, 2, 3] {
+                        let (fused, fused32) =
+                            crate::parallel::run_with_threads(Some(threads), || {
+                                (
+                                    search_among(&x, &queries, &references, k, Engine::Brute),
+                                    search_among(&x32, &queries, &references, k, Engine::Brute),
+                                )
+                            })
+                            .unwrap();
+                        assert_eq!(fused, want, "d = {d}, k = {k}, {threads} threads");
+                        assert_eq!(fused32, want32, "d = {d}, k = {k}, {threads} threads, f32");
+                    }
+                    for (qi, &q) in queries.iter().enumerate().step_by(37) {
+                        let mut got: Vec<f64> = (want.row(qi).iter())
+                            .map(|&p| squared_distance(&x, q, references[p as usize]))
+                            .collect();
+                        got.sort_by(f64::total_cmp);
+                        let mut all: Vec<f64> = (references.iter().filter(|&&r| r != q))
+                            .map(|&r| squared_distance(&x, q, r))
+                            .collect();
+                        all.sort_by(f64::total_cmp);
+                        assert_eq!(got, all[..k], "d = {d}, k = {k}, row {q}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_fused_rows_scan_rules_out_only_references_beyond_every_candidate() {
+        // The tests after 4, 8, 12 and 16 of 20 features leave every list as a scan
+        // without tests makes it, keys included; with offsets of −∞ they rule out every
+        // chunk at the first test (so they do run on every chunk).
+        for x in [spread_rows(1200, 20, 41, false), clustered(1200, 20, 42)] {
+            let (queries, references): (Vec<usize>, Vec<usize>) =
+                ((0..600).collect(), (300..1200).collect());
+            with_search(&x, &queries, &references, 4, |search| {
+                let frame = Frame::new(search);
+                let mut tiles = Tiles::<f32>::new(search, &frame, true);
+                let ReferenceRows::FeatureMajor(layout) = &tiles.references else {
+                    panic!("not the fused rows scan");
+                };
+                assert_eq!(layout.checks, [4, 8, 12, 16]);
+                let scanned: Vec<usize> = (tiles.order.iter())
+                    .map(|&p| references[p as usize])
+                    .collect();
+                let untested = FeatureMajor::new(
+                    search,
+                    &frame.mean,
+                    &scanned,
+                    layout.features.clone(),
+                    Vec::new(),
+                );
+                let no_tests = RowsScan {
+                    order: tiles.rows_scan.as_ref().unwrap().order.clone(),
+                    offsets: Vec::new(),
+                };
+                let keep = 5;
+                let lists = |tiles: &Tiles<'_, f32>,
+                             layout: &FeatureMajor<f32>,
+                             rows_scan: &RowsScan<f32>| {
+                    scan_fused_rows(tiles, layout, rows_scan, search.own, keep)
+                };
+                let tested = lists(&tiles, layout, tiles.rows_scan.as_ref().unwrap());
+                let plain = lists(&tiles, &untested, &no_tests);
+                for (tested, plain) in tested.iter().zip(&plain) {
+                    assert_eq!(tested.index, plain.index);
+                    assert_eq!(tested.dist, plain.dist);
+                    assert_eq!(tested.index.len(), keep);
+                }
+                let layout = FeatureMajor::new(
+                    search,
+                    &frame.mean,
+                    &scanned,
+                    layout.features.clone(),
+                    layout.checks.clone(),
+                );
+                tiles
+                    .rows_scan
+                    .as_mut()
+                    .unwrap()
+                    .offsets
+                    .fill(f32::NEG_INFINITY);
+                let ruled_out = lists(&tiles, &layout, tiles.rows_scan.as_ref().unwrap());
+                assert!(ruled_out.iter().all(|list| list.index.is_empty()));
+            });
+        }
+    }
+
     #[test]
     fn the_spatial_order_is_a_permutation_that_puts_near_rows_together() {
         type Make = fn(usize, usize, u64) -> Array2<f64>;
@@ -1285,13 +1874,14 @@ mod tests {
                 scale: 1.0,
                 stop: Stop::never(),
             };
-            let order = spatial_order(&search);
+            let order = spatial_order(&search, search.references);
             let mut sorted = order.clone();
             sorted.sort_unstable();
             assert_eq!(sorted, (0..references.len() as u32).collect::<Vec<_>>());
             for threads in [1, 2, 3] {
-                let again =
-                    crate::parallel::run_with_threads(Some(threads), || spatial_order(&search));
+                let again = crate::parallel::run_with_threads(Some(threads), || {
+                    spatial_order(&search, search.references)
+                });
                 assert_eq!(again.unwrap(), order);
             }
             if spread {
