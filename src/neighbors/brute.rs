@@ -1597,10 +1597,7 @@ fn offer_below<F: Float>(lanes: &[F], first: usize, list: &mut impl Collect<F>) 
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{
-        kneighbors, kneighbors_among, overflow_safe_scale, own_positions, Engine, Search,
-        MAX_TREE_DIM,
-    };
+    use super::super::{kneighbors, kneighbors_among, Engine, Search, MAX_TREE_DIM};
     use super::{
         scan_fused_rows, spatial_order, FeatureMajor, Frame, ReferenceRows, RowsScan, Tiles,
         FUSED_MAX_DIM, NOT_A_REFERENCE,
@@ -1706,28 +1703,6 @@ mod tests {
             let v = if grid { x[[i, j]].round() } else { x[[i, j]] };
             v * scale(j)
         })
-    }
-
-    /// The search of `queries` among `references` of `x` as `brute_kneighbors` runs it
-    /// (`Tiles` built for it), with `x`'s scale and own positions.
-    fn with_search<F: Float, T>(
-        x: &Array2<F>,
-        queries: &[usize],
-        references: &[usize],
-        k: usize,
-        run: impl FnOnce(&Search<'_, F>) -> T,
-    ) -> T {
-        let own = own_positions(x.nrows(), queries, references);
-        let search = Search {
-            x: x.view(),
-            queries,
-            references,
-            own: &own,
-            k,
-            scale: overflow_safe_scale(x.view(), &[queries, references], Stop::never()),
-            stop: Stop::never(),
-        };
-        run(&search)
     }
 
     #[test]

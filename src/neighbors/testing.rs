@@ -90,6 +90,25 @@ pub(super) fn search_among<F: Float>(
     k: usize,
     engine: Engine,
 ) -> Array2<u32> {
+    with_search(x, queries, references, k, |search| {
+        let mut out = Array2::<u32>::zeros((queries.len(), k));
+        match engine {
+            Engine::Tree => tree_kneighbors(search, out.view_mut()).unwrap(),
+            Engine::Brute => brute_kneighbors(search, out.view_mut()),
+        }
+        out
+    })
+}
+
+/// Runs `run` on the search of `queries` among `references` of `x`, with `x`'s scale
+/// and own positions, as the engines get it.
+pub(super) fn with_search<F: Float, T>(
+    x: &Array2<F>,
+    queries: &[usize],
+    references: &[usize],
+    k: usize,
+    run: impl FnOnce(&Search<'_, F>) -> T,
+) -> T {
     let own = own_positions(x.nrows(), queries, references);
     let search = Search {
         x: x.view(),
@@ -100,12 +119,7 @@ pub(super) fn search_among<F: Float>(
         scale: overflow_safe_scale(x.view(), &[queries, references], Stop::never()),
         stop: Stop::never(),
     };
-    let mut out = Array2::<u32>::zeros((queries.len(), k));
-    match engine {
-        Engine::Tree => tree_kneighbors(&search, out.view_mut()).unwrap(),
-        Engine::Brute => brute_kneighbors(&search, out.view_mut()),
-    }
-    out
+    run(&search)
 }
 
 /// The plain brute force the engines must match exactly: for each query, every
