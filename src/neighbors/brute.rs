@@ -252,8 +252,8 @@ impl<F: Float> Frame<F> {
 
     /// The distance of row `r` from the mean, in f64.
     fn centred_norm(&self, search: &Search<'_, F>, r: usize) -> f64 {
-        (search.row(r).zip(&self.mean))
-            .map(|(v, &m)| (to_f64(v) - to_f64(m)).powi(2))
+        centred(search, &self.mean, r)
+            .map(|c| c.powi(2))
             .sum::<f64>()
             .sqrt()
     }
@@ -448,17 +448,26 @@ fn augment_row<F: Float, C: Float>(
 ) {
     let d = mean.len();
     let mut norm = 0.0;
-    for ((t, v), &m) in dst.iter_mut().zip(search.row(r)).zip(mean) {
-        let c = to_f64(v) - to_f64(m);
+    for (t, c) in dst.iter_mut().zip(centred(search, mean, r)) {
         *t = cast(if reference { -2.0 * c } else { c });
         norm += c * c;
     }
     dst[d] = if reference { cast(norm) } else { C::one() };
 }
 
-/// Rows a leaf of `spatial_order` holds at most, and rows it reads at most to find a
-/// node's widest feature.
+/// Row `r` of `search` less `mean`, in f64: the coordinates every scan's keys start
+/// from.
+fn centred<'a, 'm, F: Float>(
+    search: &Search<'a, F>,
+    mean: &'m [F],
+    r: usize,
+) -> impl Iterator<Item = f64> + use<'a, 'm, F> {
+    (search.row(r).zip(mean)).map(|(v, &m)| to_f64(v) - to_f64(m))
+}
+
+/// Rows a leaf of `spatial_order` holds at most.
 const SPATIAL_LEAF: usize = 64;
+/// Rows `spatial_order` reads at most to find a node's widest feature.
 const SPREAD_SAMPLE: usize = 64;
 
 /// The positions in `rows` (rows of `search.x`) in an order that keeps near rows
@@ -514,8 +523,8 @@ fn split_at_widest<F: Float>(search: &Search<'_, F>, rows: &[usize], positions: 
 fn features_by_spread<F: Float>(search: &Search<'_, F>, mean: &[F]) -> Vec<usize> {
     let mut spread = vec![0.0; mean.len()];
     for &r in search.references {
-        for ((s, v), &m) in spread.iter_mut().zip(search.row(r)).zip(mean) {
-            *s += (to_f64(v) - to_f64(m)).powi(2);
+        for (s, c) in spread.iter_mut().zip(centred(search, mean, r)) {
+            *s += c.powi(2);
         }
     }
     let mut features: Vec<usize> = (0..mean.len()).collect();
@@ -550,9 +559,7 @@ fn check_offsets<F: Float, C: Float>(
         .for_each(|(offsets, &q)| {
             let q_norm = frame.centred_norm(search, q);
             let slack = q_norm * q_norm + 2.0 * frame.margin(bound, q_norm);
-            let centred: Vec<f64> = (search.row(q).zip(&frame.mean))
-                .map(|(v, &m)| to_f64(v) - to_f64(m))
-                .collect();
+            let centred: Vec<f64> = centred(search, &frame.mean, q).collect();
             let mut read = 0.0;
             let mut done = 0;
             for (offset, &upto) in offsets.iter_mut().zip(checks) {
@@ -892,15 +899,15 @@ impl<C: Float> FeatureMajor<C> {
         blocks.into_par_iter().enumerate().for_each(|(b, block)| {
             let block_rows = &rows[b * Self::B..n_rows.min((b + 1) * Self::B)];
             let width = block_rows.len().next_multiple_of(LANES);
-            let mut centred = vec![0.0; dim];
+            let mut row = vec![0.0; dim];
             for (c, &r) in block_rows.iter().enumerate() {
-                for ((t, v), &m) in centred.iter_mut().zip(search.row(r)).zip(mean) {
-                    *t = to_f64(v) - to_f64(m);
+                for (t, c) in row.iter_mut().zip(centred(search, mean, r)) {
+                    *t = c;
                 }
                 let (mut norm, mut checks) = (0.0, layout.checks.iter().enumerate().peekable());
                 for (at, &f) in layout.features.iter().enumerate() {
-                    block[at * width + c] = cast(-2.0 * centred[f]);
-                    norm += centred[f] * centred[f];
+                    block[at * width + c] = cast(-2.0 * row[f]);
+                    norm += row[f] * row[f];
                     if let Some((i, _)) = checks.next_if(|&(_, &upto)| upto == at + 1) {
                         block[(dim + i) * width + c] = cast(norm);
                     }
