@@ -429,8 +429,9 @@ enum ReferenceRows<'s, C> {
     /// of a single query block (the float64 passes over a few queries) reads each tile
     /// once, where packing them all first took 16.8 MB for 1e5 rows of 20 features.
     OnDemand(AugmentTile<'s, C>),
-    /// All of them, feature by feature, for `offer_fused_tile` (a symmetric scan of up
-    /// to `FUSED_MAX_DIM` features).
+    /// All of them, feature by feature, for the fused kernels (up to `FUSED_MAX_DIM`
+    /// features): `offer_fused_tile` of a symmetric scan, `offer_fused_rows` of a scan
+    /// of other queries.
     FeatureMajor(FeatureMajor<C>),
 }
 
@@ -713,7 +714,7 @@ fn cast<C: Float>(v: f64) -> C {
 
 /// Scans all reference tiles for each block of queries (blocks in parallel), keeping
 /// the `keep` best references of each query (from `scan_symmetric` when the queries are
-/// the references), and hands each block's lists to `finish(first query, output rows,
+/// the references, from `scan_fused_rows` when the tiles have a `rows_scan`), and hands each block's lists to `finish(first query, output rows,
 /// lists)`, which returns the queries it leaves unproven.
 fn scan_blocks<C: Float>(
     tiles: &Tiles<'_, C>,
@@ -976,8 +977,8 @@ impl<C: Float> FeatureMajor<C> {
 widest_vectors! {
     /// The fused tile of `scan_symmetric`: the keys of the block's query rows (from
     /// `first` on: their `steps`, see `fused_steps`, and squared norms `row_norms`) for
-    /// one block of references (`columns`, feature-major as
-    /// `FeatureMajor` lays it out, `dim` features, from reference `start` on), made a
+    /// one block of references (`columns`, feature-major as `FeatureMajor` lays it out
+    /// without tests: `dim` features, then the norms; from reference `start` on), made a
     /// chunk of `LANES` references for `FUSED_ROWS` rows at a time and tested against
     /// both sides' bars at once. Each row's keys go to its list in `mine`, except its
     /// own; each reference's, as `offer_to_columns` turns them, to `theirs` (none for
@@ -1373,6 +1374,8 @@ fn scan_symmetric<C: Float>(
         ReferenceRows::FeatureMajor(layout) => Some(layout),
         _ => None,
     };
+    // `offer_fused_tile` reads the norms right after the features.
+    debug_assert!(fused.is_none_or(|layout| layout.checks.is_empty()));
     let lock = |b: usize| shared[b].lock().unwrap_or_else(PoisonError::into_inner);
     // The diagonal tiles first, each block's rows among themselves: every list then
     // holds its best of a whole block of near rows before the other tiles' offers
