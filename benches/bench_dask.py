@@ -11,9 +11,12 @@ pass over y, the gather, the class's neighbour search split over the workers, an
 replication to every worker) and the generation of every synthetic partition
 (``persist``: the result stays on the cluster). It then checks that every run made the
 same rows, byte for byte, and reports the bytes the workers sent each other, the
-workers' peak memory and the speed-up of the workers over one. Usage (``pip install 'fast-smote[dask]'``)::
+workers' peak memory and the speed-up of the workers over one. The two clusters run
+``--repeats`` times in turn (one worker, then the workers, and again), and the
+speed-up is that of their median runs: on a shared machine a run's time varies by a
+tenth from minute to minute. Usage (``pip install 'fast-smote[dask]'``)::
 
-    python benches/bench_dask.py                       # 1e7 x 10 float64, 1 then 2 workers
+    python benches/bench_dask.py --repeats 1           # 1e7 x 10 float64, 1 then 2 workers
     python benches/bench_dask.py --rows 2e6 --json benches/results/dask.json
     python benches/bench_dask.py --method tomek --rows 2e5 --features 20
 
@@ -169,6 +172,11 @@ def run_on_cluster(
     }
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median total time (the lower middle one of an even count)."""
+    return sorted(runs, key=lambda run: run["total_s"])[(len(runs) - 1) // 2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="smote", choices=sorted(METHODS))
@@ -179,6 +187,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads-per-worker", type=int, default=1)
     parser.add_argument("--approximate", action="store_true", help="smote: approximate neighbours")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="runs of each cluster, alternating; medians reported"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.approximate and args.method != "smote":
@@ -192,8 +203,12 @@ def main() -> int:
     expected = make_sampler(args).fit_resample(X_np, y_np)
     single = time.perf_counter() - start
     print(f"single process on {args.threads_per_worker} thread(s): {single:.2f} s")
-    one = run_on_cluster(1, args, X_np, expected)
-    many = run_on_cluster(args.workers, args, X_np, expected)
+    # One worker and the workers in turn, so that both see the machine's same moments.
+    one_runs, many_runs = [], []
+    for _ in range(args.repeats):
+        one_runs.append(run_on_cluster(1, args, X_np, expected))
+        many_runs.append(run_on_cluster(args.workers, args, X_np, expected))
+    one, many = _median_run(one_runs), _median_run(many_runs)
     minority = int((y_np == 1).sum())
     result = {
         "method": args.method,
@@ -206,14 +221,18 @@ def main() -> int:
         "cpu": cpu_description(),
         "cpus": os.cpu_count(),
         "single_process_s": single,
+        "repeats": args.repeats,
         "one_worker": one,
         "workers": many,
+        "one_worker_total_s": [run["total_s"] for run in one_runs],
+        "workers_total_s": [run["total_s"] for run in many_runs],
         f"speedup_{args.workers}_workers_over_1": one["total_s"] / many["total_s"],
+        "speedup_by_repeat": [a["total_s"] / b["total_s"] for a, b in zip(one_runs, many_runs)],
         "minority_rows": minority,
         "output_rows": len(expected[0]),
         "gathered_block_bytes": minority * (args.features * X_np.itemsize + 8 + 8 * 5),
         "output_bytes": int(expected[0].nbytes),
-        "identical": one["identical"] and many["identical"],
+        "identical": all(run["identical"] for run in [*one_runs, *many_runs]),
     }
     print(json.dumps(result, indent=2))
     if args.json:
