@@ -375,6 +375,7 @@ fn distance<'a, F: Float + 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::testing::at_each_level;
     use crate::stop::Stop;
 
     /// OPTICS by its definition, one row at a time, without the parallel reduction.
@@ -439,12 +440,16 @@ mod tests {
         for (min_samples, max_eps) in [(5, 0.3), (3, f64::INFINITY), (1, 0.05)] {
             let want = optics_by_definition(&picked, min_samples, max_eps);
             for threads in [1, 2, 3] {
-                let got = crate::parallel::run_with_threads(Some(threads), || {
-                    optics(array.view(), &rows, min_samples, max_eps, Stop::never())
-                })
-                .unwrap()
-                .unwrap();
-                assert_eq!(got, want, "{min_samples} {max_eps} {threads}");
+                // On every instruction set the CPU has, the narrower ones too.
+                for got in at_each_level(|| {
+                    crate::parallel::run_with_threads(Some(threads), || {
+                        optics(array.view(), &rows, min_samples, max_eps, Stop::never())
+                    })
+                    .unwrap()
+                    .unwrap()
+                }) {
+                    assert_eq!(got, want, "{min_samples} {max_eps} {threads}");
+                }
             }
         }
         assert!(optics(array.view(), &rows[..3], 4, 1.0, Stop::never()).is_err());
@@ -483,13 +488,18 @@ mod tests {
                 })
                 .collect();
             for threads in [1, 2, 3] {
-                let got = crate::parallel::run_with_threads(Some(threads), || {
-                    median_distances(x.view(), &rows, Stop::never())
-                })
-                .unwrap()
-                .unwrap();
-                for (g, w) in got.iter().zip(&want) {
-                    assert!((g - w).abs() <= 1e-12 * w.max(1.0), "{g} {w} {threads}");
+                let at_each = at_each_level(|| {
+                    crate::parallel::run_with_threads(Some(threads), || {
+                        median_distances(x.view(), &rows, Stop::never())
+                    })
+                    .unwrap()
+                    .unwrap()
+                });
+                for got in &at_each {
+                    for (g, w) in got.iter().zip(&want) {
+                        assert!((g - w).abs() <= 1e-12 * w.max(1.0), "{g} {w} {threads}");
+                    }
+                    assert_eq!(*got, at_each[0], "{threads} threads");
                 }
             }
         }

@@ -16,6 +16,7 @@ macro_rules! widest_vectors {
         $vis fn $name $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)? {
             #[inline(always)]
             fn body $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)? $body
+            let level = $crate::simd::level();
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f")]
@@ -26,20 +27,92 @@ macro_rules! widest_vectors {
                 unsafe fn avx2 $(<$($g: $bound),+>)? ($($arg: $ty),*) $(-> $ret)? {
                     body($($arg),*)
                 }
-                if std::arch::is_x86_feature_detected!("avx512f") {
-                    // SAFETY: the CPU has AVX-512F.
-                    return unsafe { avx512($($arg),*) };
-                }
-                if std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-                {
-                    // SAFETY: the CPU has AVX2 and FMA.
-                    return unsafe { avx2($($arg),*) };
+                match level {
+                    // SAFETY: level 0 is the CPU's AVX-512F.
+                    0 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: level 1 is the CPU's AVX2 and FMA.
+                    1 => return unsafe { avx2($($arg),*) },
+                    _ => {}
                 }
             }
+            let _ = level;
             body($($arg),*)
         }
     };
 }
 
 pub(crate) use widest_vectors;
+
+/// The instruction set `widest_vectors!` runs: 0 for AVX-512F, 1 for AVX2 with FMA, 2
+/// for the baseline; the widest the CPU has (each check is a cached load), or in a test
+/// the widest from the narrowest one it allows (`testing::at_each_level`).
+#[inline(always)]
+pub(crate) fn level() -> usize {
+    #[cfg(test)]
+    let level = {
+        let level =
+            widest_from(testing::NARROWEST_ALLOWED.load(std::sync::atomic::Ordering::Relaxed));
+        testing::RAN[level].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        level
+    };
+    #[cfg(not(test))]
+    let level = widest_from(0);
+    level
+}
+
+/// The widest instruction set the CPU has from `first` on (see `level`).
+#[inline(always)]
+fn widest_from(first: u8) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if first == 0 && std::arch::is_x86_feature_detected!("avx512f") {
+            return 0;
+        }
+        if first <= 1
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            return 1;
+        }
+    }
+    let _ = first;
+    2
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
+
+    /// The calls of `widest_vectors!` functions that ran each instruction set.
+    pub(super) static RAN: [AtomicUsize; 3] = [const { AtomicUsize::new(0) }; 3];
+    /// The narrowest instruction set `widest_vectors!` may start from (see `level`).
+    pub(super) static NARROWEST_ALLOWED: AtomicU8 = AtomicU8::new(0);
+    static ONE_TEST_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+    /// `run()` with the widest instructions the CPU has, then with at most AVX2 and FMA,
+    /// then with the baseline's: every compiled variant a machine can run, so that a
+    /// machine with AVX-512 tests the narrower ones too; asserts that each run called
+    /// the variant it was meant to. Other tests running meanwhile may take a narrower
+    /// variant as well, which computes the same values.
+    pub(crate) fn at_each_level<T>(run: impl Fn() -> T) -> Vec<T> {
+        let _one = ONE_TEST_AT_A_TIME
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let results = (0..3)
+            .map(|narrowest| {
+                NARROWEST_ALLOWED.store(narrowest, Ordering::Relaxed);
+                let expected = super::widest_from(narrowest);
+                let before = RAN[expected].load(Ordering::Relaxed);
+                let result = run();
+                assert!(
+                    RAN[expected].load(Ordering::Relaxed) > before,
+                    "no call ran instruction set {expected} while allowed from {narrowest}"
+                );
+                result
+            })
+            .collect();
+        NARROWEST_ALLOWED.store(0, Ordering::Relaxed);
+        results
+    }
+}

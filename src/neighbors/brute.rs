@@ -1609,12 +1609,14 @@ mod tests {
     use super::super::testing::*;
     use super::super::{kneighbors, kneighbors_among, Engine, Search, MAX_TREE_DIM};
     use super::{
-        scan_fused_rows, spatial_order, FeatureMajor, Frame, ReferenceRows, RowsScan, Tiles,
-        FUSED_MAX_DIM, NOT_A_REFERENCE,
+        scan_blocks, scan_fused_rows, spatial_order, FeatureMajor, Frame, ReferenceRows, RowsScan,
+        Tiles, FUSED_MAX_DIM, NOT_A_REFERENCE,
     };
     use crate::float::Float;
+    use crate::simd::testing::at_each_level;
     use crate::stop::Stop;
     use ndarray::{Array2, Axis};
+    use std::sync::Mutex;
 
     /// The brute force scanning the references query block by query block, never the
     /// symmetric scan (the queries differ from the references).
@@ -1773,6 +1775,72 @@ mod tests {
                             .collect();
                         all.sort_by(f64::total_cmp);
                         assert_eq!(got, all[..k], "d = {d}, k = {k}, row {q}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every query's candidate list (keys and positions, in the search's order of the
+    /// queries) as the scan in `C` keeps it, `keep` a query.
+    type Lists<C> = Vec<(Vec<C>, Vec<u32>)>;
+    fn scanned_lists<C: Float>(
+        x: &Array2<f64>,
+        queries: &[usize],
+        references: &[usize],
+        keep: usize,
+    ) -> Lists<C> {
+        with_search(x, queries, references, keep, |search| {
+            let frame = Frame::new(search);
+            let tiles = Tiles::<C>::new(search, &frame, true);
+            let found = Mutex::new(Vec::new());
+            let mut out = Array2::<u32>::zeros((queries.len(), keep));
+            scan_blocks(
+                &tiles,
+                search.own,
+                keep,
+                out.view_mut(),
+                |first, _, lists| {
+                    let mut found = found.lock().unwrap();
+                    for (i, list) in lists.iter().enumerate() {
+                        found.push((first + i, list.dist.clone(), list.index.clone()));
+                    }
+                    Vec::new()
+                },
+            );
+            let mut found = found.into_inner().unwrap();
+            found.sort_by_key(|(query, ..)| *query);
+            assert_eq!(found.len(), queries.len());
+            found
+                .into_iter()
+                .map(|(_, keys, index)| (keys, index))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn every_instruction_set_keeps_the_same_candidates() {
+        // The kernels compiled for AVX-512, for AVX2 with FMA and for the baseline keep
+        // the same lists, key for key, in every scan: rows among themselves (symmetric)
+        // and other queries among the references, fused up to 32 features and in GEMM
+        // tiles beyond, in float32 and float64. On a machine with AVX-512 this is what
+        // tests the narrower two.
+        let n = 1200;
+        let everyone: Vec<usize> = (0..n).collect();
+        let references: Vec<usize> = (0..n).filter(|r| r % 3 != 0).collect();
+        let queries: Vec<usize> = (0..n).filter(|r| r % 2 == 0).collect();
+        for d in [5, 12, 20, FUSED_MAX_DIM, FUSED_MAX_DIM + 8] {
+            for x in [spread_rows(n, d, 51, false), spread_rows(n, d, 52, true)] {
+                for (queries, references) in [(&everyone, &everyone), (&queries, &references)] {
+                    let lists = at_each_level(|| {
+                        (
+                            scanned_lists::<f32>(&x, queries, references, 7),
+                            scanned_lists::<f64>(&x, queries, references, 7),
+                        )
+                    });
+                    assert!(lists[0].0.iter().all(|(keys, _)| keys.len() == 7));
+                    for (level, narrower) in lists.iter().enumerate().skip(1) {
+                        assert!(*narrower == lists[0], "d = {d}, level {level}");
                     }
                 }
             }
