@@ -1161,7 +1161,8 @@ fn kneighbors_part<'py>(
     in_float_type!(x, x => typed(py, x, k, part, n_parts, n_threads))
 }
 
-/// Rows `first..first + n_rows` of `kneighbors(x, k)` from every part's lists.
+/// Rows `first..first + n_rows` of `kneighbors(x, k)` from every part's lists of those
+/// rows.
 #[pyfunction]
 #[pyo3(signature = (x, k, first, n_rows, parts, n_threads=None))]
 fn kneighbors_from_parts<'py>(

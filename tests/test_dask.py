@@ -517,6 +517,26 @@ def test_smote_on_two_workers_splits_the_class_search_between_them(on_two, d):
         assert len(ran_on) == 2, f"{name} ran on {ran_on}"
 
 
+def test_a_split_class_search_moves_each_blocks_lists_only(on_two):
+    # Each block's task fetches the other part's lists of its own rows, half of a part's
+    # lists; the parts' whole lists never move.
+    X = np.random.default_rng(0).normal(size=(3_000, 20))
+    rows = on_two.scatter(fast_smote.dask._ClassRows(X, np.arange(len(X))), broadcast=True)
+    before = _sent_between_workers(on_two)
+    table = fast_smote.dask._split_search(rows, 5, 2, 1).compute()
+    np.testing.assert_array_equal(table, fast_smote._core.kneighbors(X, 5))
+    sent = {}
+    for key, n_bytes in _sent_between_workers(on_two).items():
+        name = key_split(key)
+        sent[name] = sent.get(name, 0) + n_bytes - before.get(key, 0)
+    keys, positions = fast_smote._core.kneighbors_part(X, 5, 0, 2)
+    one_part = keys.nbytes + positions.nbytes
+    assert "search_part" not in sent
+    # Two halves of a part's lists, as tuples (a few bytes more); the whole lists of
+    # both parts would be twice that.
+    assert one_part <= sent.get("getitem", 0) < 1.1 * one_part
+
+
 @pytest.mark.parametrize("kind", ["gaussian", "grid"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_an_approximate_class_search_split_in_parts_is_the_whole_search(kind, dtype):

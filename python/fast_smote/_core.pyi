@@ -231,8 +231,9 @@ def kneighbors_from_parts(
     parts: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]],
     n_threads: int | None = None,
 ) -> IndexArray:
-    """Rows ``first`` to ``first + n_rows`` of ``kneighbors(x, k)``, from the lists of
-    every part of its split: the same rows as the whole search."""
+    """Rows ``first`` to ``first + n_rows`` of ``kneighbors(x, k)``, from every part's
+    lists of those rows (the same rows of each ``kneighbors_part``): the same rows as
+    the whole search."""
 
 def join_part(
     partition: FloatMatrix,

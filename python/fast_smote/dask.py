@@ -806,8 +806,9 @@ class _SmotePlan(_Plan):
     def memory(self, rows: list[int]) -> int:
         k = self.k_search.k or 5
         # int64 tables beside the rows; the largest search's copy of its class and
-        # candidate lists, and a split search's lists of every part (12 bytes a
-        # candidate, k + 1 a row), which the tasks that merge them hold.
+        # candidate lists, and for a split search a part's lists of every row and a
+        # block's rows of every part's lists, which its task merges (12 bytes a
+        # candidate, k + 1 a row).
         held = sum(rows) * (self.row_bytes + 8 + 8 * k)
         largest = max(rows, default=0)
         if self.n_parts == 1:
@@ -819,7 +820,7 @@ class _SmotePlan(_Plan):
             cells = math.ceil(_core.APPROXIMATE_PROBES_AT_EFFORT_ONE * effort)
             parts = largest * (8 * self.n_features + 12 * cells + 4 * (k + 8)) * self.n_parts
         else:
-            parts = largest * (k + 1) * 12 * self.n_parts
+            parts = largest * (k + 1) * 12 * 2
         return held + largest * (8 * (self.n_features + 2) + 16 * (k + 4)) + parts
 
     def window_row_bytes(self) -> int:
@@ -1163,12 +1164,20 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
     candidate lists), else by blocks of queries. Either way the table is the
     single-process one, row for row, for any number of parts."""
     by_tiles = dask.compute(dask.delayed(_splits_by_tiles, pure=True)(rows, k, n_threads))[0]
-    search_part, answer_block, query_block = (
-        dask.delayed(f, pure=True) for f in (_search_part, _answer_block, _query_block)
-    )
+    answer_block, query_block = (dask.delayed(f, pure=True) for f in (_answer_block, _query_block))
     if by_tiles:
-        parts = _by_thread(lambda p: search_part(rows, k, p, n_parts, n_threads), n_parts)
-        answered = _by_thread(lambda b: answer_block(rows, k, b, n_parts, parts, n_threads), n_parts)
+        search_part = dask.delayed(_search_part, pure=True, nout=n_parts)
+
+        def blocks_of_part(p: int) -> list[Any]:
+            # Each block's rows taken from the part's lists where the part ran, so that
+            # a block's task fetches those rows only.
+            part = search_part(rows, k, p, n_parts, n_threads)
+            return [part[b] for b in range(n_parts)]
+
+        parts = _by_thread(blocks_of_part, n_parts)
+        answered = _by_thread(
+            lambda b: answer_block(rows, k, b, n_parts, [part[b] for part in parts], n_threads), n_parts
+        )
     else:
         answered = _by_thread(lambda b: query_block(rows, k, b, n_parts, n_threads), n_parts)
     return dask.delayed(np.concatenate, pure=True)(answered)
@@ -1285,8 +1294,12 @@ def _row_block(n_rows: int, block: int, n_blocks: int) -> tuple[int, int]:
 
 def _search_part(
     rows: _ClassRows, k: int, part: int, n_parts: int, n_threads: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    return _core.kneighbors_part(rows.X, k, part, n_parts, n_threads)
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Part ``part``'s candidate lists of every row, cut in the ``n_parts`` blocks that
+    ``_answer_block`` answers: each block's task fetches only its rows' lists."""
+    keys, positions = _core.kneighbors_part(rows.X, k, part, n_parts, n_threads)
+    blocks = [_row_block(len(rows.rows), block, n_parts) for block in range(n_parts)]
+    return [(keys[first:end], positions[first:end]) for first, end in blocks]
 
 
 def _answer_block(
@@ -1297,6 +1310,7 @@ def _answer_block(
     parts: list[tuple[np.ndarray, np.ndarray]],
     n_threads: int | None,
 ) -> np.ndarray:
+    """Block ``block``'s rows of the table, from every part's lists of them."""
     first, end = _row_block(len(rows.rows), block, n_parts)
     parts = [aligned(*part) for part in parts]
     return _core.kneighbors_from_parts(rows.X, k, first, end - first, parts, n_threads)

@@ -200,8 +200,9 @@ pub fn kneighbors_part<F: Float>(
 }
 
 /// The rows `first..first + n_rows` of the table of `kneighbors` of every row of `x`,
-/// from the lists of every part of its split (`kneighbors_part` for each part of any
-/// `n_parts`).
+/// from every part's lists of those rows (rows `first..first + n_rows` of
+/// `kneighbors_part` for each part of any `n_parts`): a block's answer needs no other
+/// rows of the parts' lists, so that a worker fetches only its block's.
 pub fn kneighbors_from_parts<F: Float>(
     x: ArrayView2<F>,
     k: usize,
@@ -220,22 +221,15 @@ pub fn kneighbors_from_parts<F: Float>(
         )));
     }
     if let Some((keys, positions)) = (parts.iter())
-        .find(|(keys, positions)| keys.dim() != (rows.len(), keep) || positions.dim() != keys.dim())
+        .find(|(keys, positions)| keys.dim() != (n_rows, keep) || positions.dim() != keys.dim())
     {
         return Err(Error::SplitMismatch(format!(
-            "a part's lists must be {} x {keep} (the rows of x, k + {SPARE_CANDIDATES}), got {:?} and {:?}",
-            rows.len(),
+            "a part's lists must be {n_rows} x {keep} (the block's rows, k + {SPARE_CANDIDATES}), got {:?} and {:?}",
             keys.dim(),
             positions.dim()
         )));
     }
     let block = &rows[first..first + n_rows];
-    let lists: Vec<_> = (parts.iter())
-        .map(|(keys, positions)| {
-            let block_rows = s![first..first + n_rows, ..];
-            (keys.slice(block_rows), positions.slice(block_rows))
-        })
-        .collect();
     let search = Search {
         x,
         queries: block,
@@ -246,7 +240,7 @@ pub fn kneighbors_from_parts<F: Float>(
         stop,
     };
     let mut out = Array2::<u32>::zeros((n_rows, k));
-    brute::answer_from_parts(&search, &lists, out.view_mut());
+    brute::answer_from_parts(&search, parts, out.view_mut());
     stop.check()?;
     Ok(out)
 }
@@ -914,8 +908,15 @@ mod tests {
         let mut table = Array2::<u32>::zeros((n, k));
         for first in (0..n).step_by(block) {
             let rows = block.min(n - first);
+            let block_views: Vec<_> = (views.iter())
+                .map(|(keys, positions)| {
+                    let block_rows = s![first..first + rows, ..];
+                    (keys.slice(block_rows), positions.slice(block_rows))
+                })
+                .collect();
             let answered =
-                kneighbors_from_parts(x.view(), k, first, rows, &views, Stop::never()).unwrap();
+                kneighbors_from_parts(x.view(), k, first, rows, &block_views, Stop::never())
+                    .unwrap();
             table
                 .slice_mut(s![first..first + rows, ..])
                 .assign(&answered);
@@ -993,6 +994,8 @@ mod tests {
             kneighbors_from_parts(x.view(), 3, 590, 20, &views, Stop::never()).unwrap_err(),
             // Lists of another k.
             kneighbors_from_parts(x.view(), 4, 0, 10, &views, Stop::never()).unwrap_err(),
+            // Lists of every row, not of the block's 10.
+            kneighbors_from_parts(x.view(), 3, 0, 10, &views, Stop::never()).unwrap_err(),
             // A search that splits by queries: a tree, and many rows of one value.
             kneighbors_part(random(600, 3, 1).view(), 3, 0, 2, Stop::never()).unwrap_err(),
             kneighbors_part(
@@ -1007,7 +1010,8 @@ mod tests {
         for (error, names) in errors.iter().zip([
             "part",
             "590..610",
-            "600 x 5",
+            "10 x 5",
+            "10 x 4",
             "split its queries",
             "split its queries",
         ]) {
