@@ -16,7 +16,7 @@ pub(crate) mod testing;
 mod tree;
 mod twins;
 
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut1, Axis};
+use ndarray::{Array2, ArrayView2, ArrayViewMut1, Axis};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
@@ -594,6 +594,7 @@ mod tests {
     use super::*;
     use crate::rng::Rng;
     use crate::stop::Stop;
+    use ndarray::s;
 
     /// A random subset of `rows`, each kept with probability 1/2 (at least `least`).
     fn some_of(rows: &[usize], least: usize, rng: &mut Rng) -> Vec<usize> {
