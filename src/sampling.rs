@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::float::{interpolate as interpolate_value, Float};
 use crate::neighbors::kneighbors_among;
 use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
+use crate::simd::prefetch;
 use crate::stop::Stop;
 
 /// Where a job's neighbour table comes from.
@@ -497,25 +498,36 @@ fn interpolate<F: Float, I: Index>(
     draws.run(
         provenance,
         out.par_chunks_mut(CHUNK_ROWS * d),
-        |rows, i, draw| {
-            let row = &mut rows[i * d..(i + 1) * d];
-            let (base, neighbor) = (base_row(draw.base), neighbor_row(draw.neighbor));
-            // The plain formula, in vector instructions; the rare row it takes out of
-            // range (values near the type's limit) again, value by value, safely.
-            let mut finite = true;
-            for ((o, &a), &c) in row.iter_mut().zip(base).zip(neighbor) {
-                let v = a + draw.step * (c - a);
-                finite &= v.is_finite();
-                o.write(v);
-            }
-            if !finite {
+        |rows, drawn| {
+            for (i, (row, draw)) in rows.chunks_exact_mut(d).zip(drawn).enumerate() {
+                // The rows read a few draws on are asked for now: on a class larger
+                // than the caches, each is a miss that would stall its row.
+                if let Some(ahead) = drawn.get(i + PREFETCH_DRAWS_AHEAD) {
+                    prefetch(base_row(ahead.base));
+                    prefetch(neighbor_row(ahead.neighbor));
+                }
+                let (base, neighbor) = (base_row(draw.base), neighbor_row(draw.neighbor));
+                // The plain formula, in vector instructions; the rare row it takes out
+                // of range (values near the type's limit) again, value by value, safely.
+                let mut finite = true;
                 for ((o, &a), &c) in row.iter_mut().zip(base).zip(neighbor) {
-                    o.write(interpolate_value(a, c, draw.step));
+                    let v = a + draw.step * (c - a);
+                    finite &= v.is_finite();
+                    o.write(v);
+                }
+                if !finite {
+                    for ((o, &a), &c) in row.iter_mut().zip(base).zip(neighbor) {
+                        o.write(interpolate_value(a, c, draw.step));
+                    }
                 }
             }
         },
     );
 }
+
+/// How many draws ahead `interpolate` asks for the rows it will read: enough to cover
+/// a memory access while the rows between are written.
+const PREFETCH_DRAWS_AHEAD: usize = 8;
 
 /// One synthetic row as drawn: its base (a position among the job's bases), its
 /// neighbour (a position among the job's references) and its step.
@@ -603,30 +615,37 @@ impl<'a, F: Float> JobDraws<'a, F> {
     }
 
     /// Draws every row from the first chunk on, chunks in parallel, and records each
-    /// row's provenance; hands `write(output, i, draw)` the rest, with `output` the
-    /// chunk's item of `outputs` (one per chunk) and `i` the row's place in the chunk.
+    /// row's provenance; hands `write(output, draws)` the rest, with `output` the
+    /// chunk's item of `outputs` (one per chunk) and `draws` the chunk's rows in order,
+    /// all drawn first, so that the writer can ask for the rows it reads ahead of use.
     pub(crate) fn run<I: Index, T: Send>(
         &self,
         provenance: ProvenancePart<'_, F, I>,
         outputs: impl IndexedParallelIterator<Item = T>,
-        write: impl Fn(&mut T, usize, &Draw<F>) + Sync,
+        write: impl Fn(&mut T, &[Draw<F>]) + Sync,
     ) {
         outputs
             .zip(provenance.base.par_chunks_mut(CHUNK_ROWS))
             .zip(provenance.neighbor.par_chunks_mut(CHUNK_ROWS))
             .zip(provenance.step.par_chunks_mut(CHUNK_ROWS))
             .enumerate()
-            .for_each(|(chunk, (((mut output, bases), neighbors), steps))| {
-                if self.stop.requested() {
-                    return;
-                }
-                for (i, draw) in self.chunk(self.first_chunk + chunk).enumerate() {
-                    write(&mut output, i, &draw);
-                    bases[i] = I::from_usize(self.bases[draw.base]);
-                    neighbors[i] = I::from_usize(self.references[draw.neighbor]);
-                    steps[i] = draw.step;
-                }
-            });
+            .for_each_init(
+                || Vec::with_capacity(CHUNK_ROWS),
+                |drawn, (chunk, (((mut output, bases), neighbors), steps))| {
+                    if self.stop.requested() {
+                        return;
+                    }
+                    drawn.clear();
+                    drawn.extend(self.chunk(self.first_chunk + chunk));
+                    write(&mut output, drawn);
+                    let provenance = bases.iter_mut().zip(neighbors).zip(steps);
+                    for (((base, neighbor), step), draw) in provenance.zip(drawn.iter()) {
+                        *base = I::from_usize(self.bases[draw.base]);
+                        *neighbor = I::from_usize(self.references[draw.neighbor]);
+                        *step = draw.step;
+                    }
+                },
+            );
     }
 }
 

@@ -1,4 +1,5 @@
-//! Run-time dispatch of plain Rust loops to the widest vector instructions the CPU has.
+//! Run-time dispatch of plain Rust loops to the widest vector instructions the CPU has,
+//! and the prefetch hint of loops that read rows at random.
 
 /// Defines `fn $name` whose body is compiled three times, for AVX-512F, for AVX2 with
 /// FMA and for the baseline, and runs the widest the CPU has (the check is a cached
@@ -42,6 +43,24 @@ macro_rules! widest_vectors {
 }
 
 pub(crate) use widest_vectors;
+
+/// Asks the CPU to bring the cache lines of `values`' first and last elements in, ahead
+/// of their use (a hint: on other CPUs, nothing).
+#[inline(always)]
+pub(crate) fn prefetch<T>(values: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(first), Some(last)) = (values.first(), values.last()) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch reads nothing and never faults, at any address; SSE is
+        // part of every x86_64 CPU.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>((first as *const T).cast());
+            _mm_prefetch::<_MM_HINT_T0>((last as *const T).cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = values;
+}
 
 /// The instruction set `widest_vectors!` runs: 0 for AVX-512F, 1 for AVX2 with FMA, 2
 /// for the baseline; the widest the CPU has (each check is a cached load), or in a test

@@ -467,12 +467,13 @@ pub fn generate<F: Float, I: Index, S: Index>(
         draws.run(
             provenance.part(rows.clone()),
             stored[rows].par_chunks_mut(CHUNK_ROWS),
-            |counts, i, draw| {
-                let base = x.row(draws.bases[draw.base]);
-                let neighbor = x.row(draws.references[draw.neighbor]);
-                let mut count = 0;
-                interpolate_row(base, neighbor, draw.step, |_, _| count += 1);
-                counts[i] = count;
+            |counts, drawn| {
+                for (count, draw) in counts.iter_mut().zip(drawn) {
+                    let base = x.row(draws.bases[draw.base]);
+                    let neighbor = x.row(draws.references[draw.neighbor]);
+                    *count = 0;
+                    interpolate_row(base, neighbor, draw.step, |_, _| *count += 1);
+                }
             },
         );
     }
@@ -951,12 +952,14 @@ mod tests {
             draws.run(
                 provenance.part(rows.clone()),
                 stored[rows].par_chunks_mut(CHUNK_ROWS),
-                |counts, i, draw| {
-                    let (a, c) = (
-                        x.view().row(draws.bases[draw.base]),
-                        x.view().row(draws.references[draw.neighbor]),
-                    );
-                    interpolate_row(a, c, draw.step, |_, _| counts[i] += 1);
+                |counts, drawn| {
+                    for (count, draw) in counts.iter_mut().zip(drawn) {
+                        let (a, c) = (
+                            x.view().row(draws.bases[draw.base]),
+                            x.view().row(draws.references[draw.neighbor]),
+                        );
+                        interpolate_row(a, c, draw.step, |_, _| *count += 1);
+                    }
                 },
             );
         }
