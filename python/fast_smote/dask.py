@@ -1161,7 +1161,7 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
     about ``1 / n_parts`` of it, then ``n_parts`` tasks that answer a block of rows
     each: by tiles of the pairs when the core's search is its brute force's symmetric
     scan (each pair computed once, in one part; every block merges every part's
-    candidate lists), else by blocks of queries. Either way the table is the
+    candidate lists of its own rows), else by blocks of queries. Either way the table is the
     single-process one, row for row, for any number of parts."""
     by_tiles = dask.compute(dask.delayed(_splits_by_tiles, pure=True)(rows, k, n_threads))[0]
     answer_block, query_block = (dask.delayed(f, pure=True) for f in (_answer_block, _query_block))
