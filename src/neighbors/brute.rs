@@ -1781,9 +1781,11 @@ mod tests {
         }
     }
 
-    /// Every query's candidate list (keys and positions, in the search's order of the
-    /// queries) as the scan in `C` keeps it, `keep` a query.
+    /// Candidate lists: each query's keys and positions.
     type Lists<C> = Vec<(Vec<C>, Vec<u32>)>;
+
+    /// Every query's candidate list, in the search's order of the queries, as the scan
+    /// in `C` keeps it, `keep` a query.
     fn scanned_lists<C: Float>(
         x: &Array2<f64>,
         queries: &[usize],
