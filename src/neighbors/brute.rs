@@ -21,6 +21,14 @@ use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 /// benchmark's cases: 256 × 256 beat 32..128 query rows by 10-30 %).
 const BRUTE_QUERY_BLOCK: usize = 256;
 const REFERENCE_BLOCK: usize = 256;
+/// Scans of at most this many query blocks make each reference tile as they reach it
+/// instead of laying out every reference first: the layout (for the fused kernel,
+/// `height` values a row) cost more time than it saved below about 4 blocks (float32
+/// queries among 3e5 rows of 20 features: 300 and 600 queries 80-107 ms on demand
+/// against 124-129 ms, 1200 queries 176 against 149-157 ms), and it held a copy of
+/// every reference: the float64 pass over BorderlineSMOTE's 550 near-tied queries
+/// among 3e5 rows laid out 60 MB, 1.4 times the float32 output.
+const FEW_QUERY_BLOCKS: usize = 4;
 /// Queries handled together by one parallel task of `kneighbors_by`.
 const BY_DISTANCE_QUERY_BLOCK: usize = 64;
 
@@ -425,9 +433,10 @@ struct RowsScan<C> {
 enum ReferenceRows<'s, C> {
     /// All of them, augmented once for the many query blocks that read every tile.
     Packed(Vec<C>),
-    /// Augmented a tile at a time (`augment(rows, room)`) as the scan reaches it: a scan
-    /// of a single query block (the float64 passes over a few queries) reads each tile
-    /// once, where packing them all first took 16.8 MB for 1e5 rows of 20 features.
+    /// Augmented a tile at a time (`augment(rows, room)`) as the scan reaches it, for
+    /// scans of up to `FEW_QUERY_BLOCKS` query blocks (the float64 passes over a few
+    /// queries): each block reads each tile once, where packing them all first took
+    /// 16.8 MB for 1e5 rows of 20 features.
     OnDemand(AugmentTile<'s, C>),
     /// All of them, feature by feature, for the fused kernels (up to `FUSED_MAX_DIM`
     /// features): `offer_fused_tile` of a symmetric scan, `offer_fused_rows` of a scan
@@ -595,8 +604,8 @@ impl<'s, C: Float> Tiles<'s, C> {
     /// The tiles of `search`'s rows for a scan of `frame`. `candidates`: the scan keeps
     /// candidate lists (`scan_blocks`), so that its own kernels may serve it: where
     /// the queries are the references, the symmetric scan, which offers each pair both
-    /// ways (`scan_symmetric`); up to `FUSED_MAX_DIM` features and for more than one
-    /// block of other queries, the fused rows scan (`scan_fused_rows`).
+    /// ways (`scan_symmetric`); up to `FUSED_MAX_DIM` features and for more than
+    /// `FEW_QUERY_BLOCKS` blocks of other queries, the fused rows scan (`scan_fused_rows`).
     fn new<F: Float>(search: &'s Search<'_, F>, frame: &'s Frame<F>, candidates: bool) -> Self {
         let d = search.x.ncols();
         let mean = frame.mean.as_slice();
@@ -612,7 +621,7 @@ impl<'s, C: Float> Tiles<'s, C> {
         let fused_rows = candidates
             && !symmetric
             && d <= FUSED_MAX_DIM
-            && search.queries.len() > BRUTE_QUERY_BLOCK;
+            && search.queries.len() > FEW_QUERY_BLOCKS * BRUTE_QUERY_BLOCK;
         let order = if symmetric || fused_rows {
             spatial_order(search, search.references)
         } else {
@@ -644,7 +653,7 @@ impl<'s, C: Float> Tiles<'s, C> {
                 offsets: check_offsets(search, frame, &features, &checks),
             });
             ReferenceRows::FeatureMajor(FeatureMajor::new(search, mean, &scanned, features, checks))
-        } else if search.queries.len() > BRUTE_QUERY_BLOCK {
+        } else if search.queries.len() > FEW_QUERY_BLOCKS * BRUTE_QUERY_BLOCK {
             ReferenceRows::Packed(augmented(search.references, true))
         } else {
             ReferenceRows::OnDemand(Box::new(move |rows: Range<usize>, room: &mut [C]| {
@@ -1612,6 +1621,7 @@ mod tests {
         scan_blocks, scan_fused_rows, spatial_order, FeatureMajor, Frame, ReferenceRows, RowsScan,
         Tiles, FUSED_MAX_DIM, NOT_A_REFERENCE,
     };
+    use super::{BRUTE_QUERY_BLOCK, FEW_QUERY_BLOCKS};
     use crate::float::Float;
     use crate::simd::testing::at_each_level;
     use crate::stop::Stop;
@@ -1718,11 +1728,45 @@ mod tests {
     }
 
     #[test]
+    fn scans_of_few_query_blocks_lay_out_no_reference() {
+        // Up to FEW_QUERY_BLOCKS blocks of other queries make each tile as they reach
+        // it; one query more lays out every reference (fused up to FUSED_MAX_DIM
+        // features, packed beyond), and the rows asked both ways agree.
+        let few = FEW_QUERY_BLOCKS * BRUTE_QUERY_BLOCK;
+        for d in [12, FUSED_MAX_DIM + 1] {
+            let x = spread_rows(few + 1 + 2000, d, 51, false);
+            let references: Vec<usize> = (few + 1..x.nrows()).collect();
+            let all: Vec<usize> = (0..=few).collect();
+            let layout = |queries: &[usize]| {
+                with_search(&x, queries, &references, 3, |search| {
+                    let frame = Frame::new(search);
+                    let tiles = Tiles::<f32>::new(search, &frame, true);
+                    match tiles.references {
+                        ReferenceRows::OnDemand(_) => "on demand",
+                        ReferenceRows::Packed(_) => "packed",
+                        ReferenceRows::FeatureMajor(_) => "feature major",
+                    }
+                })
+            };
+            let laid_out = if d <= FUSED_MAX_DIM {
+                "feature major"
+            } else {
+                "packed"
+            };
+            assert_eq!(layout(&all[..few]), "on demand", "d = {d}");
+            assert_eq!(layout(&all), laid_out, "d = {d}");
+            let whole = search_among(&x, &all, &references, 3, Engine::Brute);
+            let few_first = search_among(&x, &all[..few], &references, 3, Engine::Brute);
+            assert_eq!(whole.slice(ndarray::s![..few, ..]), few_first, "d = {d}");
+        }
+    }
+
+    #[test]
     fn the_fused_rows_scan_gives_the_gemm_scans_table() {
         // Queries among the references (their own row excluded) and outside them, more
         // than one block of them (the fused rows scan), against the same queries asked
         // a block at a time (the GEMM's tiles): the same rows, ties included.
-        let (n, k_values) = (1500, [1, 6]);
+        let (n, k_values) = (2400, [1, 6]);
         let references: Vec<usize> = (0..n).filter(|r| r % 3 != 0).collect();
         let queries: Vec<usize> = (0..n).filter(|r| r % 2 == 0).collect();
         for d in [5, 12, 20, FUSED_MAX_DIM] {
@@ -1854,9 +1898,9 @@ mod tests {
         // The tests after 4, 8, 12 and 16 of 20 features leave every list as a scan
         // without tests makes it, keys included; with offsets of −∞ they rule out every
         // chunk at the first test (so they do run on every chunk).
-        for x in [spread_rows(1200, 20, 41, false), clustered(1200, 20, 42)] {
+        for x in [spread_rows(2400, 20, 41, false), clustered(2400, 20, 42)] {
             let (queries, references): (Vec<usize>, Vec<usize>) =
-                ((0..600).collect(), (300..1200).collect());
+                ((0..1200).collect(), (600..2400).collect());
             with_search(&x, &queries, &references, 4, |search| {
                 let frame = Frame::new(search);
                 let mut tiles = Tiles::<f32>::new(search, &frame, true);
