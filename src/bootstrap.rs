@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
-use crate::sampling::{check_rows, copy_row, copy_rows};
+use crate::sampling::{check_rows, copy_row, copy_rows, PREFETCH_DRAWS_AHEAD};
+use crate::simd::prefetch;
 use crate::stop::Stop;
 
 /// The new rows of one class.
@@ -171,10 +172,18 @@ fn write_rows<F: Float>(
             let rows_out = rows_out
                 .as_slice_mut()
                 .expect("a new standard-layout array");
-            for (row, index) in rows_out.chunks_exact_mut(d).zip(drawn.iter_mut()) {
-                let r = job.rows[rng.below(job.rows.len())];
-                *index = r as i64;
-                copy_row(x, r, row);
+            // The chunk's rows are drawn first, so that each copy can ask for the row
+            // a few copies on: on a class larger than the caches, each read is a miss.
+            for index in drawn.iter_mut() {
+                *index = job.rows[rng.below(job.rows.len())] as i64;
+            }
+            for (i, (row, &r)) in rows_out.chunks_exact_mut(d).zip(drawn.iter()).enumerate() {
+                if let Some(&ahead) = drawn.get(i + PREFETCH_DRAWS_AHEAD) {
+                    if let Some(ahead) = x.row(ahead as usize).as_slice() {
+                        prefetch(ahead);
+                    }
+                }
+                copy_row(x, r as usize, row);
             }
             // The noise goes on once the chunk's rows are in: its long chain of
             // draws then runs over rows in cache instead of waiting on random reads.

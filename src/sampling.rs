@@ -525,9 +525,9 @@ fn interpolate<F: Float, I: Index>(
     );
 }
 
-/// How many draws ahead `interpolate` asks for the rows it will read: enough to cover
-/// a memory access while the rows between are written.
-const PREFETCH_DRAWS_AHEAD: usize = 8;
+/// How many draws ahead `interpolate` (and the bootstrap's copies) ask for the rows
+/// they will read: enough to cover a memory access while the rows between are written.
+pub(crate) const PREFETCH_DRAWS_AHEAD: usize = 8;
 
 /// One synthetic row as drawn: its base (a position among the job's bases), its
 /// neighbour (a position among the job's references) and its step.
