@@ -618,10 +618,9 @@ impl<'s, C: Float> Tiles<'s, C> {
             out
         };
         let symmetric = candidates && search.queries == search.references;
-        let fused_rows = candidates
-            && !symmetric
-            && d <= FUSED_MAX_DIM
-            && search.queries.len() > FEW_QUERY_BLOCKS * BRUTE_QUERY_BLOCK;
+        // Enough query blocks to pay for laying out every reference first.
+        let laid_out = search.queries.len() > FEW_QUERY_BLOCKS * BRUTE_QUERY_BLOCK;
+        let fused_rows = candidates && !symmetric && d <= FUSED_MAX_DIM && laid_out;
         let order = if symmetric || fused_rows {
             spatial_order(search, search.references)
         } else {
@@ -653,7 +652,7 @@ impl<'s, C: Float> Tiles<'s, C> {
                 offsets: check_offsets(search, frame, &features, &checks),
             });
             ReferenceRows::FeatureMajor(FeatureMajor::new(search, mean, &scanned, features, checks))
-        } else if search.queries.len() > FEW_QUERY_BLOCKS * BRUTE_QUERY_BLOCK {
+        } else if laid_out {
             ReferenceRows::Packed(augmented(search.references, true))
         } else {
             ReferenceRows::OnDemand(Box::new(move |rows: Range<usize>, room: &mut [C]| {
