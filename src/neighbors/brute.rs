@@ -865,12 +865,13 @@ impl<C: Float> BlockLists<C> {
     }
 }
 
-/// The augmented reference rows of a fused scan, feature by feature, a block of
-/// `BRUTE_QUERY_BLOCK` rows at a time: the `−2 r[f]` of every row of the block for each
-/// feature `f` of `features`, in that order; then, for each count `n` in `checks`, the
-/// squared norms of the rows' first `n` of those features; then their `|r|²`. Each run
-/// is padded to whole chunks of `LANES` with zeros and NaN norms, whose keys are NaN
-/// and reach no bar.
+/// The augmented reference rows of a fused scan, feature by feature, a chunk of `LANES`
+/// rows at a time (in blocks of `BRUTE_QUERY_BLOCK` rows): the `−2 r[f]` of the chunk's
+/// rows for each feature `f` of `features`, in that order; then, for each count `n` in
+/// `checks`, the squared norms of the rows' first `n` of those features; then their
+/// `|r|²`. Each of these runs is `LANES` values, so that a chunk's runs lie together,
+/// the order the kernels read them in. A block's last chunk is padded with zeros and
+/// NaN norms, whose keys are NaN and reach no bar.
 struct FeatureMajor<C> {
     values: Vec<C>,
     features: Vec<usize>,
@@ -890,6 +891,8 @@ impl<C: Float> FeatureMajor<C> {
         checks: Vec<usize>,
     ) -> Self {
         let n_rows = rows.len();
+        // `offer_fused_rows` reads the features a group of `CHECK_EVERY` to each test.
+        debug_assert!((checks.iter().enumerate()).all(|(i, &upto)| upto == (i + 1) * CHECK_EVERY));
         let mut layout = FeatureMajor {
             values: Vec::new(),
             features,
@@ -908,23 +911,26 @@ impl<C: Float> FeatureMajor<C> {
         blocks.into_par_iter().enumerate().for_each(|(b, block)| {
             let block_rows = &rows[b * Self::B..n_rows.min((b + 1) * Self::B)];
             let width = block_rows.len().next_multiple_of(LANES);
+            let at = |run: usize, c: usize| at_in_block(height, run, c);
             let mut row = vec![0.0; dim];
             for (c, &r) in block_rows.iter().enumerate() {
                 for (t, c) in row.iter_mut().zip(centred(search, mean, r)) {
                     *t = c;
                 }
                 let (mut norm, mut checks) = (0.0, layout.checks.iter().enumerate().peekable());
-                for (at, &f) in layout.features.iter().enumerate() {
-                    block[at * width + c] = cast(-2.0 * row[f]);
+                for (run, &f) in layout.features.iter().enumerate() {
+                    block[at(run, c)] = cast(-2.0 * row[f]);
                     norm += row[f] * row[f];
-                    if let Some((i, _)) = checks.next_if(|&(_, &upto)| upto == at + 1) {
-                        block[(dim + i) * width + c] = cast(norm);
+                    if let Some((i, _)) = checks.next_if(|&(_, &upto)| upto == run + 1) {
+                        block[at(dim + i, c)] = cast(norm);
                     }
                 }
-                block[(height - 1) * width + c] = cast(norm);
+                block[at(height - 1, c)] = cast(norm);
             }
-            for run in dim..height {
-                block[run * width + block_rows.len()..(run + 1) * width].fill(C::nan());
+            for c in block_rows.len()..width {
+                for run in dim..height {
+                    block[at(run, c)] = C::nan();
+                }
             }
         });
         layout.values = values;
@@ -942,11 +948,10 @@ impl<C: Float> FeatureMajor<C> {
         for (r, dst) in rows.zip(room.chunks_mut(depth)) {
             let (b, c) = (r / Self::B, r % Self::B);
             let block = self.block(b);
-            let width = block.len() / height;
-            for (at, &f) in self.features.iter().enumerate() {
-                dst[f] = block[at * width + c];
+            for (run, &f) in self.features.iter().enumerate() {
+                dst[f] = block[at_in_block(height, run, c)];
             }
-            dst[self.features.len()] = block[(height - 1) * width + c];
+            dst[self.features.len()] = block[at_in_block(height, height - 1, c)];
         }
     }
 
@@ -961,18 +966,21 @@ impl<C: Float> FeatureMajor<C> {
         &self.values[self.offset(b)..self.offset(b + 1)]
     }
 
+    /// The runs of each chunk of block `b`: `height` runs of `LANES` values a chunk.
+    fn chunks(&self, b: usize) -> &[[C; LANES]] {
+        self.block(b).as_chunks::<LANES>().0
+    }
+
     /// The centre of each block's rows, feature by feature in the layout's order.
     fn block_centres(&self) -> Vec<Vec<f64>> {
         let height = self.height();
         (0..self.n_rows.div_ceil(Self::B))
             .map(|b| {
                 let (block, rows) = (self.block(b), Self::B.min(self.n_rows - b * Self::B));
-                let width = block.len() / height;
                 (0..self.features.len())
-                    .map(|at| {
-                        let sum: f64 = block[at * width..at * width + rows]
-                            .iter()
-                            .map(|&v| to_f64(v))
+                    .map(|run| {
+                        let sum: f64 = (0..rows)
+                            .map(|c| to_f64(block[at_in_block(height, run, c)]))
                             .sum();
                         -0.5 * sum / rows as f64
                     })
@@ -982,11 +990,17 @@ impl<C: Float> FeatureMajor<C> {
     }
 }
 
+/// Where row `c`'s value of run `run` lies in a block of `FeatureMajor` whose chunks
+/// have `height` runs.
+fn at_in_block(height: usize, run: usize, c: usize) -> usize {
+    ((c / LANES) * height + run) * LANES + c % LANES
+}
+
 widest_vectors! {
     /// The fused tile of `scan_symmetric`: the keys of the block's query rows (from
     /// `first` on: their `steps`, see `fused_steps`, and squared norms `row_norms`) for
-    /// one block of references (`columns`, feature-major as `FeatureMajor` lays it out
-    /// without tests: `dim` features, then the norms; from reference `start` on), made a
+    /// one block of references (`columns`, each chunk's runs as `FeatureMajor` lays them
+    /// out without tests: `dim` features, then the norms; from reference `start` on), made a
     /// chunk of `LANES` references for `FUSED_ROWS` rows at a time and tested against
     /// both sides' bars at once. Each row's keys go to its list in `mine`, except its
     /// own; each reference's, as `offer_to_columns` turns them, to `theirs` (none for
@@ -995,7 +1009,7 @@ widest_vectors! {
     fn offer_fused_tile<C: Float>(
         steps: &[[C; FUSED_ROWS]],
         dim: usize,
-        columns: &[C],
+        columns: &[[C; LANES]],
         start: usize,
         first: usize,
         row_norms: &[C],
@@ -1003,15 +1017,13 @@ widest_vectors! {
         theirs: Option<&mut BlockLists<C>>,
     ) {
         let m = mine.len();
-        let width = columns.len() / (dim + 1);
-        let norms = &columns[dim * width..];
         let mut theirs = theirs;
         for (step, a0) in steps.chunks_exact(dim).zip((0..m).step_by(FUSED_ROWS)) {
-            for c0 in (0..width).step_by(LANES) {
-                let chunk_norms: &[C; LANES] =
-                    norms[c0..c0 + LANES].try_into().expect("a whole chunk");
+            for (chunk, runs) in columns.chunks_exact(dim + 1).enumerate() {
+                let c0 = chunk * LANES;
+                let chunk_norms = &runs[dim];
                 let mut keys = [*chunk_norms; FUSED_ROWS];
-                accumulate(&mut keys, columns, step, width, c0);
+                accumulate(&mut keys, &runs[..dim], step);
                 for (r, keys) in keys.into_iter().enumerate() {
                     let a = a0 + r;
                     if a == m {
@@ -1036,22 +1048,16 @@ widest_vectors! {
     }
 }
 
-/// Adds `q·v` to the keys of a chunk of `LANES` references (from `c0` on, in columns
-/// `width` apart from the first, one per feature) for each row of a step (`step`, one
-/// entry per feature).
+/// Adds `q·v` to the keys of a chunk of `LANES` references for each row of a step
+/// (`step`, one `[C; FUSED_ROWS]` per feature): `v` the chunk's runs of those features
+/// (`runs`), `q` the rows' values.
 #[inline(always)]
 fn accumulate<C: Float>(
     keys: &mut [[C; LANES]; FUSED_ROWS],
-    columns: &[C],
+    runs: &[[C; LANES]],
     step: &[[C; FUSED_ROWS]],
-    width: usize,
-    c0: usize,
 ) {
-    // Indexed rather than `chunks_exact`, whose length is a division, on every call.
-    for (f, qs) in step.iter().enumerate() {
-        let column: &[C; LANES] = columns[f * width + c0..][..LANES]
-            .try_into()
-            .expect("a whole chunk");
+    for (column, qs) in runs.iter().zip(step) {
         for (keys, &q) in keys.iter_mut().zip(qs) {
             for (key, &v) in keys.iter_mut().zip(column) {
                 *key = q.mul_add(v, *key);
@@ -1139,17 +1145,14 @@ widest_vectors! {
     fn offer_fused_rows<C: Float>(
         block: &RowsBlock<C>,
         layout: &FeatureMajor<C>,
-        columns: &[C],
+        columns: &[[C; LANES]],
         tested: u32,
         start: usize,
         mine: &mut [Nearest<C>],
         stopped: &mut [usize; MAX_CHECKS],
     ) {
         let m = mine.len();
-        let (checks, dim) = (layout.checks.as_slice(), layout.features.len());
-        let n_checks = checks.len();
-        let width = columns.len() / layout.height();
-        let norms = &columns[(dim + n_checks) * width..];
+        let (n_checks, dim, height) = (layout.checks.len(), layout.features.len(), layout.height());
         let steps = block.steps.chunks_exact(dim).zip((0..m).step_by(FUSED_ROWS));
         for (s, (step, a0)) in steps.enumerate() {
             let rows = FUSED_ROWS.min(m - a0);
@@ -1160,29 +1163,23 @@ widest_vectors! {
             for r in 0..rows {
                 set_bars(&mut bars, mine[a0 + r].worst(), offsets, r);
             }
-            'chunks: for c0 in (0..width).step_by(LANES) {
+            // The checks come every `CHECK_EVERY` features: each test follows a group.
+            let groups = &step.as_chunks::<CHECK_EVERY>().0[..n_checks];
+            'chunks: for (chunk, runs) in columns.chunks_exact(height).enumerate() {
+                let (features, partial_norms) = runs[..dim + n_checks].split_at(dim);
+                let feature_groups = features.as_chunks::<CHECK_EVERY>().0;
                 let mut keys = [[C::zero(); LANES]; FUSED_ROWS];
-                let mut done = 0;
-                for (i, &upto) in checks.iter().enumerate() {
-                    if tested & (1 << i) == 0 {
-                        continue;
-                    }
-                    accumulate(&mut keys, &columns[done * width..], &step[done..upto], width, c0);
-                    done = upto;
-                    let partial_norms: &[C; LANES] = columns[(dim + i) * width + c0..][..LANES]
-                        .try_into()
-                        .expect("a whole chunk");
-                    let mut reaches = false;
-                    for (keys, &bar) in keys.iter().zip(&bars[i]) {
-                        reaches |= (0..LANES).fold(false, |any, l| any | (keys[l] + partial_norms[l] <= bar));
-                    }
-                    if !reaches {
+                let tests = groups.iter().zip(feature_groups).zip(partial_norms);
+                for (i, ((group, columns), partial_norms)) in tests.enumerate() {
+                    accumulate(&mut keys, columns, group);
+                    if tested & (1 << i) != 0 && !reaches_bars(&keys, partial_norms, &bars[i]) {
                         stopped[i] += 1;
                         continue 'chunks;
                     }
                 }
-                accumulate(&mut keys, &columns[done * width..], &step[done..], width, c0);
-                let chunk_norms: &[C; LANES] = norms[c0..c0 + LANES].try_into().expect("a whole chunk");
+                let done = n_checks * CHECK_EVERY;
+                accumulate(&mut keys, &features[done..], &step[done..]);
+                let (c0, chunk_norms) = (chunk * LANES, &runs[height - 1]);
                 for (r, keys) in keys.iter_mut().enumerate().take(rows) {
                     let list = &mut mine[a0 + r];
                     let bar = list.worst();
@@ -1196,6 +1193,21 @@ widest_vectors! {
             }
         }
     }
+}
+
+/// Whether any of a chunk's partial `keys` (of `FUSED_ROWS` rows) plus the chunk's
+/// `partial_norms` reaches its row's bar.
+#[inline(always)]
+fn reaches_bars<C: Float>(
+    keys: &[[C; LANES]; FUSED_ROWS],
+    partial_norms: &[C; LANES],
+    bars: &[C; FUSED_ROWS],
+) -> bool {
+    let mut reaches = false;
+    for (keys, &bar) in keys.iter().zip(bars) {
+        reaches |= (0..LANES).fold(false, |any, l| any | (keys[l] + partial_norms[l] <= bar));
+    }
+    reaches
 }
 
 /// The tests of `offer_fused_rows` that pay, as bits: those that stopped enough of
@@ -1302,7 +1314,7 @@ fn scan_fused_rows<C: Float>(
                 if tiles.stop.requested() {
                     break;
                 }
-                let columns = layout.block(j);
+                let columns = layout.chunks(j);
                 let probe = at % PROBE_EVERY == 0;
                 let mut stopped = [0; MAX_CHECKS];
                 let this_block = if probe { u32::MAX } else { tested };
@@ -1316,8 +1328,7 @@ fn scan_fused_rows<C: Float>(
                     &mut stopped,
                 );
                 if probe {
-                    let chunks =
-                        rows.len().div_ceil(FUSED_ROWS) * (columns.len() / height).div_ceil(LANES);
+                    let chunks = rows.len().div_ceil(FUSED_ROWS) * (columns.len() / height);
                     tested =
                         tests_that_pay(&layout.checks, layout.features.len(), &stopped, chunks);
                 }
@@ -1397,7 +1408,7 @@ fn scan_symmetric<C: Float>(
         match &fused {
             Some(fused) => {
                 let row_norms = &norms[first..first + m];
-                let (dim, columns) = (tiles.dim, fused.block(i));
+                let (dim, columns) = (tiles.dim, fused.chunks(i));
                 let rows: Vec<usize> = (first..first + m).collect();
                 let steps = fused_steps(&tiles.queries, depth, &rows, &fused.features);
                 offer_fused_tile(
@@ -1447,7 +1458,7 @@ fn scan_symmetric<C: Float>(
             let (start, width) = (j * B, block_len(j));
             match &fused {
                 Some(fused) => {
-                    let (dim, columns) = (tiles.dim, fused.block(j));
+                    let (dim, columns) = (tiles.dim, fused.chunks(j));
                     let theirs = Some(&mut *lock(j));
                     offer_fused_tile(
                         &steps, dim, columns, start, first, row_norms, &mut mine, theirs,
