@@ -900,39 +900,40 @@ impl<C: Float> FeatureMajor<C> {
             n_rows,
         };
         let mut values = vec![C::zero(); layout.offset(n_rows.div_ceil(Self::B))];
-        let mut blocks: Vec<&mut [C]> = Vec::new();
-        let mut rest = values.as_mut_slice();
-        for b in 0..n_rows.div_ceil(Self::B) {
-            let (block, after) = rest.split_at_mut(layout.offset(b + 1) - layout.offset(b));
-            blocks.push(block);
-            rest = after;
-        }
         let (dim, height) = (mean.len(), layout.height());
-        blocks.into_par_iter().enumerate().for_each(|(b, block)| {
-            let block_rows = &rows[b * Self::B..n_rows.min((b + 1) * Self::B)];
-            let width = block_rows.len().next_multiple_of(LANES);
-            let at = |run: usize, c: usize| at_in_block(height, run, c);
-            let mut row = vec![0.0; dim];
-            for (c, &r) in block_rows.iter().enumerate() {
-                for (t, c) in row.iter_mut().zip(centred(search, mean, r)) {
-                    *t = c;
-                }
-                let (mut norm, mut checks) = (0.0, layout.checks.iter().enumerate().peekable());
-                for (run, &f) in layout.features.iter().enumerate() {
-                    block[at(run, c)] = cast(-2.0 * row[f]);
-                    norm += row[f] * row[f];
-                    if let Some((i, _)) = checks.next_if(|&(_, &upto)| upto == run + 1) {
-                        block[at(dim + i, c)] = cast(norm);
+        // Blocks are whole chunks: the chunks in turn are the rows `LANES` at a time. Each
+        // chunk is made from its rows' centred values feature by feature, so that every
+        // run is written whole.
+        let chunks = values
+            .par_chunks_mut(height * LANES)
+            .zip(rows.par_chunks(LANES));
+        chunks.for_each_init(
+            || vec![[0.0; LANES]; dim],
+            |centred_rows, (runs, chunk_rows)| {
+                let runs = runs.as_chunks_mut::<LANES>().0;
+                for (l, &r) in chunk_rows.iter().enumerate() {
+                    for (column, c) in centred_rows.iter_mut().zip(centred(search, mean, r)) {
+                        column[l] = c;
                     }
                 }
-                block[at(height - 1, c)] = cast(norm);
-            }
-            for c in block_rows.len()..width {
-                for run in dim..height {
-                    block[at(run, c)] = C::nan();
+                let (mut norms, mut checks) =
+                    ([0.0; LANES], layout.checks.iter().enumerate().peekable());
+                for (run, &f) in layout.features.iter().enumerate() {
+                    let column = &centred_rows[f];
+                    for l in 0..chunk_rows.len() {
+                        runs[run][l] = cast(-2.0 * column[l]);
+                        norms[l] += column[l] * column[l];
+                    }
+                    if let Some((i, _)) = checks.next_if(|&(_, &upto)| upto == run + 1) {
+                        runs[dim + i] = std::array::from_fn(|l| cast(norms[l]));
+                    }
                 }
-            }
-        });
+                runs[height - 1] = std::array::from_fn(|l| cast(norms[l]));
+                for run in &mut runs[dim..] {
+                    run[chunk_rows.len()..].fill(C::nan());
+                }
+            },
+        );
         layout.values = values;
         layout
     }
