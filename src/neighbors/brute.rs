@@ -260,10 +260,7 @@ impl<F: Float> Frame<F> {
 
     /// The distance of row `r` from the mean, in f64.
     fn centred_norm(&self, search: &Search<'_, F>, r: usize) -> f64 {
-        centred(search, &self.mean, r)
-            .map(|c| c.powi(2))
-            .sum::<f64>()
-            .sqrt()
+        norm(centred(search, &self.mean, r))
     }
 
     /// Whether the first pass scans in float32: where the rows' spread leaves float32
@@ -475,6 +472,11 @@ fn centred<'a, 'm, F: Float>(
     (search.row(r).zip(mean)).map(|(v, &m)| to_f64(v) - to_f64(m))
 }
 
+/// The Euclidean norm of a row's centred `values` (`Frame::centred_norm`).
+fn norm(values: impl Iterator<Item = f64>) -> f64 {
+    values.map(|c| c.powi(2)).sum::<f64>().sqrt()
+}
+
 /// Rows a leaf of `spatial_order` holds at most.
 const SPATIAL_LEAF: usize = 64;
 /// Rows `spatial_order` reads at most to find a node's widest feature.
@@ -567,9 +569,9 @@ fn check_offsets<F: Float, C: Float>(
         .par_chunks_mut(checks.len())
         .zip(search.queries.par_iter())
         .for_each(|(offsets, &q)| {
-            let q_norm = frame.centred_norm(search, q);
-            let slack = q_norm * q_norm + 2.0 * frame.margin(bound, q_norm);
             let centred: Vec<f64> = centred(search, &frame.mean, q).collect();
+            let q_norm = norm(centred.iter().copied());
+            let slack = q_norm * q_norm + 2.0 * frame.margin(bound, q_norm);
             let mut read = 0.0;
             let mut done = 0;
             for (offset, &upto) in offsets.iter_mut().zip(checks) {
