@@ -6,8 +6,8 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::neighbors::power_of_two_scale;
-use crate::sampling::{check_rows, gather};
-use crate::simd::widest_vectors;
+use crate::sampling::{check_rows, gather, PREFETCH_DRAWS_AHEAD};
+use crate::simd::{prefetch, widest_vectors};
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// The rows `rows` of `x` in f64, row-major.
@@ -239,7 +239,19 @@ pub fn paired_distances<F: Float>(
             if stop.requested() {
                 return;
             }
-            for ((slot, &i), &j) in out.iter_mut().zip(a).zip(b) {
+            for (at, ((slot, &i), &j)) in out.iter_mut().zip(a).zip(b).enumerate() {
+                // The rows a few pairs on are asked for now: pairs of rows drawn at random
+                // from a class larger than the caches each miss twice.
+                if let (Some(&i), Some(&j)) = (
+                    a.get(at + PREFETCH_DRAWS_AHEAD),
+                    b.get(at + PREFETCH_DRAWS_AHEAD),
+                ) {
+                    for row in [x.row(i), x.row(j)] {
+                        if let Some(values) = row.to_slice() {
+                            prefetch(values);
+                        }
+                    }
+                }
                 *slot = distance(x.row(i).iter(), x.row(j).iter());
             }
         });
