@@ -23,7 +23,10 @@ use crate::neighbors::{
     SPARE_CANDIDATES,
 };
 use crate::rng::CHUNK_ROWS;
-use crate::sampling::{job_draws, search_tables, total_rows, Index, Job, Provenance};
+use crate::sampling::{
+    job_draws, search_tables, total_rows, Index, Job, Provenance, PREFETCH_DRAWS_AHEAD,
+};
+use crate::simd::prefetch;
 use crate::stop::Stop;
 
 /// A CSR matrix borrowed from SciPy: row `r` stores the values
@@ -99,6 +102,13 @@ impl<'a, F: Float, S: Index> Csr<'a, F, S> {
     fn row(&self, r: usize) -> Row<'a, F, S> {
         let range = self.indptr[r].to_usize()..self.indptr[r + 1].to_usize();
         (&self.indices[range.clone()], &self.data[range])
+    }
+
+    /// Asks for row `r`'s stored values ahead of their use (see `simd::prefetch`).
+    fn prefetch_row(&self, r: usize) {
+        let (indices, data) = self.row(r);
+        prefetch(indices);
+        prefetch(data);
     }
 }
 
@@ -468,7 +478,13 @@ pub fn generate<F: Float, I: Index, S: Index>(
             provenance.part(rows.clone()),
             stored[rows].par_chunks_mut(CHUNK_ROWS),
             |counts, drawn| {
-                for (count, draw) in counts.iter_mut().zip(drawn) {
+                for (i, (count, draw)) in counts.iter_mut().zip(drawn).enumerate() {
+                    // Rows drawn at random from a large X each miss: asked for a few
+                    // draws ahead, as the dense generation does.
+                    if let Some(ahead) = drawn.get(i + PREFETCH_DRAWS_AHEAD) {
+                        x.prefetch_row(draws.bases[ahead.base]);
+                        x.prefetch_row(draws.references[ahead.neighbor]);
+                    }
                     let base = x.row(draws.bases[draw.base]);
                     let neighbor = x.row(draws.references[draw.neighbor]);
                     *count = 0;
@@ -540,7 +556,12 @@ fn fill<F: Float, I: Index, S: Index, J: Index>(
         .into_par_iter()
         .for_each(|(first, counts, indices, data)| {
             let mut at = 0;
-            for row in first..first + counts.len() {
+            let rows = first..first + counts.len();
+            for row in rows.clone() {
+                if rows.contains(&(row + PREFETCH_DRAWS_AHEAD)) {
+                    x.prefetch_row(provenance.base[row + PREFETCH_DRAWS_AHEAD].to_usize());
+                    x.prefetch_row(provenance.neighbor[row + PREFETCH_DRAWS_AHEAD].to_usize());
+                }
                 let base = x.row(provenance.base[row].to_usize());
                 let neighbor = x.row(provenance.neighbor[row].to_usize());
                 interpolate_row(base, neighbor, provenance.step[row], |column, v| {
