@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::rng::{chunk_seed, stream, window_rows, Rng, CHUNK_ROWS};
 use crate::sampling::{check_rows, copy_row, copy_rows, PREFETCH_DRAWS_AHEAD};
-use crate::simd::prefetch;
+use crate::simd::prefetch_row;
 use crate::stop::Stop;
 
 /// The new rows of one class.
@@ -179,9 +179,7 @@ fn write_rows<F: Float>(
             }
             for (i, (row, &r)) in rows_out.chunks_exact_mut(d).zip(drawn.iter()).enumerate() {
                 if let Some(&ahead) = drawn.get(i + PREFETCH_DRAWS_AHEAD) {
-                    if let Some(ahead) = x.row(ahead as usize).as_slice() {
-                        prefetch(ahead);
-                    }
+                    prefetch_row(x, ahead as usize);
                 }
                 copy_row(x, r as usize, row);
             }

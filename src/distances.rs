@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::neighbors::power_of_two_scale;
 use crate::sampling::{check_rows, gather, PREFETCH_DRAWS_AHEAD};
-use crate::simd::{prefetch, widest_vectors};
+use crate::simd::{prefetch_row, widest_vectors};
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// The rows `rows` of `x` in f64, row-major.
@@ -246,11 +246,8 @@ pub fn paired_distances<F: Float>(
                     a.get(at + PREFETCH_DRAWS_AHEAD),
                     b.get(at + PREFETCH_DRAWS_AHEAD),
                 ) {
-                    for row in [x.row(i), x.row(j)] {
-                        if let Some(values) = row.to_slice() {
-                            prefetch(values);
-                        }
-                    }
+                    prefetch_row(x, i);
+                    prefetch_row(x, j);
                 }
                 *slot = distance(x.row(i).iter(), x.row(j).iter());
             }

@@ -62,6 +62,15 @@ pub(crate) fn prefetch<T>(values: &[T]) {
     let _ = values;
 }
 
+/// `prefetch` of row `r` of `x`, where the row is contiguous (a strided row is left
+/// alone: the hint would cover only its ends).
+#[inline(always)]
+pub(crate) fn prefetch_row<T>(x: ndarray::ArrayView2<'_, T>, r: usize) {
+    if let Some(row) = x.row(r).to_slice() {
+        prefetch(row);
+    }
+}
+
 /// The instruction set `widest_vectors!` runs: 0 for AVX-512F, 1 for AVX2 with FMA, 2
 /// for the baseline; the widest the CPU has (each check is a cached load), or in a test
 /// the widest from the narrowest one it allows (`testing::at_each_level`).

@@ -556,11 +556,13 @@ fn fill<F: Float, I: Index, S: Index, J: Index>(
         .into_par_iter()
         .for_each(|(first, counts, indices, data)| {
             let mut at = 0;
-            let rows = first..first + counts.len();
-            for row in rows.clone() {
-                if rows.contains(&(row + PREFETCH_DRAWS_AHEAD)) {
-                    x.prefetch_row(provenance.base[row + PREFETCH_DRAWS_AHEAD].to_usize());
-                    x.prefetch_row(provenance.neighbor[row + PREFETCH_DRAWS_AHEAD].to_usize());
+            for row in first..first + counts.len() {
+                let ahead = row + PREFETCH_DRAWS_AHEAD;
+                if let (Some(base), Some(neighbor)) =
+                    (provenance.base.get(ahead), provenance.neighbor.get(ahead))
+                {
+                    x.prefetch_row(base.to_usize());
+                    x.prefetch_row(neighbor.to_usize());
                 }
                 let base = x.row(provenance.base[row].to_usize());
                 let neighbor = x.row(provenance.neighbor[row].to_usize());
