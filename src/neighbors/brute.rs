@@ -424,6 +424,13 @@ struct RowsScan<C> {
     /// `checks` (`offer_fused_rows`): the query's squared norm outside the features
     /// read so far, plus twice the margin of its keys.
     offsets: Vec<C>,
+    /// For each query, in the search's order, its squared norm plus twice the margin
+    /// of its keys: a reference whose squared distance exceeds the query's bar plus
+    /// this is ruled out. Measured between the values the scan multiplies (each the
+    /// centred value rounded once to `C`) the distance moves by at most
+    /// `2 u (|q| + |r|)²`, less than the second margin: the reference is then as far as
+    /// one that `check_offsets`' tests rule out.
+    slacks: Vec<f64>,
 }
 
 /// The augmented reference rows of a scan.
@@ -544,8 +551,8 @@ fn features_by_spread<F: Float>(search: &Search<'_, F>, mean: &[F]) -> Vec<usize
     features
 }
 
-/// `RowsScan::offsets` of `search`'s queries, for a layout of the `features` in that
-/// order tested after each count in `checks`.
+/// `RowsScan::offsets` and `RowsScan::slacks` of `search`'s queries, for a layout of
+/// the `features` in that order tested after each count in `checks`.
 ///
 /// For a query `q` and a reference `r`, the partial key after the first `n` features,
 /// `|r_n|² − 2 q_n·r_n = |q_n − r_n|² − |q_n|²`, is at most `|q − r|² − |q_n|²`: a
@@ -559,19 +566,20 @@ fn check_offsets<F: Float, C: Float>(
     frame: &Frame<F>,
     features: &[usize],
     checks: &[usize],
-) -> Vec<C> {
+) -> (Vec<C>, Vec<f64>) {
     let bound = KeyBound::of::<C>(search.x.ncols(), false);
-    let mut offsets = vec![C::zero(); search.queries.len() * checks.len()];
-    if checks.is_empty() {
-        return offsets;
-    }
+    // One room a query at least, so that every query's slack is made.
+    let per_query = checks.len().max(1);
+    let mut offsets = vec![C::zero(); search.queries.len() * per_query];
+    let mut slacks = vec![0.0; search.queries.len()];
     offsets
-        .par_chunks_mut(checks.len())
+        .par_chunks_mut(per_query)
+        .zip(slacks.par_iter_mut())
         .zip(search.queries.par_iter())
-        .for_each(|(offsets, &q)| {
+        .for_each(|((offsets, slack), &q)| {
             let centred: Vec<f64> = centred(search, &frame.mean, q).collect();
             let q_norm = norm(centred.iter().copied());
-            let slack = q_norm * q_norm + 2.0 * frame.margin(bound, q_norm);
+            *slack = q_norm * q_norm + 2.0 * frame.margin(bound, q_norm);
             let mut read = 0.0;
             let mut done = 0;
             for (offset, &upto) in offsets.iter_mut().zip(checks) {
@@ -579,10 +587,11 @@ fn check_offsets<F: Float, C: Float>(
                     .map(|&f| centred[f] * centred[f])
                     .sum::<f64>();
                 done = upto;
-                *offset = cast(slack - read);
+                *offset = cast(*slack - read);
             }
         });
-    offsets
+    offsets.truncate(search.queries.len() * checks.len());
+    (offsets, slacks)
 }
 
 /// The mean of the references, which every row is centred on.
@@ -649,9 +658,11 @@ impl<'s, C: Float> Tiles<'s, C> {
             let checks: Vec<usize> = (CHECK_EVERY..=d.saturating_sub(CHECK_EVERY))
                 .step_by(CHECK_EVERY)
                 .collect();
+            let (offsets, slacks) = check_offsets(search, frame, &features, &checks);
             rows_scan = Some(RowsScan {
                 order: spatial_order(search, search.queries),
-                offsets: check_offsets(search, frame, &features, &checks),
+                offsets,
+                slacks,
             });
             ReferenceRows::FeatureMajor(FeatureMajor::new(search, mean, &scanned, features, checks))
         } else if laid_out {
@@ -974,20 +985,25 @@ impl<C: Float> FeatureMajor<C> {
         self.block(b).as_chunks::<LANES>().0
     }
 
-    /// The centre of each block's rows, feature by feature in the layout's order.
-    fn block_centres(&self) -> Vec<Vec<f64>> {
-        let height = self.height();
+    /// The least then the greatest value of each block's rows, feature by feature in the
+    /// layout's order (the values as the scans multiply them, in f64).
+    fn block_bounds(&self) -> Vec<Vec<f64>> {
+        let (height, dim) = (self.height(), self.features.len());
         (0..self.n_rows.div_ceil(Self::B))
+            .into_par_iter()
             .map(|b| {
                 let (block, rows) = (self.block(b), Self::B.min(self.n_rows - b * Self::B));
-                (0..self.features.len())
-                    .map(|run| {
-                        let sum: f64 = (0..rows)
-                            .map(|c| to_f64(block[at_in_block(height, run, c)]))
-                            .sum();
-                        -0.5 * sum / rows as f64
-                    })
-                    .collect()
+                let mut bounds = vec![f64::INFINITY; dim];
+                bounds.resize(2 * dim, f64::NEG_INFINITY);
+                for c in 0..rows {
+                    for run in 0..dim {
+                        // The runs hold −2 r.
+                        let v = -0.5 * to_f64(block[at_in_block(height, run, c)]);
+                        bounds[run] = bounds[run].min(v);
+                        bounds[dim + run] = bounds[dim + run].max(v);
+                    }
+                }
+                bounds
             })
             .collect()
     }
@@ -1126,6 +1142,9 @@ const MAX_CHECKS: usize = FUSED_MAX_DIM / CHECK_EVERY;
 /// which pay, and what a test costs, in features multiplied.
 const PROBE_EVERY: usize = 8;
 const TEST_COST: f64 = 2.0;
+/// The blocks' bounds are tested while the probes find that they spare at least one
+/// step in this many.
+const BOUNDS_PAY_FROM: usize = 4;
 
 /// What one block of queries of `scan_fused_rows` multiplies and tests each block of
 /// references with: its rows' `steps` (see `fused_steps`), their `offsets`
@@ -1134,38 +1153,56 @@ const TEST_COST: f64 = 2.0;
 struct RowsBlock<C> {
     steps: Vec<[C; FUSED_ROWS]>,
     offsets: Vec<[C; FUSED_ROWS]>,
+    slacks: Vec<f64>,
     own: Vec<u32>,
 }
 
 widest_vectors! {
-    /// The fused tile of `scan_fused_rows`: the keys of a `block` of query rows for one
-    /// block of references (`columns`, laid out by `layout`, from reference `start`
-    /// on), a chunk of `LANES` references for `FUSED_ROWS` rows at a time, offered to
-    /// the rows' lists in `mine`. After each count of features in the layout's `checks`
-    /// that `tested` has a bit for, the chunk's partial keys are tested against the
-    /// rows' bars plus their offsets: a chunk that none of the rows can take any more
-    /// stops there. Adds to `stopped[i]` the chunks of a step that stopped at test `i`.
+    /// The fused tile of `scan_fused_rows`: the keys of a `block` of query rows for
+    /// block `j` of the references laid out by `layout`, a chunk of `LANES` references
+    /// for `FUSED_ROWS` rows at a time, offered to the rows' lists in `mine`.
+    ///
+    /// Where `bounds` are given (the block's, `FeatureMajor::block_bounds`), a row
+    /// whose distance to them is beyond its bar takes nothing from the block, and a
+    /// step whose rows all do skips it. After each count of features in the layout's
+    /// `checks` that `tested` has a bit for, the chunk's partial keys are tested against
+    /// the rows' bars plus their offsets: a chunk that none of the rows can take any
+    /// more stops there. Adds to `stopped[i]` the chunks of a step that stopped at test
+    /// `i`; returns the chunks scanned and the steps skipped.
     fn offer_fused_rows<C: Float>(
         block: &RowsBlock<C>,
         layout: &FeatureMajor<C>,
-        columns: &[[C; LANES]],
+        j: usize,
         tested: u32,
-        start: usize,
+        bounds: Option<&[f64]>,
         mine: &mut [Nearest<C>],
         stopped: &mut [usize; MAX_CHECKS],
-    ) {
+    ) -> (usize, usize) {
         let m = mine.len();
         let (n_checks, dim, height) = (layout.checks.len(), layout.features.len(), layout.height());
+        let (columns, start) = (layout.chunks(j), j * BRUTE_QUERY_BLOCK);
+        let (mut scanned, mut skipped) = (0, 0);
         let steps = block.steps.chunks_exact(dim).zip((0..m).step_by(FUSED_ROWS));
         for (s, (step, a0)) in steps.enumerate() {
             let rows = FUSED_ROWS.min(m - a0);
             let offsets = &block.offsets[s * n_checks..(s + 1) * n_checks];
-            // Each test's bars for the step's rows; a row past the last takes nothing:
-            // its bars are −∞.
+            // Each test's bars for the step's rows; a row past the last takes nothing,
+            // nor a row that the bounds keep from every reference: their bars are −∞.
             let mut bars = [[C::neg_infinity(); FUSED_ROWS]; MAX_CHECKS];
+            let reach = bounds.map(|bounds| distances_to_bounds(step, bounds.split_at(dim)));
+            let mut takers = 0;
             for r in 0..rows {
-                set_bars(&mut bars, mine[a0 + r].worst(), offsets, r);
+                let bar = mine[a0 + r].worst();
+                if reach.is_none_or(|reach| reach[r] <= to_f64(bar) + block.slacks[a0 + r]) {
+                    set_bars(&mut bars, bar, offsets, r);
+                    takers += 1;
+                }
             }
+            if takers == 0 {
+                skipped += 1;
+                continue;
+            }
+            scanned += 1;
             // The checks come every `CHECK_EVERY` features: each test follows a group.
             let groups = &step.as_chunks::<CHECK_EVERY>().0[..n_checks];
             'chunks: for (chunk, runs) in columns.chunks_exact(height).enumerate() {
@@ -1195,6 +1232,40 @@ widest_vectors! {
                 }
             }
         }
+        (scanned * (columns.len() / height), skipped)
+    }
+}
+
+/// The squared distance from each row of a step (`step`, its values feature by feature)
+/// to the box between `low` and `high` (the same features' least and greatest values
+/// in a block of references): no reference of the block is nearer. In f64, from the
+/// values the scan multiplies.
+#[inline(always)]
+fn distances_to_bounds<C: Float>(
+    step: &[[C; FUSED_ROWS]],
+    (low, high): (&[f64], &[f64]),
+) -> [f64; FUSED_ROWS] {
+    let mut reach = [0.0; FUSED_ROWS];
+    for ((qs, &low), &high) in step.iter().zip(low).zip(high) {
+        for (reach, &q) in reach.iter_mut().zip(qs) {
+            let gap = gap(to_f64(q), low, high);
+            *reach += gap * gap;
+        }
+    }
+    reach
+}
+
+/// How far `q` lies outside `low..=high` (0 inside).
+#[inline(always)]
+fn gap(q: f64, low: f64, high: f64) -> f64 {
+    // Plain comparisons, which compile to vector maxima where `f64::max`'s care for
+    // NaN would not: the bounds and the values are finite.
+    let (below, above) = (low - q, q - high);
+    let outside = if below > above { below } else { above };
+    if outside > 0.0 {
+        outside
+    } else {
+        0.0
     }
 }
 
@@ -1269,8 +1340,7 @@ fn scan_fused_rows<C: Float>(
     for (at, &p) in tiles.order.iter().enumerate() {
         scanned_at[p as usize] = at as u32;
     }
-    let height = layout.height();
-    let centres = layout.block_centres();
+    let bounds = layout.block_bounds();
     let query_blocks: Vec<Vec<Nearest<C>>> = (rows_scan.order.par_chunks(B))
         .map(|block| {
             let rows: Vec<usize> = block.iter().map(|&q| q as usize).collect();
@@ -1284,6 +1354,7 @@ fn scan_fused_rows<C: Float>(
                         (0..n_checks).map(move |i| std::array::from_fn(|r| offset(r, i)))
                     })
                     .collect(),
+                slacks: rows.iter().map(|&q| rows_scan.slacks[q]).collect(),
                 own: (rows.iter())
                     .map(|&q| match own[q] {
                         NOT_A_REFERENCE => NOT_A_REFERENCE,
@@ -1292,7 +1363,8 @@ fn scan_fused_rows<C: Float>(
                     .collect(),
             };
             let mut mine: Vec<Nearest<C>> = (0..rows.len()).map(|_| Nearest::new(keep)).collect();
-            // The nearest blocks of references first, for tight bars from the start.
+            // The blocks of references nearest to the rows' centre first, for tight bars
+            // from the start.
             let centre: Vec<f64> = (layout.features.iter())
                 .map(|&f| {
                     rows.iter()
@@ -1301,39 +1373,41 @@ fn scan_fused_rows<C: Float>(
                         / rows.len() as f64
                 })
                 .collect();
-            let mut near_first: Vec<(f64, usize)> = (centres.iter().enumerate())
-                .map(|(j, c)| {
-                    (
-                        c.iter().zip(&centre).map(|(a, b)| (a - b) * (a - b)).sum(),
-                        j,
-                    )
+            let mut near_first: Vec<(f64, usize)> = (bounds.iter().enumerate())
+                .map(|(j, bounds)| {
+                    let (low, high) = bounds.split_at(centre.len());
+                    let reach = (centre.iter().zip(low).zip(high))
+                        .map(|((&q, &low), &high)| gap(q, low, high).powi(2))
+                        .sum();
+                    (reach, j)
                 })
                 .collect();
             near_first.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             // Every `PROBE_EVERY`-th block takes every test, and what they stop there
             // picks the tests of the blocks until the next.
-            let mut tested = u32::MAX;
+            let (mut tested, mut bounded) = (u32::MAX, true);
             for (at, &(_, j)) in near_first.iter().enumerate() {
                 if tiles.stop.requested() {
                     break;
                 }
-                let columns = layout.chunks(j);
                 let probe = at % PROBE_EVERY == 0;
                 let mut stopped = [0; MAX_CHECKS];
                 let this_block = if probe { u32::MAX } else { tested };
-                offer_fused_rows(
+                let (chunks, skipped) = offer_fused_rows(
                     &block,
                     layout,
-                    columns,
+                    j,
                     this_block,
-                    j * B,
+                    (probe || bounded).then_some(&bounds[j][..]),
                     &mut mine,
                     &mut stopped,
                 );
                 if probe {
-                    let chunks = rows.len().div_ceil(FUSED_ROWS) * (columns.len() / height);
-                    tested =
-                        tests_that_pay(&layout.checks, layout.features.len(), &stopped, chunks);
+                    if chunks > 0 {
+                        tested =
+                            tests_that_pay(&layout.checks, layout.features.len(), &stopped, chunks);
+                    }
+                    bounded = skipped * BOUNDS_PAY_FROM >= rows.len().div_ceil(FUSED_ROWS);
                 }
             }
             mine
@@ -1631,8 +1705,8 @@ mod tests {
     use super::super::testing::*;
     use super::super::{kneighbors, kneighbors_among, Engine, Search, MAX_TREE_DIM};
     use super::{
-        scan_blocks, scan_fused_rows, spatial_order, FeatureMajor, Frame, ReferenceRows, RowsScan,
-        Tiles, FUSED_MAX_DIM, NOT_A_REFERENCE,
+        distances_to_bounds, scan_blocks, scan_fused_rows, spatial_order, FeatureMajor, Frame,
+        ReferenceRows, RowsScan, Tiles, FUSED_MAX_DIM, FUSED_ROWS, NOT_A_REFERENCE,
     };
     use super::{BRUTE_QUERY_BLOCK, FEW_QUERY_BLOCKS};
     use crate::float::Float;
@@ -1934,6 +2008,7 @@ mod tests {
                 let no_tests = RowsScan {
                     order: tiles.rows_scan.as_ref().unwrap().order.clone(),
                     offsets: Vec::new(),
+                    slacks: vec![f64::INFINITY; queries.len()],
                 };
                 let keep = 5;
                 let lists = |tiles: &Tiles<'_, f32>,
@@ -1963,8 +2038,56 @@ mod tests {
                     .fill(f32::NEG_INFINITY);
                 let ruled_out = lists(&tiles, &layout, tiles.rows_scan.as_ref().unwrap());
                 assert!(ruled_out.iter().all(|list| list.index.is_empty()));
+                // Slacks of −∞ keep every row from every block by its bounds alone.
+                let rows_scan = tiles.rows_scan.as_mut().unwrap();
+                rows_scan.offsets.fill(f32::INFINITY);
+                rows_scan.slacks.fill(f64::NEG_INFINITY);
+                let bounded_out = lists(&tiles, &layout, tiles.rows_scan.as_ref().unwrap());
+                assert!(bounded_out.iter().all(|list| list.index.is_empty()));
             });
         }
+    }
+
+    #[test]
+    fn no_row_of_a_block_is_nearer_than_its_bounds() {
+        let mut rng = crate::rng::Rng::new(17);
+        let mut draw = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 8.0 - 4.0;
+        let dim = 6;
+        let block: Vec<Vec<f32>> = (0..40)
+            .map(|_| (0..dim).map(|_| draw()).collect())
+            .collect();
+        let (mut low, mut high) = (vec![f64::INFINITY; dim], vec![f64::NEG_INFINITY; dim]);
+        for row in &block {
+            for (f, &v) in row.iter().enumerate() {
+                low[f] = low[f].min(v as f64);
+                high[f] = high[f].max(v as f64);
+            }
+        }
+        let mut inside = 0;
+        for _ in 0..200 {
+            // Queries of twice the rows' spread: some inside the bounds, most outside.
+            let step: Vec<[f32; FUSED_ROWS]> = (0..dim)
+                .map(|_| std::array::from_fn(|_| 2.0 * draw()))
+                .collect();
+            let reach = distances_to_bounds(&step, (&low, &high));
+            for (r, &reach) in reach.iter().enumerate() {
+                let nearest = (block.iter())
+                    .map(|row| {
+                        (row.iter().zip(&step))
+                            .map(|(&v, qs)| (v as f64 - qs[r] as f64).powi(2))
+                            .sum::<f64>()
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                assert!(
+                    reach <= nearest,
+                    "{reach} beyond the nearest row, {nearest}"
+                );
+                let within = (0..dim).all(|f| (low[f]..=high[f]).contains(&(step[f][r] as f64)));
+                assert_eq!(within, reach == 0.0);
+                inside += within as usize;
+            }
+        }
+        assert!(inside > 0 && inside < 200 * FUSED_ROWS);
     }
 
     #[test]
