@@ -14,7 +14,7 @@ use super::{
 };
 use crate::error::Result;
 use crate::float::Float;
-use crate::simd::widest_vectors;
+use crate::simd::{prefetch, prefetch_row, widest_vectors};
 use crate::stop::{Stop, ROWS_BETWEEN_CHECKS};
 
 /// Queries and reference rows per GEMM tile of the brute force (tuned on the
@@ -488,6 +488,10 @@ fn norm(values: impl Iterator<Item = f64>) -> f64 {
 const SPATIAL_LEAF: usize = 64;
 /// Rows `spatial_order` reads at most to find a node's widest feature.
 const SPREAD_SAMPLE: usize = 64;
+/// How many rows ahead the k-d split's reads ask for theirs: one feature of each row
+/// when splitting, whole rows when sampling.
+const ROWS_AHEAD: usize = 16;
+const SAMPLES_AHEAD: usize = 4;
 
 /// The positions in `rows` (rows of `search.x`) in an order that keeps near rows
 /// together: the leaves of a k-d split, each at the median of its widest feature, left
@@ -511,7 +515,10 @@ fn split_at_widest<F: Float>(search: &Search<'_, F>, rows: &[usize], positions: 
     // The widest feature of an even sample of the rows: reading every row's every
     // feature at every level took half of a search's set-up.
     let every = positions.len().div_ceil(SPREAD_SAMPLE);
-    for &p in positions.iter().step_by(every) {
+    for (i, &p) in positions.iter().step_by(every).enumerate() {
+        if let Some(&ahead) = positions.get((i + SAMPLES_AHEAD) * every) {
+            prefetch_row(search.x, rows[ahead as usize]);
+        }
         let row = search.x.row(rows[p as usize]);
         for ((low, high), &v) in low.iter_mut().zip(&mut high).zip(&row) {
             let v = to_f64(v);
@@ -521,8 +528,16 @@ fn split_at_widest<F: Float>(search: &Search<'_, F>, rows: &[usize], positions: 
     }
     let spread = |f: usize| high[f] - low[f];
     let widest = (0..d).fold(0, |best, f| if spread(f) > spread(best) { f } else { best });
-    let mut keyed: Vec<(f64, u32)> = (positions.iter())
-        .map(|&p| (to_f64(search.x[[rows[p as usize], widest]]), p))
+    // Below the first levels the positions are in no order: each read is a miss unless
+    // asked for a few rows ahead.
+    let value = |p: u32| &search.x[[rows[p as usize], widest]];
+    let mut keyed: Vec<(f64, u32)> = (positions.iter().enumerate())
+        .map(|(i, &p)| {
+            if let Some(&ahead) = positions.get(i + ROWS_AHEAD) {
+                prefetch(std::slice::from_ref(value(ahead)));
+            }
+            (to_f64(*value(p)), p)
+        })
         .collect();
     let middle = positions.len() / 2;
     keyed.select_nth_unstable_by(middle, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -919,10 +934,16 @@ impl<C: Float> FeatureMajor<C> {
         // run is written whole.
         let chunks = values
             .par_chunks_mut(height * LANES)
-            .zip(rows.par_chunks(LANES));
+            .zip(rows.par_chunks(LANES))
+            .enumerate();
         chunks.for_each_init(
             || vec![[0.0; LANES]; dim],
-            |centred_rows, (runs, chunk_rows)| {
+            |centred_rows, (chunk, (runs, chunk_rows))| {
+                // The rows are in k-d order, at random in `x`: the next chunk's are asked
+                // for while this one is made.
+                for &r in rows.iter().skip((chunk + 1) * LANES).take(LANES) {
+                    prefetch_row(search.x, r);
+                }
                 let runs = runs.as_chunks_mut::<LANES>().0;
                 for (l, &r) in chunk_rows.iter().enumerate() {
                     for (column, c) in centred_rows.iter_mut().zip(centred(search, mean, r)) {
