@@ -73,7 +73,7 @@ const CACHE_LINE: usize = 64;
 const PREFETCH_MOST_LINES: usize = 8;
 
 /// `prefetch` of row `r` of `x`, where the row is contiguous (a strided row is left
-/// alone: the hint would cover only its ends).
+/// alone: the lines after its first element are not its own).
 #[inline(always)]
 pub(crate) fn prefetch_row<T>(x: ndarray::ArrayView2<'_, T>, r: usize) {
     if let Some(row) = x.row(r).to_slice() {
