@@ -79,6 +79,10 @@ pub enum Error {
     #[error("invalid generation job: {0}")]
     InvalidJob(String),
 
+    /// Row lists that break a function's contract (order, overlap).
+    #[error("{0}")]
+    InvalidRows(String),
+
     /// A part of a split search, or the lists given to answer from, that do not fit
     /// the data (see `neighbors::splits_by_tiles`).
     #[error("split search: {0}")]

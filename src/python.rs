@@ -38,7 +38,8 @@ use crate::neighbors::approx::{
 use crate::neighbors::{
     approximate_kneighbors_among, join_part as core_join_part, kneighbors_among,
     kneighbors_from_parts as core_kneighbors_from_parts, kneighbors_part as core_kneighbors_part,
-    splits_by_tiles as core_splits_by_tiles, ApproxParams, Engine, MAX_TREE_DIM, NOT_A_REFERENCE,
+    own_class_holds as core_own_class_holds, splits_by_tiles as core_splits_by_tiles, ApproxParams,
+    Engine, MAX_TREE_DIM, NOT_A_REFERENCE,
 };
 use crate::parallel::{
     forget_pools, lock_pools_for_fork, run_with_threads, unlock_pools_after_fork,
@@ -718,6 +719,34 @@ fn kneighbors<'py>(
 ) -> PyResult<Bound<'py, PyArray2<i64>>> {
     let rows = search_rows(queries, references)?;
     in_float_type!(x, x => kneighbors_typed(py, x, k, rows, SearchKind::Exact, n_threads))
+}
+
+/// Whether at least `own_needed` of the `n_neighbors` nearest rows of each row
+/// `queries` of `x` among `own ∪ others` are rows of `own` (see
+/// `neighbors::own_class_holds`).
+#[pyfunction]
+#[pyo3(signature = (x, queries, own, others, n_neighbors, own_needed, n_threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn own_class_holds<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    queries: PyReadonlyArray1<'py, i64>,
+    own: PyReadonlyArray1<'py, i64>,
+    others: PyReadonlyArray1<'py, i64>,
+    n_neighbors: usize,
+    own_needed: usize,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<bool>>> {
+    let queries = to_rows("query rows", &queries)?;
+    let own = to_rows("own rows", &own)?;
+    let others = to_rows("other rows", &others)?;
+    let holds = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| {
+            core_own_class_holds(x, &queries, &own, &others, n_neighbors, own_needed, stop)
+        })?
+    });
+    Ok(PyArray1::from_vec(py, holds))
 }
 
 /// `kneighbors` by the approximate engine: `effort` scales the cells each query scans,
@@ -1424,6 +1453,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(bootstrap_window, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
+    m.add_function(wrap_pyfunction!(own_class_holds, m)?)?;
     m.add_function(wrap_pyfunction!(optics, m)?)?;
     m.add_function(wrap_pyfunction!(ccr_spheres, m)?)?;
     m.add_function(wrap_pyfunction!(assembled_clusters, m)?)?;

@@ -16,6 +16,7 @@ from sklearn.neighbors import NearestNeighbors
 
 import fast_smote
 from conftest import make_imbalanced
+from fast_smote import _core
 from fast_smote.over_sampling._base import apportion
 
 
@@ -161,6 +162,36 @@ def test_lee_raises_its_level_when_no_row_can_pass():
     assert np.bincount(y_res).tolist() == [100, 100]
     one_thread = fast_smote.LeeSMOTE(rejection_level=0.0, random_state=0, n_jobs=1).fit_resample(X, y)
     np.testing.assert_array_equal(one_thread[0], X_res)
+
+
+@pytest.mark.parametrize("n_features", [3, 20])
+def test_lee_vote_counts_own_rows_among_the_nearest_with_exact_ties(n_features):
+    # Integer rows tie everywhere; ties go to the lowest row, as in a stable brute force.
+    # 20 features take the brute force (with its bounded search among the others), 3
+    # the tree.
+    rng = np.random.default_rng(n_features)
+    voters = rng.integers(0, 3, size=(600, n_features)).astype(float)
+    codes = rng.integers(0, 3, size=600)
+    new_rows = (voters[rng.integers(0, 600, 1500)] + voters[rng.integers(0, 600, 1500)]) / 2
+    X = np.vstack([voters, new_rows])
+    queries = np.arange(600, len(X))
+    for n_neighbors in (1, 5):
+        nearest = _brute_knn(X, queries, np.arange(600), n_neighbors)
+        for code in range(3):
+            own_counts = np.count_nonzero(codes[nearest] == code, axis=1)
+            own, others = np.flatnonzero(codes == code), np.flatnonzero(codes != code)
+            for own_needed in range(n_neighbors + 2):
+                holds = _core.own_class_holds(X, queries, own, others, n_neighbors, own_needed)
+                np.testing.assert_array_equal(holds, own_counts >= own_needed)
+
+
+def test_lee_vote_refuses_rows_out_of_order_or_on_both_sides():
+    X = np.zeros((10, 2))
+    queries = np.array([9])
+    with pytest.raises(ValueError, match="own rows must be in increasing order, got 2 then 1"):
+        _core.own_class_holds(X, queries, np.array([2, 1]), np.array([3, 4]), 1, 1)
+    with pytest.raises(ValueError, match="row 2 is among both the own rows and the other rows"):
+        _core.own_class_holds(X, queries, np.array([1, 2]), np.array([2, 4]), 1, 1)
 
 
 # PolynomFitSMOTE

@@ -39,6 +39,7 @@ __all__ = [
     "median_distances",
     "nearest",
     "optics",
+    "own_class_holds",
     "row_distances",
     "search_engine",
     "sparse_kneighbors",
@@ -60,6 +61,7 @@ MAX_TREE_DIM: int
 __version__: str
 
 IndexArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 def lock_thread_pools() -> None:
     """Before a fork: hold the thread pools' table, so that no other thread does."""
@@ -212,6 +214,20 @@ def kneighbors(
     """The ``k`` nearest neighbours of the rows ``queries`` (default: the references)
     among the rows ``references`` (default: all rows), each query itself excluded, as
     positions into ``references``, nearest first."""
+
+def own_class_holds(
+    x: FloatMatrix,
+    queries: IndexArray,
+    own: IndexArray,
+    others: IndexArray,
+    n_neighbors: int,
+    own_needed: int,
+    n_threads: int | None = None,
+) -> BoolArray:
+    """For each row ``queries[i]``: whether at least ``own_needed`` of its ``n_neighbors``
+    nearest rows among ``own`` and ``others`` (rows in increasing order, none in both;
+    ties to the lowest row, the query itself excluded) are rows of ``own``. The search
+    among ``others`` stops at the distance of the ``own_needed``-th nearest own row."""
 
 def splits_by_tiles(x: FloatMatrix, k: int, n_threads: int | None = None) -> bool:
     """Whether ``kneighbors(x, k)`` of every row splits by tiles (``kneighbors_part``,

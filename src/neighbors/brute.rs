@@ -218,12 +218,15 @@ fn on_subset<F: Float>(
     }
     let queries: Vec<usize> = unproven.iter().map(|u| search.queries[u.query]).collect();
     let own: Vec<u32> = unproven.iter().map(|u| search.own[u.query]).collect();
+    let bounds: Option<Vec<f64>> =
+        (search.bounds).map(|bounds| unproven.iter().map(|u| bounds[u.query]).collect());
     let renumbered: Vec<Unproven> = (unproven.iter().enumerate())
         .map(|(query, u)| Unproven { query, ..*u })
         .collect();
     let sub = Search {
         queries: &queries,
         own: &own,
+        bounds: bounds.as_deref(),
         ..*search
     };
     let mut sub_out = Array2::<u32>::zeros((queries.len(), search.k));
@@ -343,19 +346,49 @@ fn prove_lists<F: Float, C: Float>(
         let available = n_references - usize::from(search.own[query] != NOT_A_REFERENCE);
         let others_at_least = if nearest.index.len() == available {
             f64::INFINITY
-        } else if nearest.index.len() == keep {
-            // Every other reference scored at least the worst candidate.
+        } else if nearest.index.len() == keep || to_f64(nearest.worst()).is_finite() {
+            // Every other reference scored at least the bar: the worst candidate, or
+            // the list's cap.
             let q_norm = frame.centred_norm(search, q);
             to_f64(nearest.worst()) - frame.margin(bound, q_norm) + q_norm * q_norm
         } else {
             f64::NEG_INFINITY // a stopped scan
         };
-        match verdict(&answer, k, others_at_least, error) {
-            Verdict::Proven => write_ranked(&answer, row),
-            Verdict::Unproven { kth, tied } => unproven.push(Unproven { query, kth, tied }),
+        match bounded_verdict(&answer, k, search.bound(query), others_at_least, error) {
+            (Verdict::Proven, listed) => write_ranked(&answer[..listed], row),
+            (Verdict::Unproven { kth, tied }, _) => unproven.push(Unproven { query, kth, tied }),
         }
     }
     unproven
+}
+
+/// `verdict` of a query's candidates `ranked` within its `bound` (see `Search::bounds`;
+/// None: no bound), and how many of them its row lists. With fewer than `k` candidates
+/// within the bound, they are the answer once no other reference can reach the bound.
+fn bounded_verdict(
+    ranked: &[(f64, u32)],
+    k: usize,
+    bound: Option<f64>,
+    others_at_least: f64,
+    error: CanonicalError,
+) -> (Verdict, usize) {
+    let within = bound.map_or(ranked.len(), |bound| {
+        ranked.partition_point(|&(distance, _)| distance <= bound)
+    });
+    match bound {
+        Some(bound) if within < k => {
+            let verdict = if error.least_canonical(others_at_least) > bound {
+                Verdict::Proven
+            } else {
+                Verdict::Unproven {
+                    kth: bound,
+                    tied: false,
+                }
+            };
+            (verdict, within)
+        }
+        _ => (verdict(ranked, k, others_at_least, error), within.min(k)),
+    }
 }
 
 /// Scans in float64 collecting, for each query, every reference whose exact distance
@@ -382,7 +415,10 @@ fn collect_pass<F: Float>(
         scan_block(&tiles, search.own, first, &mut lists);
         for ((row, list), query) in chunk.rows_mut().into_iter().zip(lists).zip(queries) {
             let q = search.queries[query];
-            let answer = search.ranked_references(q, list.index);
+            let mut answer = search.ranked_references(q, list.index);
+            if let Some(bound) = search.bound(query) {
+                answer.retain(|&(distance, _)| distance <= bound);
+            }
             write_ranked(&answer, row);
         }
         Vec::new() // every query answered
@@ -411,6 +447,8 @@ struct Tiles<'s, C> {
     /// What the fused scan of other queries reads beside the references
     /// (`scan_fused_rows`).
     rows_scan: Option<RowsScan<C>>,
+    /// Each query's cap (`Tiles::list`), in the search's order; empty without bounds.
+    caps: Vec<C>,
     stop: &'s Stop,
 }
 
@@ -694,11 +732,21 @@ impl<'s, C: Float> Tiles<'s, C> {
             references,
             order,
             rows_scan,
+            caps: key_caps(search, frame, KeyBound::of::<C>(d, symmetric)),
             n_references: search.references.len(),
             depth,
             dim: d,
             symmetric,
             stop: search.stop,
+        }
+    }
+
+    /// An empty list of `keep` candidates for query `query`, capped where the search
+    /// bounds it.
+    fn list(&self, keep: usize, query: usize) -> Nearest<C> {
+        match self.caps.get(query) {
+            Some(&cap) => Nearest::capped(keep, cap),
+            None => Nearest::new(keep),
         }
     }
 
@@ -730,6 +778,28 @@ impl<'s, C: Float> Tiles<'s, C> {
             }
         }
     }
+}
+
+/// Each query's cap for a scan whose keys `bound` bounds, where the search has
+/// `bounds`: a key that every reference within the query's bound scores below, with
+/// room for `prove_lists` to show from the cap alone that what the scan left out lies
+/// beyond the bound. Empty without bounds.
+fn key_caps<F: Float, C: Float>(
+    search: &Search<'_, F>,
+    frame: &Frame<F>,
+    bound: KeyBound,
+) -> Vec<C> {
+    let Some(bounds) = search.bounds else {
+        return Vec::new();
+    };
+    let error = CanonicalError::over(search.x.ncols());
+    (search.queries.par_iter().zip(bounds))
+        .map(|(&q, &within)| {
+            let q_norm = frame.centred_norm(search, q);
+            let reach = error.largest_exact(error.largest_exact(within));
+            cast(reach - q_norm * q_norm + 2.0 * frame.margin(bound, q_norm))
+        })
+        .collect()
 }
 
 /// The length of an augmented row of `d` features in `C`: `d + 1`, padded to whole
@@ -778,7 +848,8 @@ fn scan_blocks<C: Float>(
         match &lists {
             Some(lists) => finish(first, chunk, &lists[first..first + m]),
             None => {
-                let mut best: Vec<Nearest<C>> = (0..m).map(|_| Nearest::new(keep)).collect();
+                let mut best: Vec<Nearest<C>> =
+                    (first..first + m).map(|q| tiles.list(keep, q)).collect();
                 scan_block(tiles, own, first, &mut best);
                 finish(first, chunk, &best)
             }
@@ -1383,7 +1454,7 @@ fn scan_fused_rows<C: Float>(
                     })
                     .collect(),
             };
-            let mut mine: Vec<Nearest<C>> = (0..rows.len()).map(|_| Nearest::new(keep)).collect();
+            let mut mine: Vec<Nearest<C>> = rows.iter().map(|&q| tiles.list(keep, q)).collect();
             // The blocks of references nearest to the rows' centre first, for tight bars
             // from the start.
             let centre: Vec<f64> = (layout.features.iter())
@@ -2128,6 +2199,7 @@ mod tests {
                 own: &own,
                 k: 3,
                 scale: 1.0,
+                bounds: None,
                 stop: Stop::never(),
             };
             let order = spatial_order(&search, search.references);

@@ -56,7 +56,15 @@ pub fn join_part<F: Float>(
     let mut keys = Array2::from_elem((query_rows.len(), k), f64::INFINITY);
     let mut positions = Array2::from_elem((query_rows.len(), k), NOT_A_REFERENCE);
     if n_rows > k {
-        let table = search_scaled(joined.view(), &searched, &references, k, Some(scale), stop)?;
+        let table = search_scaled(
+            joined.view(),
+            &searched,
+            &references,
+            k,
+            Some(scale),
+            None,
+            stop,
+        )?;
         positions.assign(&table);
         (keys.axis_iter_mut(Axis(0)).into_par_iter())
             .zip(table.axis_iter(Axis(0)).into_par_iter())

@@ -15,6 +15,7 @@ mod nearest;
 pub(crate) mod testing;
 mod tree;
 mod twins;
+mod vote;
 
 use ndarray::{Array2, ArrayView2, ArrayViewMut1, Axis};
 use rayon::prelude::*;
@@ -28,6 +29,7 @@ pub use brute::kneighbors_by;
 pub use join::join_part;
 pub(crate) use nearest::{least_of_16, Collect, Nearest, Within};
 use twins::{search_without_surplus_twins, surplus_twins, RowHashes};
+pub use vote::own_class_holds;
 
 /// Largest dimension the KD-tree is ever used for.
 pub const MAX_TREE_DIM: usize = 13;
@@ -88,25 +90,67 @@ pub fn kneighbors_among<F: Float>(
     k: usize,
     stop: &Stop,
 ) -> Result<Array2<u32>> {
-    search_scaled(x, queries, references, k, None, stop)
+    search_scaled(x, queries, references, k, None, None, stop)
+}
+
+/// The neighbours `kneighbors_among` finds for each query, as far as they lie within
+/// its bound: row `i` lists those of the first `k` whose canonical distance (scaled by
+/// `scale`) is at most `bounds[i]`, nearest first, then `NOT_A_REFERENCE`. The bounds
+/// spare the brute force every reference beyond them, the ones a search needs least.
+pub(crate) fn kneighbors_within<F: Float>(
+    x: ArrayView2<F>,
+    queries: &[usize],
+    references: &[usize],
+    k: usize,
+    bounds: &[f64],
+    scale: F,
+    stop: &Stop,
+) -> Result<Array2<u32>> {
+    let mut table = search_scaled(x, queries, references, k, Some(scale), Some(bounds), stop)?;
+    // The other engines, and the brute force's shortcuts, list the first k whatever
+    // their distance: what lies beyond a bound goes here.
+    let search = Search {
+        x,
+        queries,
+        references,
+        own: &[],
+        k,
+        scale,
+        bounds: None,
+        stop,
+    };
+    (table.axis_iter_mut(Axis(0)).into_par_iter())
+        .zip(queries.par_iter().zip(bounds))
+        .for_each(|(mut row, (&q, &bound))| {
+            for slot in row.iter_mut().filter(|slot| **slot != NOT_A_REFERENCE) {
+                let r = references[*slot as usize];
+                if canonical_distance(search.row(q).zip(search.row(r))) > bound {
+                    *slot = NOT_A_REFERENCE;
+                }
+            }
+        });
+    Ok(table)
 }
 
 /// `kneighbors_among` with every coordinate multiplied by `scale` (None: the
 /// `overflow_safe_scale` of the queries and references), so that a search among some of
 /// the data's rows ranks by the canonical distances of a search among all of them.
+/// `bounds` (see `Search::bounds`) reach the brute force's scan of other queries only;
+/// `kneighbors_within` drops what the other paths list beyond them.
 fn search_scaled<F: Float>(
     x: ArrayView2<F>,
     queries: &[usize],
     references: &[usize],
     k: usize,
     scale: Option<F>,
+    bounds: Option<&[f64]>,
     stop: &Stop,
 ) -> Result<Array2<u32>> {
     check_search(x.nrows(), x.ncols(), queries, references, k)?;
     let hashes = RowHashes::new(x, references, stop);
     stop.check()?;
     let rest = |queries: &[usize], references: &[usize]| {
-        search_scaled(x, queries, references, k, scale, stop)
+        search_scaled(x, queries, references, k, scale, None, stop)
     };
     if let Some(table) = search_without_surplus_twins(x, queries, references, k, &hashes, rest)? {
         return Ok(table);
@@ -126,7 +170,7 @@ fn search_scaled<F: Float>(
         && queries != references
         && own.iter().all(|&o| o != NOT_A_REFERENCE)
     {
-        let all = search_scaled(x, references, references, k, Some(scale), stop)?;
+        let all = search_scaled(x, references, references, k, Some(scale), None, stop)?;
         let rows: Vec<usize> = own.iter().map(|&o| o as usize).collect();
         return Ok(all.select(Axis(0), &rows));
     }
@@ -137,9 +181,11 @@ fn search_scaled<F: Float>(
         own: &own,
         k,
         scale,
+        bounds,
         stop,
     };
-    let mut out = Array2::<u32>::zeros((queries.len(), k));
+    // A bounded row may list fewer than k.
+    let mut out = Array2::from_elem((queries.len(), k), NOT_A_REFERENCE);
     match engine {
         Engine::Tree => tree::tree_kneighbors(&search, out.view_mut())?,
         Engine::Brute => brute::brute_kneighbors(&search, out.view_mut()),
@@ -192,6 +238,7 @@ pub fn kneighbors_part<F: Float>(
         own: &own_positions(x.nrows(), &rows, &rows),
         k,
         scale: overflow_safe_scale(x, &[&rows], stop),
+        bounds: None,
         stop,
     };
     let lists = brute::symmetric_part(&search, part, n_parts);
@@ -237,6 +284,7 @@ pub fn kneighbors_from_parts<F: Float>(
         own: &own_positions(x.nrows(), block, &rows),
         k,
         scale: overflow_safe_scale(x, &[&rows], stop),
+        bounds: None,
         stop,
     };
     let mut out = Array2::<u32>::zeros((n_rows, k));
@@ -315,6 +363,10 @@ pub struct Search<'a, F> {
     /// What every coordinate is multiplied by before distances are taken (see
     /// `overflow_safe_scale`).
     scale: F,
+    /// For each query, the canonical distance beyond which no reference is wanted
+    /// (`kneighbors_within`): the brute force's lists start with their bars there, and
+    /// its rows list only what lies within. None: every reference may rank.
+    bounds: Option<&'a [f64]>,
     /// Checked between blocks of queries and tiles of references.
     stop: &'a Stop,
 }
@@ -360,6 +412,12 @@ impl<'a, F: Float> Search<'a, F> {
             }
         }
         sort_ranked(ranked);
+    }
+
+    /// Query `query`'s bound, if the search has bounds.
+    #[inline]
+    fn bound(&self, query: usize) -> Option<f64> {
+        self.bounds.map(|bounds| bounds[query])
     }
 
     /// Row `r`, scaled.

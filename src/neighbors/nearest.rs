@@ -10,7 +10,8 @@ pub(crate) struct Nearest<F> {
     pub(super) dist: Vec<F>,
     pub(crate) index: Vec<u32>,
     k: usize,
-    /// The k-th best distance, infinite until `k` are held: the bar a candidate must beat.
+    /// The k-th best distance, the cap until `k` are held (infinite unless `capped`):
+    /// the bar a candidate must beat.
     worst: F,
 }
 
@@ -24,6 +25,17 @@ impl<F: Float> Nearest<F> {
         }
     }
 
+    /// A list that takes only what beats `cap` as well: a scan's bar starts there
+    /// instead of at infinity (see `Search::bounds`).
+    pub(crate) fn capped(k: usize, cap: F) -> Self {
+        Nearest {
+            worst: cap,
+            ..Nearest::new(k)
+        }
+    }
+
+    /// The bar: the k-th best distance once `k` are held, else the cap (infinite for an
+    /// uncapped list).
     #[inline]
     pub(crate) fn worst(&self) -> F {
         self.worst

@@ -117,6 +117,7 @@ pub(super) fn with_search<F: Float, T>(
         own: &own,
         k,
         scale: overflow_safe_scale(x.view(), &[queries, references], Stop::never()),
+        bounds: None,
         stop: Stop::never(),
     };
     run(&search)

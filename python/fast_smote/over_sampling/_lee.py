@@ -160,7 +160,7 @@ class LeeSMOTE(BaseSMOTE):
         at. Each round's candidates are judged a batch at a time in the room after the
         rows kept so far (``work`` has a batch of room after its last row)."""
         n_neighbors, level = test
-        originals = np.arange(data.n_samples)
+        others = np.flatnonzero(data.codes != code)
         parts: list[tuple[np.ndarray, ...]] = []
         kept, drawn, tries, part = 0, 0, 0, 0
         while kept < n:
@@ -178,9 +178,10 @@ class LeeSMOTE(BaseSMOTE):
                 at = first + kept + accepted_now
                 work[at : at + len(candidates)] = candidates
                 judged = np.arange(at, at + len(candidates))
-                nearest = _core.kneighbors(work, n_neighbors, judged, originals, n_threads)
-                other = np.count_nonzero(data.codes[nearest] != code, axis=1) / n_neighbors
-                accepted = np.flatnonzero(other < level)[: missing - accepted_now]
+                holds = _core.own_class_holds(
+                    work, judged, rows, others, n_neighbors, _own_needed(n_neighbors, level), n_threads
+                )
+                accepted = np.flatnonzero(holds)[: missing - accepted_now]
                 work[at : at + len(accepted)] = candidates[accepted]
                 parts.append((base[accepted], neighbor[accepted], step[accepted]))
                 accepted_now += len(accepted)
@@ -195,3 +196,11 @@ class LeeSMOTE(BaseSMOTE):
         self.rejection_levels_[data.label(code)] = level
         base, neighbor, step = (np.concatenate(column) for column in zip(*parts))
         return base, neighbor, step
+
+
+def _own_needed(n_neighbors: int, level: float) -> int:
+    """How many of a new sample's ``n_neighbors`` nearest samples must be of its class
+    for the share of other classes to be below ``level``: ``n_neighbors + 1`` when no
+    share is, 0 when every share is."""
+    below = sum(others / n_neighbors < level for others in range(n_neighbors + 1))
+    return n_neighbors + 1 - below
