@@ -36,10 +36,11 @@ use crate::neighbors::approx::{
     split_plan as core_split_plan, CellPlan, EXACT_BELOW_ROWS, PROBES_AT_EFFORT_ONE, ROWS_PER_CELL,
 };
 use crate::neighbors::{
-    approximate_kneighbors_among, join_part as core_join_part, kneighbors_among,
-    kneighbors_from_parts as core_kneighbors_from_parts, kneighbors_part as core_kneighbors_part,
-    own_class_holds as core_own_class_holds, splits_by_tiles as core_splits_by_tiles, ApproxParams,
-    Engine, MAX_TREE_DIM, NOT_A_REFERENCE,
+    approximate_kneighbors_among, clearances as core_clearances, join_part as core_join_part,
+    kneighbors_among, kneighbors_from_parts as core_kneighbors_from_parts,
+    kneighbors_part as core_kneighbors_part, own_class_holds as core_own_class_holds,
+    splits_by_tiles as core_splits_by_tiles, ApproxParams, Clearances, Engine, MAX_TREE_DIM,
+    NOT_A_REFERENCE,
 };
 use crate::parallel::{
     forget_pools, lock_pools_for_fork, run_with_threads, unlock_pools_after_fork,
@@ -173,16 +174,30 @@ enum FloatMatrix<'py> {
 
 /// Row indices from Python (intp) as rows the core can trust to be non-negative.
 fn to_rows(what: &'static str, rows: &PyReadonlyArray1<'_, i64>) -> Result<Vec<usize>, Error> {
-    rows.as_array()
-        .iter()
-        .map(|&r| {
-            usize::try_from(r).map_err(|_| Error::IndexOutOfRange {
-                what,
-                index: r.unsigned_abs() as usize,
-                len: 0,
-            })
+    non_negative(what, rows.as_array().iter())
+}
+
+/// `to_rows` of a matrix of row indices, row after row, and its width.
+fn to_row_matrix(
+    what: &'static str,
+    rows: &PyReadonlyArray2<'_, i64>,
+) -> Result<(Vec<usize>, usize), Error> {
+    let rows = rows.as_array();
+    Ok((non_negative(what, rows.iter())?, rows.ncols()))
+}
+
+fn non_negative<'a>(
+    what: &'static str,
+    rows: impl Iterator<Item = &'a i64>,
+) -> Result<Vec<usize>, Error> {
+    rows.map(|&r| {
+        usize::try_from(r).map_err(|_| Error::IndexOutOfRange {
+            what,
+            index: r.unsigned_abs() as usize,
+            len: 0,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// How a job's neighbours are found: `k` for the core's search, or a table (from a
@@ -723,9 +738,13 @@ fn kneighbors<'py>(
 
 /// Whether at least `own_needed` of the `n_neighbors` nearest rows of each row
 /// `queries` of `x` among `own ∪ others` are rows of `own` (see
-/// `neighbors::own_class_holds`).
+/// `neighbors::own_class_holds`). `anchors` (a row of own rows for each query) and
+/// `clearances` (from `clearances`) spare the search among others where they can.
 #[pyfunction]
-#[pyo3(signature = (x, queries, own, others, n_neighbors, own_needed, n_threads=None))]
+#[pyo3(signature = (
+    x, queries, own, others, n_neighbors, own_needed, n_threads=None, *,
+    anchors=None, clearances=None
+))]
 #[allow(clippy::too_many_arguments)]
 fn own_class_holds<'py>(
     py: Python<'py>,
@@ -736,17 +755,62 @@ fn own_class_holds<'py>(
     n_neighbors: usize,
     own_needed: usize,
     n_threads: Option<usize>,
+    anchors: Option<PyReadonlyArray2<'py, i64>>,
+    clearances: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyArray1<bool>>> {
     let queries = to_rows("query rows", &queries)?;
     let own = to_rows("own rows", &own)?;
     let others = to_rows("other rows", &others)?;
+    let near_parts = match (anchors, clearances) {
+        (Some(anchors), Some(clearances)) => Some((
+            to_row_matrix("anchor rows", &anchors)?,
+            clearances.as_array().to_vec(),
+        )),
+        (None, None) => None,
+        _ => {
+            return Err(PyValueError::new_err(
+                "anchors and clearances go together: give both or neither",
+            ))
+        }
+    };
+    let near = (near_parts.as_ref()).map(|((anchors, per_query), clearances)| Clearances {
+        anchors,
+        per_query: *per_query,
+        clearances,
+    });
     let holds = in_float_type!(x, x => {
         let x = x.as_array();
         run_detached(py, n_threads, x.len(), |stop| {
-            core_own_class_holds(x, &queries, &own, &others, n_neighbors, own_needed, stop)
+            core_own_class_holds(
+                x, &queries, &own, &others, n_neighbors, own_needed, near.as_ref(), stop,
+            )
         })?
     });
     Ok(PyArray1::from_vec(py, holds))
+}
+
+/// For each row `own` of `x`, its canonical distance from the nearest row `others`, or
+/// `within` where none lies within that: `own_class_holds`' clearances.
+#[pyfunction]
+#[pyo3(signature = (x, own, others, within, n_threads=None))]
+fn clearances<'py>(
+    py: Python<'py>,
+    x: FloatMatrix<'py>,
+    own: PyReadonlyArray1<'py, i64>,
+    others: PyReadonlyArray1<'py, i64>,
+    within: PyReadonlyArray1<'py, f64>,
+    n_threads: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let own = to_rows("own rows", &own)?;
+    let others = to_rows("other rows", &others)?;
+    let within = within.as_array().to_vec();
+    let cleared = in_float_type!(x, x => {
+        let x = x.as_array();
+        run_detached(py, n_threads, x.len(), |stop| {
+            core_clearances(x, &own, &others, &within, stop)
+        })?
+    });
+    Ok(PyArray1::from_vec(py, cleared))
 }
 
 /// `kneighbors` by the approximate engine: `effort` scales the cells each query scans,
@@ -1454,6 +1518,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bootstrap_window, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors, m)?)?;
     m.add_function(wrap_pyfunction!(own_class_holds, m)?)?;
+    m.add_function(wrap_pyfunction!(clearances, m)?)?;
     m.add_function(wrap_pyfunction!(optics, m)?)?;
     m.add_function(wrap_pyfunction!(ccr_spheres, m)?)?;
     m.add_function(wrap_pyfunction!(assembled_clusters, m)?)?;

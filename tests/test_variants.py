@@ -185,6 +185,36 @@ def test_lee_vote_counts_own_rows_among_the_nearest_with_exact_ties(n_features):
                 np.testing.assert_array_equal(holds, own_counts >= own_needed)
 
 
+@pytest.mark.parametrize("n_features", [3, 20])
+def test_lee_vote_of_new_rows_near_their_anchors(n_features):
+    # New rows between two rows of a class, anchored at them: the rows far from every
+    # other class (by their clearances) skip the search among those, and no vote changes.
+    rng = np.random.default_rng(n_features)
+    voters = rng.integers(0, 4, size=(600, n_features)).astype(float)
+    codes = rng.integers(0, 3, size=600)
+    for code in range(3):
+        own, others = np.flatnonzero(codes == code), np.flatnonzero(codes != code)
+        anchors = own[rng.integers(0, len(own), size=(1500, 2))]
+        steps = rng.integers(0, 5, size=(1500, 1)) / 4
+        bases, partners = voters[anchors[:, 0]], voters[anchors[:, 1]]
+        X = np.vstack([voters, bases + steps * (partners - bases)])
+        queries = np.arange(600, len(X))
+        # Unbounded, then bounded at the nearest other row's distance or below it.
+        clearances = _core.clearances(X, own, others, np.full(len(own), np.inf))
+        nearest = _brute_knn(X, queries, np.arange(600), 5)
+        own_counts = np.count_nonzero(codes[nearest] == code, axis=1)
+        direct = ((X[own][:, None, :] - X[others][None, :, :]) ** 2).sum(axis=2).min(axis=1)
+        np.testing.assert_array_equal(clearances, direct)
+        within = direct * rng.choice([1.0, 0.5], len(own))
+        np.testing.assert_array_equal(_core.clearances(X, own, others, within), within)
+        for own_needed in range(7):
+            for cleared in (clearances, within):
+                holds = _core.own_class_holds(
+                    X, queries, own, others, 5, own_needed, anchors=anchors, clearances=cleared
+                )
+                np.testing.assert_array_equal(holds, own_counts >= own_needed)
+
+
 def test_lee_vote_refuses_rows_out_of_order_or_on_both_sides():
     X = np.zeros((10, 2))
     queries = np.array([9])
@@ -192,6 +222,13 @@ def test_lee_vote_refuses_rows_out_of_order_or_on_both_sides():
         _core.own_class_holds(X, queries, np.array([2, 1]), np.array([3, 4]), 1, 1)
     with pytest.raises(ValueError, match="row 2 is among both the own rows and the other rows"):
         _core.own_class_holds(X, queries, np.array([1, 2]), np.array([2, 4]), 1, 1)
+    own, others = np.array([1, 2]), np.array([3, 4, 5])
+    with pytest.raises(ValueError, match="anchors and clearances go together"):
+        _core.own_class_holds(X, queries, own, others, 1, 1, anchors=np.array([[1, 2]]))
+    with pytest.raises(ValueError, match="anchor 4 is not among the own rows"):
+        _core.own_class_holds(
+            X, queries, own, others, 1, 1, anchors=np.array([[1, 4]]), clearances=np.ones(2)
+        )
 
 
 # PolynomFitSMOTE

@@ -23,6 +23,7 @@ __all__ = [
     "bootstrap",
     "bootstrap_window",
     "ccr_spheres",
+    "clearances",
     "draw_positions",
     "embed_mixed",
     "find_non_finite",
@@ -223,11 +224,26 @@ def own_class_holds(
     n_neighbors: int,
     own_needed: int,
     n_threads: int | None = None,
+    *,
+    anchors: IndexArray | None = None,
+    clearances: npt.NDArray[np.float64] | None = None,
 ) -> BoolArray:
     """For each row ``queries[i]``: whether at least ``own_needed`` of its ``n_neighbors``
     nearest rows among ``own`` and ``others`` (rows in increasing order, none in both;
     ties to the lowest row, the query itself excluded) are rows of ``own``. The search
-    among ``others`` stops at the distance of the ``own_needed``-th nearest own row."""
+    among ``others`` stops at the distance of the ``own_needed``-th nearest own row, and
+    is spared for a query near one of its ``anchors`` (a row of own rows for each query)
+    whose ``clearances`` (``clearances(x, own, others)``) puts every other row beyond."""
+
+def clearances(
+    x: FloatMatrix,
+    own: IndexArray,
+    others: IndexArray,
+    within: npt.NDArray[np.float64],
+    n_threads: int | None = None,
+) -> npt.NDArray[np.float64]:
+    """For each row ``own[i]``: its squared distance (canonical, as the searches rank) from
+    the nearest row of ``others``, or ``within[i]`` where none lies within that."""
 
 def splits_by_tiles(x: FloatMatrix, k: int, n_threads: int | None = None) -> bool:
     """Whether ``kneighbors(x, k)`` of every row splits by tiles (``kneighbors_part``,

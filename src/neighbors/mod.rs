@@ -29,7 +29,7 @@ pub use brute::kneighbors_by;
 pub use join::join_part;
 pub(crate) use nearest::{least_of_16, Collect, Nearest, Within};
 use twins::{search_without_surplus_twins, surplus_twins, RowHashes};
-pub use vote::own_class_holds;
+pub use vote::{clearances, own_class_holds, Clearances};
 
 /// Largest dimension the KD-tree is ever used for.
 pub const MAX_TREE_DIM: usize = 13;
@@ -468,6 +468,12 @@ impl CanonicalError {
         exact * (1.0 - self.relative) - self.absolute
     }
 
+    /// The least exact distance of a pair whose canonical distance is at least
+    /// `canonical`.
+    pub(crate) fn least_exact(self, canonical: f64) -> f64 {
+        (canonical - self.absolute) * (1.0 - 2.0 * self.relative)
+    }
+
     /// The largest exact distance of a pair whose canonical distance is at most
     /// `canonical`: every reference that can rank at or before it lies within.
     pub(crate) fn largest_exact(self, canonical: f64) -> f64 {
@@ -537,24 +543,26 @@ pub(crate) fn write_ranked(ranked: &[(f64, u32)], mut row: ArrayViewMut1<u32>) {
 /// Scaling by a power of two is exact, so no distance changes its order; values far
 /// below the largest may underflow, as they would be lost in any sum of squares anyway.
 fn overflow_safe_scale<F: Float>(x: ArrayView2<F>, rows: &[&[usize]], stop: &Stop) -> F {
-    let largest_in = |rows: &[usize]| {
-        rows.par_chunks(ROWS_BETWEEN_CHECKS)
-            .map(|chunk| {
-                if stop.requested() {
-                    return F::zero();
-                }
-                chunk
-                    .iter()
-                    .flat_map(|&r| x.row(r))
-                    .fold(F::zero(), |m, &v| m.max(v.abs()))
-            })
-            .reduce(F::zero, F::max)
-    };
     let largest = rows
         .iter()
-        .map(|rows| largest_in(rows))
+        .map(|rows| largest_magnitude(x, rows, stop))
         .fold(F::zero(), F::max);
     power_of_two_scale(largest, F::SAFE_EXPONENT)
+}
+
+/// The largest magnitude among the `rows` of `x`.
+fn largest_magnitude<F: Float>(x: ArrayView2<F>, rows: &[usize], stop: &Stop) -> F {
+    rows.par_chunks(ROWS_BETWEEN_CHECKS)
+        .map(|chunk| {
+            if stop.requested() {
+                return F::zero();
+            }
+            chunk
+                .iter()
+                .flat_map(|&r| x.row(r))
+                .fold(F::zero(), |m, &v| m.max(v.abs()))
+        })
+        .reduce(F::zero, F::max)
 }
 
 /// 1 when `largest` lies within `2^±safe_exponent`; otherwise the power of two that

@@ -1,12 +1,12 @@
 //! Whether a row's nearest rows hold enough of its own class: the vote of LeeSMOTE's
 //! rejection, answered without ranking every nearest row.
 
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use super::{
-    canonical_distance, check_search, kneighbors_within, overflow_safe_scale, search_scaled,
-    Search, NOT_A_REFERENCE,
+    canonical_distance, check_search, kneighbors_within, largest_magnitude, overflow_safe_scale,
+    power_of_two_scale, search_scaled, CanonicalError, Search, NOT_A_REFERENCE,
 };
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -25,6 +25,11 @@ use crate::stop::Stop;
 /// every reference at once, where a search among all rows ranked the nearest
 /// `n_neighbors` of them (measured on LeeSMOTE's candidates among 1e5 rows of 20
 /// features: in 81 %, nothing of `others` within the bound).
+///
+/// With `near`, a query near enough to one of its anchors, an own row far from every
+/// row of others, skips that search: by the triangle inequality every row of others
+/// lies beyond the bound, so none ranks before the own rows needed.
+#[allow(clippy::too_many_arguments)]
 pub fn own_class_holds<F: Float>(
     x: ArrayView2<F>,
     queries: &[usize],
@@ -32,18 +37,25 @@ pub fn own_class_holds<F: Float>(
     others: &[usize],
     n_neighbors: usize,
     own_needed: usize,
+    near: Option<&Clearances<'_>>,
     stop: &Stop,
 ) -> Result<Vec<bool>> {
     let is_own = own_rows(x.nrows(), own, others)?;
     let mut voters: Vec<usize> = own.iter().chain(others).copied().collect();
     voters.sort_unstable();
     check_search(x.nrows(), x.ncols(), queries, &voters, n_neighbors)?;
+    if let Some(near) = near {
+        near.check(queries.len(), own, &is_own)?;
+    }
     if own_needed == 0 || own_needed > n_neighbors {
         return Ok(vec![own_needed == 0; queries.len()]);
     }
     // The scale of the search among all the voters, so that every distance below is
-    // the one that search ranks by.
-    let scale = overflow_safe_scale(x, &[queries, &voters], stop);
+    // the one that search ranks by; the clearances hold at the voters' own scale.
+    let largest_voter = largest_magnitude(x, &voters, stop);
+    let largest = largest_voter.max(largest_magnitude(x, queries, stop));
+    let scale = power_of_two_scale(largest, F::SAFE_EXPONENT);
+    let near = near.filter(|_| power_of_two_scale(largest_voter, F::SAFE_EXPONENT) == scale);
     let others_allowed = n_neighbors - own_needed;
     if own.len() <= own_needed || others.len() <= others_allowed + 1 {
         // Too few rows on one side to search it alone: rank the nearest of all.
@@ -71,23 +83,151 @@ pub fn own_class_holds<F: Float>(
             (distance(q, r), r)
         })
         .collect();
-    let bounds: Vec<f64> = needed.iter().map(|&(d, _)| d).collect();
-    let nearest_others =
-        kneighbors_within(x, queries, others, others_allowed + 1, &bounds, scale, stop)?;
-    Ok((queries
-        .par_iter()
-        .zip(nearest_others.outer_iter())
-        .zip(&needed))
-    .map(|((&q, row), &needed)| {
+    // The queries that some row of others may reach within the bound.
+    let error = CanonicalError::over(x.ncols());
+    let reached: Vec<usize> = match near {
+        None => (0..queries.len()).collect(),
+        Some(near) => (0..queries.len())
+            .into_par_iter()
+            .filter(|&i| {
+                let q = queries[i];
+                let cleared = |&anchor: &usize| {
+                    let clearance = near.of(own, anchor);
+                    // The least exact distance from q to any row of others.
+                    let apart = lower_sqrt(error.least_exact(clearance))
+                        - upper_sqrt(error.largest_exact(distance(q, anchor)));
+                    apart > 0.0 && error.least_canonical(lower_square(apart)) > needed[i].0
+                };
+                !near.anchors_of(i).iter().any(cleared)
+            })
+            .collect(),
+    };
+    let reached_queries: Vec<usize> = reached.iter().map(|&i| queries[i]).collect();
+    let bounds: Vec<f64> = reached.iter().map(|&i| needed[i].0).collect();
+    let nearest_others = kneighbors_within(
+        x,
+        &reached_queries,
+        others,
+        others_allowed + 1,
+        &bounds,
+        scale,
+        stop,
+    )?;
+    // A query out of reach has no row of others before its own rows needed.
+    let mut holds = vec![true; queries.len()];
+    for (&i, row) in reached.iter().zip(nearest_others.outer_iter()) {
+        let q = queries[i];
         let before = (row.iter().filter(|&&p| p != NOT_A_REFERENCE))
             .filter(|&&p| {
                 let r = others[p as usize];
-                (distance(q, r), r) < needed
+                (distance(q, r), r) < needed[i]
             })
             .count();
-        before <= others_allowed
-    })
-    .collect())
+        holds[i] = before <= others_allowed;
+    }
+    Ok(holds)
+}
+
+/// What spares `own_class_holds` the search among others for queries near rows of
+/// own that lie far from every row of others.
+pub struct Clearances<'a> {
+    /// For each query, `per_query` rows of own it lies near (a new row's base and
+    /// neighbour), query after query.
+    pub anchors: &'a [usize],
+    pub per_query: usize,
+    /// For each row of own, its canonical distance from the nearest row of others
+    /// (`clearances`).
+    pub clearances: &'a [f64],
+}
+
+impl Clearances<'_> {
+    fn check(&self, n_queries: usize, own: &[usize], is_own: &[bool]) -> Result<()> {
+        if self.anchors.len() != n_queries * self.per_query || self.clearances.len() != own.len() {
+            return Err(Error::InvalidRows(format!(
+                "anchors must hold {} rows for each of the {n_queries} queries and clearances \
+                 one value for each of the {} own rows, got {} anchors and {} clearances",
+                self.per_query,
+                own.len(),
+                self.anchors.len(),
+                self.clearances.len()
+            )));
+        }
+        match (self.anchors.iter()).find(|&&a| !is_own.get(a).copied().unwrap_or(false)) {
+            Some(&bad) => Err(Error::InvalidRows(format!(
+                "anchor {bad} is not among the own rows"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    fn anchors_of(&self, query: usize) -> &[usize] {
+        &self.anchors[query * self.per_query..(query + 1) * self.per_query]
+    }
+
+    /// The clearance of own row `row` (which `check` found among them).
+    fn of(&self, own: &[usize], row: usize) -> f64 {
+        self.clearances[own
+            .binary_search(&row)
+            .expect("an anchor among the own rows")]
+    }
+}
+
+/// For each row of `own`, its canonical distance from the nearest row of `others` (at
+/// the scale of a search among both), or `within[i]` where no row of others lies
+/// within that (then a lower bound, which is all `Clearances::clearances` asks for:
+/// a search up to where a clearance stops sparing searches is the cheaper).
+pub fn clearances<F: Float>(
+    x: ArrayView2<F>,
+    own: &[usize],
+    others: &[usize],
+    within: &[f64],
+    stop: &Stop,
+) -> Result<Vec<f64>> {
+    own_rows(x.nrows(), own, others)?;
+    if within.len() != own.len() {
+        return Err(Error::InvalidRows(format!(
+            "within must hold one value for each of the {} own rows, got {}",
+            own.len(),
+            within.len()
+        )));
+    }
+    let scale = overflow_safe_scale(x, &[own, others], stop);
+    // A search needs two references at least; one (or none) is its own nearest.
+    let nearest = match others.len() {
+        0 => return Ok(within.to_vec()),
+        1 => Array2::zeros((own.len(), 1)),
+        _ => kneighbors_within(x, own, others, 1, within, scale, stop)?,
+    };
+    let search = Search {
+        x,
+        queries: own,
+        references: others,
+        own: &[],
+        k: 1,
+        scale,
+        bounds: None,
+        stop,
+    };
+    Ok((own.par_iter().zip(nearest.outer_iter()).zip(within))
+        .map(|((&r, row), &within)| match row[0] {
+            NOT_A_REFERENCE => within,
+            p => canonical_distance(search.row(r).zip(search.row(others[p as usize]))).min(within),
+        })
+        .collect())
+}
+
+/// A square root, and a square, rounded to bound the exact ones from below, and a
+/// square root from above (each f64 operation rounds once, far inside these factors).
+fn lower_sqrt(v: f64) -> f64 {
+    v.max(0.0).sqrt() * (1.0 - 4.0 * f64::EPSILON)
+}
+
+fn upper_sqrt(v: f64) -> f64 {
+    v.sqrt() * (1.0 + 4.0 * f64::EPSILON)
+}
+
+fn lower_square(v: f64) -> f64 {
+    v * v * (1.0 - 4.0 * f64::EPSILON)
 }
 
 /// Which rows of an `n_rows`-row matrix are in `own`, after checking that `own` and
@@ -174,6 +314,7 @@ mod tests {
                         &others,
                         n_neighbors,
                         own_needed,
+                        None,
                         Stop::never(),
                     )
                     .unwrap();
@@ -202,6 +343,7 @@ mod tests {
                 &others,
                 5,
                 own_needed,
+                None,
                 Stop::never(),
             )
             .unwrap();
@@ -212,21 +354,177 @@ mod tests {
         }
     }
 
+    /// New rows between two own rows, anchored at them: the clearances spare searches
+    /// (infinite ones would hold every query) and change no vote.
+    #[test]
+    fn anchored_queries_vote_as_the_whole_table_says() {
+        for (seed, d) in (0..6).zip([3, 20, 40].into_iter().cycle()) {
+            let voters = varied(seed, 1300, d);
+            let (_, own, others) = split(1300, 1300, seed);
+            let mut rng = Rng::new(seed);
+            let anchors: Vec<usize> = (0..2 * 1300).map(|_| own[rng.below(own.len())]).collect();
+            let new_rows = Array2::from_shape_fn((1300, d), |(i, j)| {
+                let (a, b) = (anchors[2 * i], anchors[2 * i + 1]);
+                let t = (i % 7) as f64 / 6.0;
+                voters[[a, j]] + t * (voters[[b, j]] - voters[[a, j]])
+            });
+            let x = ndarray::concatenate![ndarray::Axis(0), voters, new_rows];
+            let queries: Vec<usize> = (1300..2600).collect();
+            let all: Vec<usize> = (0..1300).collect();
+            let table = canonical_table(x.view(), &queries, &all, 5);
+            let own_counts: Vec<usize> = (table.outer_iter())
+                .map(|row| {
+                    row.iter()
+                        .filter(|&&p| own.binary_search(&(p as usize)).is_ok())
+                        .count()
+                })
+                .collect();
+            let unbounded = vec![f64::INFINITY; own.len()];
+            let cleared = clearances(x.view(), &own, &others, &unbounded, Stop::never()).unwrap();
+            let vote = |clearances: &[f64]| {
+                let near = Clearances {
+                    anchors: &anchors,
+                    per_query: 2,
+                    clearances,
+                };
+                own_class_holds(
+                    x.view(),
+                    &queries,
+                    &own,
+                    &others,
+                    5,
+                    3,
+                    Some(&near),
+                    Stop::never(),
+                )
+                .unwrap()
+            };
+            let want: Vec<bool> = own_counts.iter().map(|&c| c >= 3).collect();
+            assert_eq!(vote(&cleared), want, "seed {seed}, d {d}");
+            let unbounded = vote(&vec![f64::INFINITY; own.len()]);
+            assert!(
+                unbounded.iter().all(|&h| h) && want.contains(&false),
+                "seed {seed}"
+            );
+        }
+    }
+
+    /// The nearest other row's distance, or the bound where none lies within it.
+    #[test]
+    fn clearances_are_the_distances_to_the_nearest_other_row_up_to_a_bound() {
+        let x = varied(3, 400, 5);
+        let (own, others): (Vec<usize>, Vec<usize>) = (0..400).partition(|r| r % 3 == 0);
+        let distance =
+            |r: usize, o: usize| canonical_distance((0..5).map(|j| (x[[r, j]], x[[o, j]])));
+        let nearest: Vec<f64> = (own.iter())
+            .map(|&r| {
+                others
+                    .iter()
+                    .map(|&o| distance(r, o))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        let unbounded = vec![f64::INFINITY; own.len()];
+        assert_eq!(
+            clearances(x.view(), &own, &others, &unbounded, Stop::never()).unwrap(),
+            nearest
+        );
+        // Bounds at, above and below the nearest distance.
+        let within: Vec<f64> = (nearest.iter().enumerate())
+            .map(|(i, &d)| d * [1.0, 1.5, 0.5][i % 3])
+            .collect();
+        let want: Vec<f64> = nearest
+            .iter()
+            .zip(&within)
+            .map(|(&d, &w)| d.min(w))
+            .collect();
+        assert_eq!(
+            clearances(x.view(), &own, &others, &within, Stop::never()).unwrap(),
+            want
+        );
+        let one = clearances(x.view(), &own[..3], &[5], &unbounded[..3], Stop::never()).unwrap();
+        for (&r, clearance) in own.iter().zip(one) {
+            assert_eq!(clearance, distance(r, 5));
+        }
+        let none = clearances(x.view(), &own[..3], &[], &within[..3], Stop::never()).unwrap();
+        assert_eq!(none, within[..3]);
+        let short = clearances(x.view(), &own, &others, &within[..3], Stop::never());
+        assert!(short
+            .unwrap_err()
+            .to_string()
+            .contains("within must hold one value for each of the 134 own rows, got 3"));
+    }
+
+    #[test]
+    fn anchors_must_be_own_rows_one_set_per_query() {
+        let x = varied(0, 30, 3);
+        let (queries, own, others) = ([20, 21], [0, 1, 2], [3, 4, 5, 6]);
+        let clearances = [1.0; 3];
+        let vote = |anchors: &[usize]| {
+            let near = Clearances {
+                anchors,
+                per_query: 2,
+                clearances: &clearances,
+            };
+            own_class_holds(
+                x.view(),
+                &queries,
+                &own,
+                &others,
+                1,
+                1,
+                Some(&near),
+                Stop::never(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(vote(&[0, 1, 2]).contains("anchors must hold 2 rows for each of the 2 queries"));
+        assert!(vote(&[0, 1, 2, 4]).contains("anchor 4 is not among the own rows"));
+    }
+
     #[test]
     fn own_class_holds_refuses_rows_out_of_order_or_on_both_sides() {
         let x = Array2::<f64>::zeros((10, 2));
         let queries = [9];
-        let unsorted = own_class_holds(x.view(), &queries, &[2, 1], &[3, 4], 1, 1, Stop::never());
+        let unsorted = own_class_holds(
+            x.view(),
+            &queries,
+            &[2, 1],
+            &[3, 4],
+            1,
+            1,
+            None,
+            Stop::never(),
+        );
         assert!(unsorted
             .unwrap_err()
             .to_string()
             .contains("own rows must be in increasing order, got 2 then 1"));
-        let both = own_class_holds(x.view(), &queries, &[1, 2], &[2, 4], 1, 1, Stop::never());
+        let both = own_class_holds(
+            x.view(),
+            &queries,
+            &[1, 2],
+            &[2, 4],
+            1,
+            1,
+            None,
+            Stop::never(),
+        );
         assert!(both
             .unwrap_err()
             .to_string()
             .contains("row 2 is among both"));
-        let outside = own_class_holds(x.view(), &queries, &[1, 2], &[3, 40], 1, 1, Stop::never());
+        let outside = own_class_holds(
+            x.view(),
+            &queries,
+            &[1, 2],
+            &[3, 40],
+            1,
+            1,
+            None,
+            Stop::never(),
+        );
         assert!(matches!(
             outside,
             Err(Error::IndexOutOfRange { index: 40, .. })

@@ -161,6 +161,9 @@ class LeeSMOTE(BaseSMOTE):
         rows kept so far (``work`` has a batch of room after its last row)."""
         n_neighbors, level = test
         others = np.flatnonzero(data.codes != code)
+        # How far each row of the class lies from the other classes: a candidate near
+        # its base or neighbour, both far from them, needs no search among them.
+        clearances = _core.clearances(data.X, rows, others, _useful_clearance(data.X, rows, table), n_threads)
         parts: list[tuple[np.ndarray, ...]] = []
         kept, drawn, tries, part = 0, 0, 0, 0
         while kept < n:
@@ -179,7 +182,15 @@ class LeeSMOTE(BaseSMOTE):
                 work[at : at + len(candidates)] = candidates
                 judged = np.arange(at, at + len(candidates))
                 holds = _core.own_class_holds(
-                    work, judged, rows, others, n_neighbors, _own_needed(n_neighbors, level), n_threads
+                    work,
+                    judged,
+                    rows,
+                    others,
+                    n_neighbors,
+                    _own_needed(n_neighbors, level),
+                    n_threads,
+                    anchors=np.stack([base, neighbor], axis=1).astype(np.int64),
+                    clearances=clearances,
                 )
                 accepted = np.flatnonzero(holds)[: missing - accepted_now]
                 work[at : at + len(accepted)] = candidates[accepted]
@@ -204,3 +215,12 @@ def _own_needed(n_neighbors: int, level: float) -> int:
     share is, 0 when every share is."""
     below = sum(others / n_neighbors < level for others in range(n_neighbors + 1))
     return n_neighbors + 1 - below
+
+
+def _useful_clearance(X: np.ndarray, rows: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """For each row of a class, the squared distance from the other classes beyond which
+    its clearance spares no more searches: a new row from it lies within its farthest
+    neighbour of ``table``'s, and it ranks its own rows needed within twice that
+    distance, so that (three times the farthest neighbour's distance)² is ample."""
+    farthest = X[rows[table[:, -1]]] - X[rows]
+    return 9.0 * np.einsum("ij,ij->i", farthest, farthest, dtype=np.float64)
