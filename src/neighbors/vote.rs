@@ -354,17 +354,20 @@ mod tests {
         }
     }
 
-    /// New rows between two own rows, anchored at them: the clearances spare searches
-    /// (infinite ones would hold every query) and change no vote.
+    /// New rows between two own rows, anchored at them and at two more (some repeated):
+    /// the clearances spare searches (infinite ones would hold every query) and change
+    /// no vote.
     #[test]
     fn anchored_queries_vote_as_the_whole_table_says() {
         for (seed, d) in (0..6).zip([3, 20, 40].into_iter().cycle()) {
             let voters = varied(seed, 1300, d);
             let (_, own, others) = split(1300, 1300, seed);
             let mut rng = Rng::new(seed);
-            let anchors: Vec<usize> = (0..2 * 1300).map(|_| own[rng.below(own.len())]).collect();
+            let anchors: Vec<usize> = (0..4 * 1300)
+                .map(|_| own[rng.below(own.len() / 8)])
+                .collect();
             let new_rows = Array2::from_shape_fn((1300, d), |(i, j)| {
-                let (a, b) = (anchors[2 * i], anchors[2 * i + 1]);
+                let (a, b) = (anchors[4 * i], anchors[4 * i + 1]);
                 let t = (i % 7) as f64 / 6.0;
                 voters[[a, j]] + t * (voters[[b, j]] - voters[[a, j]])
             });
@@ -384,7 +387,7 @@ mod tests {
             let vote = |clearances: &[f64]| {
                 let near = Clearances {
                     anchors: &anchors,
-                    per_query: 2,
+                    per_query: 4,
                     clearances,
                 };
                 own_class_holds(
