@@ -354,6 +354,32 @@ mod tests {
         }
     }
 
+    /// `own_class_holds` of `n` neighbours, `s` of them needed (`counts`), with the
+    /// anchors (`per_query` a query) and clearances of `near`.
+    fn vote_near(
+        x: &Array2<f64>,
+        queries: &[usize],
+        (own, others): (&[usize], &[usize]),
+        (n, s): (usize, usize),
+        (anchors, per_query, clearances): (&[usize], usize, &[f64]),
+    ) -> Result<Vec<bool>> {
+        let near = Clearances {
+            anchors,
+            per_query,
+            clearances,
+        };
+        own_class_holds(
+            x.view(),
+            queries,
+            own,
+            others,
+            n,
+            s,
+            Some(&near),
+            Stop::never(),
+        )
+    }
+
     /// New rows between two own rows, anchored at them and at two more (some repeated):
     /// the clearances spare searches (infinite ones would hold every query) and change
     /// no vote.
@@ -385,20 +411,12 @@ mod tests {
             let unbounded = vec![f64::INFINITY; own.len()];
             let cleared = clearances(x.view(), &own, &others, &unbounded, Stop::never()).unwrap();
             let vote = |clearances: &[f64]| {
-                let near = Clearances {
-                    anchors: &anchors,
-                    per_query: 4,
-                    clearances,
-                };
-                own_class_holds(
-                    x.view(),
+                vote_near(
+                    &x,
                     &queries,
-                    &own,
-                    &others,
-                    5,
-                    3,
-                    Some(&near),
-                    Stop::never(),
+                    (&own, &others),
+                    (5, 3),
+                    (&anchors, 4, clearances),
                 )
                 .unwrap()
             };
@@ -464,20 +482,12 @@ mod tests {
         let (queries, own, others) = ([20, 21], [0, 1, 2], [3, 4, 5, 6]);
         let clearances = [1.0; 3];
         let vote = |anchors: &[usize]| {
-            let near = Clearances {
-                anchors,
-                per_query: 2,
-                clearances: &clearances,
-            };
-            own_class_holds(
-                x.view(),
+            vote_near(
+                &x,
                 &queries,
-                &own,
-                &others,
-                1,
-                1,
-                Some(&near),
-                Stop::never(),
+                (&own, &others),
+                (1, 1),
+                (anchors, 2, &clearances),
             )
             .unwrap_err()
             .to_string()
@@ -489,48 +499,17 @@ mod tests {
     #[test]
     fn own_class_holds_refuses_rows_out_of_order_or_on_both_sides() {
         let x = Array2::<f64>::zeros((10, 2));
-        let queries = [9];
-        let unsorted = own_class_holds(
-            x.view(),
-            &queries,
-            &[2, 1],
-            &[3, 4],
-            1,
-            1,
-            None,
-            Stop::never(),
-        );
-        assert!(unsorted
-            .unwrap_err()
-            .to_string()
-            .contains("own rows must be in increasing order, got 2 then 1"));
-        let both = own_class_holds(
-            x.view(),
-            &queries,
-            &[1, 2],
-            &[2, 4],
-            1,
-            1,
-            None,
-            Stop::never(),
-        );
-        assert!(both
-            .unwrap_err()
+        let refused = |own: &[usize], others: &[usize]| {
+            own_class_holds(x.view(), &[9], own, others, 1, 1, None, Stop::never()).unwrap_err()
+        };
+        let unsorted = refused(&[2, 1], &[3, 4]).to_string();
+        assert!(unsorted.contains("own rows must be in increasing order, got 2 then 1"));
+        assert!(refused(&[1, 2], &[2, 4])
             .to_string()
             .contains("row 2 is among both"));
-        let outside = own_class_holds(
-            x.view(),
-            &queries,
-            &[1, 2],
-            &[3, 40],
-            1,
-            1,
-            None,
-            Stop::never(),
-        );
         assert!(matches!(
-            outside,
-            Err(Error::IndexOutOfRange { index: 40, .. })
+            refused(&[1, 2], &[3, 40]),
+            Error::IndexOutOfRange { index: 40, .. }
         ));
     }
 
