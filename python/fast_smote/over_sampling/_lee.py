@@ -223,4 +223,5 @@ def _useful_clearance(X: np.ndarray, rows: np.ndarray, table: np.ndarray) -> np.
     neighbour of ``table``'s, and it ranks its own rows needed within twice that
     distance, so that (three times the farthest neighbour's distance)² is ample."""
     farthest = X[rows[table[:, -1]]] - X[rows]
-    return 9.0 * np.einsum("ij,ij->i", farthest, farthest, dtype=np.float64)
+    squared: np.ndarray = np.einsum("ij,ij->i", farthest, farthest, dtype=np.float64)
+    return 9.0 * squared
