@@ -15,8 +15,8 @@ use rayon::prelude::*;
 
 use super::twins::{search_without_surplus_twins, surplus_twins, RowHashes};
 use super::{
-    canonical_distance, check_search, group_by_key, kneighbors_among, least_of_16,
-    overflow_safe_scale, own_positions, ranked, Nearest, NOT_A_REFERENCE,
+    check_search, group_by_key, kneighbors_among, least_of_16, overflow_safe_scale, own_positions,
+    ranked, scaled_distance, Nearest, NOT_A_REFERENCE,
 };
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -346,21 +346,8 @@ fn rerank_exactly<F: Float>(
     let own = own_positions(x.nrows(), queries, references);
     let keep = candidates.len() / queries.len().max(1);
     let scale = overflow_safe_scale(x, &[queries, references], stop);
-    // Rows as slices where X is contiguous (as the bindings hand it over): the distances
-    // of every candidate are a good part of the search's time.
-    let distance = |a: usize, b: usize| -> f64 {
-        match (x.row(a).to_slice(), x.row(b).to_slice()) {
-            (Some(a), Some(b)) => {
-                canonical_distance(a.iter().zip(b).map(|(&u, &v)| (u * scale, v * scale)))
-            }
-            _ => canonical_distance(
-                x.row(a)
-                    .iter()
-                    .zip(x.row(b))
-                    .map(|(&u, &v)| (u * scale, v * scale)),
-            ),
-        }
-    };
+    // The distances of every candidate are a good part of the search's time.
+    let distance = |a: usize, b: usize| scaled_distance(x, scale, a, b);
     // Queries in `order` (the cells' order for an all-kNN search): consecutive queries
     // then share most candidates, whose rows stay in cache.
     let mut in_order = vec![0u32; queries.len() * k];
@@ -1311,6 +1298,7 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::neighbors::canonical_distance;
     use crate::parallel::run_with_threads;
 
     fn exact_squared_distance<F: Float>(x: ArrayView2<F>, a: usize, b: usize) -> f64 {

@@ -7,7 +7,7 @@ use ndarray::{concatenate, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use super::{
-    canonical_distance, power_of_two_scale, ranked, search_scaled, PartLists, NOT_A_REFERENCE,
+    power_of_two_scale, ranked, scaled_distance, search_scaled, PartLists, NOT_A_REFERENCE,
 };
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -49,10 +49,7 @@ pub fn join_part<F: Float>(
         .map(|&row| inside(row).unwrap_or_else(|| next_outside.next().expect("unbounded")))
         .collect();
     let references: Vec<usize> = (0..n_rows).collect();
-    let distance = |q: usize, p: u32| {
-        let (a, b) = (joined.row(q), joined.row(p as usize));
-        canonical_distance(a.iter().zip(b).map(|(&u, &v)| (u * scale, v * scale)))
-    };
+    let distance = |q: usize, p: u32| scaled_distance(joined.view(), scale, q, p as usize);
     let mut keys = Array2::from_elem((query_rows.len(), k), f64::INFINITY);
     let mut positions = Array2::from_elem((query_rows.len(), k), NOT_A_REFERENCE);
     if n_rows > k {

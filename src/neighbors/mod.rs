@@ -109,22 +109,12 @@ pub(crate) fn kneighbors_within<F: Float>(
     let mut table = search_scaled(x, queries, references, k, Some(scale), Some(bounds), stop)?;
     // The other engines, and the brute force's shortcuts, list the first k whatever
     // their distance: what lies beyond a bound goes here.
-    let search = Search {
-        x,
-        queries,
-        references,
-        own: &[],
-        k,
-        scale,
-        bounds: None,
-        stop,
-    };
     (table.axis_iter_mut(Axis(0)).into_par_iter())
         .zip(queries.par_iter().zip(bounds))
         .for_each(|(mut row, (&q, &bound))| {
             for slot in row.iter_mut().filter(|slot| **slot != NOT_A_REFERENCE) {
                 let r = references[*slot as usize];
-                if canonical_distance(search.row(q).zip(search.row(r))) > bound {
+                if scaled_distance(x, scale, q, r) > bound {
                     *slot = NOT_A_REFERENCE;
                 }
             }
@@ -428,6 +418,18 @@ impl<'a, F: Float> Search<'a, F> {
             .index_axis_move(Axis(0), r)
             .into_iter()
             .map(move |&v| v * scale)
+    }
+}
+
+/// `canonical_distance` of rows `a` and `b` of `x`, every value multiplied by `scale`:
+/// read as slices where the rows are contiguous (as the bindings hand X over), which
+/// counts where many candidates are ranked.
+#[inline]
+pub(crate) fn scaled_distance<F: Float>(x: ArrayView2<F>, scale: F, a: usize, b: usize) -> f64 {
+    let scaled = |(&u, &v): (&F, &F)| (u * scale, v * scale);
+    match (x.row(a).to_slice(), x.row(b).to_slice()) {
+        (Some(a), Some(b)) => canonical_distance(a.iter().zip(b).map(scaled)),
+        _ => canonical_distance(x.row(a).iter().zip(x.row(b)).map(scaled)),
     }
 }
 

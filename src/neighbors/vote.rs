@@ -5,8 +5,8 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use super::{
-    canonical_distance, check_search, kneighbors_within, largest_magnitude, overflow_safe_scale,
-    power_of_two_scale, search_scaled, CanonicalError, Engine, Search, NOT_A_REFERENCE,
+    check_search, kneighbors_within, largest_magnitude, overflow_safe_scale, power_of_two_scale,
+    scaled_distance, search_scaled, CanonicalError, Engine, NOT_A_REFERENCE,
 };
 use crate::error::{Error, Result};
 use crate::float::Float;
@@ -68,17 +68,7 @@ pub fn own_class_holds<F: Float>(
             .collect());
     }
     let nearest_own = search_scaled(x, queries, own, own_needed, Some(scale), None, stop)?;
-    let search = Search {
-        x,
-        queries,
-        references: own,
-        own: &[],
-        k: own_needed,
-        scale,
-        bounds: None,
-        stop,
-    };
-    let distance = |q: usize, r: usize| canonical_distance(search.row(q).zip(search.row(r)));
+    let distance = |q: usize, r: usize| scaled_distance(x, scale, q, r);
     // The last of the own rows needed: (its distance, its row).
     let needed: Vec<(f64, usize)> = (queries.par_iter().zip(nearest_own.outer_iter()))
         .map(|(&q, row)| {
@@ -212,20 +202,10 @@ pub fn clearances<F: Float>(
         _ if !bounds_pay(x, others, 1, stop) => return Ok(vec![0.0; own.len()]),
         _ => kneighbors_within(x, own, others, 1, within, scale, stop)?,
     };
-    let search = Search {
-        x,
-        queries: own,
-        references: others,
-        own: &[],
-        k: 1,
-        scale,
-        bounds: None,
-        stop,
-    };
     Ok((own.par_iter().zip(nearest.outer_iter()).zip(within))
         .map(|((&r, row), &within)| match row[0] {
             NOT_A_REFERENCE => within,
-            p => canonical_distance(search.row(r).zip(search.row(others[p as usize]))).min(within),
+            p => scaled_distance(x, scale, r, others[p as usize]).min(within),
         })
         .collect())
 }

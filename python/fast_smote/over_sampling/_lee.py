@@ -189,7 +189,7 @@ class LeeSMOTE(BaseSMOTE):
                     n_neighbors,
                     _own_needed(n_neighbors, level),
                     n_threads,
-                    anchors=np.stack([base, neighbor], axis=1).astype(np.int64),
+                    anchors=np.stack([base, neighbor], axis=1).astype(np.int64, copy=False),
                     clearances=clearances,
                 )
                 accepted = np.flatnonzero(holds)[: missing - accepted_now]
