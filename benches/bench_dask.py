@@ -24,13 +24,6 @@ tenth from minute to minute. Usage (``pip install 'fast-smote[dask]'``)::
 join of the partitions (BorderlineSMOTE, ADASYN, TomekLinks, EditedNearestNeighbours).
 ``--approximate`` gives SMOTE ``ApproximateNearestNeighbors(n_neighbors=6)`` (its
 search split over the workers by cells), in the single-process run and on Dask alike.
-
-The clusters run without the dashboard and without Dask's statistical profiler (a
-sample of every running task's stack every 10 ms, which feeds only the dashboard's
-profile page); ``--dask-profiler`` keeps the profiler on, as Dask's defaults do. Where
-every core runs a worker thread, the samples' wake-ups come out of the work: on a
-2-core machine the profiler made the 2-worker run of ``--rows 2e6`` about 4 % slower and
-left the 1-worker run as it was (the other core absorbs them).
 """
 
 from __future__ import annotations
@@ -138,16 +131,14 @@ def run_on_cluster(
     """``fast_smote.dask.resample`` on a LocalCluster of ``n_workers`` processes (each
     task's core call on the worker's threads), timed, checked against the
     single-process rows, with the bytes the workers sent each other."""
-    # The workers take the config in force when they start.
-    with dask.config.set({"distributed.worker.profile.enabled": args.dask_profiler}):
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=args.threads_per_worker,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            memory_limit=None,
-        )
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=args.threads_per_worker,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        memory_limit=None,
+    )
     client = Client(cluster)
     n_rows = int(args.rows)
     X, y = make_data(n_rows, args.features, args.dtype, int(args.rows_per_chunk))
@@ -199,9 +190,6 @@ def main() -> int:
     parser.add_argument(
         "--repeats", type=int, default=3, help="runs of each cluster, alternating; medians reported"
     )
-    parser.add_argument(
-        "--dask-profiler", action="store_true", help="keep Dask's statistical profiler on the workers"
-    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if args.approximate and args.method != "smote":
@@ -209,11 +197,7 @@ def main() -> int:
     n_rows = int(args.rows)
     X_np, y_np = local_data(n_rows, args.features, args.dtype, int(args.rows_per_chunk))
     search = "approximate" if args.approximate else "exact"
-    profiler = "on" if args.dask_profiler else "off"
-    print(
-        f"{args.method} ({search}): {n_rows:.0e} x {args.features} {args.dtype}, {cpu_description()}, "
-        f"Dask's profiler {profiler}"
-    )
+    print(f"{args.method} ({search}): {n_rows:.0e} x {args.features} {args.dtype}, {cpu_description()}")
 
     start = time.perf_counter()
     expected = make_sampler(args).fit_resample(X_np, y_np)
@@ -234,7 +218,6 @@ def main() -> int:
         "features": args.features,
         "dtype": args.dtype,
         "threads_per_worker": args.threads_per_worker,
-        "dask_profiler": args.dask_profiler,
         "cpu": cpu_description(),
         "cpus": os.cpu_count(),
         "single_process_s": single,
