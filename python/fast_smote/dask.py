@@ -207,6 +207,9 @@ def fit_resample(
     _check_budget(plan, counts, window_rows, budget)
     plan.check_partitions([len(part) for part in partitions], budget)
     gathered = _gather(data, counts, plan.codes, partitions, raw=plan.raw)
+    # The classes are gathered (and awaited) before the search is submitted: as one
+    # graph with it, the scheduler put every selection on one worker and moved whole
+    # partitions of X there.
     rows = _share(gathered)
     plan.select(sampler, data, counts, partitions, rows)
     prepared = _share({code: plan.prepare(code, rows[code]) for code in plan.codes})
