@@ -38,9 +38,8 @@ use crate::neighbors::approx::{
 use crate::neighbors::{
     approximate_kneighbors_among, clearances as core_clearances, join_part as core_join_part,
     kneighbors_among, kneighbors_from_parts as core_kneighbors_from_parts,
-    kneighbors_part as core_kneighbors_part, own_class_holds as core_own_class_holds,
-    splits_by_tiles as core_splits_by_tiles, ApproxParams, Clearances, Engine, MAX_TREE_DIM,
-    NOT_A_REFERENCE,
+    kneighbors_part as core_kneighbors_part, own_class_holds as core_own_class_holds, ApproxParams,
+    Clearances, Engine, MAX_TREE_DIM, NOT_A_REFERENCE,
 };
 use crate::parallel::{
     forget_pools, lock_pools_for_fork, run_with_threads, unlock_pools_after_fork,
@@ -1198,35 +1197,12 @@ fn forget_thread_pools() {
     forget_pools();
 }
 
-/// Whether `kneighbors(x, k)` of every row splits by tiles (`kneighbors_part` and
-/// `kneighbors_from_parts`); if not, it splits by blocks of queries.
-#[pyfunction]
-#[pyo3(signature = (x, k, n_threads=None))]
-fn splits_by_tiles(
-    py: Python<'_>,
-    x: FloatMatrix<'_>,
-    k: usize,
-    n_threads: Option<usize>,
-) -> PyResult<bool> {
-    fn typed<F: Float + Element>(
-        py: Python<'_>,
-        x: PyReadonlyArray2<'_, F>,
-        k: usize,
-        n_threads: Option<usize>,
-    ) -> PyResult<bool> {
-        let x = x.as_array();
-        run_detached(py, n_threads, x.len(), |stop| {
-            core_splits_by_tiles(x, k, stop)
-        })
-    }
-    in_float_type!(x, x => typed(py, x, k, n_threads))
-}
-
 /// A part's candidate lists as NumPy arrays: keys and positions.
 type PyPartLists<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<u32>>);
 
 /// Part `part` of `n_parts` of the search of every row of `x` among the others:
-/// `(keys, positions)`, each row's candidate lists from the part's share of the pairs.
+/// `(keys, positions)`, each row's candidate lists from the part's share of the pairs;
+/// None where the search splits by blocks of queries instead.
 #[pyfunction]
 #[pyo3(signature = (x, k, part, n_parts, n_threads=None))]
 fn kneighbors_part<'py>(
@@ -1236,7 +1212,7 @@ fn kneighbors_part<'py>(
     part: usize,
     n_parts: usize,
     n_threads: Option<usize>,
-) -> PyResult<PyPartLists<'py>> {
+) -> PyResult<Option<PyPartLists<'py>>> {
     fn typed<'py, F: Float + Element>(
         py: Python<'py>,
         x: PyReadonlyArray2<'py, F>,
@@ -1244,12 +1220,12 @@ fn kneighbors_part<'py>(
         part: usize,
         n_parts: usize,
         n_threads: Option<usize>,
-    ) -> PyResult<PyPartLists<'py>> {
+    ) -> PyResult<Option<PyPartLists<'py>>> {
         let x = x.as_array();
-        let (keys, positions) = run_detached(py, n_threads, x.len(), |stop| {
+        let lists = run_detached(py, n_threads, x.len(), |stop| {
             core_kneighbors_part(x, k, part, n_parts, stop)
         })?;
-        Ok((keys.into_pyarray(py), positions.into_pyarray(py)))
+        Ok(lists.map(|(keys, positions)| (keys.into_pyarray(py), positions.into_pyarray(py))))
     }
     in_float_type!(x, x => typed(py, x, k, part, n_parts, n_threads))
 }
@@ -1534,7 +1510,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(split_fraction, m)?)?;
     m.add_function(wrap_pyfunction!(find_non_finite, m)?)?;
     m.add_function(wrap_pyfunction!(search_engine, m)?)?;
-    m.add_function(wrap_pyfunction!(splits_by_tiles, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors_part, m)?)?;
     m.add_function(wrap_pyfunction!(kneighbors_from_parts, m)?)?;
     m.add_function(wrap_pyfunction!(join_part, m)?)?;

@@ -490,8 +490,8 @@ def test_a_class_search_split_in_parts_is_the_whole_search(d, kind, dtype):
         X[::3] = X[0]
     else:
         X = rng.normal(size=(n, d)).astype(dtype)
-    by_tiles = fast_smote._core.splits_by_tiles(X, 5)
-    assert by_tiles == (kind in ("gaussian", "grid") and d > 3)
+    by_tiles = [fast_smote._core.kneighbors_part(X, 5, part, 2) is not None for part in (0, 1)]
+    assert by_tiles == [kind in ("gaussian", "grid") and d > 3] * 2
     rows = dask.delayed(fast_smote.dask._ClassRows(X, np.arange(n)))
     whole = fast_smote._core.kneighbors(X, 5)
     with dask.config.set(scheduler="threads"):
@@ -511,8 +511,9 @@ def test_smote_on_two_workers_splits_the_class_search_between_them(on_two, d):
     X_mem, y_mem = fast_smote.resample(X, y, random_state=5)
     np.testing.assert_array_equal(X_res, X_mem)
     np.testing.assert_array_equal(y_res, y_mem)
-    searches = ("search_part", "answer_block") if d == 20 else ("query_block",)
-    for name in searches:
+    # At 3 features the parts find that the tree searches and return nothing, and the
+    # blocks search their rows as queries.
+    for name in ("search_part", "answer_block"):
         ran_on = {task["worker"] for task in stream.data if key_split(task["key"]) == name}
         assert len(ran_on) == 2, f"{name} ran on {ran_on}"
 
@@ -529,7 +530,9 @@ def test_a_split_class_search_moves_each_blocks_lists_only(on_two):
     for key, n_bytes in _sent_between_workers(on_two).items():
         name = key_split(key)
         sent[name] = sent.get(name, 0) + n_bytes - before.get(key, 0)
-    keys, positions = fast_smote._core.kneighbors_part(X, 5, 0, 2)
+    lists = fast_smote._core.kneighbors_part(X, 5, 0, 2)
+    assert lists is not None
+    keys, positions = lists
     one_part = keys.nbytes + positions.nbytes
     assert "search_part" not in sent
     # Two halves of a part's lists, as tuples (a few bytes more); the whole lists of

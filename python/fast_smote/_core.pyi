@@ -45,7 +45,6 @@ __all__ = [
     "search_engine",
     "sparse_kneighbors",
     "split_fraction",
-    "splits_by_tiles",
     "unlock_thread_pools",
     "value_difference_kneighbors",
     "value_difference_pairwise",
@@ -245,15 +244,13 @@ def clearances(
     """For each row ``own[i]``: its squared distance (canonical, as the searches rank) from
     the nearest row of ``others``, or ``within[i]`` where none lies within that."""
 
-def splits_by_tiles(x: FloatMatrix, k: int, n_threads: int | None = None) -> bool:
-    """Whether ``kneighbors(x, k)`` of every row splits by tiles (``kneighbors_part``,
-    then ``kneighbors_from_parts``); if not, it splits by blocks of queries."""
-
 def kneighbors_part(
     x: FloatMatrix, k: int, part: int, n_parts: int, n_threads: int | None = None
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]]:
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint32]] | None:
     """Part ``part`` of ``n_parts`` of the search of every row of ``x`` among the
-    others: each row's candidate keys and positions from the part's share of the pairs."""
+    others: each row's candidate keys and positions from the part's share of the pairs,
+    then ``kneighbors_from_parts``; None where the search splits by blocks of queries
+    instead (a tree search, or values shared by many rows)."""
 
 def kneighbors_from_parts(
     x: FloatMatrix,

@@ -1164,25 +1164,22 @@ def _split_search(rows: Any, k: int, n_parts: int, n_threads: int | None) -> Any
     about ``1 / n_parts`` of it, then ``n_parts`` tasks that answer a block of rows
     each: by tiles of the pairs when the core's search is its brute force's symmetric
     scan (each pair computed once, in one part; every block merges every part's
-    candidate lists of its own rows), else by blocks of queries. Either way the table is the
-    single-process one, row for row, for any number of parts."""
-    by_tiles = dask.compute(dask.delayed(_splits_by_tiles, pure=True)(rows, k, n_threads))[0]
-    answer_block, query_block = (dask.delayed(f, pure=True) for f in (_answer_block, _query_block))
-    if by_tiles:
-        search_part = dask.delayed(_search_part, pure=True, nout=n_parts)
+    candidate lists of its own rows), else by blocks of queries (the parts find that
+    from the data and return nothing; each block's task searches its rows). Either way
+    the table is the single-process one, row for row, for any number of parts."""
+    search_part = dask.delayed(_search_part, pure=True, nout=n_parts)
+    answer_block = dask.delayed(_answer_block, pure=True)
 
-        def blocks_of_part(p: int) -> list[Any]:
-            # Each block's rows taken from the part's lists where the part ran, so that
-            # a block's task fetches those rows only.
-            part = search_part(rows, k, p, n_parts, n_threads)
-            return [part[b] for b in range(n_parts)]
+    def blocks_of_part(p: int) -> list[Any]:
+        # Each block's rows taken from the part's lists where the part ran, so that
+        # a block's task fetches those rows only.
+        part = search_part(rows, k, p, n_parts, n_threads)
+        return [part[b] for b in range(n_parts)]
 
-        parts = _by_thread(blocks_of_part, n_parts)
-        answered = _by_thread(
-            lambda b: answer_block(rows, k, b, n_parts, [part[b] for part in parts], n_threads), n_parts
-        )
-    else:
-        answered = _by_thread(lambda b: query_block(rows, k, b, n_parts, n_threads), n_parts)
+    parts = _by_thread(blocks_of_part, n_parts)
+    answered = _by_thread(
+        lambda b: answer_block(rows, k, b, n_parts, [part[b] for part in parts], n_threads), n_parts
+    )
     return dask.delayed(np.concatenate, pure=True)(answered)
 
 
@@ -1284,10 +1281,6 @@ def _assembled_table(finished: list[tuple[np.ndarray, np.ndarray]], k: int) -> n
     return table
 
 
-def _splits_by_tiles(rows: _ClassRows, k: int, n_threads: int | None) -> bool:
-    return bool(_core.splits_by_tiles(rows.X, k, n_threads))
-
-
 def _row_block(n_rows: int, block: int, n_blocks: int) -> tuple[int, int]:
     """Block ``block`` of ``n_blocks`` consecutive blocks of ``n_rows`` rows, of about
     equal size: its first row and the row after its last."""
@@ -1297,10 +1290,14 @@ def _row_block(n_rows: int, block: int, n_blocks: int) -> tuple[int, int]:
 
 def _search_part(
     rows: _ClassRows, k: int, part: int, n_parts: int, n_threads: int | None
-) -> list[tuple[np.ndarray, np.ndarray]]:
+) -> list[tuple[np.ndarray, np.ndarray]] | list[None]:
     """Part ``part``'s candidate lists of every row, cut in the ``n_parts`` blocks that
-    ``_answer_block`` answers: each block's task fetches only its rows' lists."""
-    keys, positions = _core.kneighbors_part(rows.X, k, part, n_parts, n_threads)
+    ``_answer_block`` answers: each block's task fetches only its rows' lists. None for
+    each block where the search splits by blocks of queries instead."""
+    lists = _core.kneighbors_part(rows.X, k, part, n_parts, n_threads)
+    if lists is None:
+        return [None] * n_parts
+    keys, positions = lists
     blocks = [_row_block(len(rows.rows), block, n_parts) for block in range(n_parts)]
     return [(keys[first:end], positions[first:end]) for first, end in blocks]
 
@@ -1310,18 +1307,16 @@ def _answer_block(
     k: int,
     block: int,
     n_parts: int,
-    parts: list[tuple[np.ndarray, np.ndarray]],
+    parts: list[tuple[np.ndarray, np.ndarray]] | list[None],
     n_threads: int | None,
 ) -> np.ndarray:
-    """Block ``block``'s rows of the table, from every part's lists of them."""
+    """Block ``block``'s rows of the table, from every part's lists of them, or searched
+    as queries where the parts have none."""
     first, end = _row_block(len(rows.rows), block, n_parts)
-    parts = [aligned(*part) for part in parts]
-    return _core.kneighbors_from_parts(rows.X, k, first, end - first, parts, n_threads)
-
-
-def _query_block(rows: _ClassRows, k: int, block: int, n_parts: int, n_threads: int | None) -> np.ndarray:
-    first, end = _row_block(len(rows.rows), block, n_parts)
-    return _core.kneighbors(rows.X, k, np.arange(first, end), None, n_threads)
+    lists = [aligned(*part) for part in parts if part is not None]
+    if not lists:
+        return _core.kneighbors(rows.X, k, np.arange(first, end), None, n_threads)
+    return _core.kneighbors_from_parts(rows.X, k, first, end - first, lists, n_threads)
 
 
 def _smote_window(

@@ -192,7 +192,7 @@ fn search_scaled<F: Float>(
 /// the brute force's symmetric scan; a tree search, or one of values shared by more
 /// than `k + 1` rows, splits by blocks of queries instead (`kneighbors_among` of a
 /// block: with canonical ties, the blocking changes no row).
-pub fn splits_by_tiles<F: Float>(x: ArrayView2<F>, k: usize, stop: &Stop) -> Result<bool> {
+fn splits_by_tiles<F: Float>(x: ArrayView2<F>, k: usize, stop: &Stop) -> Result<bool> {
     let rows: Vec<usize> = (0..x.nrows()).collect();
     check_search(x.nrows(), x.ncols(), &rows, &rows, k)?;
     let hashes = RowHashes::new(x, &rows, stop);
@@ -206,21 +206,26 @@ pub fn splits_by_tiles<F: Float>(x: ArrayView2<F>, k: usize, stop: &Stop) -> Res
 /// `(∞, NOT_A_REFERENCE)`.
 pub type PartLists = (Array2<f64>, Array2<u32>);
 
-/// Part `part` of `n_parts` of the search of every row of `x` among the others (see
-/// `splits_by_tiles`, which must hold).
+/// Part `part` of `n_parts` of the search of every row of `x` among the others, or
+/// None where that search does not split by tiles (see `splits_by_tiles`) and its
+/// blocks of queries are searched instead. Each part decides it from the data, so that
+/// a cluster's parts need not wait for a decision made beforehand.
 pub fn kneighbors_part<F: Float>(
     x: ArrayView2<F>,
     k: usize,
     part: usize,
     n_parts: usize,
     stop: &Stop,
-) -> Result<PartLists> {
+) -> Result<Option<PartLists>> {
     if part >= n_parts {
         return Err(Error::SplitMismatch(format!(
             "part must be below n_parts = {n_parts}, got {part}"
         )));
     }
-    let rows = whole_search_by_tiles(x, k, stop)?;
+    if !splits_by_tiles(x, k, stop)? {
+        return Ok(None);
+    }
+    let rows: Vec<usize> = (0..x.nrows()).collect();
     let search = Search {
         x,
         queries: &rows,
@@ -233,7 +238,7 @@ pub fn kneighbors_part<F: Float>(
     };
     let lists = brute::symmetric_part(&search, part, n_parts);
     stop.check()?;
-    Ok(lists)
+    Ok(Some(lists))
 }
 
 /// The rows `first..first + n_rows` of the table of `kneighbors` of every row of `x`,
@@ -967,7 +972,11 @@ mod tests {
         block: usize,
     ) -> Array2<u32> {
         let parts: Vec<PartLists> = (0..n_parts)
-            .map(|part| kneighbors_part(x.view(), k, part, n_parts, Stop::never()).unwrap())
+            .map(|part| {
+                kneighbors_part(x.view(), k, part, n_parts, Stop::never())
+                    .unwrap()
+                    .expect("splits by tiles")
+            })
             .collect();
         let views: Vec<_> = parts
             .iter()
@@ -1054,9 +1063,24 @@ mod tests {
     }
 
     #[test]
+    fn a_search_that_splits_by_queries_has_no_parts_by_tiles() {
+        // A tree search, and many rows of one value: their blocks of queries are split.
+        for x in [random(600, 3, 1), Array2::<f64>::zeros((600, 20))] {
+            assert!(!splits_by_tiles(x.view(), 3, Stop::never()).unwrap());
+            for part in 0..2 {
+                assert!(kneighbors_part(x.view(), 3, part, 2, Stop::never())
+                    .unwrap()
+                    .is_none());
+            }
+        }
+    }
+
+    #[test]
     fn a_split_search_refuses_what_does_not_fit() {
         let x = random(600, 20, 1);
-        let part = kneighbors_part(x.view(), 3, 0, 2, Stop::never()).unwrap();
+        let part = kneighbors_part(x.view(), 3, 0, 2, Stop::never())
+            .unwrap()
+            .expect("splits by tiles");
         let views = [(part.0.view(), part.1.view())];
         let errors = [
             kneighbors_part(x.view(), 3, 2, 2, Stop::never()).unwrap_err(),
@@ -1065,13 +1089,15 @@ mod tests {
             kneighbors_from_parts(x.view(), 4, 0, 10, &views, Stop::never()).unwrap_err(),
             // Lists of every row, not of the block's 10.
             kneighbors_from_parts(x.view(), 3, 0, 10, &views, Stop::never()).unwrap_err(),
-            // A search that splits by queries: a tree, and many rows of one value.
-            kneighbors_part(random(600, 3, 1).view(), 3, 0, 2, Stop::never()).unwrap_err(),
-            kneighbors_part(
+            // Lists of a search that splits by queries: a tree, and many rows of one value.
+            kneighbors_from_parts(random(600, 3, 1).view(), 3, 0, 600, &[], Stop::never())
+                .unwrap_err(),
+            kneighbors_from_parts(
                 Array2::<f64>::zeros((600, 20)).view(),
                 3,
                 0,
-                2,
+                600,
+                &[],
                 Stop::never(),
             )
             .unwrap_err(),
